@@ -1,0 +1,53 @@
+/**
+ * Build events as the companion relays them to the page, after normalising BinderHub's stream
+ * (reference/binderhub.md §A.3): phases lower-cased, the old `failure` folded into `failed`, lines
+ * without a phase kept as log lines, and the companion's own `lost` for a silent upstream.
+ */
+import * as z from "zod/mini";
+
+export const BUILD_PHASES = [
+  "waiting",
+  "fetching",
+  "building",
+  "pushing",
+  "built",
+  "launching",
+  "ready",
+  "failed",
+  "unknown",
+] as const;
+
+export const BuildPhaseSchema = z.enum(BUILD_PHASES);
+export type BuildPhase = z.infer<typeof BuildPhaseSchema>;
+
+/** Phases after which neither BinderHub nor the companion sends anything more. */
+export const TERMINAL_PHASES: ReadonlySet<BuildPhase> = new Set(["ready", "failed"]);
+
+export const BuildEventSchema = z.object({
+  /** Absent on repo2docker log lines that carry only a message. */
+  phase: z.optional(BuildPhaseSchema),
+  /** Raw log text; usually ends in "\n" but not always — never add newlines. */
+  message: z.optional(z.string()),
+  /** On `ready` in build-only mode: the image to start. */
+  imageName: z.optional(z.string()),
+  /** On handler-level failures (BinderHub answers HTTP 200 with these). */
+  status_code: z.optional(z.number()),
+  /** Seconds to wait before retrying, when the companion refuses for a limit. */
+  retry_after: z.optional(z.number()),
+});
+export type BuildEvent = z.infer<typeof BuildEventSchema>;
+
+/** Repository providers BinderHub knows (reference/binderhub.md §A.2). */
+export const PROVIDERS = [
+  "gh",
+  "gl",
+  "git",
+  "gist",
+  "zenodo",
+  "figshare",
+  "dataverse",
+  "hydroshare",
+  "ckan",
+] as const;
+export const ProviderSchema = z.enum(PROVIDERS);
+export type Provider = z.infer<typeof ProviderSchema>;

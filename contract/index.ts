@@ -1,0 +1,3 @@
+export * from "./api.ts";
+export * from "./build.ts";
+export * from "./spawn-page.ts";

@@ -1,0 +1,89 @@
+/**
+ * The data the hub glue (chart/files/launchpad_glue.py) embeds in JupyterHub's spawn page, and
+ * the form fields the page posts back to KubeSpawner.
+ *
+ * The glue sends an allow-list of display fields only: nothing from `kubespawner_override` ever
+ * reaches the browser (it holds env vars, secrets, node selectors). Profile and option order is
+ * the admin's order, as KubeSpawner renders it (reference/hub-contracts.md §1.4-1.5).
+ */
+import * as z from "zod/mini";
+
+/**
+ * Bumped whenever the JSON shape changes. The glue writes it; the page refuses a version it does
+ * not know and says so, instead of misbehaving with a hub that runs an older or newer glue.
+ */
+export const SPAWN_PAGE_CONTRACT_VERSION = 1;
+
+/** The id of the `<script type="application/json">` element the glue renders. */
+export const SPAWN_PAGE_DATA_ELEMENT_ID = "launchpad-spawn-data";
+/** The id of the element the page mounts into (it holds the plain fallback form until then). */
+export const SPAWN_PAGE_MOUNT_ELEMENT_ID = "launchpad-root";
+
+/** KubeSpawner's sentinel select value for the "Other..." entry; never posted (form.html:24-33). */
+export const UNLISTED_CHOICE_SENTINEL = "unlisted-choice";
+/** The user_options key suffix of a free-text value (spawner.py:3598-3661). */
+export const UNLISTED_CHOICE_SUFFIX = "--unlisted-choice";
+/** The option key the page posts a project id under; KubeSpawner ignores keys that are not options. */
+export const PROJECT_OPTION_KEY = "launchpad-project";
+
+export const ChoiceSchema = z.object({
+  key: z.string(),
+  display_name: z.string(),
+  description: z.optional(z.string()),
+  default: z.boolean(),
+});
+
+export const UnlistedChoiceSchema = z.object({
+  enabled: z.boolean(),
+  display_name: z.optional(z.string()),
+  display_name_in_choices: z.optional(z.string()),
+  validation_regex: z.optional(z.string()),
+  validation_message: z.optional(z.string()),
+});
+
+export const ProfileOptionSchema = z.object({
+  key: z.string().check(z.minLength(1)),
+  display_name: z.string(),
+  choices: z.array(ChoiceSchema),
+  unlisted_choice: UnlistedChoiceSchema,
+  /** The jupyterhub-fancy-profiles key admins already use; needs `unlisted_choice.enabled`. */
+  dynamic_image_building: z.optional(z.object({ enabled: z.boolean() })),
+});
+
+export const ProfileSchema = z.object({
+  slug: z.string().check(z.minLength(1)),
+  display_name: z.string(),
+  /** Admin-written HTML: the page sanitises it before rendering. */
+  description: z.optional(z.string()),
+  default: z.boolean(),
+  profile_options: z.array(ProfileOptionSchema),
+});
+
+export const SpawnPageDataSchema = z.object({
+  version: z.number(),
+  /** The JupyterHub service name of the companion; its URL is `{jhdata.prefix}services/{name}/`. */
+  service_name: z.string().check(z.regex(/^[a-zA-Z0-9._-]+$/)),
+  /** Whose server this form spawns (an admin may spawn for someone else). */
+  user: z.string(),
+  /** "" for the default server. */
+  server_name: z.string(),
+  profiles: z.array(ProfileSchema).check(z.minLength(1)),
+  /** The saved user_options; values set through the REST API are not always strings. */
+  user_options: z.record(z.string(), z.unknown()),
+});
+
+export type Choice = z.infer<typeof ChoiceSchema>;
+export type UnlistedChoice = z.infer<typeof UnlistedChoiceSchema>;
+export type ProfileOption = z.infer<typeof ProfileOptionSchema>;
+export type Profile = z.infer<typeof ProfileSchema>;
+export type SpawnPageData = z.infer<typeof SpawnPageDataSchema>;
+
+/** KubeSpawner's form field name for an option (form.html:24, spawner.py:3598-3661). */
+export function optionFieldName(profileSlug: string, optionKey: string): string {
+  return `profile-option-${profileSlug}--${optionKey}`;
+}
+
+/** The field name of an option's free-text value. */
+export function unlistedFieldName(profileSlug: string, optionKey: string): string {
+  return `${optionFieldName(profileSlug, optionKey)}${UNLISTED_CHOICE_SUFFIX}`;
+}
