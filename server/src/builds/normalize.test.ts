@@ -1,0 +1,127 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BuildEventSchema } from "../../../contract/build.ts";
+import { fullBuildPayloads } from "../../test-support/fullbuild.ts";
+import { companionFailure, normalizeBuildEvent } from "./normalize.ts";
+
+const n = normalizeBuildEvent;
+
+describe("normalizeBuildEvent", () => {
+  it("passes a well-formed event through unchanged", () => {
+    expect(n('{"phase":"waiting","message":"Waiting for build to start...\\n"}')).toEqual({
+      phase: "waiting",
+      message: "Waiting for build to start...\n",
+    });
+  });
+
+  it("lower-cases FakeBuild's capitalised phases; ones the contract lacks become unknown with the message kept", () => {
+    expect(n('{"phase": "Building", "message": "Building...\\n"}')).toEqual({ phase: "building", message: "Building...\n" });
+    expect(n('{"phase": "Pending", "message": "Pending...\\n"}')).toEqual({ phase: "unknown", message: "Pending...\n" });
+    expect(n('{"phase": "Running", "message": "Running...\\n"}')).toEqual({ phase: "unknown", message: "Running...\n" });
+    expect(n('{"phase": "Succeed", "message": "Succeed...\\n"}')).toEqual({ phase: "unknown", message: "Succeed...\n" });
+    expect(n('{"phase": "READY", "imageName": "x:1"}')).toEqual({ phase: "ready", imageName: "x:1" });
+  });
+
+  it("folds old repo2docker's failure into failed", () => {
+    expect(n('{"phase":"failure","message":"boom\\n"}')).toEqual({ phase: "failed", message: "boom\n" });
+  });
+
+  it("keeps a line without a phase as a log line, message untouched (no newline added)", () => {
+    expect(n('{"message":"Step 1/51 : FROM docker.io/library/buildpack-deps:bionic"}')).toEqual({
+      message: "Step 1/51 : FROM docker.io/library/buildpack-deps:bionic",
+    });
+    expect(n('{"message":"Fetching base image...\\r","phase":"building"}')).toEqual({
+      phase: "building",
+      message: "Fetching base image...\r",
+    });
+  });
+
+  it("keeps imageName on build-only ready, and maps launch-mode ready's image", () => {
+    expect(n('{"phase":"ready","message":"Done! Image built\\n","imageName":"a:1"}')).toEqual({
+      phase: "ready",
+      message: "Done! Image built\n",
+      imageName: "a:1",
+    });
+    expect(n('{"phase":"ready","image":"b:2","token":"secret","url":"http://x/"}')).toEqual({
+      phase: "ready",
+      imageName: "b:2",
+    });
+  });
+
+  it("drops fields the page has no use for (tokens, urls, progress)", () => {
+    const event = n('{"phase":"pushing","message":"Pushing image\\n","progress":{"a":1},"layers":{"b":2}}');
+    expect(event).toEqual({ phase: "pushing", message: "Pushing image\n" });
+  });
+
+  it("gives a failed without a message a reason", () => {
+    expect(n('{"phase": "failed"}')).toMatchObject({ phase: "failed", message: expect.stringMatching(/no reason/) });
+  });
+
+  it("turns HTTP-200 rejections into clear failures, keeping BinderHub's text", () => {
+    expect(n('{"phase": "failed", "status_code": 403, "message": "Forbidden\\n"}')).toEqual({
+      phase: "failed",
+      status_code: 403,
+      message:
+        "BinderHub refused the companion's token (check access:services!service=binder), or this repository is not allowed.\nBinderHub said: Forbidden\n",
+    });
+    expect(n('{"phase":"failed","status_code":429,"message":"Rate limit exceeded. Try again in 3600 seconds.\\n"}')).toEqual({
+      phase: "failed",
+      status_code: 429,
+      retry_after: 3600,
+      message: "BinderHub is rate-limiting the companion; try again in 3600 seconds.\nBinderHub said: Rate limit exceeded. Try again in 3600 seconds.\n",
+    });
+    expect(n('{"phase":"failed","status_code":400,"message":"Missing Accept header: text/event-stream\\n"}').message).toMatch(
+      /^BinderHub refused the build request as invalid.*\nBinderHub said: Missing Accept header/s,
+    );
+    expect(n('{"phase":"failed","status_code":500,"message":"Internal Server Error\\n"}').message).toBe(
+      "BinderHub hit an internal error.\nBinderHub said: Internal Server Error\n",
+    );
+    expect(n('{"phase":"failed","status_code":409}').message).toBe("BinderHub refused the build (status 409).\n");
+  });
+
+  it("ignores a status_code on a non-failed event", () => {
+    expect(n('{"phase":"building","status_code":500,"message":"x"}')).toEqual({ phase: "building", message: "x" });
+  });
+
+  it("wraps non-JSON and non-object JSON as unknown log lines", () => {
+    expect(n("not json")).toEqual({ phase: "unknown", message: "not json" });
+    expect(n("")).toEqual({ phase: "unknown", message: "" });
+    expect(n("[1,2]")).toEqual({ phase: "unknown", message: "[1,2]" });
+    expect(n("null")).toEqual({ phase: "unknown", message: "null" });
+    expect(n('"str"')).toEqual({ phase: "unknown", message: '"str"' });
+  });
+
+  it("ignores fields of the wrong type", () => {
+    expect(n('{"phase":3,"message":{"a":1},"imageName":[]}')).toEqual({});
+  });
+
+  it("normalises every event of the real recorded build into the contract", () => {
+    const payloads = fullBuildPayloads();
+    expect(payloads).toHaveLength(736);
+    const events = payloads.map(n);
+    for (const e of events) expect(BuildEventSchema.safeParse(e).success).toBe(true);
+    expect(events.filter((e) => e.phase === undefined)).toHaveLength(3);
+    expect(events.at(-1)).toMatchObject({ phase: "ready", imageName: expect.stringMatching(/^binder-2dexamples-2doctave/) });
+  });
+
+  it("never throws and always satisfies the contract, whatever the payload", () => {
+    const jsonish = fc.oneof(
+      fc.string({ unit: "binary" }),
+      fc.json(),
+      fc
+        .record({ phase: fc.oneof(fc.string(), fc.constantFrom("Failed", "FAILURE", "ready")), message: fc.string(), status_code: fc.oneof(fc.integer(), fc.double()) }, { requiredKeys: [] })
+        .map((o) => JSON.stringify(o)),
+    );
+    fc.assert(
+      fc.property(jsonish, (data) => {
+        expect(BuildEventSchema.safeParse(n(data)).success).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("companionFailure ends its message with one newline", () => {
+    expect(companionFailure("lost contact")).toEqual({ phase: "failed", message: "lost contact\n" });
+    expect(companionFailure("x\n")).toEqual({ phase: "failed", message: "x\n" });
+  });
+});
