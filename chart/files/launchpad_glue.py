@@ -38,8 +38,12 @@ PROJECT_ID_RE = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?\Z")
 SERVICE_NAME_RE = re.compile(r"\A[a-zA-Z0-9._-]+\Z")
 
 
-def install(c, service_name="launchpad"):
-    """Configure KubeSpawner on the traitlets config object ``c`` of the hub."""
+def install(c, service_name="launchpad", home_volume_name="home"):
+    """Configure KubeSpawner on the traitlets config object ``c`` of the hub.
+
+    ``home_volume_name`` is the pod volume that holds users' homes: ``home`` in z2jh's ``dynamic``
+    and ``static`` storage and in 2i2c's NFS set-ups (``extraVolumes``).
+    """
     if not SERVICE_NAME_RE.match(service_name):
         raise ValueError(f"launchpad_glue: invalid service name {service_name!r}")
 
@@ -49,7 +53,7 @@ def install(c, service_name="launchpad"):
     c.KubeSpawner.options_form = options_form
     # traitlets creates a LazyConfigValue on attribute access to an unset key, so test membership.
     admin_hook = c.KubeSpawner["modify_pod_hook"] if "modify_pod_hook" in c.KubeSpawner else None
-    c.KubeSpawner.modify_pod_hook = _chain_modify_pod_hook(admin_hook)
+    c.KubeSpawner.modify_pod_hook = _chain_modify_pod_hook(admin_hook, home_volume_name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,23 +266,218 @@ async def render_options_form(spawner, service_name="launchpad"):
 # --------------------------------------------------------------------------------------------
 
 
-def _chain_modify_pod_hook(admin_hook):
+def _chain_modify_pod_hook(admin_hook, home_volume_name):
     async def modify_pod_hook(spawner, pod):
         if admin_hook is not None:
             result = admin_hook(spawner, pod)
             if inspect.isawaitable(result):
                 result = await result
             pod = result if result is not None else pod
-        return _apply_project(spawner, pod)
+        return _apply_project(spawner, pod, home_volume_name)
 
     return modify_pod_hook
 
 
-def _apply_project(spawner, pod):
-    """Narrow the home mount to the project's folder when the user starts on a project."""
+#: Annotations the companion reads from the user's pod: where the project's files really live.
+#: They must match PROJECT_ANNOTATIONS in contract/projects.ts.
+ANNOTATION_PREFIX = "launchpad.jupyter.org/"
+SEED_CONTAINER_NAME = "launchpad-seed"
+#: Inside the seed container: the user's home root (the home mount's own subPath).
+SEED_HOME_ROOT = "/launchpad/home"
+SEED_MARKER = ".launchpad-seeded"
+
+# Copies the image's home directory into the project folder once. It runs as the notebook user in
+# the image that was just built, so it creates projects/<id> itself (user-owned even on NFS, where
+# fsGroup does not apply and a folder the kubelet made for a subPath would belong to root). `cp -n`
+# never overwrites, so a copy cut half-way is completed on the next start and users' files stay;
+# the marker, written only after a complete copy, makes later starts skip the copy entirely.
+SEED_SCRIPT = r"""set -eu
+case "$LAUNCHPAD_PROJECT_ID" in
+  ""|*[!a-z0-9-]*) echo "launchpad-seed: invalid project id" >&2; exit 1 ;;
+esac
+target="$LAUNCHPAD_HOME_ROOT/projects/$LAUNCHPAD_PROJECT_ID"
+mkdir -p "$target"
+if [ -e "$target/$LAUNCHPAD_MARKER" ]; then
+  echo "launchpad-seed: project folder already seeded"; exit 0
+fi
+if [ -d "$LAUNCHPAD_IMAGE_HOME" ]; then
+  cp -R -p -n "$LAUNCHPAD_IMAGE_HOME/." "$target/"
+fi
+touch "$target/$LAUNCHPAD_MARKER"
+echo "launchpad-seed: copied $LAUNCHPAD_IMAGE_HOME into projects/$LAUNCHPAD_PROJECT_ID"
+"""
+
+
+def _field(obj, snake, camel):
+    """Read a field of a kubernetes model object or of a plain dict (either key style)."""
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(camel, obj.get(snake))
+    return getattr(obj, snake, None)
+
+
+def _set_field(obj, snake, camel, value):
+    if isinstance(obj, dict):
+        obj[camel if camel in obj or snake not in obj else snake] = value
+    else:
+        setattr(obj, snake, value)
+
+
+def _to_json(obj):
+    """A kubernetes model as its API JSON (camelCase), without a client instance."""
+    if isinstance(obj, list):
+        return [_to_json(item) for item in obj]
+    if isinstance(obj, dict):
+        return {k: _to_json(v) for k, v in obj.items() if v is not None}
+    attribute_map = getattr(obj, "attribute_map", None)
+    if attribute_map is not None:
+        return {
+            attribute_map[k]: _to_json(getattr(obj, k))
+            for k in attribute_map
+            if getattr(obj, k, None) is not None
+        }
+    return obj
+
+
+def _containers(pod):
+    return list(pod.spec.containers or []) + list(pod.spec.init_containers or [])
+
+
+def _find_home_mount(pod, home_volume_name):
+    """The notebook container's home mount: the writable mount of the home volume nearest the root.
+
+    Hubs mount the same volume again below home (2i2c's shared-public folders, admins' /allusers),
+    so the shortest mount path is the home directory itself: /home/jovyan, /home/rstudio, ...
+    """
+    notebook = pod.spec.containers[0]
+    candidates = [
+        m
+        for m in (_field(notebook, "volume_mounts", "volumeMounts") or [])
+        if _field(m, "name", "name") == home_volume_name
+        and not _field(m, "read_only", "readOnly")
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda m: len(_field(m, "mount_path", "mountPath") or ""))
+
+
+def _security_ids(pod):
+    """The notebook user's uid/gid: the container's, then the pod's; never root."""
+    notebook = pod.spec.containers[0]
+    ctx = _field(notebook, "security_context", "securityContext")
+    pod_ctx = pod.spec.security_context
+    uid = _field(ctx, "run_as_user", "runAsUser") or _field(pod_ctx, "run_as_user", "runAsUser")
+    gid = (
+        _field(ctx, "run_as_group", "runAsGroup")
+        or _field(pod_ctx, "run_as_group", "runAsGroup")
+        or _field(pod_ctx, "fs_group", "fsGroup")
+    )
+    # docker-stacks images start as root and switch to NB_UID; the seed copy never runs as root.
+    return (uid if uid else 1000), (gid if gid else None)
+
+
+def _seed_container(pod, volume_name, home_root_sub_path, home_path, project_id, uid, gid):
+    notebook = pod.spec.containers[0]
+    security = {
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    if gid is not None:
+        security["runAsGroup"] = gid
+    mount = {"name": volume_name, "mountPath": SEED_HOME_ROOT}
+    if home_root_sub_path:
+        mount["subPath"] = home_root_sub_path
+    container = {
+        "name": SEED_CONTAINER_NAME,
+        "image": notebook.image,
+        "command": ["/bin/sh", "-c", SEED_SCRIPT],
+        "env": [
+            {"name": "LAUNCHPAD_PROJECT_ID", "value": project_id},
+            {"name": "LAUNCHPAD_HOME_ROOT", "value": SEED_HOME_ROOT},
+            {"name": "LAUNCHPAD_IMAGE_HOME", "value": home_path},
+            {"name": "LAUNCHPAD_MARKER", "value": SEED_MARKER},
+        ],
+        "securityContext": security,
+        "volumeMounts": [mount],
+        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "256Mi"}},
+    }
+    pull_policy = _field(notebook, "image_pull_policy", "imagePullPolicy")
+    if pull_policy:
+        container["imagePullPolicy"] = pull_policy
+    return container
+
+
+def _seed_position(pod, volume_name):
+    """After init containers that fix home ownership as root, before everything else."""
+    position = 0
+    for index, container in enumerate(pod.spec.init_containers or []):
+        ctx = _field(container, "security_context", "securityContext")
+        mounts_home = any(
+            _field(m, "name", "name") == volume_name
+            for m in (_field(container, "volume_mounts", "volumeMounts") or [])
+        )
+        if mounts_home and _field(ctx, "run_as_user", "runAsUser") == 0:
+            position = index + 1
+    return position
+
+
+def apply_project(pod, project_id, home_volume_name="home"):
+    """Give the pod the project's folder as its home, and seed the folder once from the image.
+
+    Every mount of the home volume with the home mount's own subPath, in every container and init
+    container (admins' init containers mount home too), is narrowed to <subPath>/projects/<id>.
+    Mounts of other subPaths on the same volume (shared folders) are left alone.
+    """
+    if not isinstance(project_id, str) or not PROJECT_ID_RE.match(project_id):
+        raise ValueError("Launchpad: the project id is not valid; start from the spawn page again.")
+    home = _find_home_mount(pod, home_volume_name)
+    if home is None:
+        raise ValueError(
+            f"Launchpad: projects need a writable home volume named {home_volume_name!r} "
+            "in the notebook container; this hub has none, so the project cannot be opened."
+        )
+    volume_name = _field(home, "name", "name")
+    original = _field(home, "sub_path", "subPath") or ""
+    narrowed = f"{original.rstrip('/')}/projects/{project_id}" if original else f"projects/{project_id}"
+    home_path = _field(home, "mount_path", "mountPath")
+    uid, gid = _security_ids(pod)
+
+    for container in _containers(pod):
+        for mount in _field(container, "volume_mounts", "volumeMounts") or []:
+            if _field(mount, "name", "name") == volume_name and (
+                _field(mount, "sub_path", "subPath") or ""
+            ) == original:
+                _set_field(mount, "sub_path", "subPath", narrowed)
+
+    volume = next((v for v in pod.spec.volumes or [] if _field(v, "name", "name") == volume_name), None)
+    source = {k: v for k, v in (_to_json(volume) or {}).items() if k != "name"}
+    annotations = dict(pod.metadata.annotations or {})
+    annotations.update(
+        {
+            ANNOTATION_PREFIX + "project-id": project_id,
+            ANNOTATION_PREFIX + "home-volume": json.dumps(source, sort_keys=True),
+            ANNOTATION_PREFIX + "home-subpath": original,
+            ANNOTATION_PREFIX + "home-mount-path": home_path,
+            ANNOTATION_PREFIX + "run-as-uid": str(uid),
+            ANNOTATION_PREFIX + "run-as-gid": "" if gid is None else str(gid),
+        }
+    )
+    pod.metadata.annotations = annotations
+
+    init_containers = list(pod.spec.init_containers or [])
+    init_containers.insert(
+        _seed_position(pod, volume_name),
+        _seed_container(pod, volume_name, original, home_path, project_id, uid, gid),
+    )
+    pod.spec.init_containers = init_containers
+    return pod
+
+
+def _apply_project(spawner, pod, home_volume_name):
     project_id = (spawner.user_options or {}).get(PROJECT_OPTION_KEY)
     if project_id is None or project_id == "":
         return pod
-    if not isinstance(project_id, str) or not PROJECT_ID_RE.match(project_id):
-        raise ValueError("Launchpad: the project id is not valid; start from the spawn page again.")
-    return pod
+    return apply_project(pod, project_id, home_volume_name)
