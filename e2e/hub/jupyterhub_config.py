@@ -1,0 +1,160 @@
+"""The e2e hub: real JupyterHub + real KubeSpawner (recording subclass) + CHP + Launchpad's glue.
+
+Configured from the environment (e2e/support/stack.ts sets all of it):
+
+  E2E_HUB_PORT          public port of the proxy (required)
+  E2E_HUB_API_PORT      the hub's own port (required; two hubs run side by side)
+  E2E_PROXY_API_PORT    CHP's REST API port (required)
+  E2E_BASE_URL          the hub's base URL, "/" (default) or e.g. "/jh/"
+  E2E_STATE_DIR         a temp dir: sqlite db, cookie secret, CHP pid file, kubeconfig (required)
+  E2E_RECORD_DIR        where the spawner records pod manifests (required)
+  E2E_PROFILES          a YAML/JSON file: a profile list, or z2jh values holding one
+                        (default: e2e/hub/profiles/default.yaml)
+  E2E_COMPANION_PORT    where the Launchpad companion listens (required)
+  E2E_COMPANION_TOKEN   the companion's api_token (required)
+  E2E_ADMIN_TOKEN       a token for the tests' own admin service (required)
+  LAUNCHPAD_SHARED      the shared folder (fixtures); relative paths in E2E_PROFILES may start there
+
+The order below follows z2jh's jupyterhub_config.py (reference/hub-contracts.md §4.1): chart
+settings (services, roles, profile list), then ``hub.extraConfig`` snippets exec'd in sorted key
+order: the admin's own hook first, then the one line the Launchpad chart's NOTES print.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+
+def env(name, default=None):
+    value = os.environ.get(name, default)
+    if value is None:
+        raise SystemExit(f"e2e jupyterhub_config: {name} must be set")
+    return value
+
+
+STATE_DIR = Path(env("E2E_STATE_DIR"))
+STATE_DIR.mkdir(parents=True, exist_ok=True)
+BASE_URL = env("E2E_BASE_URL", "/")
+if not (BASE_URL.startswith("/") and BASE_URL.endswith("/")):
+    raise SystemExit(f"E2E_BASE_URL must start and end with '/': {BASE_URL!r}")
+
+# --- the hub, the proxy, storage ---------------------------------------------------------------
+
+c.JupyterHub.bind_url = f"http://127.0.0.1:{int(env('E2E_HUB_PORT'))}{BASE_URL}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{int(env('E2E_HUB_API_PORT'))}"
+c.JupyterHub.db_url = f"sqlite:///{STATE_DIR / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE_DIR / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(STATE_DIR / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.command = [str(REPO / "node_modules" / ".bin" / "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{int(env('E2E_PROXY_API_PORT'))}"
+c.ConfigurableHTTPProxy.pid_file = str(STATE_DIR / "proxy.pid")
+c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_proxy = True
+# As z2jh does (jupyterhub_config.py:57-59): spawns return at once, errors arrive through progress.
+c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
+
+# Any username, any password (the DummyAuthenticator's own default).
+c.JupyterHub.authenticator_class = "dummy"
+c.Authenticator.allow_all = True
+
+# --- KubeSpawner, recording instead of creating pods ---------------------------------------------
+
+# KubeSpawner loads a kubeconfig when constructed (no API call): point it at a closed loopback port,
+# so that any call we failed to replace fails fast instead of reaching a real cluster.
+kubeconfig = STATE_DIR / "kubeconfig.yaml"
+kubeconfig.write_text(
+    json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "none", "cluster": {"server": "https://127.0.0.1:1"}}],
+            "users": [{"name": "none", "user": {"token": "not-a-token"}}],
+            "contexts": [{"name": "none", "context": {"cluster": "none", "user": "none", "namespace": "e2e"}}],
+            "current-context": "none",
+        }
+    )
+)
+os.environ["KUBECONFIG"] = str(kubeconfig)
+os.environ.pop("KUBERNETES_SERVICE_HOST", None)  # never the in-cluster config
+
+c.JupyterHub.spawner_class = "recording_spawner.RecordingKubeSpawner"
+c.KubeSpawner.namespace = "e2e"
+c.KubeSpawner.events_enabled = False
+c.KubeSpawner.start_timeout = 60
+c.KubeSpawner.http_timeout = 30
+# z2jh's defaults for singleuser.image and storage.type=dynamic (jupyterhub_config.py, "storage").
+c.KubeSpawner.image = "quay.io/jupyterhub/k8s-singleuser-sample:4.2.0"
+c.KubeSpawner.pvc_name_template = "claim-{user_server}"
+c.KubeSpawner.storage_pvc_ensure = False  # z2jh: True; the recording spawner creates no PVC anyway
+c.KubeSpawner.volumes = {"volume-{user_server}": {"name": "volume-{user_server}", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}}
+c.KubeSpawner.volume_mounts = {"volume-{user_server}": {"mountPath": "/home/jovyan", "name": "volume-{user_server}"}}
+
+
+def load_profile_list(path_text):
+    path = Path(path_text)
+    if not path.is_absolute():
+        candidates = [HERE / "profiles" / path, Path(env("LAUNCHPAD_SHARED", str(REPO.parent / "shared"))) / path]
+        path = next((p for p in candidates if p.exists()), candidates[0])
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if isinstance(data, list):
+        return data
+    for keys in (("jupyterhub", "singleuser", "profileList"), ("basehub", "jupyterhub", "singleuser", "profileList"), ("singleuser", "profileList")):
+        node = data
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, list):
+            return node
+    raise SystemExit(f"e2e jupyterhub_config: no profile list in {path}")
+
+
+c.KubeSpawner.profile_list = load_profile_list(env("E2E_PROFILES", "default.yaml"))
+
+# --- services and roles, as the Launchpad docs tell a z2jh admin (hub.services, hub.loadRoles) ---
+
+COMPANION_URL = f"http://127.0.0.1:{int(env('E2E_COMPANION_PORT'))}"
+c.JupyterHub.services = [
+    {
+        "name": "launchpad",
+        "url": COMPANION_URL,
+        "api_token": env("E2E_COMPANION_TOKEN"),
+        "oauth_no_confirm": True,
+    },
+    # Not part of Launchpad: the tests' own handle to stop servers and inspect users.
+    {"name": "e2e-admin", "api_token": env("E2E_ADMIN_TOKEN")},
+]
+c.JupyterHub.load_roles = [
+    {"name": "user", "scopes": ["self", "access:services!service=launchpad"]},
+    {"name": "launchpad", "scopes": ["read:users", "read:servers"], "services": ["launchpad"]},
+    {"name": "e2e-admin", "scopes": ["admin:users", "admin:servers", "read:users", "read:servers"], "services": ["e2e-admin"]},
+]
+
+# --- hub.extraConfig, exec'd in sorted key order as z2jh does -------------------------------------
+
+ADMIN_HOOK = '''
+def admin_modify_pod_hook(spawner, pod):
+    pod.metadata.labels["admin-hook"] = "ran"
+    return pod
+
+c.KubeSpawner.modify_pod_hook = admin_modify_pod_hook
+'''
+
+LAUNCHPAD_GLUE_DIR = str(REPO / "chart" / "files")  # in the chart: the mounted ConfigMap
+LAUNCHPAD_LINE = (
+    f"import sys; sys.path.insert(0, {LAUNCHPAD_GLUE_DIR!r}); import launchpad_glue; launchpad_glue.install(c)"
+)
+
+extra_config = {
+    "00-admin-hook": ADMIN_HOOK,
+    "zz-launchpad": LAUNCHPAD_LINE,
+}
+for key in sorted(extra_config):
+    exec(extra_config[key])
