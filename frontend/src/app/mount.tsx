@@ -1,0 +1,115 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { StrictMode } from "react";
+import { createRoot, type Root } from "react-dom/client";
+import {
+  SPAWN_PAGE_CONTRACT_VERSION,
+  SPAWN_PAGE_DATA_ELEMENT_ID,
+  SPAWN_PAGE_MOUNT_ELEMENT_ID,
+  SpawnPageDataSchema,
+  type SpawnPageData,
+} from "../../../contract/spawn-page.ts";
+import { ApiRequestError } from "../lib/api-client.ts";
+import { readJhData } from "../lib/jhdata.ts";
+import { serviceUrl } from "../lib/service-url.ts";
+import { App, type AppProps } from "./app.tsx";
+import css from "./styles.css?inline";
+
+export type SpawnDataResult =
+  | { ok: true; data: SpawnPageData }
+  | { ok: false; state: "version-mismatch" | "invalid"; message: string };
+
+const ADMIN_HINT = "The basic form below still starts servers.";
+
+/** The glue's JSON, checked: a version this page does not speak is refused before its shape is. */
+export function readSpawnPageData(doc: Document): SpawnDataResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(doc.getElementById(SPAWN_PAGE_DATA_ELEMENT_ID)?.textContent ?? "");
+  } catch {
+    return { ok: false, state: "invalid", message: `Launchpad found no readable profile data on this page. ${ADMIN_HINT}` };
+  }
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (version !== SPAWN_PAGE_CONTRACT_VERSION) {
+    return {
+      ok: false,
+      state: "version-mismatch",
+      message:
+        `This hub's Launchpad glue speaks version ${String(version)}, the page speaks version ${SPAWN_PAGE_CONTRACT_VERSION}. ` +
+        `Ask your JupyterHub admin to upgrade Launchpad's hub glue and restart the hub. ${ADMIN_HINT}`,
+    };
+  }
+  const parsed = SpawnPageDataSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+      .join("; ");
+    return { ok: false, state: "invalid", message: `Launchpad could not read the profile data (${issues}). ${ADMIN_HINT}` };
+  }
+  return { ok: true, data: parsed.data };
+}
+
+function injectStyles(doc: Document): void {
+  if (doc.getElementById("launchpad-styles")) return;
+  const style = doc.createElement("style");
+  style.id = "launchpad-styles";
+  style.textContent = css;
+  doc.head.append(style);
+}
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // A 4xx will not change by asking again; a 5xx or network failure might.
+        retry: (count, error) => !(error instanceof ApiRequestError && error.status >= 400 && error.status < 500) && count < 2,
+        refetchOnWindowFocus: false,
+      },
+    },
+  });
+}
+
+export interface MountOptions extends Pick<AppProps, "buildPanel" | "projectsTable"> {
+  doc?: Document;
+  jhdata?: unknown;
+  queryClient?: QueryClient;
+}
+
+/**
+ * Replaces the glue's fallback form with the page, or leaves the fallback in place with a notice.
+ * The outcome is also written to `data-launchpad-state` on the mount point, for people and tests.
+ */
+export function mountLaunchpad(options: MountOptions = {}): { state: string; root?: Root } {
+  const doc = options.doc ?? document;
+  const mountPoint = doc.getElementById(SPAWN_PAGE_MOUNT_ELEMENT_ID);
+  if (!mountPoint) return { state: "absent" };
+  injectStyles(doc);
+  const result = readSpawnPageData(doc);
+  if (!result.ok) {
+    const notice = doc.createElement("p");
+    notice.className = "lp-notice";
+    notice.setAttribute("role", "status");
+    notice.textContent = result.message;
+    mountPoint.prepend(notice);
+    mountPoint.dataset.launchpadState = result.state;
+    return { state: result.state };
+  }
+  const jhdata = readJhData("jhdata" in options ? options.jhdata : (globalThis as { jhdata?: unknown }).jhdata);
+  const url = jhdata ? serviceUrl(jhdata.prefix, result.data.service_name) : null;
+  mountPoint.replaceChildren();
+  const root = createRoot(mountPoint);
+  root.render(
+    <StrictMode>
+      <QueryClientProvider client={options.queryClient ?? createQueryClient()}>
+        <App data={result.data} serviceUrl={url} buildPanel={options.buildPanel} projectsTable={options.projectsTable} />
+      </QueryClientProvider>
+    </StrictMode>,
+  );
+  mountPoint.dataset.launchpadState = "ready";
+  // The page brings its own Start button, which checks the form first.
+  for (const container of mountPoint.closest("form")?.querySelectorAll<HTMLElement>(".feedback-container") ?? []) {
+    container.hidden = true;
+    container.style.display = "none";
+  }
+  return { state: "ready", root };
+}

@@ -1,0 +1,32 @@
+import { useEffect, useState } from "react";
+import { ApiRequestError } from "../../lib/api-client.ts";
+import { useMe } from "./api/get-me.ts";
+import { redirectToLoginOnce } from "./login-redirect.ts";
+
+export type CompanionSession =
+  | { status: "loading" }
+  | { status: "ready"; me: NonNullable<ReturnType<typeof useMe>["data"]> }
+  | { status: "redirecting" }
+  | { status: "unavailable"; reason: string };
+
+/** The companion's view of the user. The profile picker never waits for it. */
+export function useCompanionSession(serviceUrl: string | null): CompanionSession {
+  const query = useMe(serviceUrl);
+  const [redirecting, setRedirecting] = useState(false);
+  const needsLogin = query.error instanceof ApiRequestError && query.error.status === 401;
+
+  useEffect(() => {
+    if (serviceUrl && needsLogin && redirectToLoginOnce(serviceUrl)) setRedirecting(true);
+  }, [serviceUrl, needsLogin]);
+
+  if (!serviceUrl) return { status: "unavailable", reason: "This page does not say where the Launchpad service lives." };
+  if (query.data) return { status: "ready", me: query.data };
+  if (redirecting) return { status: "redirecting" };
+  if (query.error) {
+    return {
+      status: "unavailable",
+      reason: needsLogin ? "You are not signed in to the Launchpad service." : query.error.message,
+    };
+  }
+  return { status: "loading" };
+}
