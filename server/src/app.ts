@@ -1,0 +1,126 @@
+/**
+ * The companion as one Fastify app (the fastify/demo shape: `app.ts` builds, `server.ts` listens).
+ *
+ * Routes live under the service prefix, `{hubPrefix}services/{name}/`: CHP keeps the prefix when it
+ * proxies (hub-contracts.md §3.2). Everything is injectable (`AppDeps`) so tests run in-process.
+ *
+ * ## The auth interface for route plugins (builds, projects, …)
+ *
+ * Register a plugin with `app.register(plugin, { prefix: config.servicePrefix, ... })` from
+ * `buildApp` (or inside `deps.extraRoutes`), then use the root's decorations:
+ *
+ *   app.get("/api/build/*", { preHandler: [app.requireSameOrigin, app.requireUser] }, handler)
+ *   app.delete("/api/projects/:id", { preHandler: [app.requireUser] }, handler)
+ *
+ * - `request.user: HubUser | null` — `{ name, admin, groups, scopes }`, set by `requireUser` or `identify`.
+ * - `request.auth: { kind: "token" | "cookie", token } | null` — `token` is the user's hub token.
+ * - `app.requireUser` — 401 `{status, message, login_url}` without a session (the page logs in
+ *   again), 403 without `access:services!service=<name>`; for non-GET methods it also checks CSRF.
+ * - `app.requireCsrf` — cookie-authenticated non-GET requests must send `X-Launchpad-CSRF`
+ *   (the `csrf_token` of `GET api/me`); token-authenticated requests skip it.
+ * - `app.requireSameOrigin` — refuses `Sec-Fetch-Site` other than `same-origin`/`none`: use it on
+ *   GET routes that start work (an EventSource cannot send the CSRF header).
+ * - Throw `HttpError(status, message)` for 4xx; anything else is logged and answered as a masked 5xx.
+ * - Validate input with `parseOr400(schema, value, what)` and answer through `serialize(schema, value)`.
+ */
+import cookie from "@fastify/cookie";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Features } from "../../contract/api.ts";
+import { HubIdentity, LocalIdentity, LOCAL_USER } from "./auth/identity.ts";
+import { oauthRoutes, type LoginBackend } from "./auth/oauth-routes.ts";
+import { installRequestAuth } from "./auth/request-auth.ts";
+import type { Config } from "./config.ts";
+import { installErrorHandling } from "./errors.ts";
+import { createHubClient, type FetchFn, type HubClient } from "./hub/hub-client.ts";
+import { demoHubRoutes } from "./local/demo-hub.ts";
+import { SAMPLE_PROFILES } from "./local/sample-profiles.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { meRoutes } from "./routes/me.ts";
+import { registerStatic } from "./static.ts";
+
+export type { HubUser } from "./hub/hub-client.ts";
+export type { RequestAuth } from "./auth/request-auth.ts";
+export { HttpError, parseOr400, serialize } from "./errors.ts";
+
+export interface AppDeps {
+  /** The hub API client (hub mode); default: a fetch-based client for `config.hubApiUrl`. */
+  hub?: HubClient;
+  /** The fetch the default hub client uses (tests point it at the fake hub). */
+  fetch?: FetchFn;
+  /** Milliseconds since the epoch; the user cache's clock. */
+  now?: () => number;
+  /** Fastify's logger option (server.ts passes pino settings; tests default to off). */
+  logger?: FastifyServerOptions["logger"];
+  /** Route plugins other areas add under the service prefix, after auth is installed. */
+  extraRoutes?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
+}
+
+export function featuresOf(config: Config): Features {
+  return { build: config.buildEnabled, projects: config.projectsEnabled };
+}
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    trustProxy: config.trustProxy,
+    // No connection or request timeout: build event streams stay open for many minutes with only
+    // keepalive comments; server.ts sets keep-alive and header timeouts instead.
+    connectionTimeout: 0,
+    requestTimeout: 0,
+    // A user name or build spec can be long, but not this long.
+    routerOptions: { maxParamLength: 2000 },
+  });
+  installErrorHandling(app);
+  await app.register(cookie, { secret: config.cookieSecret, parseOptions: {} });
+
+  const now = deps.now ?? Date.now;
+  let backend: LoginBackend;
+  if (config.mode === "local") {
+    backend = { kind: "local", identity: new LocalIdentity() };
+  } else {
+    if (!config.hubApiUrl || !config.hubApiToken) throw new Error("hub mode needs hubApiUrl and hubApiToken (loadConfig checks this)");
+    const hub =
+      deps.hub ??
+      createHubClient({
+        apiUrl: config.hubApiUrl,
+        clientId: config.clientId,
+        clientSecret: config.hubApiToken,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      });
+    backend = { kind: "hub", hub, identity: new HubIdentity({ hub, serviceName: config.serviceName, now }) };
+  }
+
+  const cookieSettings = { clientId: config.clientId, servicePrefix: config.servicePrefix, cookieSecret: config.cookieSecret };
+  installRequestAuth(app, {
+    ...cookieSettings,
+    identity: backend.identity,
+    serviceName: config.serviceName,
+    loginUrl: `${config.servicePrefix}oauth_login`,
+  });
+
+  const prefix = config.servicePrefix.replace(/\/$/, "");
+  await app.register(healthRoutes, { prefix });
+  await app.register(
+    oauthRoutes(
+      { ...cookieSettings, serviceName: config.serviceName, hubBaseUrl: config.hubBaseUrl, oauthCallbackUrl: config.oauthCallbackUrl },
+      backend,
+    ),
+    { prefix },
+  );
+  await app.register(meRoutes({ cookieSecret: config.cookieSecret, features: featuresOf(config) }), { prefix });
+  for (const routes of deps.extraRoutes ?? []) await app.register(routes, { prefix });
+  await registerStatic(app, { staticDir: config.staticDir, servicePrefix: config.servicePrefix });
+
+  if (backend.kind === "local") {
+    await app.register(
+      demoHubRoutes({
+        ...cookieSettings,
+        serviceName: config.serviceName,
+        identity: backend.identity,
+        profiles: SAMPLE_PROFILES,
+        user: LOCAL_USER.name,
+      }),
+    );
+  }
+  return app;
+}

@@ -1,0 +1,27 @@
+/**
+ * The open-redirect guard for `next` (hub-contracts.md §3.6 item 3): HubOAuth keeps `next_url`
+ * server-side; we carry it in a signed cookie, so it is checked on the way in.
+ */
+const ORIGIN = "http://launchpad.invalid";
+
+/**
+ * `next` if it is a same-origin absolute path under the hub's base URL, else `fallback`.
+ * Returned normalised (dot segments resolved), so what was checked is what the browser follows.
+ */
+export function safeNextUrl(next: unknown, hubBaseUrl: string, fallback: string): string {
+  if (typeof next !== "string" || next === "") return fallback;
+  // `//host` and `/\host` are protocol-relative to browsers; control characters get stripped by
+  // URL parsers and can hide either. Anything else that is not an absolute path has a scheme or is relative.
+  // eslint-disable-next-line no-control-regex
+  if (!next.startsWith("/") || next.startsWith("//") || next.includes("\\") || /[\u0000-\u001f\u007f]/.test(next)) {
+    return fallback;
+  }
+  let url: URL;
+  try {
+    url = new URL(next, ORIGIN);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== ORIGIN || !url.pathname.startsWith(hubBaseUrl)) return fallback;
+  return `${url.pathname}${url.search}${url.hash}`;
+}

@@ -1,0 +1,73 @@
+/**
+ * The companion's cookies, named and scoped as HubOAuth names and scopes its own
+ * (hub-contracts.md §3.5): the session cookie is `<client_id>`, the login state cookie
+ * `<client_id>-oauth-state`, both signed, HttpOnly, with path = the service prefix.
+ */
+import type { CookieSerializeOptions } from "@fastify/cookie";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+export interface CookieSettings {
+  clientId: string;
+  servicePrefix: string;
+  cookieSecret: string;
+}
+
+export function sessionCookieName(settings: CookieSettings): string {
+  return settings.clientId;
+}
+
+export function stateCookieName(settings: CookieSettings): string {
+  return `${settings.clientId}-oauth-state`;
+}
+
+/**
+ * SameSite=Lax rather than Strict: a login that starts at an external identity provider reaches
+ * our callback through a redirect chain that began cross-site, where Strict cookies are withheld
+ * and the state check would fail. Lax still withholds the cookie from cross-site subresource
+ * requests and POSTs; cross-site top-level GETs are refused by `requireSameOrigin` on routes that
+ * start work, and writes need the CSRF header. The hub's own cookies default to Lax as well.
+ */
+export function cookieOptions(request: FastifyRequest, settings: CookieSettings, maxAgeSeconds?: number): CookieSerializeOptions {
+  return {
+    path: settings.servicePrefix,
+    httpOnly: true,
+    sameSite: "lax",
+    // HubOAuth sets Secure when the request is https (services/auth.py:905-915); behind CHP the
+    // scheme comes from X-Forwarded-Proto, which Fastify reads when trustProxy is on.
+    secure: request.protocol === "https",
+    signed: true,
+    ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds }),
+  };
+}
+
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, settings: CookieSettings, token: string): void {
+  reply.setCookie(sessionCookieName(settings), token, cookieOptions(request, settings));
+}
+
+export function clearSessionCookie(reply: FastifyReply, settings: CookieSettings): void {
+  reply.clearCookie(sessionCookieName(settings), { path: settings.servicePrefix });
+}
+
+/** The value of a signed cookie, or null when it is missing or its signature does not verify. */
+export function readSignedCookie(request: FastifyRequest, name: string): string | null {
+  const raw = request.cookies[name];
+  if (raw === undefined) return null;
+  const unsigned = request.unsignCookie(raw);
+  return unsigned.valid && unsigned.value !== null ? unsigned.value : null;
+}
+
+/**
+ * The CSRF token of a session: an HMAC of its hub token, so it is bound to the session, needs no
+ * storage, and reveals nothing about the token (a synchronizer token, hub-contracts.md §3.6 item 5).
+ */
+export function csrfTokenFor(cookieSecret: string, sessionToken: string): string {
+  return createHmac("sha256", cookieSecret).update(`launchpad-csrf:${sessionToken}`).digest("base64url");
+}
+
+export function csrfTokenMatches(cookieSecret: string, sessionToken: string, presented: unknown): boolean {
+  if (typeof presented !== "string") return false;
+  const expected = Buffer.from(csrfTokenFor(cookieSecret, sessionToken));
+  const given = Buffer.from(presented);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

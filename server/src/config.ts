@@ -1,0 +1,189 @@
+/**
+ * The companion's configuration: read once at start from the environment (and optionally a JSON
+ * file named by LAUNCHPAD_CONFIG_FILE; the environment wins), validated as a whole so that one
+ * error lists every bad variable with how to fix it.
+ *
+ * Env names mirror the ones JupyterHub gives its own services where they exist
+ * (hub-contracts.md §3.2: there is no env injection for external services, so the chart sets them).
+ *
+ * Other areas extend the config by adding keys to `configShape` consumers: export their own zod
+ * object and merge it with `BaseConfigSchema.extend(...)`; `ENV_KEYS` maps env names to keys.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as z from "zod";
+
+export const MODES = ["hub", "local"] as const;
+export type Mode = (typeof MODES)[number];
+
+/** JupyterHub's service name rule (the glue's SERVICE_NAME_RE, contract/spawn-page.ts). */
+const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
+
+const booleanFromEnv = z
+  .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])])
+  .transform((v) => (typeof v === "boolean" ? v : ["1", "true", "yes", "on"].includes(v)));
+
+const portFromEnv = z.coerce.number().int().min(0).max(65535);
+
+/** A path that starts and ends with `/`, as JupyterHub's prefixes do. */
+const urlPath = z
+  .string()
+  .refine((v) => v.startsWith("/") && v.endsWith("/"), "must start and end with '/', e.g. /services/launchpad/");
+
+const httpUrl = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ""));
+
+/**
+ * Every key, with the env variable it comes from. Values arrive as strings (env) or JSON values
+ * (file); the schema coerces both.
+ */
+export const BaseConfigSchema = z.object({
+  mode: z.enum(MODES).default("hub"),
+  /** Default 0.0.0.0 in hub mode (a pod), 127.0.0.1 in local mode (a laptop). */
+  host: z.string().min(1).optional(),
+  port: portFromEnv.default(8000),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  serviceName: z.string().regex(SERVICE_NAME, "letters, digits, '.', '_' and '-' only").default("launchpad"),
+  /** `{hubPrefix}services/{name}/`; CHP keeps it when proxying (hub-contracts.md §3.2). */
+  servicePrefix: urlPath.optional(),
+  /** e.g. http://hub:8081/hub/api (server-to-server, never shown to browsers). */
+  hubApiUrl: httpUrl.optional(),
+  /** The service's api_token, which is also its OAuth client secret (hub-contracts.md §3.1). */
+  hubApiToken: z.string().min(1).optional(),
+  clientId: z.string().startsWith("service-", "must start with 'service-' (JupyterHub's rule)").optional(),
+  /** Must equal the hub's registered oauth_redirect_uri byte for byte (hub-contracts.md §3.3 step 2). */
+  oauthCallbackUrl: z.string().min(1).optional(),
+  /** The hub's public base URL path for browser redirects: `{hubBase}hub/api/oauth2/authorize`. */
+  hubBaseUrl: urlPath.default("/"),
+  cookieSecret: z
+    .string()
+    .refine((v) => Buffer.byteLength(v) >= 32, "must be at least 32 bytes, e.g. `openssl rand -hex 32`")
+    .optional(),
+  staticDir: z.string().min(1).default("dist/static"),
+  /** CHP adds X-Forwarded-*; trusting them lets the session cookie be Secure behind https. */
+  trustProxy: booleanFromEnv.default(true),
+  /** Seconds a SIGTERM waits for open requests (build streams included) before exiting. */
+  shutdownDeadlineSeconds: z.coerce.number().positive().default(25),
+  buildEnabled: booleanFromEnv.default(true),
+  projectsEnabled: booleanFromEnv.default(true),
+});
+
+/** env variable → config key. Extend it (spread) when adding keys in another area. */
+export const ENV_KEYS = {
+  LAUNCHPAD_MODE: "mode",
+  LAUNCHPAD_HOST: "host",
+  LAUNCHPAD_PORT: "port",
+  LAUNCHPAD_LOG_LEVEL: "logLevel",
+  JUPYTERHUB_SERVICE_NAME: "serviceName",
+  JUPYTERHUB_SERVICE_PREFIX: "servicePrefix",
+  JUPYTERHUB_API_URL: "hubApiUrl",
+  JUPYTERHUB_API_TOKEN: "hubApiToken",
+  JUPYTERHUB_CLIENT_ID: "clientId",
+  JUPYTERHUB_OAUTH_CALLBACK_URL: "oauthCallbackUrl",
+  JUPYTERHUB_BASE_URL: "hubBaseUrl",
+  LAUNCHPAD_COOKIE_SECRET: "cookieSecret",
+  LAUNCHPAD_STATIC_DIR: "staticDir",
+  LAUNCHPAD_TRUST_PROXY: "trustProxy",
+  LAUNCHPAD_SHUTDOWN_DEADLINE_SECONDS: "shutdownDeadlineSeconds",
+  LAUNCHPAD_BUILD_ENABLED: "buildEnabled",
+  LAUNCHPAD_PROJECTS_ENABLED: "projectsEnabled",
+} as const satisfies Record<string, keyof z.input<typeof BaseConfigSchema>>;
+
+const KEY_TO_ENV: Record<string, string> = Object.fromEntries(
+  Object.entries(ENV_KEYS).map(([env, key]) => [key, env]),
+);
+
+/** The validated config with every derived value filled in. */
+export type Config = Omit<
+  z.output<typeof BaseConfigSchema>,
+  "host" | "servicePrefix" | "clientId" | "oauthCallbackUrl" | "cookieSecret" | "hubApiUrl" | "hubApiToken"
+> & {
+  host: string;
+  servicePrefix: string;
+  clientId: string;
+  oauthCallbackUrl: string;
+  cookieSecret: string;
+  /** Absent in local mode only. */
+  hubApiUrl: string | undefined;
+  hubApiToken: string | undefined;
+};
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Launchpad configuration is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+export interface LoadConfigInput {
+  env?: Record<string, string | undefined>;
+  /** argv after the script name; `--local` selects local mode. */
+  argv?: readonly string[];
+  /** Overrides applied last (tests). */
+  overrides?: Partial<z.input<typeof BaseConfigSchema>>;
+}
+
+function describe(key: string): string {
+  const env = KEY_TO_ENV[key];
+  return env ? `${env} (${key})` : key;
+}
+
+function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    problems.push(`LAUNCHPAD_CONFIG_FILE: ${path} must hold a JSON object of config keys`);
+  } catch (error) {
+    problems.push(`LAUNCHPAD_CONFIG_FILE: cannot read ${path} as JSON (${(error as Error).message})`);
+  }
+  return {};
+}
+
+/** Reads, validates and derives the config, or throws one ConfigError listing every problem. */
+export function loadConfig(input: LoadConfigInput = {}): Config {
+  const env = input.env ?? process.env;
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  const file = env.LAUNCHPAD_CONFIG_FILE;
+  if (file) Object.assign(raw, readConfigFile(file, problems));
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== "") raw[key] = value;
+  }
+  if (input.argv?.includes("--local")) raw.mode = "local";
+  Object.assign(raw, input.overrides);
+
+  const result = BaseConfigSchema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? "(config)");
+      problems.push(`${describe(key)}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const c = result.data;
+  if (c.mode === "hub") {
+    // HubOAuth needs all of these (hub-contracts.md §3.6 item 1); say which are missing at once.
+    if (!c.hubApiUrl) problems.push(`${describe("hubApiUrl")}: required in hub mode, e.g. http://hub:8081/hub/api`);
+    if (!c.hubApiToken)
+      problems.push(`${describe("hubApiToken")}: required in hub mode; the service's api_token from the hub's config`);
+    if (!c.cookieSecret)
+      problems.push(`${describe("cookieSecret")}: required in hub mode, at least 32 bytes, e.g. \`openssl rand -hex 32\``);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const servicePrefix = c.servicePrefix ?? (c.mode === "local" ? "/services/launchpad/" : `${c.hubBaseUrl}services/${c.serviceName}/`);
+  return {
+    ...c,
+    host: c.host ?? (c.mode === "local" ? "127.0.0.1" : "0.0.0.0"),
+    servicePrefix,
+    clientId: c.clientId ?? `service-${c.serviceName}`,
+    // JupyterHub's default oauth_redirect_uri is `{base_url}services/{name}/oauth_callback` (§3.1).
+    oauthCallbackUrl: c.oauthCallbackUrl ?? `${servicePrefix}oauth_callback`,
+    // Local mode only: a per-process secret, so sessions simply end when the process restarts.
+    cookieSecret: c.cookieSecret ?? randomBytes(32).toString("hex"),
+    hubApiUrl: c.hubApiUrl,
+    hubApiToken: c.hubApiToken,
+  };
+}

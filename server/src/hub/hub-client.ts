@@ -1,0 +1,114 @@
+/**
+ * The few JupyterHub REST calls the companion's auth needs (hub-contracts.md §3.3 steps 4-5).
+ * `fetch` is injectable so tests drive the same code against an in-process fake hub.
+ */
+import * as z from "zod";
+import { UpstreamError } from "../errors.ts";
+
+/** `POST {hub_api}/oauth2/token` reply; there are no refresh tokens (§3.3 step 4). */
+const TokenReplySchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string(),
+  expires_in: z.number().optional(),
+  scope: z.string().optional(),
+});
+
+/** `GET {hub_api}/user` reply (apihandlers/users.py); only what the companion uses is kept. */
+export const HubUserReplySchema = z.object({
+  kind: z.string().optional(),
+  name: z.string().min(1),
+  admin: z.boolean().default(false),
+  groups: z.array(z.string()).default([]),
+  scopes: z.array(z.string()).default([]),
+  session_id: z.string().nullish(),
+});
+
+/** Who a request acts for. `scopes` are the token's expanded scopes. */
+export interface HubUser {
+  name: string;
+  admin: boolean;
+  groups: string[];
+  scopes: string[];
+}
+
+export interface CodeExchange {
+  code: string;
+  redirectUri: string;
+  codeVerifier: string;
+}
+
+export interface HubClient {
+  /** Trades an authorization code for the user's OAuth token. Throws HttpError 403 when refused. */
+  exchangeCode(exchange: CodeExchange): Promise<string>;
+  /** The token's user, or null when the hub no longer accepts the token (401/403: logged out). */
+  getUser(token: string): Promise<HubUser | null>;
+}
+
+export type FetchFn = typeof fetch;
+
+export interface HubClientOptions {
+  apiUrl: string;
+  clientId: string;
+  clientSecret: string;
+  fetch?: FetchFn;
+}
+
+async function describeFailure(response: Response): Promise<string> {
+  const text = await response.text().catch(() => "");
+  return `${response.status} ${text.slice(0, 200)}`;
+}
+
+export function createHubClient(options: HubClientOptions): HubClient {
+  const doFetch = options.fetch ?? fetch;
+  const apiUrl = options.apiUrl.replace(/\/+$/, "");
+
+  return {
+    async exchangeCode({ code, redirectUri, codeVerifier }) {
+      // client_secret_post: the hub's authenticate_client reads the secret from the body and never
+      // parses HTTP Basic (hub-contracts.md §3.3 step 4).
+      const body = new URLSearchParams({
+        client_id: options.clientId,
+        client_secret: options.clientSecret,
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: codeVerifier,
+      });
+      let response: Response;
+      try {
+        response = await doFetch(`${apiUrl}/oauth2/token`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+          body,
+        });
+      } catch (cause) {
+        throw new UpstreamError("the hub's token endpoint could not be reached", { cause });
+      }
+      if (!response.ok) {
+        throw new UpstreamError(`the hub refused the authorization code: ${await describeFailure(response)}`);
+      }
+      const reply = TokenReplySchema.safeParse(await response.json().catch(() => null));
+      if (!reply.success) throw new UpstreamError("the hub's token reply has no access_token");
+      return reply.data.access_token;
+    },
+
+    async getUser(token) {
+      let response: Response;
+      try {
+        response = await doFetch(`${apiUrl}/user`, {
+          headers: { authorization: `token ${token}`, accept: "application/json" },
+        });
+      } catch (cause) {
+        throw new UpstreamError("the hub API could not be reached", { cause });
+      }
+      // A revoked or expired token: hub logout deletes the session's tokens (§3.3 step 6), and
+      // HubAuth treats 403 as "no user" (allow_403).
+      if (response.status === 401 || response.status === 403) return null;
+      if (!response.ok) throw new UpstreamError(`the hub API answered ${await describeFailure(response)}`);
+      const reply = HubUserReplySchema.safeParse(await response.json().catch(() => null));
+      if (!reply.success) throw new UpstreamError("the hub's /user reply is not a user model");
+      const { name, admin, groups, scopes } = reply.data;
+      return { name, admin, groups, scopes };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * What KubeSpawner does with a spawn form POST, for local mode's demo hub: parse like
+ * `options_from_form` (hub-contracts.md §1.7) and validate like `_validate_user_options` (§1.8),
+ * plus the checks KubeSpawner leaves to a KeyError later (unknown choice) and the project id the
+ * hub glue checks.
+ */
+import { UNLISTED_CHOICE_SENTINEL, UNLISTED_CHOICE_SUFFIX, PROJECT_OPTION_KEY, type Profile } from "../../../contract/spawn-page.ts";
+
+/** JupyterHub's `formdata`: every body argument, all values (pages.py:342-346). */
+export type FormData = Record<string, string[]>;
+
+/** `options_from_form`: the first `profile` value, and keys under its prefix with the prefix cut. */
+export function optionsFromForm(formdata: FormData): Record<string, string> {
+  const slug = formdata.profile?.[0];
+  const userOptions: Record<string, string> = {};
+  if (!slug) return userOptions; // Python truthiness: "" means no profile
+  userOptions.profile = slug;
+  const prefix = `profile-option-${slug}--`;
+  for (const [key, values] of Object.entries(formdata)) {
+    const first = values[0];
+    if (key.startsWith(prefix) && first !== undefined) userOptions[key.slice(prefix.length)] = first;
+  }
+  return userOptions;
+}
+
+/**
+ * Python's `re.match`: anchored at the start only. A sticky RegExp is anchored at lastIndex 0;
+ * `(?P<name>` is Python-only syntax for a named group.
+ */
+export function pythonReMatch(pattern: string, value: string): boolean {
+  const regex = new RegExp(pattern.replace(/\(\?P</g, "(?<"), "y");
+  return regex.test(value);
+}
+
+function matchesOrReport(pattern: string, value: string, key: string, problems: string[]): boolean {
+  try {
+    return pythonReMatch(pattern, value);
+  } catch {
+    problems.push(`${key}: the admin's validation_regex is not a pattern JavaScript understands.`);
+    return true;
+  }
+}
+
+/** The hub glue's PROJECT_ID_RE (chart/files/launchpad_glue.py): the id names a folder. */
+const PROJECT_ID = /^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$/;
+
+/** Every problem with `userOptions` (empty when KubeSpawner would start the server). */
+export function validateUserOptions(userOptions: Record<string, string>, profiles: readonly Profile[]): string[] {
+  const slug = userOptions.profile;
+  if (!slug) return ["No profile was chosen (the form must post `profile`)."];
+  const profile = profiles.find((p) => p.slug === slug);
+  if (!profile) return [`No such profile: ${slug}. Options include: ${profiles.map((p) => p.slug).join(", ")}`];
+  const problems: string[] = [];
+  for (const option of profile.profile_options) {
+    const unlisted = userOptions[`${option.key}${UNLISTED_CHOICE_SUFFIX}`];
+    const choice = userOptions[option.key];
+    if (unlisted) {
+      if (!option.unlisted_choice.enabled) {
+        problems.push(`Received unlisted_choice for ${option.key} without being enabled.`);
+      } else if (option.unlisted_choice.validation_regex && !matchesOrReport(option.unlisted_choice.validation_regex, unlisted, option.key, problems)) {
+        problems.push(
+          option.unlisted_choice.validation_message ?? `Received unlisted_choice for ${option.key} that failed validation regex.`,
+        );
+      }
+    } else if (choice) {
+      if (choice === UNLISTED_CHOICE_SENTINEL) {
+        problems.push(`${option.key}: the "Other..." entry was posted without its text value.`);
+      } else if (!option.choices.some((c) => c.key === choice)) {
+        // KubeSpawner would fail later with a raw KeyError in _load_profile (spawner.py:3808-3810).
+        problems.push(`${option.key}: no such choice ${choice}. Options include: ${option.choices.map((c) => c.key).join(", ")}`);
+      }
+    }
+  }
+  const project = userOptions[PROJECT_OPTION_KEY];
+  if (project !== undefined && project !== "" && !PROJECT_ID.test(project)) {
+    problems.push("Launchpad: the project id is not valid; start from the spawn page again.");
+  }
+  return problems;
+}

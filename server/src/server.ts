@@ -1,0 +1,73 @@
+/**
+ * Entry point: `node server/src/server.ts [--local]`. Owns what the app plugin does not: config
+ * loading, listening, socket timeouts and graceful shutdown (the fastify/demo split).
+ */
+import { buildApp } from "./app.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+
+/**
+ * Longer than the idle timeout of the proxies in front (CHP's node http agent, ingress-nginx's
+ * 60 s upstream keepalive), so the companion is never the side that closes a connection a proxy
+ * is about to reuse. headersTimeout must exceed it (Node's documented rule).
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+const HEADERS_TIMEOUT_MS = 66_000;
+
+function readConfig(argv: readonly string[]): Config {
+  try {
+    return loadConfig({ env: process.env, argv });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig(process.argv.slice(2));
+  const app = await buildApp(config, {
+    logger: {
+      level: config.logLevel,
+      // Tokens travel in the Authorization header and the session cookie: never log them.
+      redact: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
+    },
+  });
+  app.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal, deadlineSeconds: config.shutdownDeadlineSeconds }, "shutting down: draining open requests");
+    // Open build streams end through their routes' onClose hooks; past the deadline we stop waiting
+    // so Kubernetes' terminationGracePeriodSeconds is never what kills us.
+    const deadline = setTimeout(() => {
+      app.log.warn("drain deadline passed; exiting with requests still open");
+      process.exit(1);
+    }, config.shutdownDeadlineSeconds * 1000);
+    deadline.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, "error while closing");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info(
+    { mode: config.mode, prefix: config.servicePrefix, ...(config.mode === "local" ? { open: `http://${config.host}:${config.port}/hub/spawn` } : {}) },
+    "Launchpad companion ready",
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Launchpad failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
