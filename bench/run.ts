@@ -3,6 +3,7 @@
  * here, never in tests (CI machines are noisy). Exits non-zero when a budget is exceeded.
  */
 import { measureBundle } from "./bundle-size.ts";
+import { measureDependencyCost } from "./dependency-cost.ts";
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const failures: string[] = [];
@@ -22,6 +23,15 @@ check(
   `${kib(bundle.initialTotal)} (${bundle.initialTotal} bytes)`,
   `${kib(bundle.budget)}`,
 );
+
+console.log("\n# What the page's dependencies cost (gzip -9, cumulative)");
+const stack = await measureDependencyCost();
+let previous = 0;
+for (const row of stack) {
+  console.log(`  ${row.name.padEnd(20)} ${kib(row.cumulative)}  (+${kib(row.cumulative - previous)})`);
+  previous = row.cumulative;
+}
+console.log(`  the page's own code and CSS: ${kib(bundle.initialTotal - previous)}`);
 
 if (failures.length > 0) {
   console.log(`\nBudgets exceeded: ${failures.join(", ")}`);
