@@ -1,0 +1,152 @@
+/**
+ * The companion's only door to the Kubernetes API: a thin wrapper over `@kubernetes/client-node`
+ * exposing just the calls Launchpad makes, each with a deadline, and one error type carrying the
+ * HTTP status and the apiserver's `Status.reason` (NotFound, AlreadyExists, Conflict…).
+ *
+ * Credentials: in a pod (KUBERNETES_SERVICE_HOST set) the ServiceAccount token mounted by
+ * Kubernetes; elsewhere a kubeconfig file. The chart's Role grants exactly these verbs.
+ */
+import {
+  ApiException,
+  CoordinationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  type V1Lease,
+  type V1Pod,
+} from "@kubernetes/client-node";
+
+export interface KubernetesClientOptions {
+  /** Used when not running in a pod (no KUBERNETES_SERVICE_HOST). */
+  kubeconfigPath?: string;
+  /** A deadline for each API call; default 10 s. */
+  requestTimeoutMs?: number;
+  env?: Record<string, string | undefined>;
+}
+
+export class KubernetesError extends Error {
+  /** HTTP status, or 0 when no answer came (timeout, connection refused). */
+  readonly status: number;
+  /** The Status object's `reason`, e.g. "NotFound", "Conflict", "AlreadyExists". */
+  readonly reason: string | undefined;
+  constructor(status: number, reason: string | undefined, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "KubernetesError";
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+export function isKubernetesError(error: unknown, status?: number): error is KubernetesError {
+  return error instanceof KubernetesError && (status === undefined || error.status === status);
+}
+
+export function loadKubeConfig(options: KubernetesClientOptions = {}): KubeConfig {
+  const env = options.env ?? process.env;
+  const kc = new KubeConfig();
+  if (env.KUBERNETES_SERVICE_HOST) {
+    kc.loadFromCluster();
+  } else if (options.kubeconfigPath) {
+    kc.loadFromFile(options.kubeconfigPath);
+  } else {
+    throw new Error("Kubernetes: not in a pod (KUBERNETES_SERVICE_HOST unset) and no kubeconfig path configured");
+  }
+  return kc;
+}
+
+/** A lease as the companion uses it (only fields it reads or writes). */
+export type Lease = V1Lease;
+export type Pod = V1Pod;
+
+export interface KubernetesClient {
+  listPods(namespace: string, labelSelector: string): Promise<Pod[]>;
+  /** Deletes only if the pod still has this uid (so a re-created pod of the same name is safe). */
+  deletePod(namespace: string, name: string, uid?: string): Promise<void>;
+  createLease(namespace: string, lease: Lease): Promise<Lease>;
+  readLease(namespace: string, name: string): Promise<Lease>;
+  listLeases(namespace: string, labelSelector: string): Promise<Lease[]>;
+  /** Fails with 409 Conflict when `lease.metadata.resourceVersion` is stale. */
+  replaceLease(namespace: string, lease: Lease): Promise<Lease>;
+  deleteLease(namespace: string, name: string, resourceVersion?: string): Promise<void>;
+}
+
+function toKubernetesError(error: unknown, what: string): KubernetesError {
+  if (error instanceof KubernetesError) return error;
+  if (error instanceof ApiException) {
+    let reason: string | undefined;
+    let message = `${what}: HTTP ${error.code}`;
+    try {
+      const body: unknown = typeof error.body === "string" ? JSON.parse(error.body) : error.body;
+      if (body && typeof body === "object") {
+        const status = body as { reason?: unknown; message?: unknown };
+        if (typeof status.reason === "string") reason = status.reason;
+        if (typeof status.message === "string") message = `${what}: ${status.message}`;
+      }
+    } catch {
+      // a non-JSON body keeps the generic message
+    }
+    return new KubernetesError(error.code, reason, message, { cause: error });
+  }
+  const name = (error as { name?: string } | null)?.name;
+  const why = name === "TimeoutError" || name === "AbortError" ? "no answer before the deadline" : String((error as Error)?.message ?? error);
+  return new KubernetesError(0, undefined, `${what}: ${why}`, { cause: error });
+}
+
+export function createKubernetesClient(kc: KubeConfig, options: KubernetesClientOptions = {}): KubernetesClient {
+  const core = kc.makeApiClient(CoreV1Api);
+  const coordination = kc.makeApiClient(CoordinationV1Api);
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  // client-node sends `RequestContext.getSignal()` to fetch; a middleware sets a deadline per call.
+  const withDeadline = () => ({
+    middleware: [
+      {
+        pre: (context: { setSignal(signal: AbortSignal): void }) => {
+          context.setSignal(AbortSignal.timeout(timeoutMs));
+          return new Observable(Promise.resolve(context));
+        },
+        post: <T>(response: T) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: "append" as const,
+  });
+  async function call<T>(what: string, run: (opts: ReturnType<typeof withDeadline>) => Promise<T>): Promise<T> {
+    try {
+      return await run(withDeadline());
+    } catch (error) {
+      throw toKubernetesError(error, what);
+    }
+  }
+  /* eslint-disable @typescript-eslint/no-explicit-any -- client-node's option types are generics over its middleware */
+  return {
+    async listPods(namespace, labelSelector) {
+      const list = await call(`list pods in ${namespace}`, (o) => core.listNamespacedPod({ namespace, labelSelector }, o as any));
+      return list.items;
+    },
+    async deletePod(namespace, name, uid) {
+      await call(`delete pod ${namespace}/${name}`, (o) =>
+        core.deleteNamespacedPod({ namespace, name, body: uid ? { preconditions: { uid } } : {} }, o as any),
+      );
+    },
+    createLease: (namespace, body) => call(`create lease in ${namespace}`, (o) => coordination.createNamespacedLease({ namespace, body }, o as any)),
+    readLease: (namespace, name) => call(`read lease ${namespace}/${name}`, (o) => coordination.readNamespacedLease({ namespace, name }, o as any)),
+    async listLeases(namespace, labelSelector) {
+      const list = await call(`list leases in ${namespace}`, (o) => coordination.listNamespacedLease({ namespace, labelSelector }, o as any));
+      return list.items;
+    },
+    replaceLease: (namespace, body) =>
+      call(`replace lease ${namespace}/${body.metadata?.name ?? "?"}`, (o) =>
+        coordination.replaceNamespacedLease({ namespace, name: body.metadata?.name ?? "", body }, o as any),
+      ),
+    async deleteLease(namespace, name, resourceVersion) {
+      await call(`delete lease ${namespace}/${name}`, (o) =>
+        coordination.deleteNamespacedLease({ namespace, name, body: resourceVersion ? { preconditions: { resourceVersion } } : {} }, o as any),
+      );
+    },
+  };
+  /* eslint-enable @typescript-eslint/no-explicit-any */
+}
+
+/** metav1.MicroTime wants exactly six fractional digits (RFC3339Micro); Date gives three. */
+export function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
