@@ -1,0 +1,119 @@
+/**
+ * The companion's build stream, `GET {serviceUrl}api/builds/<provider>/<spec>`, read as typed
+ * events. The companion relays BinderHub's `text/event-stream` (reference/binderhub.md §A.3-A.4):
+ * `data:` lines of BuildEvent JSON, `:keepalive` comments, closed after `ready` or `failed`.
+ * Refusals before the stream starts (limits, a bad spec, no session) are JSON with an HTTP status.
+ */
+import { ApiErrorSchema } from "../../../../../contract/api.ts";
+import { BuildEventSchema, BuildPhaseSchema, type BuildEvent } from "../../../../../contract/build.ts";
+import { buildPath, type Provider } from "../../../../../contract/providers.ts";
+import { SseReader } from "../../../../../contract/sse.ts";
+
+export type BuildStreamItem = { type: "event"; event: BuildEvent } | { type: "keepalive" };
+
+export type BuildRequestErrorKind = "rate-limited" | "invalid-spec" | "session" | "http" | "not-a-stream";
+
+/** The companion refused the build before any event: nothing to reconnect to. */
+export class BuildRequestError extends Error {
+  override readonly name = "BuildRequestError";
+  readonly kind: BuildRequestErrorKind;
+  readonly status: number;
+  /** Seconds until a new build may start (429). */
+  readonly retryAfter: number | undefined;
+  /** Where to get a session (401). */
+  readonly loginUrl: string | undefined;
+  constructor(kind: BuildRequestErrorKind, status: number, message: string, extra: { retryAfter?: number; loginUrl?: string } = {}) {
+    super(message);
+    this.kind = kind;
+    this.status = status;
+    this.retryAfter = extra.retryAfter;
+    this.loginUrl = extra.loginUrl;
+  }
+}
+
+export function buildStreamUrl(serviceUrl: string, provider: Provider, spec: string): string {
+  return `${serviceUrl}api/builds/${buildPath(provider, spec)}`;
+}
+
+/**
+ * One data item as an event. Anything the contract does not describe is kept as a log line with
+ * phase `unknown` — a build log must never crash the page.
+ */
+export function toBuildEvent(data: string): BuildEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    return { phase: "unknown", message: `${data}\n` };
+  }
+  if (raw !== null && typeof raw === "object" && "phase" in raw && typeof raw.phase === "string") {
+    // The companion normalises phases already; stay lenient towards a raw BinderHub casing.
+    const phase = raw.phase.toLowerCase();
+    raw = { ...raw, phase: phase === "failure" ? "failed" : phase };
+  }
+  const parsed = BuildEventSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const message = raw !== null && typeof raw === "object" && "message" in raw && typeof raw.message === "string" ? raw.message : `${data}\n`;
+  const phase = raw !== null && typeof raw === "object" && "phase" in raw ? BuildPhaseSchema.safeParse(raw.phase) : null;
+  return { phase: phase?.success ? phase.data : "unknown", message };
+}
+
+async function refusal(response: Response): Promise<BuildRequestError> {
+  const payload: unknown = await response.json().catch(() => undefined);
+  const parsed = ApiErrorSchema.safeParse(payload);
+  const message = parsed.success ? parsed.data.message : `The Launchpad service answered HTTP ${response.status}.`;
+  const retryHeader = Number(response.headers.get("retry-after"));
+  const retryAfter = parsed.success && parsed.data.retry_after !== undefined ? parsed.data.retry_after : Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : undefined;
+  const loginUrl = parsed.success ? parsed.data.login_url : undefined;
+  switch (response.status) {
+    case 429:
+      return new BuildRequestError("rate-limited", 429, message, retryAfter === undefined ? {} : { retryAfter });
+    case 400:
+    case 404:
+      return new BuildRequestError("invalid-spec", response.status, message);
+    case 401:
+    case 403:
+      return new BuildRequestError("session", response.status, message, loginUrl === undefined ? {} : { loginUrl });
+    default:
+      return new BuildRequestError("http", response.status, message);
+  }
+}
+
+export interface ReadBuildStreamOptions {
+  signal: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Yields the stream's events and keep-alives until the server closes it. Throws
+ * `BuildRequestError` for a refusal, and lets network errors and aborts through as they are: the
+ * caller decides whether a drop means "reconnect".
+ */
+export async function* readBuildStream(url: string, { signal, fetch: fetchFn = fetch }: ReadBuildStreamOptions): AsyncGenerator<BuildStreamItem, void, undefined> {
+  const response = await fetchFn(url, {
+    signal,
+    credentials: "same-origin",
+    headers: { Accept: "text/event-stream" },
+  });
+  if (!response.ok) throw await refusal(response);
+  const type = response.headers.get("content-type") ?? "";
+  if (!type.startsWith("text/event-stream") || response.body === null) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new BuildRequestError("not-a-stream", response.status, "The Launchpad service did not answer with a build stream.");
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const sse = new SseReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      for (const item of sse.feed(decoder.decode(value, { stream: true }))) {
+        yield item.type === "data" ? { type: "event", event: toBuildEvent(item.data) } : { type: "keepalive" };
+      }
+    }
+  } finally {
+    // Runs when the consumer stops early too (break/return), so the connection closes.
+    await reader.cancel().catch(() => undefined);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Cancels a build: `DELETE {serviceUrl}api/builds/<provider>/<spec>`. Closing the stream alone
+ * would leave BinderHub's build pod running (reference/binderhub.md §A.8); the companion deletes it.
+ */
+import { CSRF_HEADER } from "../../../../../contract/api.ts";
+import type { Provider } from "../../../../../contract/providers.ts";
+import { buildStreamUrl } from "./build-stream.ts";
+
+export class CancelBuildError extends Error {
+  override readonly name = "CancelBuildError";
+}
+
+export interface CancelBuildRequest {
+  serviceUrl: string;
+  csrfToken: string;
+  provider: Provider;
+  spec: string;
+  fetch?: typeof fetch;
+}
+
+export async function cancelBuild({ serviceUrl, csrfToken, provider, spec, fetch: fetchFn = fetch }: CancelBuildRequest): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetchFn(buildStreamUrl(serviceUrl, provider, spec), {
+      method: "DELETE",
+      credentials: "same-origin",
+      headers: { [CSRF_HEADER]: csrfToken, accept: "application/json" },
+    });
+  } catch (error) {
+    throw new CancelBuildError(`The Launchpad service is unreachable (${String(error)}).`);
+  }
+  // 404: the build is already gone, which is what cancelling wants.
+  if (response.ok || response.status === 404) return;
+  const payload = (await response.json().catch(() => undefined)) as { message?: unknown } | undefined;
+  const message = typeof payload?.message === "string" ? payload.message : `HTTP ${response.status}`;
+  throw new CancelBuildError(`The build could not be stopped: ${message}`);
+}

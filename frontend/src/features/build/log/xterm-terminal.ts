@@ -1,0 +1,61 @@
+/**
+ * The log terminal. This module is only ever loaded with `import()` when the first build starts,
+ * so xterm, its fit addon and its CSS stay out of the spawn page's initial bundle.
+ */
+import { FitAddon } from "@xterm/addon-fit";
+import { Terminal } from "@xterm/xterm";
+import css from "@xterm/xterm/css/xterm.css?inline";
+
+export interface LogTerminal {
+  write(text: string, done: () => void): void;
+  clear(): void;
+  scrollToBottom(): void;
+  /** Called with (viewportY, baseY) whenever the viewport moves. */
+  onViewportChange(listener: (viewportY: number, baseY: number) => void): () => void;
+  fit(): void;
+  dispose(): void;
+}
+
+const STYLE_ID = "launchpad-xterm-styles";
+
+function injectStyles(host: HTMLElement): void {
+  const root = host.getRootNode();
+  const container = root instanceof ShadowRoot ? root : host.ownerDocument.head;
+  if (container.querySelector(`#${STYLE_ID}`)) return;
+  const style = host.ownerDocument.createElement("style");
+  style.id = STYLE_ID;
+  style.textContent = css;
+  container.append(style);
+}
+
+export function createLogTerminal(host: HTMLElement): LogTerminal {
+  injectStyles(host);
+  const terminal = new Terminal({
+    disableStdin: true,
+    cursorBlink: false,
+    cursorInactiveStyle: "none",
+    convertEol: false,
+    // The full log stays available through copy and download; this bounds memory.
+    scrollback: 60_000,
+    fontSize: 13,
+    theme: { background: "#1e1e1e" },
+  });
+  const fitAddon = new FitAddon();
+  terminal.loadAddon(fitAddon);
+  terminal.open(host);
+  fitAddon.fit();
+  return {
+    write: (text, done) => terminal.write(text, done),
+    clear: () => terminal.reset(),
+    scrollToBottom: () => terminal.scrollToBottom(),
+    onViewportChange(listener) {
+      const subscription = terminal.onScroll(() => {
+        const buffer = terminal.buffer.active;
+        listener(buffer.viewportY, buffer.baseY);
+      });
+      return () => subscription.dispose();
+    },
+    fit: () => fitAddon.fit(),
+    dispose: () => terminal.dispose(),
+  };
+}

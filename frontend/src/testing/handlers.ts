@@ -1,0 +1,30 @@
+/**
+ * The companion's API as MSW handlers: one set for unit tests (msw/node, see setup-tests.ts) and
+ * Storybook (msw-storybook-addon). `handlers` is the happy path; stories and tests swap in others.
+ */
+import { http, HttpResponse } from "msw";
+import type { ApiError, Me } from "../../../contract/api.ts";
+
+const ME = "*/services/:service/api/me";
+
+export const sampleMe: Me = {
+  name: "ada",
+  admin: false,
+  csrf_token: "csrf-from-me",
+  features: { build: true, projects: true },
+};
+
+export const meHandlers = {
+  ok: http.get(ME, () => HttpResponse.json(sampleMe)),
+  unauthorized: http.get(ME, ({ params }) =>
+    HttpResponse.json<ApiError>(
+      { status: 401, message: "Not signed in", login_url: `/services/${String(params.service)}/oauth_login` },
+      { status: 401 },
+    ),
+  ),
+  serverError: http.get(ME, () =>
+    HttpResponse.json<ApiError>({ status: 500, message: "The Launchpad service failed." }, { status: 500 }),
+  ),
+};
+
+export const handlers = [meHandlers.ok];
