@@ -1,0 +1,62 @@
+/** Test wiring: a hub-mode config and app pointed at the fake hub, with a controllable clock. */
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { buildApp, type AppDeps } from "../app.ts";
+import { loadConfig, type Config } from "../config.ts";
+import { createFakeHub, type FakeHub, type FakeHubUser } from "./fake-hub.ts";
+
+export const TEST_SECRET = "0123456789abcdef0123456789abcdef-test-secret";
+
+export function hubTestConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    env: {
+      JUPYTERHUB_API_URL: "http://hub:8081/hub/api",
+      JUPYTERHUB_API_TOKEN: "service-secret-token",
+      LAUNCHPAD_COOKIE_SECRET: TEST_SECRET,
+      LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static",
+      ...env,
+    },
+  });
+}
+
+export const ALICE: FakeHubUser = { name: "alice", groups: ["physics"], scopes: ["access:services!service=launchpad", "read:users:name!user=alice"] };
+
+export interface HubTestContext {
+  app: FastifyInstance;
+  hub: FakeHub;
+  config: Config;
+  clock: { now: number };
+}
+
+export async function hubTestApp(env: Record<string, string> = {}, deps: AppDeps = {}, hubOptions: { enforceAccessAtAuthorize?: boolean; clientSecret?: string } = {}): Promise<HubTestContext> {
+  const config = hubTestConfig(env);
+  const hub = createFakeHub({
+    clientId: config.clientId,
+    clientSecret: config.hubApiToken ?? "",
+    redirectUri: config.oauthCallbackUrl,
+    serviceName: config.serviceName,
+    ...hubOptions,
+  });
+  const clock = { now: Date.UTC(2025, 5, 1) };
+  const app = await buildApp(config, { fetch: hub.fetch, now: () => clock.now, ...deps });
+  return { app, hub, config, clock };
+}
+
+/** `name=value` of a Set-Cookie, for the Cookie header of the next request. */
+export function cookiePair(response: LightMyRequestResponse, name: string): string {
+  const found = response.cookies.find((c) => c.name === name);
+  if (!found) throw new Error(`no Set-Cookie for ${name}; got ${response.cookies.map((c) => c.name).join(", ")}`);
+  return `${found.name}=${found.value}`;
+}
+
+/** Runs the whole browser dance: oauth_login → hub authorize → oauth_callback. */
+export async function logIn(ctx: HubTestContext, user: FakeHubUser, next?: string): Promise<{ callback: LightMyRequestResponse; sessionCookie: string }> {
+  ctx.hub.loginAs(user);
+  const login = await ctx.app.inject({ url: `${ctx.config.servicePrefix}oauth_login${next === undefined ? "" : `?next=${encodeURIComponent(next)}`}` });
+  const authorize = await ctx.hub.app.inject({ url: String(login.headers.location) });
+  const callback = await ctx.app.inject({
+    url: String(authorize.headers.location),
+    headers: { cookie: cookiePair(login, `${ctx.config.clientId}-oauth-state`) },
+  });
+  const session = callback.cookies.find((c) => c.name === ctx.config.clientId && c.value !== "");
+  return { callback, sessionCookie: session ? `${session.name}=${session.value}` : "" };
+}
