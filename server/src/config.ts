@@ -20,28 +20,30 @@ export type Mode = (typeof MODES)[number];
 const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
 
 const booleanFromEnv = z
-  .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])])
+  .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])], {
+    error: "must be true or false (1/0, yes/no and on/off also work)",
+  })
   .transform((v) => (typeof v === "boolean" ? v : ["1", "true", "yes", "on"].includes(v)));
 
-const portFromEnv = z.coerce.number().int().min(0).max(65535);
+const portFromEnv = z.coerce.number({ error: "must be a port number, 0-65535" }).int().min(0).max(65535);
 
 /** A path that starts and ends with `/`, as JupyterHub's prefixes do. */
 const urlPath = z
   .string()
   .refine((v) => v.startsWith("/") && v.endsWith("/"), "must start and end with '/', e.g. /services/launchpad/");
 
-const httpUrl = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ""));
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://hub:8081/hub/api" }).transform((v) => v.replace(/\/+$/, ""));
 
 /**
  * Every key, with the env variable it comes from. Values arrive as strings (env) or JSON values
  * (file); the schema coerces both.
  */
 export const BaseConfigSchema = z.object({
-  mode: z.enum(MODES).default("hub"),
+  mode: z.enum(MODES, { error: "must be hub or local (or pass --local)" }).default("hub"),
   /** Default 0.0.0.0 in hub mode (a pod), 127.0.0.1 in local mode (a laptop). */
   host: z.string().min(1).optional(),
   port: portFromEnv.default(8000),
-  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
   serviceName: z.string().regex(SERVICE_NAME, "letters, digits, '.', '_' and '-' only").default("launchpad"),
   /** `{hubPrefix}services/{name}/`; CHP keeps it when proxying (hub-contracts.md §3.2). */
   servicePrefix: urlPath.optional(),
@@ -62,7 +64,7 @@ export const BaseConfigSchema = z.object({
   /** CHP adds X-Forwarded-*; trusting them lets the session cookie be Secure behind https. */
   trustProxy: booleanFromEnv.default(true),
   /** Seconds a SIGTERM waits for open requests (build streams included) before exiting. */
-  shutdownDeadlineSeconds: z.coerce.number().positive().default(25),
+  shutdownDeadlineSeconds: z.coerce.number({ error: "must be a number of seconds" }).positive().default(25),
   buildEnabled: booleanFromEnv.default(true),
   projectsEnabled: booleanFromEnv.default(true),
 });
@@ -160,18 +162,18 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
       const key = String(issue.path[0] ?? "(config)");
       problems.push(`${describe(key)}: ${issue.message}`);
     }
-    throw new ConfigError(problems);
   }
-  const c = result.data;
-  if (c.mode === "hub") {
-    // HubOAuth needs all of these (hub-contracts.md §3.6 item 1); say which are missing at once.
-    if (!c.hubApiUrl) problems.push(`${describe("hubApiUrl")}: required in hub mode, e.g. http://hub:8081/hub/api`);
-    if (!c.hubApiToken)
+  if ((raw.mode ?? "hub") === "hub") {
+    // HubOAuth needs all of these (hub-contracts.md §3.6 item 1); say which are missing at once,
+    // alongside any malformed values.
+    if (raw.hubApiUrl === undefined) problems.push(`${describe("hubApiUrl")}: required in hub mode, e.g. http://hub:8081/hub/api`);
+    if (raw.hubApiToken === undefined)
       problems.push(`${describe("hubApiToken")}: required in hub mode; the service's api_token from the hub's config`);
-    if (!c.cookieSecret)
+    if (raw.cookieSecret === undefined)
       problems.push(`${describe("cookieSecret")}: required in hub mode, at least 32 bytes, e.g. \`openssl rand -hex 32\``);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  const c = result.data;
 
   const servicePrefix = c.servicePrefix ?? (c.mode === "local" ? "/services/launchpad/" : `${c.hubBaseUrl}services/${c.serviceName}/`);
   return {

@@ -1,0 +1,87 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+function problemsOf(run: () => unknown): readonly string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("lists every bad or missing variable in one error, by env name", () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: {
+          LAUNCHPAD_PORT: "eighty",
+          JUPYTERHUB_SERVICE_PREFIX: "/services/launchpad",
+          JUPYTERHUB_CLIENT_ID: "launchpad",
+          LAUNCHPAD_COOKIE_SECRET: "short",
+          LAUNCHPAD_BUILD_ENABLED: "maybe",
+        },
+      }),
+    );
+    const text = problems.join("\n");
+    for (const name of ["LAUNCHPAD_PORT", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_CLIENT_ID", "LAUNCHPAD_COOKIE_SECRET", "LAUNCHPAD_BUILD_ENABLED"]) {
+      expect(text).toContain(name);
+    }
+    expect(text).toContain("must start and end with '/'");
+    // Missing values are listed with the malformed ones, not after the user fixes those.
+    expect(text).toContain("JUPYTERHUB_API_URL (hubApiUrl): required in hub mode");
+    expect(text).toContain("JUPYTERHUB_API_TOKEN (hubApiToken): required in hub mode");
+    expect(text).toContain("LAUNCHPAD_PORT (port): must be a port number");
+    expect(text).toContain("LAUNCHPAD_BUILD_ENABLED (buildEnabled): must be true or false");
+    expect(text).toContain("at least 32 bytes");
+  });
+
+  it("names every setting hub mode requires at once", () => {
+    const problems = problemsOf(() => loadConfig({ env: {} }));
+    expect(problems.map((p) => p.split(" ")[0])).toEqual(["JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN", "LAUNCHPAD_COOKIE_SECRET"]);
+  });
+
+  it("derives the client id, prefix and callback the way JupyterHub registers them", () => {
+    const config = loadConfig({
+      env: {
+        JUPYTERHUB_API_URL: "http://hub:8081/hub/api/",
+        JUPYTERHUB_API_TOKEN: "t",
+        LAUNCHPAD_COOKIE_SECRET: "x".repeat(32),
+        JUPYTERHUB_BASE_URL: "/jh/",
+      },
+    });
+    expect(config).toMatchObject({
+      mode: "hub",
+      host: "0.0.0.0",
+      hubApiUrl: "http://hub:8081/hub/api",
+      clientId: "service-launchpad",
+      servicePrefix: "/jh/services/launchpad/",
+      oauthCallbackUrl: "/jh/services/launchpad/oauth_callback",
+      buildEnabled: true,
+    });
+  });
+
+  it("runs local mode with --local and no other settings", () => {
+    const config = loadConfig({ env: {}, argv: ["--local"] });
+    expect(config).toMatchObject({ mode: "local", host: "127.0.0.1", servicePrefix: "/services/launchpad/" });
+    expect(Buffer.byteLength(config.cookieSecret)).toBeGreaterThanOrEqual(32);
+  });
+
+  it("reads LAUNCHPAD_CONFIG_FILE, and the environment wins over it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "launchpad-config-"));
+    const file = join(dir, "config.json");
+    writeFileSync(file, JSON.stringify({ mode: "local", port: 9000, buildEnabled: false, projectsEnabled: false }));
+    const config = loadConfig({ env: { LAUNCHPAD_CONFIG_FILE: file, LAUNCHPAD_PORT: "9100", LAUNCHPAD_PROJECTS_ENABLED: "true" } });
+    expect(config).toMatchObject({ mode: "local", port: 9100, buildEnabled: false, projectsEnabled: true });
+  });
+
+  it("reports an unreadable config file with the others", () => {
+    const problems = problemsOf(() => loadConfig({ env: { LAUNCHPAD_CONFIG_FILE: "/nonexistent/launchpad.json" } }));
+    expect(problems[0]).toMatch(/^LAUNCHPAD_CONFIG_FILE: cannot read/);
+    expect(problems.length).toBeGreaterThan(1);
+  });
+});
