@@ -212,10 +212,16 @@ describe("defaults", () => {
       projectLimitPerUser: 5,
       pageTitle: "Start your server",
     });
-    expect(config.removalJob).toMatchObject({
+    // RemovalJobSettings (server/src/projects/removal-job.ts) without the namespace (hubNamespace).
+    expect(config.removalJob).toEqual({
       image: "docker.io/library/busybox:1.37.0",
-      podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 100 },
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+      imagePullPolicy: "IfNotPresent",
+      defaultUid: 1000,
+      defaultGid: 100,
+      nodeSelector: {},
+      tolerations: [],
+      affinity: {},
+      ttlSecondsAfterFinished: 3600,
     });
   });
 
@@ -374,7 +380,8 @@ describe("BinderHub in another namespace", () => {
       pageHelpText: "Pick a profile or build a repository.",
     });
     expect(config.removalJob).toMatchObject({
-      podSecurityContext: { runAsUser: 1001, runAsGroup: 1001 },
+      defaultUid: 1001,
+      defaultGid: 1001,
       nodeSelector: { "hub.jupyter.org/node-purpose": "user" },
       tolerations: [{ key: "hub.jupyter.org/dedicated", operator: "Equal", value: "user", effect: "NoSchedule" }],
     });
