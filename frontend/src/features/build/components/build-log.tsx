@@ -1,0 +1,129 @@
+import { useEffect, useRef, useState } from "react";
+import type { BuildLogBuffer } from "../log/build-log-buffer.ts";
+import { createFrameBatcher, toTerminalText, type FrameScheduler } from "../log/frame-batcher.ts";
+import { ScrollFollower } from "../log/scroll-follower.ts";
+import type { LogTerminal } from "../log/xterm-terminal.ts";
+
+export type LoadTerminal = () => Promise<{ createLogTerminal(host: HTMLElement): LogTerminal }>;
+
+/** xterm and its CSS are a lazy chunk: fetched the first time a build log is shown. */
+const loadXterm: LoadTerminal = () => import("../log/xterm-terminal.ts");
+
+export interface BuildLogProps {
+  log: BuildLogBuffer;
+  /** The file name offered by "Download log". */
+  fileName?: string;
+  loadTerminal?: LoadTerminal;
+  scheduler?: FrameScheduler;
+}
+
+export function BuildLog({ log, fileName = "build.log", loadTerminal = loadXterm, scheduler }: BuildLogProps) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const [terminalState, setTerminalState] = useState<"loading" | "ready" | "unavailable">("loading");
+  const [following, setFollowing] = useState(true);
+  const [copied, setCopied] = useState<"idle" | "copied" | "failed">("idle");
+  const followerRef = useRef<ScrollFollower | null>(null);
+  const terminalRef = useRef<LogTerminal | null>(null);
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    let disposed = false;
+    const cleanups: (() => void)[] = [];
+    loadTerminal().then(
+      ({ createLogTerminal }) => {
+        if (disposed) return;
+        const terminal = createLogTerminal(host);
+        terminalRef.current = terminal;
+        const follower = new ScrollFollower();
+        followerRef.current = follower;
+        const batcher = createFrameBatcher((text) => {
+          terminal.write(toTerminalText(text), () => {
+            if (follower.shouldScrollAfterWrite()) terminal.scrollToBottom();
+          });
+        }, scheduler);
+        batcher.push(log.text());
+        cleanups.push(
+          log.subscribe((change) => {
+            if (change.type === "append") {
+              batcher.push(change.text);
+            } else {
+              batcher.discard();
+              terminal.clear();
+              follower.resume();
+            }
+          }),
+          terminal.onViewportChange((viewportY, baseY) => follower.viewportChanged(viewportY, baseY)),
+          follower.subscribe(setFollowing),
+          () => batcher.dispose(),
+          () => terminal.dispose(),
+        );
+        if (typeof ResizeObserver !== "undefined") {
+          const observer = new ResizeObserver(() => terminal.fit());
+          observer.observe(host);
+          cleanups.push(() => observer.disconnect());
+        }
+        setTerminalState("ready");
+      },
+      () => {
+        if (!disposed) setTerminalState("unavailable");
+      },
+    );
+    return () => {
+      disposed = true;
+      for (const cleanup of cleanups.reverse()) cleanup();
+      terminalRef.current = null;
+      followerRef.current = null;
+    };
+  }, [log, loadTerminal, scheduler]);
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(log.text());
+      setCopied("copied");
+    } catch {
+      setCopied("failed");
+    }
+  }
+
+  function download() {
+    const url = URL.createObjectURL(new Blob([log.text()], { type: "text/plain;charset=utf-8" }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = fileName;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+  }
+
+  function jumpToLatest() {
+    followerRef.current?.resume();
+    terminalRef.current?.scrollToBottom();
+  }
+
+  return (
+    <section className="lp-build-log" aria-label="Build log">
+      <div className="lp-build-log-toolbar">
+        <button type="button" onClick={() => void copy()}>
+          Copy log
+        </button>
+        <button type="button" onClick={download}>
+          Download log
+        </button>
+        {!following && (
+          <button type="button" onClick={jumpToLatest}>
+            Jump to latest
+          </button>
+        )}
+        <span className="lp-visually-hidden" aria-live="polite">
+          {copied === "copied" ? "Log copied." : copied === "failed" ? "The log could not be copied." : ""}
+        </span>
+      </div>
+      {terminalState === "loading" && <p className="lp-hint">Loading the log viewer…</p>}
+      {terminalState === "unavailable" && (
+        <p className="lp-error">The log viewer could not load. You can still copy or download the log.</p>
+      )}
+      {/* Not a live region: the status line announces phases, screen readers are not read the raw log. */}
+      <div ref={hostRef} className="lp-build-terminal" />
+    </section>
+  );
+}

@@ -1,0 +1,281 @@
+/**
+ * The build's state machine. It owns no DOM: views read `state`, `elapsedSeconds` and `log`.
+ *
+ *   idle ─start→ streaming(phase) ─ready→ ready(imageName)
+ *                   │  ↑            ─failed→ failed(message)
+ *          drop     ↓  │ first event
+ *               reconnecting(attempt) ─too many drops→ failed
+ *   streaming/reconnecting ─cancel→ cancelled;  a refusal (429) → rate-limited
+ *
+ * A drop (the stream ends without `ready`/`failed`, or the connection fails) re-requests the same
+ * provider/spec: BinderHub names build pods after (repo, ref) and attaches a second request to the
+ * running pod, replaying its last lines (reference/binderhub.md §A.8), so this re-attaches rather
+ * than starting over.
+ */
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { BuildPhase } from "../../../../../contract/build.ts";
+import { InvalidBuildSourceError, toSpec, type BuildSource } from "../../../../../contract/providers.ts";
+import { BuildRequestError, buildStreamUrl, readBuildStream } from "../api/build-stream.ts";
+import { cancelBuild } from "../api/cancel-build.ts";
+import { BuildLogBuffer } from "../log/build-log-buffer.ts";
+
+/** The steps shown to people; `unknown`, `built` and `launching` do not move the indicator. */
+export const PROGRESS_PHASES = ["waiting", "fetching", "building", "pushing"] as const;
+export type ProgressPhase = (typeof PROGRESS_PHASES)[number];
+
+function isProgressPhase(phase: BuildPhase | undefined): phase is ProgressPhase {
+  return (PROGRESS_PHASES as readonly string[]).includes(phase ?? "");
+}
+
+interface Running {
+  source: BuildSource;
+  spec: string;
+  startedAt: number;
+}
+
+export type BuildState =
+  | { status: "idle" }
+  | (Running & { status: "streaming"; phase: ProgressPhase | null })
+  | (Running & { status: "reconnecting"; phase: ProgressPhase | null; attempt: number; maxAttempts: number })
+  | (Running & { status: "ready"; imageName: string; finishedAt: number; cached: boolean })
+  | (Running & { status: "failed"; message: string; finishedAt: number; loginUrl?: string })
+  | (Running & { status: "cancelled"; finishedAt: number; cancelError?: string })
+  | (Running & { status: "rate-limited"; message: string; retryAt: number | null });
+
+export type BuildStatus = BuildState["status"];
+
+export interface UseBuildOptions {
+  /** `{prefix}services/<name>/`. */
+  serviceUrl: string;
+  csrfToken: string;
+  /** Consecutive drops tolerated before giving up. */
+  maxReconnects?: number;
+  /** The wait before reconnect attempt `attempt` (1-based). */
+  reconnectDelayMs?: (attempt: number) => number;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+export function defaultReconnectDelay(attempt: number): number {
+  return Math.min(1000 * 2 ** (attempt - 1), 15_000);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+function isActive(state: BuildState): state is Extract<BuildState, { status: "streaming" | "reconnecting" }> {
+  return state.status === "streaming" || state.status === "reconnecting";
+}
+
+export interface BuildController {
+  state: BuildState;
+  /** Whole seconds since the build started; frozen once it ends. */
+  elapsedSeconds: number;
+  /** The raw log of the current build. */
+  log: BuildLogBuffer;
+  start(source: BuildSource): void;
+  cancel(): Promise<void>;
+  /** Starts the last build again (after failed, cancelled or rate-limited). */
+  retry(): void;
+  reset(): void;
+}
+
+export function useBuild({
+  serviceUrl,
+  csrfToken,
+  maxReconnects = 5,
+  reconnectDelayMs = defaultReconnectDelay,
+  fetch: fetchFn,
+  now = Date.now,
+}: UseBuildOptions): BuildController {
+  const [state, setStateValue] = useState<BuildState>({ status: "idle" });
+  const stateRef = useRef(state);
+  const controllerRef = useRef<AbortController | null>(null);
+  const [log] = useState(() => new BuildLogBuffer());
+  // Options read by the async run loop; kept current without restarting anything.
+  const options = useRef({ serviceUrl, csrfToken, maxReconnects, reconnectDelayMs, fetchFn, now });
+  useEffect(() => {
+    options.current = { serviceUrl, csrfToken, maxReconnects, reconnectDelayMs, fetchFn, now };
+  });
+
+  const setState = useCallback((next: BuildState) => {
+    stateRef.current = next;
+    setStateValue(next);
+  }, []);
+
+  const run = useCallback(
+    async (running: Running, signal: AbortSignal) => {
+      const { serviceUrl: base, maxReconnects: max, reconnectDelayMs: delay, fetchFn: doFetch, now: clock } = options.current;
+      const url = buildStreamUrl(base, running.source.provider, running.spec);
+      // Only while this run is current: a newer start() or cancel() aborted it.
+      const update = (next: BuildState) => {
+        if (!signal.aborted) setState(next);
+      };
+      let phase: ProgressPhase | null = null;
+      let drops = 0;
+      // Consecutive drops reset when events flow again; this bounds a stream that keeps dropping
+      // right after BinderHub's replay of the last lines.
+      let totalDrops = 0;
+      let sawProgress = false;
+      for (;;) {
+        try {
+          for await (const item of readBuildStream(url, { signal, ...(doFetch ? { fetch: doFetch } : {}) })) {
+            if (item.type === "keepalive") continue;
+            const event = item.event;
+            if (signal.aborted) return;
+            if (event.message) log.append(event.message);
+            if (event.phase === "ready") {
+              if (event.imageName) {
+                update({ ...running, status: "ready", imageName: event.imageName, finishedAt: clock(), cached: !sawProgress });
+              } else {
+                update({ ...running, status: "failed", message: "The build finished without naming its image.", finishedAt: clock() });
+              }
+              return;
+            }
+            if (event.phase === "failed") {
+              const message = event.message?.trim() || "The build failed.";
+              update({ ...running, status: "failed", message, finishedAt: clock() });
+              return;
+            }
+            sawProgress = true;
+            const nextPhase = isProgressPhase(event.phase) ? event.phase : phase;
+            if (drops > 0 || nextPhase !== phase || stateRef.current.status !== "streaming") {
+              drops = 0;
+              phase = nextPhase;
+              update({ ...running, status: "streaming", phase });
+            }
+          }
+        } catch (error) {
+          if (signal.aborted) return;
+          if (error instanceof BuildRequestError) {
+            if (error.kind === "rate-limited") {
+              const retryAt = error.retryAfter === undefined ? null : clock() + error.retryAfter * 1000;
+              update({ ...running, status: "rate-limited", message: error.message, retryAt });
+            } else {
+              update({
+                ...running,
+                status: "failed",
+                message: error.message,
+                finishedAt: clock(),
+                ...(error.loginUrl ? { loginUrl: error.loginUrl } : {}),
+              });
+            }
+            return;
+          }
+          // Anything else is the connection failing: reconnect below.
+        }
+        if (signal.aborted) return;
+        drops += 1;
+        totalDrops += 1;
+        if (drops > max || totalDrops > max * 3) {
+          update({
+            ...running,
+            status: "failed",
+            message: "Lost the connection to the build too many times. It may still finish: try again to reattach.",
+            finishedAt: clock(),
+          });
+          return;
+        }
+        log.append(`\n[Launchpad] Connection lost; reattaching to the build (attempt ${drops} of ${max}).\n`);
+        update({ ...running, status: "reconnecting", phase, attempt: drops, maxAttempts: max });
+        await sleep(delay(drops), signal);
+        if (signal.aborted) return;
+      }
+    },
+    [log, setState],
+  );
+
+  const start = useCallback(
+    (source: BuildSource) => {
+      controllerRef.current?.abort();
+      const controller = new AbortController();
+      controllerRef.current = controller;
+      log.clear();
+      const startedAt = options.current.now();
+      let spec: string;
+      try {
+        spec = toSpec(source.provider, source.repo, source.ref);
+      } catch (error) {
+        const message = error instanceof InvalidBuildSourceError ? error.message : String(error);
+        setState({ status: "failed", source, spec: "", startedAt, finishedAt: startedAt, message });
+        return;
+      }
+      const running: Running = { source, spec, startedAt };
+      setState({ ...running, status: "streaming", phase: null });
+      void run(running, controller.signal);
+    },
+    [log, run, setState],
+  );
+
+  const cancel = useCallback(async () => {
+    const current = stateRef.current;
+    if (!isActive(current)) return;
+    controllerRef.current?.abort();
+    controllerRef.current = null;
+    const { serviceUrl: base, csrfToken: token, fetchFn: doFetch, now: clock } = options.current;
+    const cancelled: BuildState = {
+      source: current.source,
+      spec: current.spec,
+      startedAt: current.startedAt,
+      status: "cancelled",
+      finishedAt: clock(),
+    };
+    setState(cancelled);
+    try {
+      await cancelBuild({
+        serviceUrl: base,
+        csrfToken: token,
+        provider: current.source.provider,
+        spec: current.spec,
+        ...(doFetch ? { fetch: doFetch } : {}),
+      });
+    } catch (error) {
+      if (stateRef.current === cancelled) {
+        setState({ ...cancelled, cancelError: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }, [setState]);
+
+  const retry = useCallback(() => {
+    const current = stateRef.current;
+    if (current.status === "idle" || isActive(current)) return;
+    start(current.source);
+  }, [start]);
+
+  const reset = useCallback(() => {
+    controllerRef.current?.abort();
+    controllerRef.current = null;
+    log.clear();
+    setState({ status: "idle" });
+  }, [log, setState]);
+
+  // Leaving the page closes the stream (the build itself carries on; cancel is explicit).
+  useEffect(() => () => controllerRef.current?.abort(), []);
+
+  const elapsedSeconds = useElapsedSeconds(state, now);
+  return { state, elapsedSeconds, log, start, cancel, retry, reset };
+}
+
+function useElapsedSeconds(state: BuildState, now: () => number): number {
+  const [tick, setTick] = useState(0);
+  const active = isActive(state);
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setTick((t) => t + 1), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  if (state.status === "idle") return 0;
+  void tick;
+  const end = "finishedAt" in state ? state.finishedAt : now();
+  return Math.max(0, Math.floor((end - state.startedAt) / 1000));
+}
