@@ -5,4 +5,6 @@ set -euo pipefail
 source "$(dirname "$0")/tools.sh"
 cd "$LAUNCHPAD_ROOT"
 vite build --logLevel warn
+# Brotli/gzip siblings for @fastify/static's preCompressed (server/src/static.ts).
+node scripts/compress-static.ts dist/static
 exec node server/src/server.ts --local "$@"
