@@ -1,0 +1,139 @@
+/**
+ * Reads one BinderHub build-only stream (reference/binderhub.md §A.3-A.6):
+ * `GET {binderhubUrl}build/<provider>/<spec>?build_only=true` with `Accept: text/event-stream`
+ * and `Authorization: token <companion token>` (a service token with
+ * `access:services!service=binder`, which also exempts the companion from BinderHub's per-IP rate
+ * limit, §A.5).
+ *
+ * Guarantees to the caller, whatever BinderHub does: the items end with exactly one terminal event
+ * (`ready` or `failed`) unless the caller aborted; an unreachable BinderHub, a non-200, a non-SSE
+ * answer, a stream that ends early or a silent one (no byte, not even `:keepalive`, for
+ * `idleTimeoutMs`) each produce one clear `failed`; the upstream request is always closed at the
+ * end, because BinderHub only ends build-only streams itself after `ready`/`failed`.
+ */
+import type { BuildEvent } from "../../../contract/build.ts";
+import { SseReader } from "../../../contract/sse.ts";
+import { companionFailure, normalizeBuildEvent } from "./normalize.ts";
+
+export interface BinderHubClientConfig {
+  /** BinderHub's base URL, e.g. http://binderhub:8585/ or http://hub/services/binder/. */
+  url: string;
+  /** The companion's JupyterHub API token for BinderHub. */
+  token: string;
+  /** No byte for this long ⇒ "lost contact"; BinderHub sends `:keepalive` every 25 s. Default 90 s. */
+  idleTimeoutMs?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+export type UpstreamItem = { kind: "event"; event: BuildEvent } | { kind: "keepalive" };
+
+const DEFAULT_IDLE_TIMEOUT_MS = 90_000;
+
+export function buildUrl(config: Pick<BinderHubClientConfig, "url">, provider: string, spec: string): string {
+  const base = config.url.endsWith("/") ? config.url : `${config.url}/`;
+  // The spec goes through raw: BinderHub re-reads the undecoded path (base.py get_spec_from_request).
+  return `${base}build/${provider}/${spec}?build_only=true`;
+}
+
+function describeFetchError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  return cause?.code ?? cause?.message ?? (error as Error | undefined)?.message ?? String(error);
+}
+
+/**
+ * Streams the build's items. Stop early by aborting `signal` (the browser left) or by leaving the
+ * loop; either closes the upstream request.
+ */
+export async function* streamBuild(
+  config: BinderHubClientConfig,
+  provider: string,
+  spec: string,
+  signal?: AbortSignal,
+): AsyncGenerator<UpstreamItem, void, undefined> {
+  const idleMs = config.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const fetchFn = config.fetch ?? globalThis.fetch;
+  const upstream = new AbortController();
+  let silent = false;
+  // While the caller holds an item (e.g. the browser's socket is slow) we read nothing; that is
+  // not BinderHub's silence, so the watchdog waits.
+  let callerBusy = false;
+  const onCallerAbort = () => upstream.abort(signal?.reason);
+  if (signal?.aborted) return;
+  signal?.addEventListener("abort", onCallerAbort, { once: true });
+  const watchdog = setTimeout(() => {
+    if (callerBusy) {
+      watchdog.refresh();
+      return;
+    }
+    silent = true;
+    upstream.abort(new Error("idle timeout"));
+  }, idleMs);
+  const lostContact = () =>
+    companionFailure(`Lost contact with BinderHub: nothing received for ${Math.round(idleMs / 1000)} seconds.`);
+  const url = buildUrl(config, provider, spec);
+
+  try {
+    let response: Response;
+    try {
+      response = await fetchFn(url, {
+        headers: { accept: "text/event-stream", authorization: `token ${config.token}` },
+        signal: upstream.signal,
+        redirect: "manual",
+      });
+    } catch (error) {
+      if (signal?.aborted) return;
+      yield { kind: "event", event: silent ? lostContact() : companionFailure(`Could not reach BinderHub (${describeFetchError(error)}).`) };
+      return;
+    }
+    watchdog.refresh();
+    const contentType = response.headers.get("content-type") ?? "";
+    if (response.status !== 200 || !contentType.startsWith("text/event-stream") || !response.body) {
+      await response.body?.cancel().catch(() => {});
+      const why =
+        response.status !== 200
+          ? `BinderHub answered HTTP ${response.status}${response.status === 404 ? " (is the BinderHub URL right, and API-only mode on?)" : ""}.`
+          : `BinderHub did not answer with an event stream (content-type ${contentType || "missing"}).`;
+      yield { kind: "event", event: companionFailure(why) };
+      return;
+    }
+
+    const reader = new SseReader();
+    const decoder = new TextDecoder();
+    const body = response.body.getReader();
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await body.read();
+        } catch (error) {
+          if (signal?.aborted) return;
+          yield { kind: "event", event: silent ? lostContact() : companionFailure(`The connection to BinderHub broke (${describeFetchError(error)}).`) };
+          return;
+        }
+        if (chunk.done) break;
+        watchdog.refresh();
+        callerBusy = false;
+        for (const item of reader.feed(decoder.decode(chunk.value, { stream: true }))) {
+          callerBusy = true;
+          if (item.type === "comment") {
+            yield { kind: "keepalive" };
+            callerBusy = false;
+            continue;
+          }
+          const event = normalizeBuildEvent(item.data);
+          yield { kind: "event", event };
+          callerBusy = false;
+          if (event.phase === "ready" || event.phase === "failed") return;
+        }
+      }
+      if (signal?.aborted) return;
+      yield { kind: "event", event: companionFailure("BinderHub closed the stream before the build finished.") };
+    } finally {
+      body.cancel().catch(() => {});
+    }
+  } finally {
+    clearTimeout(watchdog);
+    signal?.removeEventListener("abort", onCallerAbort);
+    upstream.abort();
+  }
+}

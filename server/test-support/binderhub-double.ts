@@ -1,0 +1,363 @@
+/**
+ * A test double of BinderHub's build API (reference/binderhub.md §A), for tests, e2e and local mode.
+ *
+ * Faithful to upstream in what a client can observe:
+ * - `GET {base}build/<provider>/<spec>` always answers HTTP 200 `text/event-stream`
+ *   (`cache-control: no-cache`); errors are `data: {"phase": "failed", "status_code": N, …}`
+ *   (builder.py overrides `send_error`);
+ * - without `Accept: text/event-stream`: failed/400 "Missing Accept header: text/event-stream";
+ * - a missing or wrong `Authorization: token|bearer <t>`: failed/403 "Forbidden";
+ * - `build_only=true` with `apiOnly: false`: failed/400 (`_get_build_only()`); without
+ *   `build_only` the recorded build is replayed whole, launch included;
+ * - only `data:` lines and `:keepalive` comments (every `keepaliveMs`, 25 s upstream), Python-style
+ *   `json.dumps` separators for the events it makes up;
+ * - a build pod (labels `component=binderhub-build`, `name=<build name>`, annotation
+ *   `binder-repo=<repo url>`, §A.9) exists in the Kubernetes double while a build runs; closing the
+ *   stream does NOT remove it (§A.8), and deleting it ends the build with `{"phase": "failed"}`
+ *   (build.py: a DELETED pod whose last phase was not Succeeded is a failure);
+ * - `GET {base}versions`, `GET {base}health`.
+ *
+ * Scenarios, chosen by the repository NAME (the second part of a `gh` spec, else the whole spec):
+ * | name contains     | stream |
+ * |-------------------|--------|
+ * | `cached`          | `ready` + `imageName` at once, no `waiting` (image already built) |
+ * | `fail-silent`     | waiting, fetching, then `{"phase": "failed"}` without a message |
+ * | `fail`            | waiting, fetching, building…, `failed` with a message |
+ * | `capitalised`     | FakeBuild's sequence: waiting, Pending, Running, Succeed, Building ×6, ready |
+ * | `no-phase`        | log lines without a phase, then ready |
+ * | `garbage`         | non-JSON data lines, then ready |
+ * | `forbidden`       | failed/403 (as for a bad token or banned spec) |
+ * | `rate-limited`    | failed/429 "Rate limit exceeded. Try again in 3600 seconds." |
+ * | `keepalive-only`  | waiting, then only keepalives until the client leaves or the pod is deleted |
+ * | `hang`            | waiting, then nothing at all: not even keepalives |
+ * | `drop`            | waiting, some building lines, then the connection is cut |
+ * | `slow`            | the recorded build, its first 40 events trickled in 7-character pieces (`slowMs` apart) |
+ * | `flood-<n>`       | waiting, n building lines written as fast as the socket takes them, ready |
+ * | anything else     | the real recorded build (fullbuild.eventsource, 736 events) |
+ *
+ * The recording is a launch (it ends `built`, `launching` ×10, `ready` with url/token). With
+ * `build_only=true` BinderHub sends neither `built` nor `launching` and ends with
+ * `{"phase": "ready", "message": "Done! Image built\n", "imageName": …}` (builder.py, §A.3), so the
+ * replay drops those events and rewrites `ready` that way, keeping the recorded image name.
+ */
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { PROVIDERS, type Provider } from "../../contract/build.ts";
+import { buildPodName, buildSlug, repositoryUrl, safeBuildSlug } from "../src/builds/build-spec.ts";
+import { fullBuildPayloads } from "./fullbuild.ts";
+
+export interface BinderHubDoubleOptions {
+  /** The token the companion must present; default "binderhub-double-token". */
+  token?: string;
+  /** BinderHub's base_url; default "/". */
+  baseUrl?: string;
+  /** Whether `build_only=true` is allowed (enable_api_only_mode); default true. */
+  apiOnly?: boolean;
+  /** Default 25 000 (KEEPALIVE_INTERVAL). */
+  keepaliveMs?: number;
+  /** Pause between events of the replayed build; default 0 (as fast as the socket allows). */
+  eventDelayMs?: number;
+  /** Pause between the pieces of a `slow` event; default 5. */
+  slowMs?: number;
+  /** Where to keep build pods, if anywhere. */
+  kubernetes?: { url: string; token: string; namespace: string; pollMs?: number };
+  /** Listen port; default 0 (any). */
+  port?: number;
+}
+
+export interface StreamRecord {
+  provider: string;
+  spec: string;
+  query: string;
+  headers: IncomingMessage["headers"];
+  /** "open" until it ends; "finished" when the double ended it, "client-closed" when the client left. */
+  state: "open" | "finished" | "client-closed";
+}
+
+type Event = Record<string, unknown>;
+
+const FAKE_REF = "1a2b3c4d5e6f";
+/** How many events of the `slow` scenario trickle in 7-character pieces; the rest flow normally. */
+const SLOW_EVENTS = 40;
+
+/** Python's json.dumps(dict) for flat objects: ", " and ": " separators. */
+function pyJson(event: Event): string {
+  return `{${Object.entries(event)
+    .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+    .join(", ")}}`;
+}
+
+function repoName(provider: string, spec: string): string {
+  return provider === "gh" ? (spec.split("/")[1] ?? spec) : spec;
+}
+
+export class BinderHubDouble {
+  readonly streams: StreamRecord[] = [];
+  url = "";
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly options: Required<Omit<BinderHubDoubleOptions, "kubernetes" | "port">> & Pick<BinderHubDoubleOptions, "kubernetes" | "port">;
+  private readonly closeWaiters: (() => void)[] = [];
+
+  constructor(options: BinderHubDoubleOptions = {}) {
+    this.options = {
+      token: options.token ?? "binderhub-double-token",
+      baseUrl: options.baseUrl ?? "/",
+      apiOnly: options.apiOnly ?? true,
+      keepaliveMs: options.keepaliveMs ?? 25_000,
+      eventDelayMs: options.eventDelayMs ?? 0,
+      slowMs: options.slowMs ?? 5,
+      kubernetes: options.kubernetes,
+      port: options.port,
+    };
+  }
+
+  get token(): string {
+    return this.options.token;
+  }
+
+  /** The URL the companion is configured with: `http://127.0.0.1:<port>{baseUrl}`. */
+  get buildEndpoint(): string {
+    return `${this.url}${this.options.baseUrl}`;
+  }
+
+  get openStreams(): number {
+    return this.streams.filter((s) => s.state === "open").length;
+  }
+
+  async start(): Promise<this> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => res.destroy());
+    });
+    server.on("connection", (socket) => {
+      this.sockets.add(socket);
+      socket.on("close", () => this.sockets.delete(socket));
+    });
+    server.listen(this.options.port ?? 0, "127.0.0.1");
+    await once(server, "listening");
+    this.server = server;
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Resolves once some stream is no longer open (and every stream matching `until` is closed). */
+  async waitForStreamEnd(until: (s: StreamRecord) => boolean = () => true): Promise<StreamRecord> {
+    for (;;) {
+      const done = this.streams.find((s) => s.state !== "open" && until(s));
+      if (done) return done;
+      await new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    }
+  }
+
+  private notifyClosed(): void {
+    for (const wake of this.closeWaiters.splice(0)) wake();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://double");
+    const base = this.options.baseUrl;
+    const rawPath = (req.url ?? "/").split("?")[0] ?? "/";
+    if (req.method === "GET" && url.pathname === `${base}versions`) {
+      res.writeHead(200, { "content-type": "application/json", "access-control-allow-origin": "*" });
+      res.end(JSON.stringify({ builder_info: {}, binderhub: "0.0.0+launchpad-double" }));
+      return;
+    }
+    if (req.method === "GET" && url.pathname === `${base}health`) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: true, checks: [] }));
+      return;
+    }
+    // base.py get_spec_from_request: the raw, un-decoded path after build/<provider>/.
+    const m = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}build/([^/]+)/(.+)$`).exec(rawPath);
+    if (req.method !== "GET" || !m) {
+      res.writeHead(404, { "content-type": "text/html" });
+      res.end("<html><title>404: Not Found</title></html>");
+      return;
+    }
+    const provider = m[1] ?? "";
+    const spec = m[2] ?? "";
+    const record: StreamRecord = { provider, spec, query: url.search, headers: req.headers, state: "open" };
+    this.streams.push(record);
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.flushHeaders();
+    let clientGone = false;
+    res.on("close", () => {
+      if (record.state === "open") record.state = res.writableFinished ? "finished" : "client-closed";
+      clientGone = true;
+      this.notifyClosed();
+    });
+    const emit = async (event: Event | string): Promise<void> => {
+      if (clientGone) return;
+      if (!res.write(`data: ${typeof event === "string" ? event : pyJson(event)}\n\n`)) {
+        await Promise.race([once(res, "drain"), once(res, "close")]);
+      }
+    };
+    const finish = (): void => {
+      if (!clientGone) {
+        record.state = "finished";
+        res.end();
+      }
+    };
+    const reject = async (statusCode: number, message: string) => {
+      await emit({ phase: "failed", status_code: statusCode, message });
+      finish();
+    };
+
+    const accept = req.headers.accept ?? "";
+    if (!accept.includes("text/event-stream")) return reject(400, "Missing Accept header: text/event-stream\n");
+    const auth = /^(?:token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? "");
+    if (auth?.[1]?.trim() !== this.options.token) return reject(403, "Forbidden\n");
+    if (!PROVIDERS.includes(provider as Provider)) return reject(404, `No provider found for prefix ${provider}\n`);
+    const buildOnly = (url.searchParams.get("build_only") ?? "").toLowerCase() === "true";
+    if (buildOnly && !this.options.apiOnly) {
+      return reject(400, "Building but not launching is not permitted when the API only mode was not enabled.\n");
+    }
+    const name = repoName(provider, spec);
+    if (name.includes("forbidden")) return reject(403, "Forbidden\n");
+    if (name.includes("rate-limited")) return reject(429, "Rate limit exceeded. Try again in 3600 seconds.\n");
+
+    const slug = buildSlug(provider as Provider, spec) ?? spec;
+    const imageName = `${safeBuildSlug(slug, 255)}:${FAKE_REF}`.replace(/_/g, "-").toLowerCase();
+    const ready: Event = { phase: "ready", message: "Done! Found built image\n", imageName };
+    if (name.includes("cached")) {
+      await emit(ready);
+      return finish();
+    }
+
+    // The build runs: keepalives start (only after the checks, builder.py), and a pod exists.
+    const keepalive = setInterval(() => {
+      if (!clientGone && !name.includes("hang")) res.write(":keepalive\n\n");
+    }, this.options.keepaliveMs);
+    const pod = await this.createBuildPod(provider as Provider, spec, slug);
+    let podDeleted = false;
+    const stopWatch = pod ? this.watchPod(pod, () => (podDeleted = true)) : () => {};
+    const built: Event = { phase: "ready", message: "Done! Image built\n", imageName };
+    const delay = this.options.eventDelayMs;
+    const pace = async () => {
+      if (delay > 0) await sleep(delay);
+    };
+    try {
+      await emit({ phase: "waiting", message: "Waiting for build to start...\n" });
+      if (name.includes("fail-silent")) {
+        await emit({ phase: "fetching", message: "Cloning...\n" });
+        await emit({ phase: "failed" });
+      } else if (name.includes("fail")) {
+        await emit({ phase: "fetching", message: "Picked Git content provider.\n" });
+        await emit({ phase: "building", message: "Step 1/3 : FROM docker.io/library/buildpack-deps:jammy" });
+        await emit({ phase: "building", message: "\n" });
+        await emit({ phase: "failed", message: "Error during build: The command '/bin/sh -c pip install nosuchpackage' returned a non-zero code: 1\n" });
+      } else if (name.includes("capitalised")) {
+        for (const phase of ["Pending", "Running", "Succeed"]) await emit({ phase, message: `${phase}...\n` });
+        for (let i = 0; i < 6; i++) await emit({ phase: "Building", message: "Building...\n" });
+        await emit({ ...built, imageName: "rick-2dmorty-a104b7:1a2b3c4d5e6f" });
+      } else if (name.includes("no-phase")) {
+        await emit({ message: "Picked Git content provider.\n" });
+        await emit({ message: "Python version unspecified, using current default Python version 3.10. This will change in the future." });
+        await emit(built);
+      } else if (name.includes("garbage")) {
+        await emit("this is not JSON");
+        await emit("{\"phase\": ");
+        await emit(built);
+      } else if (name.includes("keepalive-only") || name.includes("hang")) {
+        while (!clientGone && !podDeleted) await sleep(20);
+        if (podDeleted) await emit({ phase: "failed" });
+      } else if (name.includes("drop")) {
+        for (let i = 0; i < 5; i++) await emit({ phase: "building", message: `Step ${i + 1}/51\n` });
+        await sleep(50); // let the lines reach the client before the cut
+        res.destroy();
+        return;
+      } else if (/flood-\d+/.test(name)) {
+        const count = Number(/flood-(\d+)/.exec(name)?.[1] ?? 0);
+        for (let i = 0; i < count && !clientGone; i++) await emit({ phase: "building", message: `${i} ${process.hrtime.bigint()}\n` });
+        await emit(built);
+      } else {
+        const payloads = fullBuildPayloads();
+        const slow = name.includes("slow");
+        let index = 0;
+        for (const payload of payloads.slice(1)) {
+          index++;
+          if (clientGone) break;
+          if (podDeleted) {
+            await emit({ phase: "failed" });
+            break;
+          }
+          const parsed = JSON.parse(payload) as Event;
+          if (buildOnly && (parsed.phase === "built" || parsed.phase === "launching")) continue;
+          const text = buildOnly && parsed.phase === "ready"
+            ? pyJson({ phase: "ready", message: "Done! Image built\n", imageName: String(parsed.image) })
+            : payload;
+          if (slow && index <= SLOW_EVENTS) {
+            const frame = `data: ${text}\n\n`;
+            for (let i = 0; i < frame.length && !clientGone; i += 7) {
+              res.write(frame.slice(i, i + 7));
+              await sleep(this.options.slowMs);
+            }
+          } else {
+            await emit(text);
+            await pace();
+          }
+        }
+      }
+      finish();
+    } finally {
+      clearInterval(keepalive);
+      stopWatch();
+      // A build that ended (not one whose client merely left) has its pod removed (build.py).
+      if (pod && record.state === "finished") await this.deletePod(pod.name).catch(() => {});
+    }
+  }
+
+  private async kube(method: string, path: string, body?: unknown): Promise<Response> {
+    const k = this.options.kubernetes!;
+    return fetch(`${k.url}/api/v1/namespaces/${k.namespace}/pods${path}`, {
+      method,
+      headers: { authorization: `Bearer ${k.token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  private async createBuildPod(provider: Provider, spec: string, slug: string): Promise<{ name: string } | undefined> {
+    if (!this.options.kubernetes) return undefined;
+    const name = buildPodName(slug, FAKE_REF);
+    const response = await this.kube("POST", "", {
+      metadata: {
+        name,
+        labels: { name, component: "binderhub-build" },
+        annotations: { "binder-repo": repositoryUrl(provider, spec) },
+      },
+      spec: { containers: [{ name: "builder", image: "quay.io/jupyterhub/repo2docker:2024.07.0" }] },
+      status: { phase: "Running" },
+    });
+    // 409: the same build is already running; BinderHub attaches to it (§A.8).
+    if (response.status !== 201 && response.status !== 409) return undefined;
+    return { name };
+  }
+
+  private watchPod(pod: { name: string }, onDeleted: () => void): () => void {
+    const timer = setInterval(() => {
+      this.kube("GET", `/${pod.name}`)
+        .then((r) => {
+          if (r.status === 404) onDeleted();
+        })
+        .catch(() => {});
+    }, this.options.kubernetes?.pollMs ?? 50);
+    return () => clearInterval(timer);
+  }
+
+  private async deletePod(name: string): Promise<void> {
+    await this.kube("DELETE", `/${name}`);
+  }
+}
+
+export async function startBinderHubDouble(options?: BinderHubDoubleOptions): Promise<BinderHubDouble> {
+  return new BinderHubDouble(options).start();
+}
