@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole e2e suite: real JupyterHub 5.5 (every test), then JupyterHub 6.1 (the @smoke tests).
+# Extra arguments go to both Playwright runs, e.g. `bash e2e/run.sh tests/spawn.spec.ts`.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=../scripts/tools.sh
+source scripts/tools.sh || exit 1
+
+bash scripts/setup-e2e.sh || exit 1
+vite build || exit 1
+if [ -f scripts/compress-static.ts ]; then
+  node scripts/compress-static.ts || exit 1
+fi
+
+status=0
+echo "== e2e on JupyterHub 5.5 (all tests)"
+E2E_JH=5 playwright test -c e2e/playwright.config.ts "$@" || status=1
+echo "== e2e on JupyterHub 6.1 (@smoke)"
+E2E_JH=6 playwright test -c e2e/playwright.config.ts --grep @smoke "$@" || status=1
+exit "$status"

@@ -1,0 +1,240 @@
+/**
+ * Starts and stops one e2e stack: a real JupyterHub (which starts configurable-http-proxy itself)
+ * configured by e2e/hub/jupyterhub_config.py, and the Launchpad companion registered in it as an
+ * external service. Every stack gets its own ports, temp dir and manifest record dir, so several
+ * can run side by side (e.g. one at `/` and one at `/jh/`).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The shared folder (fixtures): ../shared beside the clone, unless LAUNCHPAD_SHARED says otherwise. */
+export const SHARED_DIR = path.resolve(REPO_ROOT, process.env.LAUNCHPAD_SHARED ?? "../shared");
+export const REAL_HUBS_DIR = path.join(SHARED_DIR, "fixtures", "real-hubs");
+
+export type JupyterHubMajor = 5 | 6;
+
+export interface StackOptions {
+  /** The hub's base URL: "/" (default) or e.g. "/jh/". */
+  baseUrl?: string;
+  /** A profile list file: absolute, or relative to e2e/hub/profiles/ (default "default.yaml"). */
+  profiles?: string;
+  /** Which venv runs the hub (default: E2E_JH, else 5). */
+  jh?: JupyterHubMajor;
+  /** Start the companion too (default true). Without it, the service is registered but down. */
+  companion?: boolean;
+}
+
+/** What tests need to know about a running stack; serialisable, so global setup can hand it on. */
+export interface StackInfo {
+  /** Origin + base URL, e.g. http://127.0.0.1:41234/jh/ */
+  url: string;
+  origin: string;
+  baseUrl: string;
+  jh: JupyterHubMajor;
+  recordDir: string;
+  stateDir: string;
+  /** Token of the tests' own `e2e-admin` service (admin:servers, admin:users). */
+  adminToken: string;
+  companionPort: number;
+  hubApiUrl: string;
+}
+
+export interface Stack extends StackInfo {
+  stop(): Promise<void>;
+  stopCompanion(): Promise<void>;
+  startCompanion(): Promise<void>;
+}
+
+export function defaultJupyterHubMajor(): JupyterHubMajor {
+  return process.env.E2E_JH === "6" ? 6 : 5;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function tail(file: string, lines = 40): string {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** Polls until `url` answers with a status below 500, the process dies, or the deadline passes. */
+async function waitForHttp(url: string, proc: ChildProcess, log: string, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "";
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`${what} exited (${proc.exitCode ?? proc.signalCode}) before answering at ${url}. Log:\n${tail(log)}`);
+    }
+    try {
+      const response = await fetch(url, { redirect: "manual" });
+      if (response.status < 500) return;
+      lastError = `HTTP ${response.status}`;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not answer at ${url} within ${timeoutMs / 1000} s (${lastError}). Log:\n${tail(log)}`);
+}
+
+function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+  const log = createWriteStream(logFile, { flags: "a" });
+  // Its own process group, so that stopping it can reach anything it started.
+  const proc = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  proc.stdout?.pipe(log);
+  proc.stderr?.pipe(log);
+  return proc;
+}
+
+/** SIGTERM, wait, then SIGKILL the process group. */
+async function stopProcess(proc: ChildProcess | undefined, graceMs = 15_000): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  proc.kill("SIGTERM");
+  const timer = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs));
+  const done = await Promise.race([exited.then(() => true), timer]);
+  if (!done) {
+    try {
+      process.kill(-proc.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await exited;
+  }
+}
+
+function killPidFile(file: string): void {
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, "utf8").trim());
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const baseUrl = options.baseUrl ?? "/";
+  const jh = options.jh ?? defaultJupyterHubMajor();
+  const withCompanion = options.companion ?? true;
+  const venv = path.join(REPO_ROOT, ".cache", `venv-jh${jh}`);
+  if (!existsSync(path.join(venv, "bin", "jupyterhub"))) {
+    throw new Error(`${venv} is missing: run scripts/setup-e2e.sh first`);
+  }
+  const stateDir = mkdtempSync(path.join(tmpdir(), "launchpad-e2e-"));
+  const recordDir = path.join(stateDir, "manifests");
+  const [hubPort, hubApiPort, proxyApiPort, companionPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const companionToken = randomBytes(32).toString("hex");
+  const adminToken = randomBytes(32).toString("hex");
+  const origin = `http://127.0.0.1:${hubPort}`;
+  const hubApiUrl = `http://127.0.0.1:${hubApiPort}${baseUrl}hub/api`;
+  const binDir = path.join(REPO_ROOT, "node_modules", ".bin");
+  const basicEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ""}` };
+
+  const hubEnv: NodeJS.ProcessEnv = {
+    ...basicEnv,
+    E2E_HUB_PORT: String(hubPort),
+    E2E_HUB_API_PORT: String(hubApiPort),
+    E2E_PROXY_API_PORT: String(proxyApiPort),
+    E2E_BASE_URL: baseUrl,
+    E2E_STATE_DIR: stateDir,
+    E2E_RECORD_DIR: recordDir,
+    E2E_PROFILES: options.profiles ?? "default.yaml",
+    E2E_COMPANION_PORT: String(companionPort),
+    E2E_COMPANION_TOKEN: companionToken,
+    E2E_ADMIN_TOKEN: adminToken,
+    LAUNCHPAD_SHARED: SHARED_DIR,
+  };
+  const servicePrefix = `${baseUrl}services/launchpad/`;
+  const companionEnv: NodeJS.ProcessEnv = {
+    ...basicEnv,
+    LAUNCHPAD_MODE: "hub",
+    LAUNCHPAD_HOST: "127.0.0.1",
+    LAUNCHPAD_PORT: String(companionPort),
+    LAUNCHPAD_LOG_LEVEL: "info",
+    LAUNCHPAD_STATIC_DIR: path.join(REPO_ROOT, "dist", "static"),
+    LAUNCHPAD_COOKIE_SECRET: randomBytes(32).toString("hex"),
+    JUPYTERHUB_SERVICE_NAME: "launchpad",
+    JUPYTERHUB_SERVICE_PREFIX: servicePrefix,
+    JUPYTERHUB_API_URL: hubApiUrl,
+    JUPYTERHUB_API_TOKEN: companionToken,
+    JUPYTERHUB_CLIENT_ID: "service-launchpad",
+    JUPYTERHUB_OAUTH_CALLBACK_URL: `${servicePrefix}oauth_callback`,
+    JUPYTERHUB_BASE_URL: baseUrl,
+  };
+
+  const hubLog = path.join(stateDir, "hub.log");
+  const companionLog = path.join(stateDir, "companion.log");
+  let companion: ChildProcess | undefined;
+  let hub: ChildProcess | undefined;
+
+  const startCompanion = async (): Promise<void> => {
+    if (companion && companion.exitCode === null && companion.signalCode === null) return;
+    companion = startProcess(path.join(binDir, "node"), ["server/src/server.ts"], companionEnv, companionLog);
+    await waitForHttp(`http://127.0.0.1:${companionPort}${servicePrefix}api/health`, companion, companionLog, "The companion");
+  };
+  const stopCompanion = async (): Promise<void> => {
+    await stopProcess(companion);
+    companion = undefined;
+  };
+  const stop = async (): Promise<void> => {
+    await stopCompanion();
+    // The hub stops the users' mock servers and CHP on SIGTERM (cleanup_servers, cleanup_proxy).
+    await stopProcess(hub, 20_000);
+    killPidFile(path.join(stateDir, "proxy.pid"));
+    if (process.env.E2E_KEEP_STATE) {
+      console.log(`e2e: kept ${stateDir}`);
+    } else {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  };
+
+  try {
+    if (withCompanion) await startCompanion();
+    hub = startProcess(path.join(venv, "bin", "jupyterhub"), ["-f", path.join(REPO_ROOT, "e2e", "hub", "jupyterhub_config.py")], hubEnv, hubLog);
+    await waitForHttp(`${origin}${baseUrl}hub/api`, hub, hubLog, `JupyterHub ${jh}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    url: `${origin}${baseUrl}`,
+    origin,
+    baseUrl,
+    jh,
+    recordDir,
+    stateDir,
+    adminToken,
+    companionPort,
+    hubApiUrl,
+    stop,
+    stopCompanion,
+    startCompanion,
+  };
+}
+
+/** The parts of a Stack that survive JSON (global setup → workers, via process.env). */
+export function stackInfo(stack: Stack): StackInfo {
+  const { url, origin, baseUrl, jh, recordDir, stateDir, adminToken, companionPort, hubApiUrl } = stack;
+  return { url, origin, baseUrl, jh, recordDir, stateDir, adminToken, companionPort, hubApiUrl };
+}
