@@ -184,3 +184,46 @@ export const buildHandlers = {
 
 /** The happy path, for frontend/src/testing/handlers.ts. */
 export const defaultBuildHandlers = [buildHandlers.short(), buildHandlers.cancel()];
+
+/**
+ * A build stream the test drives step by step, so it can check each state in between without
+ * timers: `send` an event, assert, `send` the next. Each request gets the same controls.
+ */
+export function controlledBuild() {
+  const encoder = new TextEncoder();
+  let current: ReadableStreamDefaultController<Uint8Array> | null = null;
+  let requests = 0;
+  const waiting: (() => void)[] = [];
+  const handler = http.get(BUILD_STREAM_PATH, () => {
+    requests += 1;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        current = controller;
+        for (const resolve of waiting.splice(0)) resolve();
+      },
+    });
+    return new HttpResponse(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  const controls = {
+    handler,
+    get requests() {
+      return requests;
+    },
+    /** Resolves once a request has its stream open. */
+    connected(): Promise<void> {
+      return current ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve));
+    },
+    send(step: StreamStep) {
+      current?.enqueue(encoder.encode(encodeStep(step)));
+    },
+    close() {
+      current?.close();
+      current = null;
+    },
+    drop() {
+      current?.error(new TypeError("network error: connection reset"));
+      current = null;
+    },
+  };
+  return controls;
+}
