@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { FastifyInstance } from "fastify";
+import { MeSchema } from "../../../contract/api.ts";
+import { SpawnPageDataSchema } from "../../../contract/spawn-page.ts";
+import { buildApp } from "../app.ts";
+import { loadConfig } from "../config.ts";
+import { cookiePair } from "../testing/test-app.ts";
+import { SAMPLE_PROFILES } from "./sample-profiles.ts";
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function localApp(): Promise<FastifyInstance> {
+  app = await buildApp(loadConfig({ env: { LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static" }, argv: ["--local"] }));
+  return app;
+}
+
+function spawnData(html: string): unknown {
+  const match = /<script type="application\/json" id="launchpad-spawn-data">([^]*?)<\/script>/.exec(html);
+  if (!match?.[1]) throw new Error("no spawn data element");
+  return JSON.parse(match[1]);
+}
+
+function multipart(fields: [string, string][]): { payload: string; headers: Record<string, string> } {
+  const boundary = "----launchpadtest";
+  const parts = fields.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
+  return { payload: `${parts.join("")}--${boundary}--\r\n`, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
+}
+
+describe("local mode demo hub", () => {
+  it("redirects / to the spawn page and keeps the service prefix as the health check", async () => {
+    const local = await localApp();
+    const root = await local.inject({ url: "/" });
+    expect(root.statusCode).toBe(302);
+    expect(root.headers.location).toBe("/hub/spawn");
+    expect((await local.inject({ url: "/services/launchpad/" })).json()).toEqual({ status: "ok" });
+  });
+
+  it("renders a spawn page like JupyterHub's, with valid spawn data, and a session for the demo user", async () => {
+    const local = await localApp();
+    const page = await local.inject({ url: "/hub/spawn" });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('window.jhdata = {"base_url":"/hub/","prefix":"/","user":"demo"');
+    expect(page.body).toContain('"xsrf_token":"local"');
+    expect(page.body).toContain('<form enctype="multipart/form-data" id="spawn_form" action="/hub/spawn?_xsrf=local" method="post"');
+    expect(page.body).toContain('<div id="launchpad-root" class="launchpad"');
+    expect(page.body).toContain('<script type="module" src="/services/launchpad/static/launchpad.js"></script>');
+    expect(page.body).toContain('<div class="feedback-container"><button type="submit"');
+    const data = SpawnPageDataSchema.parse(spawnData(page.body));
+    expect(data.profiles.map((p) => p.slug)).toEqual(["python", "r", "gpu"]);
+
+    const me = await local.inject({ url: "/services/launchpad/api/me", headers: { cookie: cookiePair(page, "service-launchpad") } });
+    expect(MeSchema.parse(me.json())).toMatchObject({ name: "demo", admin: true });
+  });
+
+  it("escapes the spawn data so an admin's description cannot end the script element", async () => {
+    const python = SAMPLE_PROFILES[0];
+    if (!python) throw new Error("no sample profile");
+    const original = python.description;
+    python.description = "</script><script>alert(1)</script> & <!-- \u2028";
+    try {
+      const page = await (await localApp()).inject({ url: "/hub/spawn" });
+      const element = /<script type="application\/json" id="launchpad-spawn-data">([^]*?)<\/script>/.exec(page.body)?.[1] ?? "";
+      expect(element).not.toMatch(/[<>&\u2028]/);
+      expect(element).toContain("\\u003c/script\\u003e");
+      expect(SpawnPageDataSchema.parse(JSON.parse(element)).profiles[0]?.description).toBe(python.description);
+    } finally {
+      python.description = original;
+    }
+  });
+
+  it("shows the user_options KubeSpawner would receive from a multipart form post", async () => {
+    const local = await localApp();
+    const form = multipart([
+      ["profile", "python"],
+      ["profile", "r"],
+      ["profile-option-python--image--unlisted-choice", "quay.io/me/analysis:2025"],
+      ["profile-option-python--resources", "medium"],
+      ["profile-option-python--launchpad-project", "github-me-analysis-1a2b3c"],
+      ["profile-option-r--image", "r-4-4"],
+      ["_xsrf", "local"],
+    ]);
+    const response = await local.inject({ method: "POST", url: "/hub/spawn?_xsrf=local", ...form });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain("In a real hub, KubeSpawner would now start a server with these options");
+    const shown = /<pre id="user-options">([^]*?)<\/pre>/.exec(response.body)?.[1] ?? "";
+    expect(JSON.parse(shown.replace(/&#34;/g, '"'))).toEqual({
+      profile: "python",
+      "image--unlisted-choice": "quay.io/me/analysis:2025",
+      resources: "medium",
+      "launchpad-project": "github-me-analysis-1a2b3c",
+    });
+    // The next spawn page preselects them, as the hub's saved user_options do.
+    const next = await local.inject({ url: "/hub/spawn" });
+    expect(SpawnPageDataSchema.parse(spawnData(next.body)).user_options).toMatchObject({ resources: "medium" });
+  });
+
+  it("parses urlencoded posts the same way and lists every validation problem", async () => {
+    const local = await localApp();
+    const body = new URLSearchParams([
+      ["profile", "python"],
+      ["profile-option-python--image--unlisted-choice", "docker.io/evil/<b>x</b>:1"],
+      ["profile-option-python--resources", "huge"],
+    ]).toString();
+    const response = await local.inject({
+      method: "POST",
+      url: "/hub/spawn?_xsrf=local",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: body,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain("Use an image from quay.io or registry.example.org");
+    expect(response.body).toContain("resources: no such choice huge");
+    expect(response.body).not.toContain("<b>x</b>");
+    expect(response.body).toContain("&#60;b&#62;x&#60;/b&#62;");
+  });
+
+  it("refuses a post without the hub's _xsrf, as JupyterHub 4.1+ does", async () => {
+    const local = await localApp();
+    const response = await local.inject({ method: "POST", url: "/hub/spawn", ...multipart([["profile", "python"]]) });
+    expect(response.statusCode).toBe(403);
+  });
+});
