@@ -8,10 +8,13 @@
  */
 import {
   ApiException,
+  BatchV1Api,
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
   Observable,
+  type V1ConfigMap,
+  type V1Job,
   type V1Lease,
   type V1Pod,
 } from "@kubernetes/client-node";
@@ -57,6 +60,8 @@ export function loadKubeConfig(options: KubernetesClientOptions = {}): KubeConfi
 /** A lease as the companion uses it (only fields it reads or writes). */
 export type Lease = V1Lease;
 export type Pod = V1Pod;
+export type ConfigMap = V1ConfigMap;
+export type Job = V1Job;
 
 export interface KubernetesClient {
   listPods(namespace: string, labelSelector: string): Promise<Pod[]>;
@@ -68,6 +73,17 @@ export interface KubernetesClient {
   /** Fails with 409 Conflict when `lease.metadata.resourceVersion` is stale. */
   replaceLease(namespace: string, lease: Lease): Promise<Lease>;
   deleteLease(namespace: string, name: string, resourceVersion?: string): Promise<void>;
+  readConfigMap(namespace: string, name: string): Promise<ConfigMap>;
+  listConfigMaps(namespace: string, labelSelector: string): Promise<ConfigMap[]>;
+  /** Fails with 409 AlreadyExists when another writer created it first. */
+  createConfigMap(namespace: string, configMap: ConfigMap): Promise<ConfigMap>;
+  /** Fails with 409 Conflict when `configMap.metadata.resourceVersion` is stale. */
+  replaceConfigMap(namespace: string, configMap: ConfigMap): Promise<ConfigMap>;
+  /** Fails with 409 AlreadyExists when a Job of that name exists. */
+  createJob(namespace: string, job: Job): Promise<Job>;
+  readJob(namespace: string, name: string): Promise<Job>;
+  /** Deletes the Job and (background propagation) its pods. */
+  deleteJob(namespace: string, name: string): Promise<void>;
 }
 
 function toKubernetesError(error: unknown, what: string): KubernetesError {
@@ -95,6 +111,7 @@ function toKubernetesError(error: unknown, what: string): KubernetesError {
 export function createKubernetesClient(kc: KubeConfig, options: KubernetesClientOptions = {}): KubernetesClient {
   const core = kc.makeApiClient(CoreV1Api);
   const coordination = kc.makeApiClient(CoordinationV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   // client-node sends `RequestContext.getSignal()` to fetch; a middleware sets a deadline per call.
   const withDeadline = () => ({
@@ -140,6 +157,23 @@ export function createKubernetesClient(kc: KubeConfig, options: KubernetesClient
     async deleteLease(namespace, name, resourceVersion) {
       await call(`delete lease ${namespace}/${name}`, (o) =>
         coordination.deleteNamespacedLease({ namespace, name, body: resourceVersion ? { preconditions: { resourceVersion } } : {} }, o as any),
+      );
+    },
+    readConfigMap: (namespace, name) => call(`read configmap ${namespace}/${name}`, (o) => core.readNamespacedConfigMap({ namespace, name }, o as any)),
+    async listConfigMaps(namespace, labelSelector) {
+      const list = await call(`list configmaps in ${namespace}`, (o) => core.listNamespacedConfigMap({ namespace, labelSelector }, o as any));
+      return list.items;
+    },
+    createConfigMap: (namespace, body) => call(`create configmap in ${namespace}`, (o) => core.createNamespacedConfigMap({ namespace, body }, o as any)),
+    replaceConfigMap: (namespace, body) =>
+      call(`replace configmap ${namespace}/${body.metadata?.name ?? "?"}`, (o) =>
+        core.replaceNamespacedConfigMap({ namespace, name: body.metadata?.name ?? "", body }, o as any),
+      ),
+    createJob: (namespace, body) => call(`create job in ${namespace}`, (o) => batch.createNamespacedJob({ namespace, body }, o as any)),
+    readJob: (namespace, name) => call(`read job ${namespace}/${name}`, (o) => batch.readNamespacedJob({ namespace, name }, o as any)),
+    async deleteJob(namespace, name) {
+      await call(`delete job ${namespace}/${name}`, (o) =>
+        batch.deleteNamespacedJob({ namespace, name, body: { propagationPolicy: "Background" } }, o as any),
       );
     },
   };

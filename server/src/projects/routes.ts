@@ -1,0 +1,112 @@
+/**
+ * The projects API under the service prefix:
+ *
+ *   GET    api/projects[?user=<name>]       list with limit/used (another user's: admins only)
+ *   POST   api/projects/<id>/launch         record the project the user is about to start
+ *   DELETE api/projects/<id>[?user=<name>]  remove the record and the folder
+ *
+ * Another user's project answers 404, never 403, so ids do not leak; invalid ids answer 400
+ * before any store or Kubernetes call. Writes go through `app.requireUser`, which checks CSRF on
+ * non-GET methods (server/src/app.ts).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import * as z from "zod/mini";
+
+import {
+  DeleteProjectResponseSchema,
+  LaunchProjectRequestSchema,
+  LaunchProjectResponseSchema,
+  ProjectIdSchema,
+  ProjectLimitErrorSchema,
+  ProjectListResponseSchema,
+} from "../../../contract/projects.ts";
+import { HttpError, parseOr400, serialize } from "../errors.ts";
+import { ProjectLimitHttpError, type ProjectService } from "./service.ts";
+
+const IdParamsSchema = z.object({ id: ProjectIdSchema });
+const UserQuerySchema = z.object({
+  user: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+});
+
+export interface ProjectRoutesOptions {
+  service: ProjectService;
+}
+
+function signedIn(request: FastifyRequest): { name: string; admin: boolean } {
+  const user = request.user;
+  if (!user) throw new HttpError(401, "Sign in to use projects.");
+  return user;
+}
+
+/** Whose projects a request is about: your own, or with `?user=` (admins) someone else's. */
+function targetUser(request: FastifyRequest, notFound: string): string {
+  const me = signedIn(request);
+  const { user } = parseOr400(UserQuerySchema, request.query, "query");
+  if (user === undefined || user === me.name) return me.name;
+  if (!me.admin) throw new HttpError(404, notFound);
+  return user;
+}
+
+function parseId(request: FastifyRequest): string {
+  const params = IdParamsSchema.safeParse(request.params);
+  if (!params.success)
+    throw new HttpError(
+      400,
+      "Invalid project id: lower-case letters, digits and '-' only, at most 80.",
+    );
+  return params.data.id;
+}
+
+export function projectRoutes(options: ProjectRoutesOptions) {
+  const { service } = options;
+  return async function projectRoutesPlugin(app: FastifyInstance): Promise<void> {
+    app.get("/api/projects", { preHandler: [app.requireUser] }, async (request) => {
+      const user = targetUser(request, "No such user.");
+      return serialize(ProjectListResponseSchema, await service.list(user));
+    });
+
+    app.post(
+      "/api/projects/:id/launch",
+      { preHandler: [app.requireUser] },
+      async (request, reply: FastifyReply) => {
+        const id = parseId(request);
+        const me = signedIn(request);
+        const body = parseOr400(LaunchProjectRequestSchema, request.body, "launch request");
+        try {
+          const result = await service.launch(me.name, id, body);
+          reply.code(result.created ? 201 : 200);
+          return serialize(LaunchProjectResponseSchema, result);
+        } catch (error) {
+          if (!(error instanceof ProjectLimitHttpError)) throw error;
+          reply.code(409);
+          return serialize(ProjectLimitErrorSchema, {
+            status: 409,
+            message: error.message,
+            reason: "project-limit",
+            limit: error.limit,
+            used: error.used,
+          });
+        }
+      },
+    );
+
+    app.delete(
+      "/api/projects/:id",
+      { preHandler: [app.requireUser] },
+      async (request, reply: FastifyReply) => {
+        const id = parseId(request);
+        const me = signedIn(request);
+        const user = targetUser(request, `No project ${id}.`);
+        const outcome = await service.delete(user, id, me.name);
+        if (outcome.state === "removed")
+          return serialize(DeleteProjectResponseSchema, { id, state: "removed" });
+        reply.code(202);
+        return serialize(DeleteProjectResponseSchema, {
+          id,
+          state: "deleting",
+          project: outcome.project,
+        });
+      },
+    );
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Which projects a user's servers are running on, and where their files live, read from the
+ * user's pods: KubeSpawner 7.1 labels them `component=singleuser-server` and
+ * `hub.jupyter.org/username=<safe_slug(name)>` and annotates `hub.jupyter.org/username=<name>`
+ * (kubespawner/spawner.py `_build_common_labels`, `_build_pod_labels`,
+ * `_build_common_annotations`); the hub glue adds the POD_ANNOTATIONS of contract/projects.ts.
+ */
+import {
+  POD_ANNOTATIONS,
+  ProjectStorageSchema,
+  PROJECT_ID_PATTERN,
+  type ProjectStorage,
+} from "../../../contract/projects.ts";
+import type { KubernetesClient, Pod } from "../kubernetes/client.ts";
+
+export interface ServerOnProject {
+  user: string;
+  projectId: string;
+  /** Undefined when the glue's annotations are missing or not valid. */
+  storage: ProjectStorage | undefined;
+}
+
+export interface RunningServers {
+  /** The user's servers (every named server) that run on a project. */
+  forUser(user: string): Promise<ServerOnProject[]>;
+  /** Every server on a project, for the background sweep that records storage. */
+  all(): Promise<ServerOnProject[]>;
+}
+
+export const KUBESPAWNER_USER_ANNOTATION = "hub.jupyter.org/username";
+export const KUBESPAWNER_USER_LABEL = "hub.jupyter.org/username";
+const SINGLEUSER_SELECTOR = "component=singleuser-server";
+
+/**
+ * KubeSpawner's `safe_slug(name, is_valid=is_valid_label)` keeps a name that already is a valid
+ * label value (kubespawner/slugs.py `is_valid_label`); other names are slugged and hashed, and we
+ * then select on the component only and filter by the exact annotation.
+ */
+function isValidLabelValue(name: string): boolean {
+  return name.length <= 63 && /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name);
+}
+
+export function storageFromPod(pod: Pod): ProjectStorage | undefined {
+  const annotations = pod.metadata?.annotations ?? {};
+  const volumeText = annotations[POD_ANNOTATIONS.homeVolume];
+  const subPath = annotations[POD_ANNOTATIONS.homeSubPath];
+  const mountPath = annotations[POD_ANNOTATIONS.homeMountPath];
+  if (volumeText === undefined || subPath === undefined || mountPath === undefined)
+    return undefined;
+  let volume: unknown;
+  try {
+    volume = JSON.parse(volumeText);
+  } catch {
+    return undefined;
+  }
+  const id = (key: string): number | undefined => {
+    const text = annotations[key];
+    return text !== undefined && /^\d{1,10}$/.test(text) ? Number(text) : undefined;
+  };
+  const uid = id(POD_ANNOTATIONS.runAsUid);
+  const gid = id(POD_ANNOTATIONS.runAsGid);
+  const parsed = ProjectStorageSchema.safeParse({
+    volume,
+    sub_path: subPath,
+    mount_path: mountPath,
+    ...(uid === undefined ? {} : { run_as_uid: uid }),
+    ...(gid === undefined ? {} : { run_as_gid: gid }),
+  });
+  return parsed.success ? parsed.data : undefined;
+}
+
+function serverOf(pod: Pod): ServerOnProject | undefined {
+  const annotations = pod.metadata?.annotations ?? {};
+  const user = annotations[KUBESPAWNER_USER_ANNOTATION];
+  const projectId = annotations[POD_ANNOTATIONS.projectId];
+  if (user === undefined || projectId === undefined || !PROJECT_ID_PATTERN.test(projectId))
+    return undefined;
+  // A finished pod no longer holds the folder.
+  const phase = pod.status?.phase;
+  if (phase === "Succeeded" || phase === "Failed") return undefined;
+  return { user, projectId, storage: storageFromPod(pod) };
+}
+
+export class KubernetesRunningServers implements RunningServers {
+  private readonly kube: KubernetesClient;
+  private readonly namespace: string;
+
+  constructor(kube: KubernetesClient, namespace: string) {
+    this.kube = kube;
+    this.namespace = namespace;
+  }
+
+  async forUser(user: string): Promise<ServerOnProject[]> {
+    const selector = isValidLabelValue(user)
+      ? `${SINGLEUSER_SELECTOR},${KUBESPAWNER_USER_LABEL}=${user}`
+      : SINGLEUSER_SELECTOR;
+    const pods = await this.kube.listPods(this.namespace, selector);
+    return pods.flatMap((pod) => {
+      const server = serverOf(pod);
+      return server !== undefined && server.user === user ? [server] : [];
+    });
+  }
+
+  async all(): Promise<ServerOnProject[]> {
+    const pods = await this.kube.listPods(this.namespace, SINGLEUSER_SELECTOR);
+    return pods.flatMap((pod) => serverOf(pod) ?? []);
+  }
+}
+
+/** Local mode has no pods; the demo hub starts nothing that holds a folder open. */
+export class NoRunningServers implements RunningServers {
+  forUser(): Promise<ServerOnProject[]> {
+    return Promise.resolve([]);
+  }
+  all(): Promise<ServerOnProject[]> {
+    return Promise.resolve([]);
+  }
+}
