@@ -1,0 +1,136 @@
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import type { ProfileOption } from "../../../../contract/spawn-page.ts";
+import { server } from "../../testing/server.ts";
+import { BuildPanel, type BuildPanelProps } from "./build-panel.tsx";
+import { canBuildImage } from "./can-build-image.ts";
+import { fakeTerminalLoader } from "./testing/fake-terminal.ts";
+import { buildHandlers, SAMPLE_IMAGE } from "./testing/handlers.ts";
+
+function renderPanel(props: Partial<BuildPanelProps> = {}) {
+  const onImageReady = vi.fn<(imageName: string, options: { start: boolean }) => void>();
+  const loader = fakeTerminalLoader();
+  render(
+    <BuildPanel
+      serviceUrl="/prefix/services/launchpad/"
+      csrfToken="csrf-1"
+      onImageReady={onImageReady}
+      storage={null}
+      loadTerminal={loader.load}
+      buildOptions={{ reconnectDelayMs: () => 0 }}
+      {...props}
+    />,
+  );
+  return { onImageReady, loader, user: userEvent.setup() };
+}
+
+async function enterRepository(user: ReturnType<typeof userEvent.setup>, repo = "binder-examples/requirements") {
+  await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), repo);
+}
+
+describe("BuildPanel", () => {
+  it("builds, shows the phase and log, and 'Start with this image' calls back with the image", async () => {
+    server.use(buildHandlers.short());
+    const { user, onImageReady, loader } = renderPanel();
+    expect(loader.terminals).toHaveLength(0);
+    await enterRepository(user);
+    await user.click(screen.getByRole("button", { name: "Build" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("The image is built and ready.");
+    expect(screen.getByText(SAMPLE_IMAGE)).toBeInTheDocument();
+    await waitFor(() => expect(loader.terminals[0]?.text).toContain("Step 1/20 : FROM docker.io/library/buildpack-deps:jammy\r\n"));
+    expect(onImageReady).not.toHaveBeenCalled();
+    await user.click(screen.getByRole("button", { name: "Start with this image" }));
+    expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: true });
+  });
+
+  it("'Use this image' sets the image without starting", async () => {
+    server.use(buildHandlers.cached());
+    const { user, onImageReady } = renderPanel();
+    await enterRepository(user);
+    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(await screen.findByRole("button", { name: "Use this image" }));
+    expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: false });
+  });
+
+  it("'Build and start' starts as soon as the image is ready", async () => {
+    server.use(buildHandlers.cached());
+    const { user, onImageReady } = renderPanel();
+    await enterRepository(user);
+    await user.click(screen.getByRole("button", { name: "Build and start" }));
+    await waitFor(() => expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: true }));
+  });
+
+  it("'Build and start' does not start after a failure", async () => {
+    server.use(buildHandlers.failed());
+    const { user, onImageReady } = renderPanel();
+    await enterRepository(user);
+    await user.click(screen.getByRole("button", { name: "Build and start" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("The build failed: Failed to build image");
+    server.use(buildHandlers.cached());
+    await user.click(screen.getByRole("button", { name: "Retry" }));
+    expect(await screen.findByRole("button", { name: "Start with this image" })).toBeInTheDocument();
+    expect(onImageReady).not.toHaveBeenCalled();
+  });
+
+  it("loads the terminal only once a build starts", async () => {
+    server.use(buildHandlers.cached());
+    const { user, loader } = renderPanel();
+    expect(screen.queryByRole("region", { name: "Build log" })).not.toBeInTheDocument();
+    await enterRepository(user);
+    await user.click(screen.getByRole("button", { name: "Build" }));
+    expect(await screen.findByRole("region", { name: "Build log" })).toBeInTheDocument();
+    await waitFor(() => expect(loader.terminals).toHaveLength(1));
+  });
+
+  it("cancels a running build", async () => {
+    server.use(buildHandlers.inProgress(), buildHandlers.cancel());
+    const { user } = renderPanel();
+    await enterRepository(user);
+    await user.click(screen.getByRole("button", { name: "Build" }));
+    await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent("Building the image…"));
+    expect(screen.getByRole("listitem", { current: "step" })).toHaveTextContent("Building");
+    await user.click(screen.getByRole("button", { name: "Cancel build" }));
+    expect(screen.getByRole("status")).toHaveTextContent("The build was cancelled.");
+    expect(screen.getByRole("button", { name: "Build" })).toBeEnabled();
+  });
+
+  it("says when a rate-limited build may be retried", async () => {
+    server.use(buildHandlers.rateLimited(120));
+    const { user } = renderPanel();
+    await enterRepository(user);
+    await user.click(screen.getByRole("button", { name: "Build" }));
+    expect(await screen.findByRole("status")).toHaveTextContent(/too many builds/);
+    expect(screen.getByText(/You can try again at/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Retry" })).toBeInTheDocument();
+  });
+
+  it("starts a given source on mount when asked", async () => {
+    server.use(buildHandlers.cached());
+    const { onImageReady } = renderPanel({
+      initialSource: { provider: "gh", repo: "org/repo", ref: "main" },
+      autoStart: true,
+    });
+    expect(screen.getByRole("textbox", { name: "GitHub repository" })).toHaveValue("org/repo");
+    expect(await screen.findByRole("button", { name: "Start with this image" })).toBeInTheDocument();
+    expect(onImageReady).not.toHaveBeenCalled();
+  });
+});
+
+describe("canBuildImage", () => {
+  const option = (dynamic: boolean | undefined, unlisted: boolean): ProfileOption => ({
+    key: "image",
+    display_name: "Image",
+    choices: [],
+    unlisted_choice: { enabled: unlisted },
+    ...(dynamic === undefined ? {} : { dynamic_image_building: { enabled: dynamic } }),
+  });
+  it.each([
+    [true, true, true],
+    [true, false, false],
+    [false, true, false],
+    [undefined, true, false],
+  ])("dynamic_image_building=%s, unlisted_choice=%s → %s", (dynamic, unlisted, expected) => {
+    expect(canBuildImage(option(dynamic, unlisted))).toBe(expected);
+  });
+});

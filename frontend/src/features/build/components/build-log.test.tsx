@@ -1,0 +1,117 @@
+import { act, render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { BuildLogBuffer } from "../log/build-log-buffer.ts";
+import type { FrameScheduler } from "../log/frame-batcher.ts";
+import { fakeTerminalLoader } from "../testing/fake-terminal.ts";
+import { BuildLog } from "./build-log.tsx";
+
+function manualFrames() {
+  const queued: (() => void)[] = [];
+  const scheduler: FrameScheduler = {
+    request: (callback) => queued.push(callback),
+    cancel: () => undefined,
+  };
+  return { scheduler, runFrame: () => act(() => queued.splice(0).forEach((callback) => callback())) };
+}
+
+async function renderLog(log = new BuildLogBuffer()) {
+  const frames = manualFrames();
+  const loader = fakeTerminalLoader();
+  const view = render(<BuildLog log={log} loadTerminal={loader.load} scheduler={frames.scheduler} fileName="gh-org-repo.log" />);
+  await waitFor(() => expect(loader.terminals).toHaveLength(1));
+  const terminal = loader.terminals[0]!;
+  return { ...view, log, frames, terminal };
+}
+
+describe("BuildLog", () => {
+  it("is a labelled region and not a live region", async () => {
+    const { container } = await renderLog();
+    expect(screen.getByRole("region", { name: "Build log" })).toBeInTheDocument();
+    expect(container.querySelector('[aria-live]:not(.lp-visually-hidden)')).toBeNull();
+  });
+
+  it("writes what was logged before it loaded, then batches new lines per frame, with CRLF", async () => {
+    const log = new BuildLogBuffer();
+    log.append("early\n");
+    const { terminal, frames } = await renderLog(log);
+    frames.runFrame();
+    expect(terminal.writes).toEqual(["early\r\n"]);
+    act(() => {
+      for (let i = 0; i < 1000; i++) log.append(`\u001b[32mline ${i}\u001b[0m\n`);
+    });
+    expect(terminal.writes).toHaveLength(1);
+    frames.runFrame();
+    expect(terminal.writes).toHaveLength(2);
+    expect(terminal.writes[1]).toMatch(/^\u001b\[32mline 0\u001b\[0m\r\n/);
+    expect(terminal.writes[1]?.split("\r\n")).toHaveLength(1001);
+  });
+
+  it("follows output until the user scrolls up, and offers to jump back", async () => {
+    const { terminal, frames, log } = await renderLog();
+    const user = userEvent.setup();
+    act(() => log.append("a\n"));
+    frames.runFrame();
+    expect(terminal.scrolledToBottom).toBe(1);
+    act(() => terminal.scrollTo(0, 50));
+    act(() => log.append("b\n"));
+    frames.runFrame();
+    expect(terminal.scrolledToBottom).toBe(1);
+    await user.click(screen.getByRole("button", { name: "Jump to latest" }));
+    expect(terminal.scrolledToBottom).toBe(2);
+    expect(screen.queryByRole("button", { name: "Jump to latest" })).not.toBeInTheDocument();
+    act(() => log.append("c\n"));
+    frames.runFrame();
+    expect(terminal.scrolledToBottom).toBe(3);
+  });
+
+  it("clears the terminal when a new build starts", async () => {
+    const { terminal, frames, log } = await renderLog();
+    act(() => log.append("old\n"));
+    act(() => log.clear());
+    act(() => log.append("new\n"));
+    frames.runFrame();
+    expect(terminal.clears).toBe(1);
+    expect(terminal.text).toBe("new\r\n");
+  });
+
+  it("copies the raw log", async () => {
+    const user = userEvent.setup();
+    const writeText = vi.spyOn(navigator.clipboard, "writeText").mockResolvedValue();
+    const { log } = await renderLog();
+    act(() => log.append("\u001b[31mred\u001b[0m\nFetching...\r"));
+    await user.click(screen.getByRole("button", { name: "Copy log" }));
+    expect(writeText).toHaveBeenCalledWith("\u001b[31mred\u001b[0m\nFetching...\r");
+    expect(await screen.findByText("Log copied.")).toBeInTheDocument();
+  });
+
+  it("downloads the raw log as a file", async () => {
+    const user = userEvent.setup();
+    const blobs: Blob[] = [];
+    URL.createObjectURL = vi.fn((blob: Blob) => {
+      blobs.push(blob);
+      return "blob:log";
+    });
+    URL.revokeObjectURL = vi.fn();
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      expect(this.download).toBe("gh-org-repo.log");
+    });
+    const { log } = await renderLog();
+    act(() => log.append("line\n"));
+    await user.click(screen.getByRole("button", { name: "Download log" }));
+    expect(click).toHaveBeenCalledOnce();
+    expect(await blobs[0]?.text()).toBe("line\n");
+  });
+
+  it("says so when the terminal cannot load, and keeps copy and download", async () => {
+    render(<BuildLog log={new BuildLogBuffer()} loadTerminal={() => Promise.reject(new Error("chunk failed"))} />);
+    expect(await screen.findByText(/log viewer could not load/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Download log" })).toBeEnabled();
+  });
+
+  it("disposes the terminal on unmount", async () => {
+    const { terminal, unmount } = await renderLog();
+    unmount();
+    expect(terminal.disposed).toBe(true);
+  });
+});
