@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { format, resolveConfig } from "prettier";
 import { parse } from "yaml";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -37,8 +38,10 @@ export function readSchemaSource(): SchemaNode {
   return parse(readFileSync(SCHEMA_SOURCE, "utf8")) as SchemaNode;
 }
 
-export function renderSchemaJson(schema: SchemaNode = readSchemaSource()): string {
-  return `${JSON.stringify(schema, null, 2)}\n`;
+/** Formatted as the repository's Prettier config would, so `npm run lint` and this agree. */
+export async function renderSchemaJson(schema: SchemaNode = readSchemaSource()): Promise<string> {
+  const options = (await resolveConfig(SCHEMA_JSON)) ?? {};
+  return format(JSON.stringify(schema, null, 2), { ...options, filepath: SCHEMA_JSON });
 }
 
 /** Every key of the schema as a dotted path, depth first, in the source's order. */
@@ -63,7 +66,8 @@ function typeOf(node: SchemaNode): string {
 function lookupDefault(values: unknown, path: string): { found: boolean; value: unknown } {
   let current: unknown = values;
   for (const part of path.split(".")) {
-    if (current === null || typeof current !== "object" || !(part in current)) return { found: false, value: undefined };
+    if (current === null || typeof current !== "object" || !(part in current))
+      return { found: false, value: undefined };
     current = (current as Record<string, unknown>)[part];
   }
   return { found: true, value: current };
@@ -101,10 +105,10 @@ export function renderConfigurationDoc(
   return `${lines.join("\n").trimEnd()}\n`;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const check = process.argv.includes("--check");
   const outputs: [string, string][] = [
-    [SCHEMA_JSON, renderSchemaJson()],
+    [SCHEMA_JSON, await renderSchemaJson()],
     [CONFIG_DOC, renderConfigurationDoc()],
   ];
   let stale = false;
@@ -127,4 +131,4 @@ function main(): void {
   if (stale) process.exit(1);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

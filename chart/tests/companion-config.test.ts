@@ -22,8 +22,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function podEnvironment(options: RenderOptions): Record<string, string> {
   const objects = render(options);
   const deployment = only(objects, "Deployment");
-  const container = (deployment.spec as { template: { spec: { containers: { env: EnvVar[] }[] } } }).template.spec
-    .containers[0]!;
+  const container = (deployment.spec as { template: { spec: { containers: { env: EnvVar[] }[] } } })
+    .template.spec.containers[0]!;
   const env: Record<string, string> = {};
   for (const variable of container.env) {
     const ref = variable.valueFrom?.secretKeyRef;
@@ -31,7 +31,10 @@ function podEnvironment(options: RenderOptions): Record<string, string> {
   }
   // The ConfigMap is mounted at the directory LAUNCHPAD_CONFIG_FILE names; write it there instead.
   const configFile = join(mkdtempSync(join(scratch, "pod-")), "config.json");
-  writeFileSync(configFile, (only(objects, "ConfigMap", "launchpad").data as Record<string, string>)["config.json"]!);
+  writeFileSync(
+    configFile,
+    (only(objects, "ConfigMap", "launchpad").data as Record<string, string>)["config.json"]!,
+  );
   expect(env.LAUNCHPAD_CONFIG_FILE).toBe("/etc/launchpad/config.json");
   env.LAUNCHPAD_CONFIG_FILE = configFile;
   // Kubernetes sets this in every pod; the companion uses it to pick in-cluster credentials.
@@ -61,7 +64,9 @@ describe("the companion accepts the chart's configuration", () => {
 
   it("another prefix and service name, building and projects off", () => {
     const config = loadConfig({
-      env: podEnvironment({ values: ["binderhub-other-namespace.yaml", "build-off.yaml", "projects-off.yaml"] }),
+      env: podEnvironment({
+        values: ["binderhub-other-namespace.yaml", "build-off.yaml", "projects-off.yaml"],
+      }),
       argv: [],
     });
     expect(config).toMatchObject({

@@ -16,7 +16,10 @@ export const NAMESPACE = "jhub";
 let helmPath: string | undefined;
 
 export function helm(): string {
-  helmPath ??= join(execFileSync("bash", [join(ROOT, "scripts/setup-helm.sh")], { encoding: "utf8" }).trim(), "helm");
+  helmPath ??= join(
+    execFileSync("bash", [join(ROOT, "scripts/setup-helm.sh")], { encoding: "utf8" }).trim(),
+    "helm",
+  );
   return helmPath;
 }
 
@@ -52,7 +55,12 @@ function valuesArgs(valuesFiles: string[], set: string[]): string[] {
 export interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [key: string]: unknown;
 }
 
@@ -62,8 +70,19 @@ export interface RenderOptions {
   namespace?: string;
 }
 
-export function templateRaw({ values = [], set = [], namespace = NAMESPACE }: RenderOptions = {}): HelmResult {
-  return runHelm(["template", RELEASE, CHART, "--namespace", namespace, ...valuesArgs(values, set)]);
+export function templateRaw({
+  values = [],
+  set = [],
+  namespace = NAMESPACE,
+}: RenderOptions = {}): HelmResult {
+  return runHelm([
+    "template",
+    RELEASE,
+    CHART,
+    "--namespace",
+    namespace,
+    ...valuesArgs(values, set),
+  ]);
 }
 
 /** `helm template` parsed into objects; throws with helm's message when rendering fails. */
@@ -72,22 +91,41 @@ export function render(options: RenderOptions = {}): K8sObject[] {
   if (result.status !== 0) throw new Error(`helm template failed: ${result.stderr}`);
   return parseAllDocuments(result.stdout)
     .map((doc) => {
-      if (doc.errors.length > 0) throw new Error(`rendered YAML is invalid: ${doc.errors[0]?.message}`);
+      if (doc.errors.length > 0)
+        throw new Error(`rendered YAML is invalid: ${doc.errors[0]?.message}`);
       return doc.toJS() as K8sObject | null;
     })
     .filter((obj): obj is K8sObject => obj !== null);
 }
 
 /** NOTES.txt as `helm install --dry-run=client` prints it (no cluster is contacted). */
-export function renderNotes({ values = [], set = [], namespace = NAMESPACE }: RenderOptions = {}): string {
-  const result = runHelm(["install", RELEASE, CHART, "--dry-run=client", "--namespace", namespace, ...valuesArgs(values, set)]);
-  if (result.status !== 0) throw new Error(`helm install --dry-run=client failed: ${result.stderr}`);
+export function renderNotes({
+  values = [],
+  set = [],
+  namespace = NAMESPACE,
+}: RenderOptions = {}): string {
+  const result = runHelm([
+    "install",
+    RELEASE,
+    CHART,
+    "--dry-run=client",
+    "--namespace",
+    namespace,
+    ...valuesArgs(values, set),
+  ]);
+  if (result.status !== 0)
+    throw new Error(`helm install --dry-run=client failed: ${result.stderr}`);
   const start = result.stdout.indexOf("\nNOTES:\n");
   if (start < 0) throw new Error("helm printed no NOTES");
   return result.stdout.slice(start + "\nNOTES:\n".length);
 }
 
-export function find(objects: K8sObject[], kind: string, name?: string, namespace?: string): K8sObject[] {
+export function find(
+  objects: K8sObject[],
+  kind: string,
+  name?: string,
+  namespace?: string,
+): K8sObject[] {
   return objects.filter(
     (o) =>
       o.kind === kind &&
@@ -96,9 +134,15 @@ export function find(objects: K8sObject[], kind: string, name?: string, namespac
   );
 }
 
-export function only(objects: K8sObject[], kind: string, name?: string, namespace?: string): K8sObject {
+export function only(
+  objects: K8sObject[],
+  kind: string,
+  name?: string,
+  namespace?: string,
+): K8sObject {
   const found = find(objects, kind, name, namespace);
-  if (found.length !== 1) throw new Error(`expected one ${kind} ${name ?? ""}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind} ${name ?? ""}, found ${found.length}`);
   return found[0]!;
 }
 

@@ -2,7 +2,7 @@
  * The image the chart runs. There is no container engine here, so the Dockerfile is not built in
  * tests; these checks hold it to what the chart and the companion expect.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -14,7 +14,9 @@ const instructions = dockerfile
   .split("\n")
   .map((line) => line.trim())
   .filter((line) => line && !line.startsWith("#"));
-const runtimeStage = instructions.slice(instructions.findLastIndex((line) => line.startsWith("FROM ")));
+const runtimeStage = instructions.slice(
+  instructions.findLastIndex((line) => line.startsWith("FROM ")),
+);
 const runtimeCopies = runtimeStage
   .filter((line) => line.startsWith("COPY --from=build"))
   .map((line) => line.split(/\s+/).at(-1)!.replace(/^\.\//, ""));
@@ -23,12 +25,29 @@ const chartValues = parse(readFileSync(join(ROOT, "chart/values.yaml"), "utf8"))
   podSecurityContext: { runAsUser: number; runAsGroup: number };
 };
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return /\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name) ? [path] : [];
-  });
+/**
+ * Files Node loads when it runs the entry: relative imports followed transitively. Type-only
+ * imports are left out: Node strips them (type stripping) and never loads their targets.
+ */
+function runtimeGraph(entry: string): string[] {
+  const seen = new Set<string>();
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    if (!/\.[cm]?[jt]sx?$/.test(file) || !existsSync(file)) continue;
+    const text = readFileSync(file, "utf8");
+    const specifiers = [
+      ...text.matchAll(
+        /^\s*(?:import|export)(?!\s+type\b)[^;]*?\sfrom\s*["'](\.{1,2}\/[^"']+)["']/gm,
+      ),
+      ...text.matchAll(/^\s*import\s*["'](\.{1,2}\/[^"']+)["']/gm),
+      ...text.matchAll(/\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g),
+    ].map((match) => match[1]!);
+    for (const specifier of specifiers) queue.push(resolve(dirname(file), specifier));
+  }
+  return [...seen];
 }
 
 describe("Dockerfile", () => {
@@ -46,21 +65,22 @@ describe("Dockerfile", () => {
 
   it("runs as the same non-root uid:gid the chart sets, on the chart's port", () => {
     const user = runtimeStage.find((line) => line.startsWith("USER "));
-    expect(user).toBe(`USER ${chartValues.podSecurityContext.runAsUser}:${chartValues.podSecurityContext.runAsGroup}`);
+    expect(user).toBe(
+      `USER ${chartValues.podSecurityContext.runAsUser}:${chartValues.podSecurityContext.runAsGroup}`,
+    );
     expect(chartValues.podSecurityContext.runAsUser).toBeGreaterThan(0);
     expect(runtimeStage).toContain(`EXPOSE ${chartValues.port}`);
   });
 
   it("copies every file the companion imports at run time", () => {
-    const copied = (file: string) => runtimeCopies.some((dir) => file === dir || file.startsWith(`${dir}/`));
-    const missing: string[] = [];
-    for (const file of sourceFiles(join(ROOT, "server/src"))) {
-      const text = readFileSync(file, "utf8");
-      for (const match of text.matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)) {
-        const target = relative(ROOT, resolve(dirname(file), match[1]!));
-        if (!copied(target)) missing.push(`${relative(ROOT, file)} → ${target}`);
-      }
-    }
+    const copied = (file: string) =>
+      runtimeCopies.some((dir) => file === dir || file.startsWith(`${dir}/`));
+    const graph = runtimeGraph(join(ROOT, "server/src/server.ts")).map((file) =>
+      relative(ROOT, file),
+    );
+    expect(graph.length).toBeGreaterThan(5);
+    expect(graph.some((file) => file.startsWith("contract/"))).toBe(true);
+    const missing = graph.filter((file) => !copied(file));
     expect(missing).toEqual([]);
     expect(copied("server/src/server.ts")).toBe(true);
     expect(copied("dist/static/launchpad.js")).toBe(true);
@@ -72,10 +92,19 @@ describe("Dockerfile", () => {
       .split("\n")
       .map((line) => line.trim())
       .filter((line) => line && !line.startsWith("#"));
-    for (const needed of ["package.json", "package-lock.json", "server", "contract", "frontend", "scripts", "vite.config.ts"]) {
+    for (const needed of [
+      "package.json",
+      "package-lock.json",
+      "server",
+      "contract",
+      "frontend",
+      "scripts",
+      "vite.config.ts",
+    ]) {
       expect(existsSync(join(ROOT, needed)), needed).toBe(true);
       expect(ignored, needed).not.toContain(needed);
     }
-    for (const heavy of ["node_modules", ".git", "dist", ".cache"]) expect(ignored).toContain(heavy);
+    for (const heavy of ["node_modules", ".git", "dist", ".cache"])
+      expect(ignored).toContain(heavy);
   });
 });

@@ -12,7 +12,10 @@ type ModelClass = new (data: object) => Model;
 
 async function modelClass(apiVersion: string, kind: string): Promise<ModelClass> {
   // "v1" is the core group; "apps/v1" → the module kubernetes-models/apps/v1, which exports <Kind>.
-  const module = (await import(/* @vite-ignore */ `kubernetes-models/${apiVersion}`)) as Record<string, ModelClass>;
+  const module = (await import(/* @vite-ignore */ `kubernetes-models/${apiVersion}`)) as Record<
+    string,
+    ModelClass
+  >;
   const cls = module[kind];
   if (!cls) throw new Error(`kubernetes-models has no ${apiVersion} ${kind}`);
   return cls;
@@ -49,7 +52,10 @@ describe("rendered objects validate against the Kubernetes API schemas", () => {
     const objects = render({ values, set });
     expect(objects.length).toBeGreaterThan(0);
     for (const object of objects) {
-      await expect(validate(object), `${object.kind}/${object.metadata.name}`).resolves.toBeUndefined();
+      await expect(
+        validate(object),
+        `${object.kind}/${object.metadata.name}`,
+      ).resolves.toBeUndefined();
     }
   });
 

@@ -9,11 +9,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { NAMESPACE, notesBlock, only, render, renderNotes, ROOT, type RenderOptions } from "./helm.ts";
+import {
+  NAMESPACE,
+  notesBlock,
+  only,
+  render,
+  renderNotes,
+  ROOT,
+  type RenderOptions,
+} from "./helm.ts";
 
 interface Z2jhValues {
   hub: {
-    services: Record<string, { url: string; oauth_no_confirm?: boolean; oauth_redirect_uri?: string }>;
+    services: Record<
+      string,
+      { url: string; oauth_no_confirm?: boolean; oauth_redirect_uri?: string }
+    >;
     loadRoles: Record<string, { scopes: string[]; services?: string[] }>;
     extraVolumes: { name: string; configMap: { name: string } }[];
     extraVolumeMounts: { name: string; mountPath: string; readOnly: boolean }[];
@@ -24,7 +35,11 @@ interface Z2jhValues {
 interface BinderhubServiceValues {
   config: { BinderHub: Record<string, unknown> };
   podLabels: Record<string, string>;
-  extraEnv: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+  extraEnv: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef: { name: string; key: string } };
+  }[];
 }
 
 function z2jhValues(options: RenderOptions = {}): Z2jhValues {
@@ -32,7 +47,9 @@ function z2jhValues(options: RenderOptions = {}): Z2jhValues {
 }
 
 function binderhubValues(options: RenderOptions = {}): BinderhubServiceValues {
-  return parse(notesBlock(renderNotes(options), "binderhub-service values for Launchpad")) as BinderhubServiceValues;
+  return parse(
+    notesBlock(renderNotes(options), "binderhub-service values for Launchpad"),
+  ) as BinderhubServiceValues;
 }
 
 /** JupyterHub's Python: the e2e venv when set up (real traitlets and python-slugify), else python3. */
@@ -63,7 +80,9 @@ describe("NOTES.txt: z2jh values", () => {
   });
 
   it("grants users access to the service and the companion only what it uses", () => {
-    expect(values.hub.loadRoles.user).toEqual({ scopes: ["self", "access:services!service=launchpad"] });
+    expect(values.hub.loadRoles.user).toEqual({
+      scopes: ["self", "access:services!service=launchpad"],
+    });
     expect(values.hub.loadRoles.launchpad).toEqual({
       scopes: ["read:users", "read:servers", "access:services!service=binder"],
       services: ["launchpad"],
@@ -72,7 +91,9 @@ describe("NOTES.txt: z2jh values", () => {
 
   it("mounts the glue ConfigMap by its rendered name, where the extraConfig line looks for it", () => {
     const glue = only(objects, "ConfigMap", "launchpad-hub-glue");
-    expect(values.hub.extraVolumes).toEqual([{ name: glue.metadata.name, configMap: { name: glue.metadata.name } }]);
+    expect(values.hub.extraVolumes).toEqual([
+      { name: glue.metadata.name, configMap: { name: glue.metadata.name } },
+    ]);
     expect(values.hub.extraVolumeMounts).toEqual([
       { name: glue.metadata.name, mountPath: "/usr/local/etc/launchpad", readOnly: true },
     ]);
@@ -85,20 +106,26 @@ describe("NOTES.txt: z2jh values", () => {
     const keys = Object.keys(values.hub.extraConfig);
     expect(keys).toEqual(["zz-launchpad"]);
     // z2jh execs extraConfig in sorted key order (hub-contracts.md §4.1).
-    expect(["00-auth", "my-hooks", "profiles", "z-last-admin", ...keys].sort().at(-1)).toBe("zz-launchpad");
+    expect(["00-auth", "my-hooks", "profiles", "z-last-admin", ...keys].sort().at(-1)).toBe(
+      "zz-launchpad",
+    );
     expect(values.hub.extraConfig["zz-launchpad"]!.trim()).toBe(
       'import sys; sys.path.insert(0, "/usr/local/etc/launchpad"); import launchpad_glue; launchpad_glue.install(c, service_name="launchpad")',
     );
   });
 
   it("tells the admin to restart the hub after upgrading", () => {
-    expect(renderNotes()).toContain(`kubectl --namespace ${NAMESPACE} rollout restart deployment/hub`);
+    expect(renderNotes()).toContain(
+      `kubectl --namespace ${NAMESPACE} rollout restart deployment/hub`,
+    );
   });
 
   it("prints oauth_redirect_uri only when the callback differs from the hub's default, equal to the companion's", () => {
     const set = ["hub.oauthCallbackUrl=https://hub.example.org/services/launchpad/oauth_callback"];
     const custom = z2jhValues({ set });
-    expect(custom.hub.services.launchpad?.oauth_redirect_uri).toBe("https://hub.example.org/services/launchpad/oauth_callback");
+    expect(custom.hub.services.launchpad?.oauth_redirect_uri).toBe(
+      "https://hub.example.org/services/launchpad/oauth_callback",
+    );
     const deployment = only(render({ set }), "Deployment");
     expect(JSON.stringify(deployment)).toContain(
       '{"name":"JUPYTERHUB_OAUTH_CALLBACK_URL","value":"https://hub.example.org/services/launchpad/oauth_callback"}',
@@ -148,19 +175,35 @@ print(json.dumps({
 
   it.each([
     { name: "defaults", options: {} },
-    { name: "another service name and prefix", options: { values: ["binderhub-other-namespace.yaml"] } },
+    {
+      name: "another service name and prefix",
+      options: { values: ["binderhub-other-namespace.yaml"] },
+    },
   ])("$name", ({ options }) => {
     const values = z2jhValues(options);
     const [key, line] = Object.entries(values.hub.extraConfig)[0]!;
-    const glue = render(options).find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-hub-glue"))!;
+    const glue = render(options).find(
+      (o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-hub-glue"),
+    )!;
     const glueDir = mkdtempSync(join(scratch, "glue-"));
-    writeFileSync(join(glueDir, "launchpad_glue.py"), (glue.data as Record<string, string>)["launchpad_glue.py"]!);
+    writeFileSync(
+      join(glueDir, "launchpad_glue.py"),
+      (glue.data as Record<string, string>)["launchpad_glue.py"]!,
+    );
 
     const result = runLine(line, glueDir);
     expect(result.stderr, `${key}: ${result.stderr}`).not.toMatch(/Error/);
     expect(result.status).toBe(0);
-    const outcome = JSON.parse(result.stdout) as { glue_file: string; options_form_callable: boolean; hook_chained: boolean };
-    expect(outcome).toEqual({ glue_file: join(glueDir, "launchpad_glue.py"), options_form_callable: true, hook_chained: true });
+    const outcome = JSON.parse(result.stdout) as {
+      glue_file: string;
+      options_form_callable: boolean;
+      hook_chained: boolean;
+    };
+    expect(outcome).toEqual({
+      glue_file: join(glueDir, "launchpad_glue.py"),
+      options_form_callable: true,
+      hook_chained: true,
+    });
   });
 
   it("the check fails on a line that is not Python", () => {
@@ -173,10 +216,17 @@ print(json.dumps({
 describe("NOTES.txt: binderhub-service values", () => {
   it("make BinderHub authenticate the companion against the hub", () => {
     const values = binderhubValues();
-    expect(values.config.BinderHub).toEqual({ base_url: "/services/binder/", auth_enabled: true, enable_api_only_mode: true });
+    expect(values.config.BinderHub).toEqual({
+      base_url: "/services/binder/",
+      auth_enabled: true,
+      enable_api_only_mode: true,
+    });
     expect(values.podLabels).toEqual({ "hub.jupyter.org/network-access-hub": "true" });
     expect(values.extraEnv).toEqual([
-      { name: "JUPYTERHUB_API_TOKEN", valueFrom: { secretKeyRef: { name: "hub", key: "hub.services.binder.apiToken" } } },
+      {
+        name: "JUPYTERHUB_API_TOKEN",
+        valueFrom: { secretKeyRef: { name: "hub", key: "hub.services.binder.apiToken" } },
+      },
       { name: "JUPYTERHUB_API_URL", value: "http://hub:8081/hub/api" },
       { name: "JUPYTERHUB_SERVICE_NAME", value: "binder" },
       { name: "JUPYTERHUB_CLIENT_ID", value: "service-binder" },
@@ -189,7 +239,10 @@ describe("NOTES.txt: binderhub-service values", () => {
     expect(notes).toContain('(namespace "binderhub")');
     expect(notes).toContain("interNamespaceAccessLabels: accept");
     const values = binderhubValues(options);
-    expect(values.extraEnv).toContainEqual({ name: "JUPYTERHUB_API_URL", value: "http://hub.jhub:8081/jupyter/hub/api" });
+    expect(values.extraEnv).toContainEqual({
+      name: "JUPYTERHUB_API_URL",
+      value: "http://hub.jhub:8081/jupyter/hub/api",
+    });
     expect(values.config.BinderHub.base_url).toBe("/services/binder/");
     const z2jh = z2jhValues(options);
     expect(z2jh.hub.services.binder).toEqual({ url: "http://binderhub.binderhub.svc:80" });

@@ -2,7 +2,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ENV_KEYS } from "../../server/src/config.ts";
-import { CHART, find, NAMESPACE, only, render, runHelm, templateRaw, type K8sObject } from "./helm.ts";
+import {
+  CHART,
+  find,
+  NAMESPACE,
+  only,
+  render,
+  runHelm,
+  templateRaw,
+  type K8sObject,
+} from "./helm.ts";
 
 interface Rule {
   apiGroups: string[];
@@ -78,7 +87,11 @@ function configFile(objects: K8sObject[]): Record<string, unknown> {
 
 interface EgressRule {
   ports: { port: number | string; protocol?: string }[];
-  to?: { podSelector?: { matchLabels: Record<string, string> }; namespaceSelector?: { matchLabels: Record<string, string> }; ipBlock?: { cidr: string } }[];
+  to?: {
+    podSelector?: { matchLabels: Record<string, string> };
+    namespaceSelector?: { matchLabels: Record<string, string> };
+    ipBlock?: { cidr: string };
+  }[];
 }
 
 function egress(objects: K8sObject[]): EgressRule[] {
@@ -89,7 +102,15 @@ const sorted = (...verbs: string[]) => verbs.sort();
 
 describe("helm lint --strict", () => {
   it.each(VALUES_FILES)("passes with %s", (file) => {
-    const result = runHelm(["lint", "--strict", CHART, "--namespace", NAMESPACE, "--values", join(CHART, "tests/values", file)]);
+    const result = runHelm([
+      "lint",
+      "--strict",
+      CHART,
+      "--namespace",
+      NAMESPACE,
+      "--values",
+      join(CHART, "tests/values", file),
+    ]);
     expect(result.stderr + result.stdout).toContain("1 chart(s) linted, 0 chart(s) failed");
     expect(result.status).toBe(0);
   });
@@ -121,13 +142,22 @@ describe("defaults", () => {
       "coordination.k8s.io/leases": sorted("get", "list", "create", "update", "delete"),
     });
     const binding = only(objects, "RoleBinding");
-    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "launchpad", namespace: NAMESPACE }]);
-    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "launchpad" });
+    expect(binding.subjects).toEqual([
+      { kind: "ServiceAccount", name: "launchpad", namespace: NAMESPACE },
+    ]);
+    expect(binding.roleRef).toEqual({
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "Role",
+      name: "launchpad",
+    });
   });
 
   it("runs the companion locked down: non-root, read-only root, no capabilities, RuntimeDefault seccomp", () => {
     const pod = podTemplate(objects);
-    expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod.spec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(pod.spec.securityContext.runAsUser).toBeGreaterThan(0);
     expect(container(objects).securityContext).toEqual({
       allowPrivilegeEscalation: false,
@@ -142,11 +172,14 @@ describe("defaults", () => {
   it("labels the pod for z2jh's hub NetworkPolicy and selects it with labels that never change", () => {
     const pod = podTemplate(objects);
     expect(pod.metadata.labels["hub.jupyter.org/network-access-hub"]).toBe("true");
-    const selector = (only(objects, "Deployment").spec as { selector: { matchLabels: Record<string, string> } }).selector
-      .matchLabels;
+    const selector = (
+      only(objects, "Deployment").spec as { selector: { matchLabels: Record<string, string> } }
+    ).selector.matchLabels;
     expect(selector).toEqual({ app: "launchpad", release: "launchpad", component: "companion" });
     expect(pod.metadata.labels).toMatchObject(selector);
-    expect((only(objects, "Service").spec as { selector: Record<string, string> }).selector).toEqual(selector);
+    expect(
+      (only(objects, "Service").spec as { selector: Record<string, string> }).selector,
+    ).toEqual(selector);
     for (const object of objects) {
       expect(object.metadata.labels, `${object.kind}/${object.metadata.name}`).toMatchObject({
         "app.kubernetes.io/name": "launchpad",
@@ -166,11 +199,14 @@ describe("defaults", () => {
   it("sets the env the companion reads (server/src/config.ts) with the hub's defaults", () => {
     const vars = env(objects);
     const known = new Set<string>([...Object.keys(ENV_KEYS), "LAUNCHPAD_CONFIG_FILE"]);
-    for (const name of vars.keys()) expect(known, `${name} is not read by server/src/config.ts`).toContain(name);
+    for (const name of vars.keys())
+      expect(known, `${name} is not read by server/src/config.ts`).toContain(name);
     expect(vars.get("JUPYTERHUB_SERVICE_PREFIX")?.value).toBe("/services/launchpad/");
     expect(vars.get("JUPYTERHUB_API_URL")?.value).toBe("http://hub:8081/hub/api");
     expect(vars.get("JUPYTERHUB_CLIENT_ID")?.value).toBe("service-launchpad");
-    expect(vars.get("JUPYTERHUB_OAUTH_CALLBACK_URL")?.value).toBe("/services/launchpad/oauth_callback");
+    expect(vars.get("JUPYTERHUB_OAUTH_CALLBACK_URL")?.value).toBe(
+      "/services/launchpad/oauth_callback",
+    );
     expect(vars.get("JUPYTERHUB_BASE_URL")?.value).toBe("/");
     expect(vars.get("LAUNCHPAD_PORT")?.value).toBe("8080");
     expect(vars.get("LAUNCHPAD_BUILD_ENABLED")?.value).toBe("true");
@@ -181,10 +217,17 @@ describe("defaults", () => {
       name: "hub",
       key: "hub.services.launchpad.apiToken",
     });
-    expect(vars.get("LAUNCHPAD_COOKIE_SECRET")?.valueFrom?.secretKeyRef).toEqual({ name: "launchpad", key: "cookie-secret" });
+    expect(vars.get("LAUNCHPAD_COOKIE_SECRET")?.valueFrom?.secretKeyRef).toEqual({
+      name: "launchpad",
+      key: "cookie-secret",
+    });
     expect(vars.has("LAUNCHPAD_BINDERHUB_TOKEN")).toBe(false);
     // The port the pod listens on is the one the Service targets and the probes hit.
-    const ports = (podTemplate(objects).spec.containers[0] as unknown as { ports: { name: string; containerPort: number }[] }).ports;
+    const ports = (
+      podTemplate(objects).spec.containers[0] as unknown as {
+        ports: { name: string; containerPort: number }[];
+      }
+    ).ports;
     expect(ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
   });
 
@@ -196,7 +239,9 @@ describe("defaults", () => {
 
   it("ships the hub glue byte for byte", () => {
     const glue = only(objects, "ConfigMap", "launchpad-hub-glue").data as Record<string, string>;
-    expect(glue["launchpad_glue.py"]).toBe(readFileSync(join(CHART, "files/launchpad_glue.py"), "utf8"));
+    expect(glue["launchpad_glue.py"]).toBe(
+      readFileSync(join(CHART, "files/launchpad_glue.py"), "utf8"),
+    );
   });
 
   it("writes the non-secret config for the companion, and no secrets in it", () => {
@@ -206,7 +251,17 @@ describe("defaults", () => {
       hubNamespace: NAMESPACE,
       binderhubUrl: "http://binderhub.jhub/services/binder/",
       buildNamespace: NAMESPACE,
-      buildProviders: ["gh", "gl", "git", "gist", "zenodo", "figshare", "dataverse", "hydroshare", "ckan"],
+      buildProviders: [
+        "gh",
+        "gl",
+        "git",
+        "gist",
+        "zenodo",
+        "figshare",
+        "dataverse",
+        "hydroshare",
+        "ckan",
+      ],
       buildConcurrentPerUser: 1,
       buildsPerHourPerUser: 10,
       projectLimitPerUser: 5,
@@ -226,7 +281,9 @@ describe("defaults", () => {
   });
 
   it("keeps tokens out of the ConfigMap", () => {
-    const withTokens = render({ set: ["hub.apiToken=hub-token-value", "build.binderhub.token=binderhub-token-value"] });
+    const withTokens = render({
+      set: ["hub.apiToken=hub-token-value", "build.binderhub.token=binderhub-token-value"],
+    });
     const configMaps = JSON.stringify(find(withTokens, "ConfigMap"));
     expect(configMaps).not.toContain("hub-token-value");
     expect(configMaps).not.toContain("binderhub-token-value");
@@ -246,7 +303,10 @@ describe("defaults", () => {
     expect(spec.ingress).toEqual([
       {
         ports: [{ port: "http" }],
-        from: [{ podSelector: { matchLabels: { component: "proxy" } } }, { podSelector: { matchLabels: { component: "hub" } } }],
+        from: [
+          { podSelector: { matchLabels: { component: "proxy" } } },
+          { podSelector: { matchLabels: { component: "hub" } } },
+        ],
       },
     ]);
     const rules = egress(objects);
@@ -259,14 +319,24 @@ describe("defaults", () => {
       to: [
         {
           podSelector: {
-            matchLabels: { "app.kubernetes.io/name": "binderhub-service", "app.kubernetes.io/component": "binderhub" },
+            matchLabels: {
+              "app.kubernetes.io/name": "binderhub-service",
+              "app.kubernetes.io/component": "binderhub",
+            },
           },
         },
       ],
     });
-    expect(rules.some((r) => r.ports.some((p) => p.port === 53 && p.protocol === "UDP"))).toBe(true);
+    expect(rules.some((r) => r.ports.some((p) => p.port === 53 && p.protocol === "UDP"))).toBe(
+      true,
+    );
     // The API server's address is cluster-specific; without it, only its ports are allowed.
-    expect(rules).toContainEqual({ ports: [{ port: 443, protocol: "TCP" }, { port: 6443, protocol: "TCP" }] });
+    expect(rules).toContainEqual({
+      ports: [
+        { port: 443, protocol: "TCP" },
+        { port: 6443, protocol: "TCP" },
+      ],
+    });
     expect(rules).toHaveLength(4);
   });
 
@@ -307,7 +377,9 @@ describe("toggles remove what they should", () => {
   });
 
   it("rbac.create=false: no Roles or bindings; serviceAccount.create=false: the pod uses the named account", () => {
-    const objects = render({ set: ["rbac.create=false", "serviceAccount.create=false", "serviceAccount.name=launchpad-sa"] });
+    const objects = render({
+      set: ["rbac.create=false", "serviceAccount.create=false", "serviceAccount.name=launchpad-sa"],
+    });
     expect(find(objects, "Role")).toEqual([]);
     expect(find(objects, "RoleBinding")).toEqual([]);
     expect(find(objects, "ServiceAccount")).toEqual([]);
@@ -334,7 +406,9 @@ describe("BinderHub in another namespace", () => {
     const buildRole = only(objects, "Role", "launchpad-build", "binderhub");
     expect(grants(buildRole)).toEqual({ "core/pods": sorted("get", "list", "delete") });
     const buildBinding = only(objects, "RoleBinding", "launchpad-build", "binderhub");
-    expect(buildBinding.subjects).toEqual([{ kind: "ServiceAccount", name: "launchpad", namespace: NAMESPACE }]);
+    expect(buildBinding.subjects).toEqual([
+      { kind: "ServiceAccount", name: "launchpad", namespace: NAMESPACE },
+    ]);
     expect(buildBinding.roleRef).toMatchObject({ kind: "Role", name: "launchpad-build" });
     expect(find(objects, "Role")).toHaveLength(2);
   });
@@ -346,13 +420,19 @@ describe("BinderHub in another namespace", () => {
       to: [
         {
           podSelector: {
-            matchLabels: { "app.kubernetes.io/name": "binderhub-service", "app.kubernetes.io/component": "binderhub" },
+            matchLabels: {
+              "app.kubernetes.io/name": "binderhub-service",
+              "app.kubernetes.io/component": "binderhub",
+            },
           },
           namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "binderhub" } },
         },
       ],
     });
-    expect(rules).toContainEqual({ ports: [{ port: 6443, protocol: "TCP" }], to: [{ ipBlock: { cidr: "172.18.0.2/32" } }] });
+    expect(rules).toContainEqual({
+      ports: [{ port: 6443, protocol: "TCP" }],
+      to: [{ ipBlock: { cidr: "172.18.0.2/32" } }],
+    });
   });
 
   it("follows the hub's prefix and service name, and takes an explicit token from the chart's Secret", () => {
@@ -360,12 +440,21 @@ describe("BinderHub in another namespace", () => {
     expect(vars.get("JUPYTERHUB_SERVICE_PREFIX")?.value).toBe("/jupyter/services/spawner/");
     expect(vars.get("JUPYTERHUB_API_URL")?.value).toBe("http://hub:8081/jupyter/hub/api");
     expect(vars.get("JUPYTERHUB_CLIENT_ID")?.value).toBe("service-spawner");
-    expect(vars.get("JUPYTERHUB_OAUTH_CALLBACK_URL")?.value).toBe("/jupyter/services/spawner/oauth_callback");
+    expect(vars.get("JUPYTERHUB_OAUTH_CALLBACK_URL")?.value).toBe(
+      "/jupyter/services/spawner/oauth_callback",
+    );
     expect(vars.get("JUPYTERHUB_BASE_URL")?.value).toBe("/jupyter/");
-    expect(container(objects).readinessProbe.httpGet.path).toBe("/jupyter/services/spawner/api/health");
-    expect(vars.get("JUPYTERHUB_API_TOKEN")?.valueFrom?.secretKeyRef).toEqual({ name: "launchpad", key: "hub-api-token" });
+    expect(container(objects).readinessProbe.httpGet.path).toBe(
+      "/jupyter/services/spawner/api/health",
+    );
+    expect(vars.get("JUPYTERHUB_API_TOKEN")?.valueFrom?.secretKeyRef).toEqual({
+      name: "launchpad",
+      key: "hub-api-token",
+    });
     const secret = only(objects, "Secret").data as Record<string, string>;
-    expect(Buffer.from(secret["hub-api-token"]!, "base64").toString()).toBe("explicit-token-for-tests");
+    expect(Buffer.from(secret["hub-api-token"]!, "base64").toString()).toBe(
+      "explicit-token-for-tests",
+    );
   });
 
   it("passes the build namespace, limits and the removal Job's placement to the companion", () => {
@@ -383,7 +472,14 @@ describe("BinderHub in another namespace", () => {
       defaultUid: 1001,
       defaultGid: 1001,
       nodeSelector: { "hub.jupyter.org/node-purpose": "user" },
-      tolerations: [{ key: "hub.jupyter.org/dedicated", operator: "Equal", value: "user", effect: "NoSchedule" }],
+      tolerations: [
+        {
+          key: "hub.jupyter.org/dedicated",
+          operator: "Equal",
+          value: "user",
+          effect: "NoSchedule",
+        },
+      ],
     });
   });
 });
@@ -397,7 +493,10 @@ describe("secrets", () => {
       name: "jupyterhub-service-tokens",
       key: "launchpad",
     });
-    expect(vars.get("LAUNCHPAD_COOKIE_SECRET")?.valueFrom?.secretKeyRef).toEqual({ name: "launchpad-secrets", key: "cookie-secret" });
+    expect(vars.get("LAUNCHPAD_COOKIE_SECRET")?.valueFrom?.secretKeyRef).toEqual({
+      name: "launchpad-secrets",
+      key: "cookie-secret",
+    });
   });
 
   it("refuses an explicit hub token together with existingSecret, with a clear message", () => {
@@ -409,13 +508,16 @@ describe("secrets", () => {
   it("keeps an explicit cookie secret", () => {
     const objects = render({ values: ["two-replicas.yaml"] });
     const secret = only(objects, "Secret").data as Record<string, string>;
-    expect(Buffer.from(secret["cookie-secret"]!, "base64").toString()).toBe("0123456789abcdef0123456789abcdef0123456789abcdef");
+    expect(Buffer.from(secret["cookie-secret"]!, "base64").toString()).toBe(
+      "0123456789abcdef0123456789abcdef0123456789abcdef",
+    );
   });
 });
 
 describe("checksum annotations roll the pods when config changes", () => {
   const fixed = ["cookieSecret=0123456789abcdef0123456789abcdef0123456789abcdef"];
-  const annotations = (set: string[]) => podTemplate(render({ set: [...fixed, ...set] })).metadata.annotations;
+  const annotations = (set: string[]) =>
+    podTemplate(render({ set: [...fixed, ...set] })).metadata.annotations;
 
   it("is stable for the same values", () => {
     expect(annotations([])).toEqual(annotations([]));
@@ -435,7 +537,9 @@ describe("checksum annotations roll the pods when config changes", () => {
   });
 
   it("keeps the admin's pod annotations and labels beside the chart's own", () => {
-    const pod = podTemplate(render({ set: [...fixed, "podAnnotations.team=data", "podLabels.cost-center=finance"] }));
+    const pod = podTemplate(
+      render({ set: [...fixed, "podAnnotations.team=data", "podLabels.cost-center=finance"] }),
+    );
     expect(pod.metadata.annotations.team).toBe("data");
     expect(pod.metadata.annotations["checksum/config"]).toMatch(/^[0-9a-f]{64}$/);
     expect(pod.metadata.labels["cost-center"]).toBe("finance");
@@ -455,6 +559,11 @@ describe("PodDisruptionBudget", () => {
   });
 
   it("can be turned off", () => {
-    expect(find(render({ values: ["two-replicas.yaml"], set: ["podDisruptionBudget.enabled=false"] }), "PodDisruptionBudget")).toEqual([]);
+    expect(
+      find(
+        render({ values: ["two-replicas.yaml"], set: ["podDisruptionBudget.enabled=false"] }),
+        "PodDisruptionBudget",
+      ),
+    ).toEqual([]);
   });
 });

@@ -20,7 +20,9 @@ describe("values schema", () => {
 
   it("describes every key", () => {
     const undescribed = schemaKeys(schema)
-      .filter(({ node }) => typeof node.description !== "string" || node.description.trim().length < 10)
+      .filter(
+        ({ node }) => typeof node.description !== "string" || node.description.trim().length < 10,
+      )
       .map(({ path }) => path);
     expect(undescribed).toEqual([]);
   });
@@ -29,7 +31,8 @@ describe("values schema", () => {
     const open: string[] = [];
     const walk = (node: SchemaNode, path: string) => {
       if (node.properties && node.additionalProperties !== false) open.push(path);
-      for (const [key, child] of Object.entries(node.properties ?? {})) walk(child, path ? `${path}.${key}` : key);
+      for (const [key, child] of Object.entries(node.properties ?? {}))
+        walk(child, path ? `${path}.${key}` : key);
     };
     walk(schema, "");
     expect(open).toEqual([]);
@@ -38,7 +41,9 @@ describe("values schema", () => {
   it("rejects a misspelt key with a message naming it", () => {
     const result = templateRaw({ values: ["misspelt-key.yaml"] });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain("at '/projects': additional properties 'limitPerUsr' not allowed");
+    expect(result.stderr).toContain(
+      "at '/projects': additional properties 'limitPerUsr' not allowed",
+    );
   });
 
   it("rejects a value of the wrong type or shape", () => {
@@ -55,8 +60,8 @@ describe("values schema", () => {
     }
   });
 
-  it("is the schema Helm reads: chart/values.schema.json is generated from the YAML source", () => {
-    expect(readFileSync(SCHEMA_JSON, "utf8")).toBe(renderSchemaJson(schema));
+  it("is the schema Helm reads: chart/values.schema.json is generated from the YAML source", async () => {
+    expect(readFileSync(SCHEMA_JSON, "utf8")).toBe(await renderSchemaJson(schema));
   });
 });
 
