@@ -7,7 +7,11 @@ import {
 import { apiRequest } from "../../../lib/api-client.ts";
 import { projectsPath, projectsQueryKey, type ProjectsScope } from "./projects-path.ts";
 
-export function deleteProject(scope: ProjectsScope, csrfToken: string, id: string): Promise<DeleteProjectResponse> {
+export function deleteProject(
+  scope: ProjectsScope,
+  csrfToken: string,
+  id: string,
+): Promise<DeleteProjectResponse> {
   return apiRequest(scope.serviceUrl, projectsPath(scope, id), DeleteProjectResponseSchema, {
     method: "DELETE",
     csrfToken,
@@ -15,11 +19,17 @@ export function deleteProject(scope: ProjectsScope, csrfToken: string, id: strin
 }
 
 /** The list as the DELETE answer leaves it, until the next fetch confirms it. */
-function applyDeletion(list: ProjectListResponse, result: DeleteProjectResponse): ProjectListResponse {
-  if (result.state === "removed") return { ...list, projects: list.projects.filter((p) => p.id !== result.id) };
+function applyDeletion(
+  list: ProjectListResponse,
+  result: DeleteProjectResponse,
+): ProjectListResponse {
+  if (result.state === "removed")
+    return { ...list, projects: list.projects.filter((p) => p.id !== result.id) };
   return {
     ...list,
-    projects: list.projects.map((p) => (p.id === result.id ? (result.project ?? { ...p, state: "deleting" }) : p)),
+    projects: list.projects.map((p) =>
+      p.id === result.id ? (result.project ?? { ...p, state: "deleting" }) : p,
+    ),
   };
 }
 
@@ -33,7 +43,10 @@ export function useDeleteProject(scope: ProjectsScope, csrfToken: string) {
   return useMutation({
     mutationFn: (id: string) => deleteProject(scope, csrfToken, id),
     onSuccess: (result) => {
-      client.setQueryData<ProjectListResponse>(queryKey, (list) => list && applyDeletion(list, result));
+      client.setQueryData<ProjectListResponse>(
+        queryKey,
+        (list) => list && applyDeletion(list, result),
+      );
     },
     onSettled: () => client.invalidateQueries({ queryKey }),
   });

@@ -1,12 +1,18 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import { ProjectListResponseSchema, type ProjectListResponse } from "../../../../../contract/projects.ts";
+import {
+  ProjectListResponseSchema,
+  type ProjectListResponse,
+} from "../../../../../contract/projects.ts";
 import { apiRequest } from "../../../lib/api-client.ts";
 import { projectsPath, projectsQueryKey, type ProjectsScope } from "./projects-path.ts";
 
 /** How often the list is asked for again while a project's folder is being removed. */
 export const DELETING_POLL_MS = 2000;
 
-export function getProjects(scope: ProjectsScope, signal?: AbortSignal): Promise<ProjectListResponse> {
+export function getProjects(
+  scope: ProjectsScope,
+  signal?: AbortSignal,
+): Promise<ProjectListResponse> {
   return apiRequest(scope.serviceUrl, projectsPath(scope), ProjectListResponseSchema, { signal });
 }
 
@@ -38,11 +44,16 @@ export interface ProjectLimit {
   reached: boolean;
 }
 
-export function projectLimitOf(list: ProjectListResponse | undefined, candidateId?: string): ProjectLimit {
+export function projectLimitOf(
+  list: ProjectListResponse | undefined,
+  candidateId?: string,
+): ProjectLimit {
   if (!list) return { used: 0, limit: 0, reached: false };
   const { used, limit } = list;
   // Same repository, another ref is the same project: it never needs room.
-  const existing = candidateId !== undefined && list.projects.some((p) => p.id === candidateId && p.state !== "deleting");
+  const existing =
+    candidateId !== undefined &&
+    list.projects.some((p) => p.id === candidateId && p.state !== "deleting");
   return { used, limit, reached: limit > 0 && used >= limit && !existing };
 }
 

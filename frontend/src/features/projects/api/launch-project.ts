@@ -15,11 +15,16 @@ export function launchProject(
   request: LaunchProjectRequest,
 ): Promise<LaunchProjectResponse> {
   const id = projectId(request.provider, request.repository);
-  return apiRequest(scope.serviceUrl, projectsPath(scope, id, "launch"), LaunchProjectResponseSchema, {
-    method: "POST",
-    body: request,
-    csrfToken,
-  });
+  return apiRequest(
+    scope.serviceUrl,
+    projectsPath(scope, id, "launch"),
+    LaunchProjectResponseSchema,
+    {
+      method: "POST",
+      body: request,
+      csrfToken,
+    },
+  );
 }
 
 /**

@@ -1,0 +1,210 @@
+import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
+import type { Me } from "../../../../../contract/api.ts";
+import type { Project } from "../../../../../contract/projects.ts";
+import type { Provider } from "../../../../../contract/providers.ts";
+import { useDeleteProject } from "../api/delete-project.ts";
+import { projectLimitOf, useProjects } from "../api/get-projects.ts";
+import css from "../projects.css?inline";
+import { ProjectLimitNotice } from "./project-limit-notice.tsx";
+import { ProjectsTable } from "./projects-table.tsx";
+
+const DeleteProjectDialog = lazy(() => import("./delete-project-dialog.tsx"));
+
+/** What the build panel needs to rebuild the latest commit of a project's ref. */
+export interface RebuildRequest {
+  provider: Provider;
+  repository: string;
+  ref: string;
+}
+
+/**
+ * "Your projects", mounted by the shell in its `projectsTable` slot once `api/me` is ready.
+ *
+ * - `serviceUrl`: `{prefix}services/<name>/` (the shell's `serviceUrl`).
+ * - `user`: whose projects, the spawn data's `user`. An admin spawning for someone else sees that
+ *   person's projects; `?user=` is sent only when it differs from `me.name`.
+ * - `me`: `session.me` from `api/me`; `csrf_token` goes on deletes as `X-Launchpad-CSRF`.
+ * - `runningProjectId`: the project a running server of `user` uses, if any: marked "Running", and
+ *   its Delete is disabled (the companion would refuse with 409 anyway).
+ * - `onStart(project)`: start a server on it. The shell calls `useLaunchProject().mutateAsync` with
+ *   the project's provider, repository, ref, resolved_commit, image, profile_slug and display_name,
+ *   then sets the image as the image option's unlisted value and the project id as
+ *   `profile-option-<slug>--launchpad-project`, and submits the hub's form.
+ * - `onRebuild({provider, repository, ref})`: build the latest commit of the project's ref; the shell
+ *   hands it to the build panel.
+ * - `busy`: disables Start and Rebuild (a build is running, the form is being submitted).
+ * - `now`, `pollMs`: fixed in tests and stories; default to the clock and `DELETING_POLL_MS`.
+ *
+ * The panel brings its own CSS (hoisted into <head> by React), so a lazily loaded panel costs the
+ * initial page nothing.
+ */
+export interface ProjectsPanelProps {
+  serviceUrl: string;
+  user: string;
+  me: Pick<Me, "name" | "csrf_token">;
+  runningProjectId?: string | null;
+  onStart: (project: Project) => void;
+  onRebuild: (request: RebuildRequest) => void;
+  busy?: boolean;
+  now?: Date;
+  pollMs?: number;
+}
+
+export function ProjectsPanel({
+  serviceUrl,
+  user,
+  me,
+  runningProjectId = null,
+  onStart,
+  onRebuild,
+  busy = false,
+  now,
+  pollMs,
+}: ProjectsPanelProps) {
+  const scope = { serviceUrl, user, viewer: me.name };
+  const query = useProjects(scope, pollMs);
+  const removal = useDeleteProject(scope, me.csrf_token);
+  const [confirming, setConfirming] = useState<Project | null>(null);
+  const [announcement, setAnnouncement] = useState("");
+  const headingId = useId();
+  const regionRef = useRef<HTMLDivElement>(null);
+  const returnFocus = useRef<HTMLElement | null>(null);
+
+  const projects = query.data?.projects;
+  // Say so when a project whose folder was being removed has gone from the list (adjusting state
+  // while rendering: https://react.dev/learn/you-might-not-need-an-effect).
+  const [previous, setPrevious] = useState(projects);
+  if (projects !== previous) {
+    setPrevious(projects);
+    const gone = (previous ?? []).filter(
+      (p) => p.state === "deleting" && !projects?.some((q) => q.id === p.id),
+    );
+    if (gone.length > 0) setAnnouncement(`Deleted ${gone.map((p) => p.display_name).join(", ")}.`);
+  }
+
+  // After the dialog has closed (its cleanup runs first), focus goes back where it came from.
+  useEffect(() => {
+    if (confirming !== null || returnFocus.current === null) return;
+    const trigger = returnFocus.current;
+    returnFocus.current = null;
+    const target =
+      trigger.isConnected && !(trigger as HTMLButtonElement).disabled ? trigger : regionRef.current;
+    target?.focus();
+  }, [confirming]);
+
+  const remove = (project: Project, onDone?: () => void) => {
+    removal.mutate(project.id, {
+      onSuccess: (result) => {
+        setAnnouncement(
+          result.state === "removed"
+            ? `Deleted ${project.display_name}.`
+            : `Deleting ${project.display_name}…`,
+        );
+        onDone?.();
+      },
+    });
+  };
+
+  const title = <h2 id={headingId}>Your projects</h2>;
+  const homeOwner = user === me.name ? "your home" : `${user}'s home`;
+
+  let body;
+  if (query.isPending) {
+    body = (
+      <>
+        {title}
+        <p className="lp-hint" role="status">
+          Loading your projects…
+        </p>
+      </>
+    );
+  } else if (query.isError) {
+    body = (
+      <>
+        {title}
+        <div className="lp-notice" role="alert">
+          Your projects could not be loaded: {query.error.message}{" "}
+          <button type="button" className="lp-link-button" onClick={() => void query.refetch()}>
+            Try again
+          </button>
+        </div>
+      </>
+    );
+  } else if (query.data.projects.length === 0) {
+    body = (
+      <>
+        {title}
+        <p className="lp-hint">
+          You have no projects yet. Build a repository below and start it: it becomes a project with
+          its own folder, kept between launches.
+        </p>
+      </>
+    );
+  } else {
+    const limit = projectLimitOf(query.data);
+    body = (
+      <>
+        {limit.reached && (
+          <ProjectLimitNotice
+            used={limit.used}
+            limit={limit.limit}
+            onChooseProject={() => regionRef.current?.focus()}
+          />
+        )}
+        {removal.isError && confirming === null && (
+          <p className="lp-notice" role="alert">
+            {removal.error.message}
+          </p>
+        )}
+        <div
+          ref={regionRef}
+          className="lp-projects-scroll"
+          role="region"
+          aria-labelledby={headingId}
+          tabIndex={-1}
+        >
+          <ProjectsTable
+            projects={query.data.projects}
+            title={title}
+            runningProjectId={runningProjectId}
+            pendingDeleteId={removal.isPending ? (removal.variables ?? null) : null}
+            busy={busy}
+            now={now ?? new Date()}
+            onStart={onStart}
+            onRebuild={({ provider, repository, ref }) => onRebuild({ provider, repository, ref })}
+            onDelete={(project, trigger) => {
+              removal.reset();
+              returnFocus.current = trigger;
+              setConfirming(project);
+            }}
+            onRetryDelete={(project) => remove(project)}
+          />
+        </div>
+      </>
+    );
+  }
+
+  return (
+    <section className="lp-projects">
+      <style href="launchpad-projects" precedence="default">
+        {css}
+      </style>
+      {body}
+      <p className="lp-vh" role="status">
+        {announcement}
+      </p>
+      {confirming !== null && (
+        <Suspense fallback={null}>
+          <DeleteProjectDialog
+            project={confirming}
+            homeOwner={homeOwner}
+            pending={removal.isPending}
+            error={removal.isError ? removal.error.message : null}
+            onConfirm={() => remove(confirming, () => setConfirming(null))}
+            onClose={() => setConfirming(null)}
+          />
+        </Suspense>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,189 @@
+import type { ReactNode } from "react";
+import type { Project } from "../../../../../contract/projects.ts";
+import { PROVIDER_INFO, repositoryUrl } from "../../../../../contract/providers.ts";
+
+export interface ProjectsTableProps {
+  projects: readonly Project[];
+  /** The `<h2>` inside the caption: the table's name and the section's heading. */
+  title: ReactNode;
+  runningProjectId: string | null;
+  /** A delete request is on its way for this project (before the list says `deleting`). */
+  pendingDeleteId: string | null;
+  /** Start and Rebuild are off while the page is busy (a build running, the form submitting). */
+  busy: boolean;
+  now: Date;
+  onStart: (project: Project) => void;
+  onRebuild: (project: Project) => void;
+  onDelete: (project: Project, trigger: HTMLButtonElement) => void;
+  onRetryDelete: (project: Project) => void;
+}
+
+/** Newest launch first; the companion keeps no order (persistent_binderhub relied on list order, §C.2). */
+export function sortProjects(projects: readonly Project[]): Project[] {
+  return [...projects].sort(
+    (a, b) =>
+      Date.parse(b.last_launched_at) - Date.parse(a.last_launched_at) ||
+      a.display_name.localeCompare(b.display_name),
+  );
+}
+
+const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ["year", 365 * 86_400_000],
+  ["month", 30 * 86_400_000],
+  ["week", 7 * 86_400_000],
+  ["day", 86_400_000],
+  ["hour", 3_600_000],
+  ["minute", 60_000],
+];
+
+export function relativeTime(iso: string, now: Date): string {
+  const elapsed = Date.parse(iso) - now.getTime();
+  const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(elapsed) >= size) return format.format(Math.round(elapsed / size), unit);
+  }
+  return format.format(0, "minute");
+}
+
+function VisuallyHidden({ children }: { children: ReactNode }) {
+  return <span className="lp-vh">{children}</span>;
+}
+
+function LastLaunched({ iso, now }: { iso: string; now: Date }) {
+  const exact = new Date(iso).toLocaleString();
+  return (
+    <time dateTime={iso} title={exact}>
+      {relativeTime(iso, now)}
+      <VisuallyHidden> ({exact})</VisuallyHidden>
+    </time>
+  );
+}
+
+function Repository({ project }: { project: Project }) {
+  // ssh URLs have no web page, so no link.
+  const url = repositoryUrl(project.provider, project.repository);
+  if (url === null) return <>{project.display_name}</>;
+  return (
+    <a href={url} target="_blank" rel="noopener noreferrer">
+      {project.display_name}
+    </a>
+  );
+}
+
+function Version({ project }: { project: Project }) {
+  const commit = project.resolved_commit;
+  return (
+    <>
+      {project.ref !== "" ? <code>{project.ref}</code> : !commit && "—"}
+      {commit && (
+        <>
+          {" "}
+          <code className="lp-commit" title={commit}>
+            <span aria-hidden="true">{commit.slice(0, 7)}</span>
+            <VisuallyHidden>commit {commit}</VisuallyHidden>
+          </code>
+        </>
+      )}
+    </>
+  );
+}
+
+function Actions(props: ProjectsTableProps & { project: Project }) {
+  const { project, runningProjectId, pendingDeleteId, busy } = props;
+  // The visible label starts the accessible name (WCAG 2.5.3), which also says which project.
+  const label = (action: string) => `${action} ${project.display_name}`;
+  if (project.state === "deleting" || project.id === pendingDeleteId) {
+    return <span className="lp-progress">Deleting…</span>;
+  }
+  if (project.state === "delete-failed") {
+    return (
+      <>
+        <span className="lp-error">
+          Deleting failed{project.deletion?.message ? `: ${project.deletion.message}` : "."}
+        </span>{" "}
+        <button
+          type="button"
+          aria-label={label("Retry deleting")}
+          onClick={() => props.onRetryDelete(project)}
+        >
+          Retry
+        </button>
+      </>
+    );
+  }
+  const running = project.id === runningProjectId;
+  const noteId = `lp-running-note-${project.id}`;
+  return (
+    <span className="lp-actions">
+      <button
+        type="button"
+        aria-label={label("Start")}
+        disabled={busy}
+        onClick={() => props.onStart(project)}
+      >
+        Start
+      </button>
+      <button
+        type="button"
+        aria-label={label("Rebuild")}
+        disabled={busy}
+        onClick={() => props.onRebuild(project)}
+      >
+        Rebuild
+      </button>
+      <button
+        type="button"
+        aria-label={label("Delete")}
+        disabled={running}
+        aria-describedby={running ? noteId : undefined}
+        onClick={(event) => props.onDelete(project, event.currentTarget)}
+      >
+        Delete
+      </button>
+      {running && (
+        <span id={noteId} className="lp-hint">
+          A running server uses it: stop the server to delete it.
+        </span>
+      )}
+    </span>
+  );
+}
+
+export function ProjectsTable(props: ProjectsTableProps) {
+  return (
+    <table className="lp-projects-table">
+      <caption>{props.title}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Repository</th>
+          <th scope="col">Provider</th>
+          <th scope="col">Version</th>
+          <th scope="col">Last launched</th>
+          <th scope="col">
+            <VisuallyHidden>Actions</VisuallyHidden>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {sortProjects(props.projects).map((project) => (
+          <tr key={project.id} data-state={project.state}>
+            <th scope="row">
+              <Repository project={project} />
+              {project.id === props.runningProjectId && <span className="lp-badge">Running</span>}
+            </th>
+            <td>{PROVIDER_INFO[project.provider].displayName}</td>
+            <td>
+              <Version project={project} />
+            </td>
+            <td>
+              <LastLaunched iso={project.last_launched_at} now={props.now} />
+            </td>
+            <td>
+              <Actions {...props} project={project} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
