@@ -106,5 +106,16 @@ describe("Dockerfile", () => {
     }
     for (const heavy of ["node_modules", ".git", "dist", ".cache"])
       expect(ignored).toContain(heavy);
+    // `vite build` runs in the build stage: nothing the page imports may be left out of the context.
+    const pageGraph = runtimeGraph(join(ROOT, "frontend/src/main.tsx")).map((file) =>
+      relative(ROOT, file),
+    );
+    expect(pageGraph.length).toBeGreaterThan(5);
+    const excluded = pageGraph.filter((file) =>
+      ignored.some(
+        (pattern) => !pattern.includes("*") && (file === pattern || file.startsWith(`${pattern}/`)),
+      ),
+    );
+    expect(excluded).toEqual([]);
   });
 });
