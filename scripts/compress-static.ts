@@ -41,5 +41,7 @@ export async function compressStatic(dir: string): Promise<string[]> {
 if (import.meta.filename === process.argv[1]) {
   const dir = process.argv[2] ?? "dist/static";
   const written = await compressStatic(dir);
-  process.stdout.write(`compress-static: ${written.length} files in ${dir} have .gz and .br siblings\n`);
+  process.stdout.write(
+    `compress-static: ${written.length} files in ${dir} have .gz and .br siblings\n`,
+  );
 }

@@ -78,7 +78,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   if (config.mode === "local") {
     backend = { kind: "local", identity: new LocalIdentity() };
   } else {
-    if (!config.hubApiUrl || !config.hubApiToken) throw new Error("hub mode needs hubApiUrl and hubApiToken (loadConfig checks this)");
+    if (!config.hubApiUrl || !config.hubApiToken)
+      throw new Error("hub mode needs hubApiUrl and hubApiToken (loadConfig checks this)");
     const hub =
       deps.hub ??
       createHubClient({
@@ -87,10 +88,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         clientSecret: config.hubApiToken,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
       });
-    backend = { kind: "hub", hub, identity: new HubIdentity({ hub, serviceName: config.serviceName, now }) };
+    backend = {
+      kind: "hub",
+      hub,
+      identity: new HubIdentity({ hub, serviceName: config.serviceName, now }),
+    };
   }
 
-  const cookieSettings = { clientId: config.clientId, servicePrefix: config.servicePrefix, cookieSecret: config.cookieSecret };
+  const cookieSettings = {
+    clientId: config.clientId,
+    servicePrefix: config.servicePrefix,
+    cookieSecret: config.cookieSecret,
+  };
   installRequestAuth(app, {
     ...cookieSettings,
     identity: backend.identity,
@@ -102,12 +111,20 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(healthRoutes, { prefix });
   await app.register(
     oauthRoutes(
-      { ...cookieSettings, serviceName: config.serviceName, hubBaseUrl: config.hubBaseUrl, oauthCallbackUrl: config.oauthCallbackUrl },
+      {
+        ...cookieSettings,
+        serviceName: config.serviceName,
+        hubBaseUrl: config.hubBaseUrl,
+        oauthCallbackUrl: config.oauthCallbackUrl,
+      },
       backend,
     ),
     { prefix },
   );
-  await app.register(meRoutes({ cookieSecret: config.cookieSecret, features: featuresOf(config) }), { prefix });
+  await app.register(
+    meRoutes({ cookieSecret: config.cookieSecret, features: featuresOf(config) }),
+    { prefix },
+  );
   for (const routes of deps.extraRoutes ?? []) await app.register(routes, { prefix });
   await registerStatic(app, { staticDir: config.staticDir, servicePrefix: config.servicePrefix });
 

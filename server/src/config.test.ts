@@ -28,7 +28,13 @@ describe("loadConfig", () => {
       }),
     );
     const text = problems.join("\n");
-    for (const name of ["LAUNCHPAD_PORT", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_CLIENT_ID", "LAUNCHPAD_COOKIE_SECRET", "LAUNCHPAD_BUILD_ENABLED"]) {
+    for (const name of [
+      "LAUNCHPAD_PORT",
+      "JUPYTERHUB_SERVICE_PREFIX",
+      "JUPYTERHUB_CLIENT_ID",
+      "LAUNCHPAD_COOKIE_SECRET",
+      "LAUNCHPAD_BUILD_ENABLED",
+    ]) {
       expect(text).toContain(name);
     }
     expect(text).toContain("must start and end with '/'");
@@ -42,7 +48,11 @@ describe("loadConfig", () => {
 
   it("names every setting hub mode requires at once", () => {
     const problems = problemsOf(() => loadConfig({ env: {} }));
-    expect(problems.map((p) => p.split(" ")[0])).toEqual(["JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN", "LAUNCHPAD_COOKIE_SECRET"]);
+    expect(problems.map((p) => p.split(" ")[0])).toEqual([
+      "JUPYTERHUB_API_URL",
+      "JUPYTERHUB_API_TOKEN",
+      "LAUNCHPAD_COOKIE_SECRET",
+    ]);
   });
 
   it("derives the client id, prefix and callback the way JupyterHub registers them", () => {
@@ -67,20 +77,40 @@ describe("loadConfig", () => {
 
   it("runs local mode with --local and no other settings", () => {
     const config = loadConfig({ env: {}, argv: ["--local"] });
-    expect(config).toMatchObject({ mode: "local", host: "127.0.0.1", servicePrefix: "/services/launchpad/" });
+    expect(config).toMatchObject({
+      mode: "local",
+      host: "127.0.0.1",
+      servicePrefix: "/services/launchpad/",
+    });
     expect(Buffer.byteLength(config.cookieSecret)).toBeGreaterThanOrEqual(32);
   });
 
   it("reads LAUNCHPAD_CONFIG_FILE, and the environment wins over it", () => {
     const dir = mkdtempSync(join(tmpdir(), "launchpad-config-"));
     const file = join(dir, "config.json");
-    writeFileSync(file, JSON.stringify({ mode: "local", port: 9000, buildEnabled: false, projectsEnabled: false }));
-    const config = loadConfig({ env: { LAUNCHPAD_CONFIG_FILE: file, LAUNCHPAD_PORT: "9100", LAUNCHPAD_PROJECTS_ENABLED: "true" } });
-    expect(config).toMatchObject({ mode: "local", port: 9100, buildEnabled: false, projectsEnabled: true });
+    writeFileSync(
+      file,
+      JSON.stringify({ mode: "local", port: 9000, buildEnabled: false, projectsEnabled: false }),
+    );
+    const config = loadConfig({
+      env: {
+        LAUNCHPAD_CONFIG_FILE: file,
+        LAUNCHPAD_PORT: "9100",
+        LAUNCHPAD_PROJECTS_ENABLED: "true",
+      },
+    });
+    expect(config).toMatchObject({
+      mode: "local",
+      port: 9100,
+      buildEnabled: false,
+      projectsEnabled: true,
+    });
   });
 
   it("reports an unreadable config file with the others", () => {
-    const problems = problemsOf(() => loadConfig({ env: { LAUNCHPAD_CONFIG_FILE: "/nonexistent/launchpad.json" } }));
+    const problems = problemsOf(() =>
+      loadConfig({ env: { LAUNCHPAD_CONFIG_FILE: "/nonexistent/launchpad.json" } }),
+    );
     expect(problems[0]).toMatch(/^LAUNCHPAD_CONFIG_FILE: cannot read/);
     expect(problems.length).toBeGreaterThan(1);
   });

@@ -25,14 +25,23 @@ const booleanFromEnv = z
   })
   .transform((v) => (typeof v === "boolean" ? v : ["1", "true", "yes", "on"].includes(v)));
 
-const portFromEnv = z.coerce.number({ error: "must be a port number, 0-65535" }).int().min(0).max(65535);
+const portFromEnv = z.coerce
+  .number({ error: "must be a port number, 0-65535" })
+  .int()
+  .min(0)
+  .max(65535);
 
 /** A path that starts and ends with `/`, as JupyterHub's prefixes do. */
 const urlPath = z
   .string()
-  .refine((v) => v.startsWith("/") && v.endsWith("/"), "must start and end with '/', e.g. /services/launchpad/");
+  .refine(
+    (v) => v.startsWith("/") && v.endsWith("/"),
+    "must start and end with '/', e.g. /services/launchpad/",
+  );
 
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://hub:8081/hub/api" }).transform((v) => v.replace(/\/+$/, ""));
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://hub:8081/hub/api" })
+  .transform((v) => v.replace(/\/+$/, ""));
 
 /**
  * Every key, with the env variable it comes from. Values arrive as strings (env) or JSON values
@@ -43,28 +52,44 @@ export const BaseConfigSchema = z.object({
   /** Default 0.0.0.0 in hub mode (a pod), 127.0.0.1 in local mode (a laptop). */
   host: z.string().min(1).optional(),
   port: portFromEnv.default(8000),
-  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
-  serviceName: z.string().regex(SERVICE_NAME, "letters, digits, '.', '_' and '-' only").default("launchpad"),
+  logLevel: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+  serviceName: z
+    .string()
+    .regex(SERVICE_NAME, "letters, digits, '.', '_' and '-' only")
+    .default("launchpad"),
   /** `{hubPrefix}services/{name}/`; CHP keeps it when proxying (hub-contracts.md §3.2). */
   servicePrefix: urlPath.optional(),
   /** e.g. http://hub:8081/hub/api (server-to-server, never shown to browsers). */
   hubApiUrl: httpUrl.optional(),
   /** The service's api_token, which is also its OAuth client secret (hub-contracts.md §3.1). */
   hubApiToken: z.string().min(1).optional(),
-  clientId: z.string().startsWith("service-", "must start with 'service-' (JupyterHub's rule)").optional(),
+  clientId: z
+    .string()
+    .startsWith("service-", "must start with 'service-' (JupyterHub's rule)")
+    .optional(),
   /** Must equal the hub's registered oauth_redirect_uri byte for byte (hub-contracts.md §3.3 step 2). */
   oauthCallbackUrl: z.string().min(1).optional(),
   /** The hub's public base URL path for browser redirects: `{hubBase}hub/api/oauth2/authorize`. */
   hubBaseUrl: urlPath.default("/"),
   cookieSecret: z
     .string()
-    .refine((v) => Buffer.byteLength(v) >= 32, "must be at least 32 bytes, e.g. `openssl rand -hex 32`")
+    .refine(
+      (v) => Buffer.byteLength(v) >= 32,
+      "must be at least 32 bytes, e.g. `openssl rand -hex 32`",
+    )
     .optional(),
   staticDir: z.string().min(1).default("dist/static"),
   /** CHP adds X-Forwarded-*; trusting them lets the session cookie be Secure behind https. */
   trustProxy: booleanFromEnv.default(true),
   /** Seconds a SIGTERM waits for open requests (build streams included) before exiting. */
-  shutdownDeadlineSeconds: z.coerce.number({ error: "must be a number of seconds" }).positive().default(25),
+  shutdownDeadlineSeconds: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .positive()
+    .default(25),
   buildEnabled: booleanFromEnv.default(true),
   projectsEnabled: booleanFromEnv.default(true),
 });
@@ -97,7 +122,13 @@ const KEY_TO_ENV: Record<string, string> = Object.fromEntries(
 /** The validated config with every derived value filled in. */
 export type Config = Omit<
   z.output<typeof BaseConfigSchema>,
-  "host" | "servicePrefix" | "clientId" | "oauthCallbackUrl" | "cookieSecret" | "hubApiUrl" | "hubApiToken"
+  | "host"
+  | "servicePrefix"
+  | "clientId"
+  | "oauthCallbackUrl"
+  | "cookieSecret"
+  | "hubApiUrl"
+  | "hubApiToken"
 > & {
   host: string;
   servicePrefix: string;
@@ -134,10 +165,13 @@ function describe(key: string): string {
 function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
     problems.push(`LAUNCHPAD_CONFIG_FILE: ${path} must hold a JSON object of config keys`);
   } catch (error) {
-    problems.push(`LAUNCHPAD_CONFIG_FILE: cannot read ${path} as JSON (${(error as Error).message})`);
+    problems.push(
+      `LAUNCHPAD_CONFIG_FILE: cannot read ${path} as JSON (${(error as Error).message})`,
+    );
   }
   return {};
 }
@@ -166,16 +200,23 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
   if ((raw.mode ?? "hub") === "hub") {
     // HubOAuth needs all of these (hub-contracts.md §3.6 item 1); say which are missing at once,
     // alongside any malformed values.
-    if (raw.hubApiUrl === undefined) problems.push(`${describe("hubApiUrl")}: required in hub mode, e.g. http://hub:8081/hub/api`);
+    if (raw.hubApiUrl === undefined)
+      problems.push(`${describe("hubApiUrl")}: required in hub mode, e.g. http://hub:8081/hub/api`);
     if (raw.hubApiToken === undefined)
-      problems.push(`${describe("hubApiToken")}: required in hub mode; the service's api_token from the hub's config`);
+      problems.push(
+        `${describe("hubApiToken")}: required in hub mode; the service's api_token from the hub's config`,
+      );
     if (raw.cookieSecret === undefined)
-      problems.push(`${describe("cookieSecret")}: required in hub mode, at least 32 bytes, e.g. \`openssl rand -hex 32\``);
+      problems.push(
+        `${describe("cookieSecret")}: required in hub mode, at least 32 bytes, e.g. \`openssl rand -hex 32\``,
+      );
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const c = result.data;
 
-  const servicePrefix = c.servicePrefix ?? (c.mode === "local" ? "/services/launchpad/" : `${c.hubBaseUrl}services/${c.serviceName}/`);
+  const servicePrefix =
+    c.servicePrefix ??
+    (c.mode === "local" ? "/services/launchpad/" : `${c.hubBaseUrl}services/${c.serviceName}/`);
   return {
     ...c,
     host: c.host ?? (c.mode === "local" ? "127.0.0.1" : "0.0.0.0"),

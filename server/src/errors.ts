@@ -29,7 +29,14 @@ export class UpstreamError extends Error {
 }
 
 interface SafeParser<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: T }
+    | {
+        success: false;
+        error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+      };
 }
 
 /** Validates a request part (params, query, body) with a zod or zod/mini schema, or answers 400. */
@@ -37,7 +44,11 @@ export function parseOr400<T>(schema: SafeParser<T>, value: unknown, what: strin
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = result.error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message))
+    .map((issue) =>
+      issue.path.length > 0
+        ? `${issue.path.map(String).join(".")}: ${issue.message}`
+        : issue.message,
+    )
     .join("; ");
   throw new HttpError(400, `Invalid ${what}: ${details}`);
 }
@@ -48,11 +59,16 @@ export function parseOr400<T>(schema: SafeParser<T>, value: unknown, what: strin
  */
 export function serialize<T>(schema: SafeParser<T>, value: unknown): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new Error(`response does not match its schema: ${JSON.stringify(result.error.issues)}`);
+  if (!result.success)
+    throw new Error(`response does not match its schema: ${JSON.stringify(result.error.issues)}`);
   return result.data;
 }
 
-export function apiError(status: number, message: string, extra: HttpError["extra"] = {}): ApiError {
+export function apiError(
+  status: number,
+  message: string,
+  extra: HttpError["extra"] = {},
+): ApiError {
   return serialize(ApiErrorSchema, { status, message, ...extra });
 }
 
@@ -63,8 +79,14 @@ declare module "fastify" {
   }
 }
 
-export function messagePage(title: string, message: string, link?: { href: string; text: string }): string {
-  const linkHtml = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : "";
+export function messagePage(
+  title: string,
+  message: string,
+  link?: { href: string; text: string },
+): string {
+  const linkHtml = link
+    ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>`
+    : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${linkHtml}</main></body></html>`;
 }
 
@@ -73,26 +95,60 @@ const MASKED: Record<number, string> = {
   503: "Launchpad is shutting down or not ready; try again shortly.",
 };
 
-function send(request: FastifyRequest, reply: FastifyReply, status: number, body: ApiError): FastifyReply {
+function send(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  body: ApiError,
+): FastifyReply {
   reply.code(status);
   if (request.routeOptions.config.errorPage) {
-    return reply.type("text/html; charset=utf-8").send(messagePage(status >= 500 ? "Launchpad error" : "Launchpad could not do that", body.message));
+    return reply
+      .type("text/html; charset=utf-8")
+      .send(
+        messagePage(
+          status >= 500 ? "Launchpad error" : "Launchpad could not do that",
+          body.message,
+        ),
+      );
   }
   return reply.type("application/json; charset=utf-8").send(body);
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError | UpstreamError, request, reply) => {
-    const status = typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    const status =
+      typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 600
+        ? error.statusCode
+        : 500;
     if (status < 500) {
       const extra = error instanceof HttpError ? error.extra : {};
       return send(request, reply, status, apiError(status, error.message, extra));
     }
-    request.log.error({ err: error, method: request.method, url: request.url, user: request.user?.name }, "request failed");
-    return send(request, reply, status, apiError(status, MASKED[status] ?? "Internal server error; the details are in the companion's log."));
+    request.log.error(
+      { err: error, method: request.method, url: request.url, user: request.user?.name },
+      "request failed",
+    );
+    return send(
+      request,
+      reply,
+      status,
+      apiError(
+        status,
+        MASKED[status] ?? "Internal server error; the details are in the companion's log.",
+      ),
+    );
   });
 
   app.setNotFoundHandler((request, reply) =>
-    send(request, reply, 404, apiError(404, `No such Launchpad endpoint: ${request.method} ${request.url.split("?")[0] ?? ""}`)),
+    send(
+      request,
+      reply,
+      404,
+      apiError(
+        404,
+        `No such Launchpad endpoint: ${request.method} ${request.url.split("?")[0] ?? ""}`,
+      ),
+    ),
   );
 }

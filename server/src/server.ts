@@ -41,7 +41,10 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal, deadlineSeconds: config.shutdownDeadlineSeconds }, "shutting down: draining open requests");
+    app.log.info(
+      { signal, deadlineSeconds: config.shutdownDeadlineSeconds },
+      "shutting down: draining open requests",
+    );
     // Open build streams end through their routes' onClose hooks; past the deadline we stop waiting
     // so Kubernetes' terminationGracePeriodSeconds is never what kills us.
     const deadline = setTimeout(() => {
@@ -62,12 +65,20 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.host, port: config.port });
   app.log.info(
-    { mode: config.mode, prefix: config.servicePrefix, ...(config.mode === "local" ? { open: `http://${config.host}:${config.port}/hub/spawn` } : {}) },
+    {
+      mode: config.mode,
+      prefix: config.servicePrefix,
+      ...(config.mode === "local"
+        ? { open: `http://${config.host}:${config.port}/hub/spawn` }
+        : {}),
+    },
     "Launchpad companion ready",
   );
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Launchpad failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `Launchpad failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -16,7 +16,10 @@ beforeAll(async () => {
   mkdirSync(join(dir, "chunks"));
   mkdirSync(join(dir, "assets"));
   writeFileSync(join(dir, "launchpad.js"), ENTRY);
-  writeFileSync(join(dir, "chunks", "terminal-abc123.js"), `export const t = "${"x".repeat(500)}";\n`);
+  writeFileSync(
+    join(dir, "chunks", "terminal-abc123.js"),
+    `export const t = "${"x".repeat(500)}";\n`,
+  );
   writeFileSync(join(dir, "assets", "launchpad-def456.css"), `.launchpad{color:red}\n`.repeat(30));
   await compressStatic(dir);
 });
@@ -37,7 +40,10 @@ describe("compress-static", () => {
 describe("static files", () => {
   it("serves the stable entry without auth, revalidated by ETag, as brotli when accepted", async () => {
     ({ app } = await hubTestApp({ LAUNCHPAD_STATIC_DIR: dir }));
-    const response = await app.inject({ url: "/services/launchpad/static/launchpad.js", headers: { "accept-encoding": "gzip, br" } });
+    const response = await app.inject({
+      url: "/services/launchpad/static/launchpad.js",
+      headers: { "accept-encoding": "gzip, br" },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers["cache-control"]).toBe("no-cache");
     expect(response.headers["content-encoding"]).toBe("br");
@@ -55,21 +61,33 @@ describe("static files", () => {
 
   it("serves gzip to clients without brotli, and identity to clients without either", async () => {
     ({ app } = await hubTestApp({ LAUNCHPAD_STATIC_DIR: dir }));
-    const gz = await app.inject({ url: "/services/launchpad/static/launchpad.js", headers: { "accept-encoding": "gzip" } });
+    const gz = await app.inject({
+      url: "/services/launchpad/static/launchpad.js",
+      headers: { "accept-encoding": "gzip" },
+    });
     expect(gz.headers["content-encoding"]).toBe("gzip");
     expect(gunzipSync(gz.rawPayload).toString()).toBe(ENTRY);
-    const plain = await app.inject({ url: "/services/launchpad/static/launchpad.js", headers: { "accept-encoding": "identity" } });
+    const plain = await app.inject({
+      url: "/services/launchpad/static/launchpad.js",
+      headers: { "accept-encoding": "identity" },
+    });
     expect(plain.headers["content-encoding"]).toBeUndefined();
     expect(plain.body).toBe(ENTRY);
   });
 
-  it.each(["chunks/terminal-abc123.js", "assets/launchpad-def456.css"])("caches hashed %s for a year, immutable", async (file) => {
-    ({ app } = await hubTestApp({ LAUNCHPAD_STATIC_DIR: dir }));
-    const response = await app.inject({ url: `/services/launchpad/static/${file}`, headers: { "accept-encoding": "br" } });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
-    expect(response.headers["content-encoding"]).toBe("br");
-  });
+  it.each(["chunks/terminal-abc123.js", "assets/launchpad-def456.css"])(
+    "caches hashed %s for a year, immutable",
+    async (file) => {
+      ({ app } = await hubTestApp({ LAUNCHPAD_STATIC_DIR: dir }));
+      const response = await app.inject({
+        url: `/services/launchpad/static/${file}`,
+        headers: { "accept-encoding": "br" },
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+      expect(response.headers["content-encoding"]).toBe("br");
+    },
+  );
 
   it("answers 404 JSON for a missing file and refuses to leave the static root", async () => {
     ({ app } = await hubTestApp({ LAUNCHPAD_STATIC_DIR: dir }));

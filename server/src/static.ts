@@ -18,10 +18,16 @@ export function cacheControlFor(root: string, filePath: string): string {
   return relative.startsWith("chunks/") || relative.startsWith("assets/") ? IMMUTABLE : REVALIDATE;
 }
 
-export async function registerStatic(app: FastifyInstance, options: { staticDir: string; servicePrefix: string }): Promise<void> {
+export async function registerStatic(
+  app: FastifyInstance,
+  options: { staticDir: string; servicePrefix: string },
+): Promise<void> {
   const root = resolve(options.staticDir);
   if (!existsSync(root)) {
-    app.log.warn({ root }, "static directory is missing: run `vite build` (npm start does); the page bundle will 404");
+    app.log.warn(
+      { root },
+      "static directory is missing: run `vite build` (npm start does); the page bundle will 404",
+    );
     return;
   }
   await app.register(fastifyStatic, {

@@ -20,7 +20,9 @@ export interface Identity {
 
 /** HubAuthenticated.check_hub_user / check_scopes (services/auth.py:74-107, 1462-1536). */
 export function hasServiceAccess(scopes: readonly string[], serviceName: string): boolean {
-  return scopes.includes("access:services") || scopes.includes(`access:services!service=${serviceName}`);
+  return (
+    scopes.includes("access:services") || scopes.includes(`access:services!service=${serviceName}`)
+  );
 }
 
 export interface HubIdentityOptions {
@@ -60,7 +62,9 @@ export class HubIdentity implements Identity {
       user = fetched;
       this.#remember(key, user, now);
     }
-    return hasServiceAccess(user.scopes, this.#options.serviceName) ? { outcome: "ok", user } : { outcome: "no-access", user };
+    return hasServiceAccess(user.scopes, this.#options.serviceName)
+      ? { outcome: "ok", user }
+      : { outcome: "no-access", user };
   }
 
   #lookup(key: string, now: number): HubUser | undefined {
@@ -95,7 +99,7 @@ export const LOCAL_USER: HubUser = Object.freeze({
   admin: true,
   groups: [],
   scopes: ["access:services"],
-}) as HubUser;
+});
 
 /** Local mode: no hub. Tokens are random and held in memory, so a restart just logs in again. */
 export class LocalIdentity implements Identity {
@@ -116,6 +120,8 @@ export class LocalIdentity implements Identity {
   }
 
   check(token: string): Promise<TokenCheck> {
-    return Promise.resolve(this.#tokens.has(token) ? { outcome: "ok", user: this.#user } : { outcome: "invalid" });
+    return Promise.resolve(
+      this.#tokens.has(token) ? { outcome: "ok", user: this.#user } : { outcome: "invalid" },
+    );
   }
 }

@@ -13,7 +13,12 @@ export function safeNextUrl(next: unknown, hubBaseUrl: string, fallback: string)
   // `//host` and `/\host` are protocol-relative to browsers; control characters get stripped by
   // URL parsers and can hide either. Anything else that is not an absolute path has a scheme or is relative.
   // eslint-disable-next-line no-control-regex
-  if (!next.startsWith("/") || next.startsWith("//") || next.includes("\\") || /[\u0000-\u001f\u007f]/.test(next)) {
+  if (
+    !next.startsWith("/") ||
+    next.startsWith("//") ||
+    next.includes("\\") ||
+    /[\u0000-\u001f\u007f]/.test(next)
+  ) {
     return fallback;
   }
   let url: URL;

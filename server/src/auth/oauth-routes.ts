@@ -40,7 +40,11 @@ const CallbackQuerySchema = z.object({
   error: z.string().optional(),
   error_description: z.string().optional(),
 });
-const LoginStateSchema = z.object({ state: z.string().min(1), verifier: z.string().min(43), next: z.string() });
+const LoginStateSchema = z.object({
+  state: z.string().min(1),
+  verifier: z.string().min(43),
+  next: z.string(),
+});
 
 /** RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))). */
 export function pkceChallenge(verifier: string): string {
@@ -56,7 +60,7 @@ function sameString(a: string, b: string): boolean {
 export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
   const fallbackNext = `${settings.hubBaseUrl}hub/spawn`;
 
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): Promise<void> {
     app.get("/oauth_login", { config: { errorPage: true } }, async (request, reply) => {
       const { next } = parseOr400(LoginQuerySchema, request.query, "login query");
       const nextUrl = safeNextUrl(next, settings.hubBaseUrl, fallbackNext);
@@ -83,15 +87,24 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
         code_challenge: pkceChallenge(verifier),
         code_challenge_method: "S256",
       });
-      return reply.redirect(`${settings.hubBaseUrl}hub/api/oauth2/authorize?${authorize.toString()}`, 302);
+      return reply.redirect(
+        `${settings.hubBaseUrl}hub/api/oauth2/authorize?${authorize.toString()}`,
+        302,
+      );
     });
 
     // The validation order of HubOAuthCallbackHandler.get (hub-contracts.md §3.3 step 3).
     app.get("/oauth_callback", { config: { errorPage: true } }, async (request, reply) => {
-      if (backend.kind === "local") throw new HttpError(404, "Local mode has no OAuth callback; open the spawn page instead.");
+      if (backend.kind === "local")
+        throw new HttpError(404, "Local mode has no OAuth callback; open the spawn page instead.");
       const query = parseOr400(CallbackQuerySchema, request.query, "OAuth callback query");
-      if (query.error) throw new HttpError(400, `The hub refused the login: ${query.error_description ?? query.error}`);
-      if (!query.code || !query.state) throw new HttpError(400, "The OAuth callback needs both code and state.");
+      if (query.error)
+        throw new HttpError(
+          400,
+          `The hub refused the login: ${query.error_description ?? query.error}`,
+        );
+      if (!query.code || !query.state)
+        throw new HttpError(400, "The OAuth callback needs both code and state.");
       const raw = readSignedCookie(request, stateCookieName(settings));
       let saved: z.infer<typeof LoginStateSchema> | null = null;
       try {
@@ -101,7 +114,10 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
         saved = null;
       }
       if (!saved || !sameString(saved.state, query.state)) {
-        throw new HttpError(403, "The login state does not match this browser's; start the login again from the spawn page.");
+        throw new HttpError(
+          403,
+          "The login state does not match this browser's; start the login again from the spawn page.",
+        );
       }
       reply.clearCookie(stateCookieName(settings), { path: settings.servicePrefix });
 
@@ -111,7 +127,11 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
         codeVerifier: saved.verifier,
       });
       const user = await backend.hub.getUser(token);
-      if (!user) throw new HttpError(403, "The hub did not accept the token it just issued; try logging in again.");
+      if (!user)
+        throw new HttpError(
+          403,
+          "The hub did not accept the token it just issued; try logging in again.",
+        );
       if (!hasServiceAccess(user.scopes, settings.serviceName)) {
         throw new HttpError(
           403,
@@ -130,7 +150,11 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
       clearSessionCookie(reply, settings);
       const { next } = parseOr400(LoginQuerySchema, request.query, "logout query");
       reply.header("cache-control", "no-store");
-      return reply.redirect(safeNextUrl(next, settings.hubBaseUrl, `${settings.hubBaseUrl}hub/home`), 302);
+      return reply.redirect(
+        safeNextUrl(next, settings.hubBaseUrl, `${settings.hubBaseUrl}hub/home`),
+        302,
+      );
     });
+    return Promise.resolve();
   };
 }

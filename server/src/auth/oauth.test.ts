@@ -15,8 +15,13 @@ function query(location: unknown): URLSearchParams {
 
 describe("GET oauth_login", () => {
   it("redirects to the hub's authorize endpoint with state and a PKCE S256 challenge of the stored verifier", async () => {
-    ctx = await hubTestApp({ JUPYTERHUB_BASE_URL: "/jh/", JUPYTERHUB_SERVICE_PREFIX: "/jh/services/launchpad/" });
-    const response = await ctx.app.inject({ url: "/jh/services/launchpad/oauth_login?next=%2Fjh%2Fhub%2Fspawn%2Falice" });
+    ctx = await hubTestApp({
+      JUPYTERHUB_BASE_URL: "/jh/",
+      JUPYTERHUB_SERVICE_PREFIX: "/jh/services/launchpad/",
+    });
+    const response = await ctx.app.inject({
+      url: "/jh/services/launchpad/oauth_login?next=%2Fjh%2Fhub%2Fspawn%2Falice",
+    });
     expect(response.statusCode).toBe(302);
     const location = String(response.headers.location);
     expect(location.startsWith("/jh/hub/api/oauth2/authorize?")).toBe(true);
@@ -27,14 +32,25 @@ describe("GET oauth_login", () => {
     expect(q.get("code_challenge_method")).toBe("S256");
 
     const stateCookie = response.cookies.find((c) => c.name === "service-launchpad-oauth-state");
-    expect(stateCookie).toMatchObject({ path: "/jh/services/launchpad/", httpOnly: true, sameSite: "Lax", maxAge: 600 });
+    expect(stateCookie).toMatchObject({
+      path: "/jh/services/launchpad/",
+      httpOnly: true,
+      sameSite: "Lax",
+      maxAge: 600,
+    });
     const unsigned = ctx.app.unsignCookie(stateCookie?.value ?? "");
     expect(unsigned.valid).toBe(true);
-    const saved = JSON.parse(unsigned.value ?? "{}") as { state: string; verifier: string; next: string };
+    const saved = JSON.parse(unsigned.value ?? "{}") as {
+      state: string;
+      verifier: string;
+      next: string;
+    };
     expect(saved.state).toBe(q.get("state"));
     expect(saved.next).toBe("/jh/hub/spawn/alice");
     // RFC 7636 appendix B: the challenge is BASE64URL(SHA256(verifier)), computed independently here.
-    expect(q.get("code_challenge")).toBe(createHash("sha256").update(saved.verifier).digest("base64url"));
+    expect(q.get("code_challenge")).toBe(
+      createHash("sha256").update(saved.verifier).digest("base64url"),
+    );
     expect(saved.verifier).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
   });
 
@@ -47,8 +63,12 @@ describe("GET oauth_login", () => {
     ["/jh/../other", "dot segments leaving the base"],
   ])("falls back to the spawn page when next is %s (%s)", async (next) => {
     ctx = await hubTestApp({ JUPYTERHUB_BASE_URL: "/jh/" });
-    const response = await ctx.app.inject({ url: `/jh/services/launchpad/oauth_login?next=${encodeURIComponent(next)}` });
-    const saved = JSON.parse(ctx.app.unsignCookie(response.cookies[0]?.value ?? "").value ?? "{}") as { next: string };
+    const response = await ctx.app.inject({
+      url: `/jh/services/launchpad/oauth_login?next=${encodeURIComponent(next)}`,
+    });
+    const saved = JSON.parse(
+      ctx.app.unsignCookie(response.cookies[0]?.value ?? "").value ?? "{}",
+    ) as { next: string };
     expect(saved.next).toBe("/jh/hub/spawn");
   });
 });
@@ -60,10 +80,16 @@ describe("GET oauth_callback", () => {
     expect(callback.statusCode).toBe(302);
     expect(callback.headers.location).toBe("/hub/spawn/alice/gpu");
     const session = callback.cookies.find((c) => c.name === "service-launchpad");
-    expect(session).toMatchObject({ path: "/services/launchpad/", httpOnly: true, sameSite: "Lax" });
+    expect(session).toMatchObject({
+      path: "/services/launchpad/",
+      httpOnly: true,
+      sameSite: "Lax",
+    });
     expect(session?.secure).toBeFalsy();
     // The state cookie is cleared.
-    expect(callback.cookies.find((c) => c.name === "service-launchpad-oauth-state")?.value).toBe("");
+    expect(callback.cookies.find((c) => c.name === "service-launchpad-oauth-state")?.value).toBe(
+      "",
+    );
     expect(ctx.hub.tokenRequests[0]).toMatchObject({
       client_id: "service-launchpad",
       client_secret: "service-secret-token",
@@ -71,22 +97,35 @@ describe("GET oauth_callback", () => {
       redirect_uri: "/services/launchpad/oauth_callback",
     });
 
-    const me = await ctx.app.inject({ url: "/services/launchpad/api/me", headers: { cookie: sessionCookie } });
+    const me = await ctx.app.inject({
+      url: "/services/launchpad/api/me",
+      headers: { cookie: sessionCookie },
+    });
     expect(me.statusCode).toBe(200);
-    const body = me.json();
+    const body = me.json<Record<string, unknown>>();
     // Serialised through MeSchema: nothing else of the hub's user model leaks.
     expect(Object.keys(body).sort()).toEqual(["admin", "csrf_token", "features", "name"]);
-    expect(MeSchema.parse(body)).toMatchObject({ name: "alice", admin: false, features: { build: true, projects: true } });
+    expect(MeSchema.parse(body)).toMatchObject({
+      name: "alice",
+      admin: false,
+      features: { build: true, projects: true },
+    });
   });
 
   it("marks the session cookie Secure when the proxy says the request was https", async () => {
     ctx = await hubTestApp();
     ctx.hub.loginAs(ALICE);
-    const login = await ctx.app.inject({ url: "/services/launchpad/oauth_login", headers: { "x-forwarded-proto": "https" } });
+    const login = await ctx.app.inject({
+      url: "/services/launchpad/oauth_login",
+      headers: { "x-forwarded-proto": "https" },
+    });
     const authorize = await ctx.hub.app.inject({ url: String(login.headers.location) });
     const callback = await ctx.app.inject({
       url: String(authorize.headers.location),
-      headers: { cookie: cookiePair(login, "service-launchpad-oauth-state"), "x-forwarded-proto": "https" },
+      headers: {
+        cookie: cookiePair(login, "service-launchpad-oauth-state"),
+        "x-forwarded-proto": "https",
+      },
     });
     expect(callback.cookies.find((c) => c.name === "service-launchpad")?.secure).toBe(true);
   });
@@ -97,7 +136,10 @@ describe("GET oauth_callback", () => {
     const login = await ctx.app.inject({ url: "/services/launchpad/oauth_login" });
     const authorize = await ctx.hub.app.inject({ url: String(login.headers.location) });
     const tampered = String(authorize.headers.location).replace(/state=[^&]+/, "state=forged");
-    const callback = await ctx.app.inject({ url: tampered, headers: { cookie: cookiePair(login, "service-launchpad-oauth-state") } });
+    const callback = await ctx.app.inject({
+      url: tampered,
+      headers: { cookie: cookiePair(login, "service-launchpad-oauth-state") },
+    });
     expect(callback.statusCode).toBe(403);
     expect(callback.headers["content-type"]).toMatch(/^text\/html/);
     expect(ctx.hub.calls.token).toBe(0);
@@ -105,22 +147,33 @@ describe("GET oauth_callback", () => {
 
   it("refuses a callback without the state cookie with 403", async () => {
     ctx = await hubTestApp();
-    const callback = await ctx.app.inject({ url: "/services/launchpad/oauth_callback?code=abc&state=def" });
+    const callback = await ctx.app.inject({
+      url: "/services/launchpad/oauth_callback?code=abc&state=def",
+    });
     expect(callback.statusCode).toBe(403);
   });
 
   it("answers 400 to ?error= and to a missing code or state", async () => {
     ctx = await hubTestApp();
-    const refused = await ctx.app.inject({ url: "/services/launchpad/oauth_callback?error=access_denied" });
+    const refused = await ctx.app.inject({
+      url: "/services/launchpad/oauth_callback?error=access_denied",
+    });
     expect(refused.statusCode).toBe(400);
     expect(refused.body).toContain("access_denied");
-    expect((await ctx.app.inject({ url: "/services/launchpad/oauth_callback?state=x" })).statusCode).toBe(400);
-    expect((await ctx.app.inject({ url: "/services/launchpad/oauth_callback?code=x" })).statusCode).toBe(400);
+    expect(
+      (await ctx.app.inject({ url: "/services/launchpad/oauth_callback?state=x" })).statusCode,
+    ).toBe(400);
+    expect(
+      (await ctx.app.inject({ url: "/services/launchpad/oauth_callback?code=x" })).statusCode,
+    ).toBe(400);
   });
 
   it("answers 403 with the scope the admin must grant when the token lacks access:services", async () => {
     ctx = await hubTestApp({}, {}, { enforceAccessAtAuthorize: false });
-    const { callback, sessionCookie } = await logIn(ctx, { name: "bob", scopes: ["read:users:name!user=bob"] });
+    const { callback, sessionCookie } = await logIn(ctx, {
+      name: "bob",
+      scopes: ["read:users:name!user=bob"],
+    });
     expect(callback.statusCode).toBe(403);
     expect(callback.body).toContain("access:services!service=launchpad");
     expect(sessionCookie).toBe("");
@@ -140,7 +193,10 @@ describe("per-request auth", () => {
     ctx = await hubTestApp();
     const response = await ctx.app.inject({ url: "/services/launchpad/api/me" });
     expect(response.statusCode).toBe(401);
-    expect(ApiErrorSchema.parse(response.json())).toMatchObject({ status: 401, login_url: "/services/launchpad/oauth_login" });
+    expect(ApiErrorSchema.parse(response.json())).toMatchObject({
+      status: 401,
+      login_url: "/services/launchpad/oauth_login",
+    });
   });
 
   it("rejects a tampered session cookie and clears it", async () => {
@@ -149,7 +205,10 @@ describe("per-request auth", () => {
     const [name, value = ""] = sessionCookie.split("=");
     const tokenPart = value.slice(0, value.lastIndexOf("."));
     const forged = `${name}=${tokenPart.slice(0, -1)}${tokenPart.endsWith("a") ? "b" : "a"}${value.slice(value.lastIndexOf("."))}`;
-    const response = await ctx.app.inject({ url: "/services/launchpad/api/me", headers: { cookie: forged } });
+    const response = await ctx.app.inject({
+      url: "/services/launchpad/api/me",
+      headers: { cookie: forged },
+    });
     expect(response.statusCode).toBe(401);
     expect(response.cookies.find((c) => c.name === "service-launchpad")?.value).toBe("");
   });
@@ -158,14 +217,31 @@ describe("per-request auth", () => {
     ctx = await hubTestApp();
     const { sessionCookie } = await logIn(ctx, ALICE);
     const userCalls = ctx.hub.calls.user;
-    expect((await ctx.app.inject({ url: "/services/launchpad/api/me", headers: { cookie: sessionCookie } })).statusCode).toBe(200);
-    expect((await ctx.app.inject({ url: "/services/launchpad/api/me", headers: { cookie: sessionCookie } })).statusCode).toBe(200);
+    expect(
+      (
+        await ctx.app.inject({
+          url: "/services/launchpad/api/me",
+          headers: { cookie: sessionCookie },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await ctx.app.inject({
+          url: "/services/launchpad/api/me",
+          headers: { cookie: sessionCookie },
+        })
+      ).statusCode,
+    ).toBe(200);
     // The callback's lookup is not cached; the two requests share one lookup.
     expect(ctx.hub.calls.user).toBe(userCalls + 1);
 
     ctx.hub.logout("alice");
     ctx.clock.now += 301_000; // past HubAuth's 300 s cache_max_age
-    const response = await ctx.app.inject({ url: "/services/launchpad/api/me", headers: { cookie: sessionCookie } });
+    const response = await ctx.app.inject({
+      url: "/services/launchpad/api/me",
+      headers: { cookie: sessionCookie },
+    });
     expect(response.statusCode).toBe(401);
     expect(response.json()).toMatchObject({ login_url: "/services/launchpad/oauth_login" });
     expect(response.cookies.find((c) => c.name === "service-launchpad")?.value).toBe("");
@@ -175,39 +251,65 @@ describe("per-request auth", () => {
     ctx = await hubTestApp();
     const token = ctx.hub.issueToken(ALICE);
     for (const scheme of ["token", "Bearer"]) {
-      const response = await ctx.app.inject({ url: "/services/launchpad/api/me", headers: { authorization: `${scheme} ${token}` } });
+      const response = await ctx.app.inject({
+        url: "/services/launchpad/api/me",
+        headers: { authorization: `${scheme} ${token}` },
+      });
       expect(response.json()).toMatchObject({ name: "alice" });
     }
-    const unknown = await ctx.app.inject({ url: "/services/launchpad/api/me", headers: { authorization: "token nope" } });
+    const unknown = await ctx.app.inject({
+      url: "/services/launchpad/api/me",
+      headers: { authorization: "token nope" },
+    });
     expect(unknown.statusCode).toBe(401);
   });
 
   it("logout clears the session cookie", async () => {
     ctx = await hubTestApp();
     const { sessionCookie } = await logIn(ctx, ALICE);
-    const response = await ctx.app.inject({ url: "/services/launchpad/logout", headers: { cookie: sessionCookie } });
+    const response = await ctx.app.inject({
+      url: "/services/launchpad/logout",
+      headers: { cookie: sessionCookie },
+    });
     expect(response.statusCode).toBe(302);
     expect(response.headers.location).toBe("/hub/home");
-    expect(response.cookies.find((c) => c.name === "service-launchpad")).toMatchObject({ value: "", path: "/services/launchpad/" });
+    expect(response.cookies.find((c) => c.name === "service-launchpad")).toMatchObject({
+      value: "",
+      path: "/services/launchpad/",
+    });
   });
 });
 
 describe("CSRF and Sec-Fetch-Site guards", () => {
   async function withWriteRoute(): Promise<HubTestContext> {
-    return hubTestApp({}, {
-      extraRoutes: [
-        async (app) => {
-          app.post("/api/things", { preHandler: [app.requireUser] }, async (request) => ({ by: request.user?.name }));
-          app.get("/api/start", { preHandler: [app.requireSameOrigin, app.requireUser] }, async () => ({ started: true }));
-        },
-      ],
-    });
+    return hubTestApp(
+      {},
+      {
+        extraRoutes: [
+          async (app) => {
+            app.post("/api/things", { preHandler: [app.requireUser] }, (request, reply) =>
+              reply.send({ by: request.user?.name }),
+            );
+            app.get(
+              "/api/start",
+              { preHandler: [app.requireSameOrigin, app.requireUser] },
+              (_request, reply) => reply.send({ started: true }),
+            );
+            return Promise.resolve();
+          },
+        ],
+      },
+    );
   }
 
   it("requires X-Launchpad-CSRF on cookie-authenticated writes and accepts the token from api/me", async () => {
     ctx = await withWriteRoute();
     const { sessionCookie } = await logIn(ctx, ALICE);
-    const missing = await ctx.app.inject({ method: "POST", url: "/services/launchpad/api/things", headers: { cookie: sessionCookie } });
+    const missing = await ctx.app.inject({
+      method: "POST",
+      url: "/services/launchpad/api/things",
+      headers: { cookie: sessionCookie },
+    });
     expect(missing.statusCode).toBe(403);
     const wrong = await ctx.app.inject({
       method: "POST",
@@ -215,7 +317,14 @@ describe("CSRF and Sec-Fetch-Site guards", () => {
       headers: { cookie: sessionCookie, "x-launchpad-csrf": "forged" },
     });
     expect(wrong.statusCode).toBe(403);
-    const me = MeSchema.parse((await ctx.app.inject({ url: "/services/launchpad/api/me", headers: { cookie: sessionCookie } })).json());
+    const me = MeSchema.parse(
+      (
+        await ctx.app.inject({
+          url: "/services/launchpad/api/me",
+          headers: { cookie: sessionCookie },
+        })
+      ).json(),
+    );
     const ok = await ctx.app.inject({
       method: "POST",
       url: "/services/launchpad/api/things",
@@ -227,7 +336,11 @@ describe("CSRF and Sec-Fetch-Site guards", () => {
   it("skips CSRF for token-authenticated writes", async () => {
     ctx = await withWriteRoute();
     const token = ctx.hub.issueToken(ALICE);
-    const response = await ctx.app.inject({ method: "POST", url: "/services/launchpad/api/things", headers: { authorization: `token ${token}` } });
+    const response = await ctx.app.inject({
+      method: "POST",
+      url: "/services/launchpad/api/things",
+      headers: { authorization: `token ${token}` },
+    });
     expect(response.statusCode).toBe(200);
   });
 
@@ -235,11 +348,17 @@ describe("CSRF and Sec-Fetch-Site guards", () => {
     ctx = await withWriteRoute();
     const { sessionCookie } = await logIn(ctx, ALICE);
     for (const site of ["cross-site", "same-site"]) {
-      const response = await ctx.app.inject({ url: "/services/launchpad/api/start", headers: { cookie: sessionCookie, "sec-fetch-site": site } });
+      const response = await ctx.app.inject({
+        url: "/services/launchpad/api/start",
+        headers: { cookie: sessionCookie, "sec-fetch-site": site },
+      });
       expect(response.statusCode).toBe(403);
     }
     for (const site of ["same-origin", "none"]) {
-      const response = await ctx.app.inject({ url: "/services/launchpad/api/start", headers: { cookie: sessionCookie, "sec-fetch-site": site } });
+      const response = await ctx.app.inject({
+        url: "/services/launchpad/api/start",
+        headers: { cookie: sessionCookie, "sec-fetch-site": site },
+      });
       expect(response.statusCode).toBe(200);
     }
   });

@@ -10,12 +10,23 @@
  * - `app.requireCsrf`: cookie-authenticated non-GET requests must send `X-Launchpad-CSRF`;
  * - `app.requireSameOrigin`: refuses cross-site `Sec-Fetch-Site`, for GET routes that start work.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+} from "fastify";
 import { CSRF_HEADER } from "../../../contract/api.ts";
 import { HttpError } from "../errors.ts";
 import type { HubUser } from "../hub/hub-client.ts";
 import type { Identity } from "./identity.ts";
-import { clearSessionCookie, csrfTokenMatches, readSignedCookie, sessionCookieName, type CookieSettings } from "./session.ts";
+import {
+  clearSessionCookie,
+  csrfTokenMatches,
+  readSignedCookie,
+  sessionCookieName,
+  type CookieSettings,
+} from "./session.ts";
 
 export interface RequestAuth {
   /** `token`: an Authorization header (no CSRF needed); `cookie`: the session cookie. */
@@ -93,7 +104,10 @@ export function installRequestAuth(app: FastifyInstance, options: RequestAuthOpt
   function checkCsrf(request: FastifyRequest): void {
     if (SAFE_METHODS.has(request.method) || request.auth?.kind !== "cookie") return;
     if (!csrfTokenMatches(options.cookieSecret, request.auth.token, request.headers[CSRF_HEADER])) {
-      throw new HttpError(403, `Missing or wrong ${CSRF_HEADER} header; reload the page and try again.`);
+      throw new HttpError(
+        403,
+        `Missing or wrong ${CSRF_HEADER} header; reload the page and try again.`,
+      );
     }
   }
 
@@ -104,30 +118,49 @@ export function installRequestAuth(app: FastifyInstance, options: RequestAuthOpt
     await once(request, reply);
   });
 
-  app.decorate("requireUser", async function requireUser(request: FastifyRequest, reply: FastifyReply) {
-    const failure = await once(request, reply);
-    if (failure === "no-access") {
-      throw new HttpError(
-        403,
-        `Your hub account may not use the ${options.serviceName} service: a hub admin must grant the scope access:services!service=${options.serviceName}.`,
-      );
-    }
-    if (failure === "invalid" || !request.user) {
-      throw new HttpError(401, "You are not logged in to Launchpad (or the hub logged you out).", { login_url: options.loginUrl });
-    }
-    checkCsrf(request);
-  });
+  app.decorate(
+    "requireUser",
+    async function requireUser(request: FastifyRequest, reply: FastifyReply) {
+      const failure = await once(request, reply);
+      if (failure === "no-access") {
+        throw new HttpError(
+          403,
+          `Your hub account may not use the ${options.serviceName} service: a hub admin must grant the scope access:services!service=${options.serviceName}.`,
+        );
+      }
+      if (failure === "invalid" || !request.user) {
+        throw new HttpError(
+          401,
+          "You are not logged in to Launchpad (or the hub logged you out).",
+          { login_url: options.loginUrl },
+        );
+      }
+      checkCsrf(request);
+    },
+  );
 
-  app.decorate("requireCsrf", async function requireCsrf(request: FastifyRequest, reply: FastifyReply) {
-    await once(request, reply);
-    checkCsrf(request);
-  });
+  app.decorate(
+    "requireCsrf",
+    async function requireCsrf(request: FastifyRequest, reply: FastifyReply) {
+      await once(request, reply);
+      checkCsrf(request);
+    },
+  );
 
-  app.decorate("requireSameOrigin", async function requireSameOrigin(request: FastifyRequest) {
-    const site = request.headers["sec-fetch-site"];
-    // Browsers without Fetch Metadata send nothing; they still get the SameSite=Lax cookie rules.
-    if (typeof site === "string" && !ALLOWED_FETCH_SITES.has(site)) {
-      throw new HttpError(403, `Cross-site request refused (Sec-Fetch-Site: ${site}); start it from the spawn page.`);
-    }
-  });
+  app.decorate(
+    "requireSameOrigin",
+    function requireSameOrigin(request: FastifyRequest): Promise<void> {
+      const site = request.headers["sec-fetch-site"];
+      // Browsers without Fetch Metadata send nothing; they still get the SameSite=Lax cookie rules.
+      if (typeof site === "string" && !ALLOWED_FETCH_SITES.has(site)) {
+        return Promise.reject(
+          new HttpError(
+            403,
+            `Cross-site request refused (Sec-Fetch-Site: ${site}); start it from the spawn page.`,
+          ),
+        );
+      }
+      return Promise.resolve();
+    },
+  );
 }

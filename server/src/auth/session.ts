@@ -28,7 +28,11 @@ export function stateCookieName(settings: CookieSettings): string {
  * requests and POSTs; cross-site top-level GETs are refused by `requireSameOrigin` on routes that
  * start work, and writes need the CSRF header. The hub's own cookies default to Lax as well.
  */
-export function cookieOptions(request: FastifyRequest, settings: CookieSettings, maxAgeSeconds?: number): CookieSerializeOptions {
+export function cookieOptions(
+  request: FastifyRequest,
+  settings: CookieSettings,
+  maxAgeSeconds?: number,
+): CookieSerializeOptions {
   return {
     path: settings.servicePrefix,
     httpOnly: true,
@@ -41,7 +45,12 @@ export function cookieOptions(request: FastifyRequest, settings: CookieSettings,
   };
 }
 
-export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, settings: CookieSettings, token: string): void {
+export function setSessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  settings: CookieSettings,
+  token: string,
+): void {
   reply.setCookie(sessionCookieName(settings), token, cookieOptions(request, settings));
 }
 
@@ -62,10 +71,16 @@ export function readSignedCookie(request: FastifyRequest, name: string): string 
  * storage, and reveals nothing about the token (a synchronizer token, hub-contracts.md §3.6 item 5).
  */
 export function csrfTokenFor(cookieSecret: string, sessionToken: string): string {
-  return createHmac("sha256", cookieSecret).update(`launchpad-csrf:${sessionToken}`).digest("base64url");
+  return createHmac("sha256", cookieSecret)
+    .update(`launchpad-csrf:${sessionToken}`)
+    .digest("base64url");
 }
 
-export function csrfTokenMatches(cookieSecret: string, sessionToken: string, presented: unknown): boolean {
+export function csrfTokenMatches(
+  cookieSecret: string,
+  sessionToken: string,
+  presented: unknown,
+): boolean {
   if (typeof presented !== "string") return false;
   const expected = Buffer.from(csrfTokenFor(cookieSecret, sessionToken));
   const given = Buffer.from(presented);

@@ -78,14 +78,19 @@ export function createHubClient(options: HubClientOptions): HubClient {
       try {
         response = await doFetch(`${apiUrl}/oauth2/token`, {
           method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            accept: "application/json",
+          },
           body,
         });
       } catch (cause) {
         throw new UpstreamError("the hub's token endpoint could not be reached", { cause });
       }
       if (!response.ok) {
-        throw new UpstreamError(`the hub refused the authorization code: ${await describeFailure(response)}`);
+        throw new UpstreamError(
+          `the hub refused the authorization code: ${await describeFailure(response)}`,
+        );
       }
       const reply = TokenReplySchema.safeParse(await response.json().catch(() => null));
       if (!reply.success) throw new UpstreamError("the hub's token reply has no access_token");
@@ -104,7 +109,8 @@ export function createHubClient(options: HubClientOptions): HubClient {
       // A revoked or expired token: hub logout deletes the session's tokens (§3.3 step 6), and
       // HubAuth treats 403 as "no user" (allow_403).
       if (response.status === 401 || response.status === 403) return null;
-      if (!response.ok) throw new UpstreamError(`the hub API answered ${await describeFailure(response)}`);
+      if (!response.ok)
+        throw new UpstreamError(`the hub API answered ${await describeFailure(response)}`);
       const reply = HubUserReplySchema.safeParse(await response.json().catch(() => null));
       if (!reply.success) throw new UpstreamError("the hub's /user reply is not a user model");
       const { name, admin, groups, scopes } = reply.data;

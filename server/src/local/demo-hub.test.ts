@@ -14,20 +14,35 @@ afterEach(async () => {
 });
 
 async function localApp(): Promise<FastifyInstance> {
-  app = await buildApp(loadConfig({ env: { LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static" }, argv: ["--local"] }));
+  app = await buildApp(
+    loadConfig({
+      env: { LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static" },
+      argv: ["--local"],
+    }),
+  );
   return app;
 }
 
 function spawnData(html: string): unknown {
-  const match = /<script type="application\/json" id="launchpad-spawn-data">([^]*?)<\/script>/.exec(html);
+  const match = /<script type="application\/json" id="launchpad-spawn-data">([^]*?)<\/script>/.exec(
+    html,
+  );
   if (!match?.[1]) throw new Error("no spawn data element");
   return JSON.parse(match[1]);
 }
 
-function multipart(fields: [string, string][]): { payload: string; headers: Record<string, string> } {
+function multipart(fields: [string, string][]): {
+  payload: string;
+  headers: Record<string, string>;
+} {
   const boundary = "----launchpadtest";
-  const parts = fields.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
-  return { payload: `${parts.join("")}--${boundary}--\r\n`, headers: { "content-type": `multipart/form-data; boundary=${boundary}` } };
+  const parts = fields.map(
+    ([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`,
+  );
+  return {
+    payload: `${parts.join("")}--${boundary}--\r\n`,
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+  };
 }
 
 describe("local mode demo hub", () => {
@@ -45,14 +60,21 @@ describe("local mode demo hub", () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('window.jhdata = {"base_url":"/hub/","prefix":"/","user":"demo"');
     expect(page.body).toContain('"xsrf_token":"local"');
-    expect(page.body).toContain('<form enctype="multipart/form-data" id="spawn_form" action="/hub/spawn?_xsrf=local" method="post"');
+    expect(page.body).toContain(
+      '<form enctype="multipart/form-data" id="spawn_form" action="/hub/spawn?_xsrf=local" method="post"',
+    );
     expect(page.body).toContain('<div id="launchpad-root" class="launchpad"');
-    expect(page.body).toContain('<script type="module" src="/services/launchpad/static/launchpad.js"></script>');
+    expect(page.body).toContain(
+      '<script type="module" src="/services/launchpad/static/launchpad.js"></script>',
+    );
     expect(page.body).toContain('<div class="feedback-container"><button type="submit"');
     const data = SpawnPageDataSchema.parse(spawnData(page.body));
     expect(data.profiles.map((p) => p.slug)).toEqual(["python", "r", "gpu"]);
 
-    const me = await local.inject({ url: "/services/launchpad/api/me", headers: { cookie: cookiePair(page, "service-launchpad") } });
+    const me = await local.inject({
+      url: "/services/launchpad/api/me",
+      headers: { cookie: cookiePair(page, "service-launchpad") },
+    });
     expect(MeSchema.parse(me.json())).toMatchObject({ name: "demo", admin: true });
   });
 
@@ -63,10 +85,15 @@ describe("local mode demo hub", () => {
     python.description = "</script><script>alert(1)</script> & <!-- \u2028";
     try {
       const page = await (await localApp()).inject({ url: "/hub/spawn" });
-      const element = /<script type="application\/json" id="launchpad-spawn-data">([^]*?)<\/script>/.exec(page.body)?.[1] ?? "";
+      const element =
+        /<script type="application\/json" id="launchpad-spawn-data">([^]*?)<\/script>/.exec(
+          page.body,
+        )?.[1] ?? "";
       expect(element).not.toMatch(/[<>&\u2028]/);
       expect(element).toContain("\\u003c/script\\u003e");
-      expect(SpawnPageDataSchema.parse(JSON.parse(element)).profiles[0]?.description).toBe(python.description);
+      expect(SpawnPageDataSchema.parse(JSON.parse(element)).profiles[0]?.description).toBe(
+        python.description,
+      );
     } finally {
       python.description = original;
     }
@@ -85,7 +112,9 @@ describe("local mode demo hub", () => {
     ]);
     const response = await local.inject({ method: "POST", url: "/hub/spawn?_xsrf=local", ...form });
     expect(response.statusCode).toBe(200);
-    expect(response.body).toContain("In a real hub, KubeSpawner would now start a server with these options");
+    expect(response.body).toContain(
+      "In a real hub, KubeSpawner would now start a server with these options",
+    );
     const shown = /<pre id="user-options">([^]*?)<\/pre>/.exec(response.body)?.[1] ?? "";
     expect(JSON.parse(shown.replace(/&#34;/g, '"'))).toEqual({
       profile: "python",
@@ -95,7 +124,9 @@ describe("local mode demo hub", () => {
     });
     // The next spawn page preselects them, as the hub's saved user_options do.
     const next = await local.inject({ url: "/hub/spawn" });
-    expect(SpawnPageDataSchema.parse(spawnData(next.body)).user_options).toMatchObject({ resources: "medium" });
+    expect(SpawnPageDataSchema.parse(spawnData(next.body)).user_options).toMatchObject({
+      resources: "medium",
+    });
   });
 
   it("parses urlencoded posts the same way and lists every validation problem", async () => {
@@ -120,7 +151,11 @@ describe("local mode demo hub", () => {
 
   it("refuses a post without the hub's _xsrf, as JupyterHub 4.1+ does", async () => {
     const local = await localApp();
-    const response = await local.inject({ method: "POST", url: "/hub/spawn", ...multipart([["profile", "python"]]) });
+    const response = await local.inject({
+      method: "POST",
+      url: "/hub/spawn",
+      ...multipart([["profile", "python"]]),
+    });
     expect(response.statusCode).toBe(403);
   });
 });

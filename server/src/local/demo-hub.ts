@@ -12,7 +12,12 @@ import {
   type SpawnPageData,
 } from "../../../contract/spawn-page.ts";
 import type { LocalIdentity } from "../auth/identity.ts";
-import { readSignedCookie, sessionCookieName, setSessionCookie, type CookieSettings } from "../auth/session.ts";
+import {
+  readSignedCookie,
+  sessionCookieName,
+  setSessionCookie,
+  type CookieSettings,
+} from "../auth/session.ts";
 import { HttpError } from "../errors.ts";
 import { escapeHtml, jsonForScript } from "../html.ts";
 import { optionsFromForm, validateUserOptions, type FormData } from "./spawn-form.ts";
@@ -35,7 +40,11 @@ function formDataFromEntries(entries: Iterable<[string, string]>): FormData {
 
 /** multipart/form-data, parsed by the platform (undici's Request.formData). */
 async function parseMultipart(body: Buffer, contentType: string): Promise<FormData> {
-  const form = await new Request("http://local.invalid/", { method: "POST", headers: { "content-type": contentType }, body: new Uint8Array(body) }).formData();
+  const form = await new Request("http://local.invalid/", {
+    method: "POST",
+    headers: { "content-type": contentType },
+    body: new Uint8Array(body),
+  }).formData();
   const entries: [string, string][] = [];
   for (const [key, value] of form.entries()) {
     // JupyterHub files uploaded fields as `<name>_file` (pages.py:342-346); KubeSpawner ignores them.
@@ -44,8 +53,19 @@ async function parseMultipart(body: Buffer, contentType: string): Promise<FormDa
   return formDataFromEntries(entries);
 }
 
-export function renderSpawnPage(options: { servicePrefix: string; data: SpawnPageData; user: string }): string {
-  const jhdata = { base_url: "/hub/", prefix: "/", user: options.user, admin_access: true, options_form: true, xsrf_token: LOCAL_XSRF_TOKEN };
+export function renderSpawnPage(options: {
+  servicePrefix: string;
+  data: SpawnPageData;
+  user: string;
+}): string {
+  const jhdata = {
+    base_url: "/hub/",
+    prefix: "/",
+    user: options.user,
+    admin_access: true,
+    options_form: true,
+    xsrf_token: LOCAL_XSRF_TOKEN,
+  };
   const bundle = `${options.servicePrefix}static/launchpad.js`;
   // The profile radios are the smallest fallback that still posts KubeSpawner's fields, as the glue's does.
   const fallback = options.data.profiles
@@ -85,21 +105,33 @@ export function demoHubRoutes(options: DemoHubOptions) {
   let savedUserOptions: Record<string, string> = {};
 
   function page(reply: FastifyReply, status: number, html: string): FastifyReply {
-    return reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(html);
+    return reply
+      .code(status)
+      .type("text/html; charset=utf-8")
+      .header("cache-control", "no-store")
+      .send(html);
   }
 
-  return async function routes(app: FastifyInstance): Promise<void> {
-    app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
-      done(null, formDataFromEntries(new URLSearchParams(body as string).entries()));
-    });
-    app.addContentTypeParser("multipart/form-data", { parseAs: "buffer" }, (request, body, done) => {
-      parseMultipart(body as Buffer, request.headers["content-type"] ?? "").then(
-        (data) => done(null, data),
-        () => done(new HttpError(400, "The form data could not be parsed."), undefined),
-      );
-    });
+  return function routes(app: FastifyInstance): Promise<void> {
+    app.addContentTypeParser(
+      "application/x-www-form-urlencoded",
+      { parseAs: "string" },
+      (_request, body, done) => {
+        done(null, formDataFromEntries(new URLSearchParams(body as string).entries()));
+      },
+    );
+    app.addContentTypeParser(
+      "multipart/form-data",
+      { parseAs: "buffer" },
+      (request, body, done) => {
+        parseMultipart(body as Buffer, request.headers["content-type"] ?? "").then(
+          (data) => done(null, data),
+          () => done(new HttpError(400, "The form data could not be parsed."), undefined),
+        );
+      },
+    );
 
-    app.get("/", async (_request, reply) => reply.redirect("/hub/spawn", 302));
+    app.get("/", (_request, reply) => reply.redirect("/hub/spawn", 302));
 
     app.get("/hub/spawn", async (request: FastifyRequest, reply) => {
       // The real hub has logged the user in before the spawn page; the demo hands out a session.
@@ -115,7 +147,11 @@ export function demoHubRoutes(options: DemoHubOptions) {
         profiles: [...options.profiles],
         user_options: savedUserOptions,
       };
-      return page(reply, 200, renderSpawnPage({ servicePrefix: options.servicePrefix, data, user: options.user }));
+      return page(
+        reply,
+        200,
+        renderSpawnPage({ servicePrefix: options.servicePrefix, data, user: options.user }),
+      );
     });
 
     app.post("/hub/spawn", { config: { errorPage: true } }, async (request, reply) => {
@@ -124,7 +160,8 @@ export function demoHubRoutes(options: DemoHubOptions) {
       // JupyterHub 4.1+ checks `_xsrf` (query or body) or X-XSRFToken on POSTs (§2.5).
       const xsrf = query._xsrf ?? body._xsrf?.[0] ?? request.headers["x-xsrftoken"];
       if (xsrf !== LOCAL_XSRF_TOKEN) throw new HttpError(403, "'_xsrf' argument missing from POST");
-      if (typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "Expected a form post.");
+      if (typeof body !== "object" || Array.isArray(body))
+        throw new HttpError(400, "Expected a form post.");
 
       const userOptions = optionsFromForm(body);
       const problems = validateUserOptions(userOptions, options.profiles);
@@ -145,5 +182,6 @@ export function demoHubRoutes(options: DemoHubOptions) {
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Server options received</title></head><body><main><h1>Server options received</h1><p>In a real hub, KubeSpawner would now start a server with these options (user_options):</p>${shown}${back}</main></body></html>`,
       );
     });
+    return Promise.resolve();
   };
 }

@@ -9,7 +9,8 @@ export const SAMPLE_PROFILES: Profile[] = [
   {
     slug: "python",
     display_name: "Python",
-    description: "JupyterLab with the <strong>scientific Python</strong> stack. Choose an image, or build one from a repository.",
+    description:
+      "JupyterLab with the <strong>scientific Python</strong> stack. Choose an image, or build one from a repository.",
     default: true,
     profile_options: [
       {
@@ -40,7 +41,8 @@ export const SAMPLE_PROFILES: Profile[] = [
           display_name: "Custom image",
           display_name_in_choices: "Other...",
           validation_regex: "^(quay\\.io|registry\\.example\\.org)/[a-z0-9._/-]+:[A-Za-z0-9._-]+$",
-          validation_message: "Use an image from quay.io or registry.example.org, with a tag (name:tag).",
+          validation_message:
+            "Use an image from quay.io or registry.example.org, with a tag (name:tag).",
         },
         dynamic_image_building: { enabled: true },
       },
@@ -50,7 +52,12 @@ export const SAMPLE_PROFILES: Profile[] = [
         choices: [
           { key: "small", display_name: "Small: 1 CPU, 2 GB RAM", default: true },
           { key: "medium", display_name: "Medium: 2 CPU, 8 GB RAM", default: false },
-          { key: "large", display_name: "Large: 4 CPU, 16 GB RAM", description: "Needs a larger node; can take a few minutes to start.", default: false },
+          {
+            key: "large",
+            display_name: "Large: 4 CPU, 16 GB RAM",
+            description: "Needs a larger node; can take a few minutes to start.",
+            default: false,
+          },
         ],
         unlisted_choice: { enabled: false },
       },
@@ -76,7 +83,8 @@ export const SAMPLE_PROFILES: Profile[] = [
   {
     slug: "gpu",
     display_name: "GPU",
-    description: "One NVIDIA T4 GPU with CUDA 12. <em>GPU nodes start on demand: allow up to 10 minutes.</em>",
+    description:
+      "One NVIDIA T4 GPU with CUDA 12. <em>GPU nodes start on demand: allow up to 10 minutes.</em>",
     default: false,
     profile_options: [
       {

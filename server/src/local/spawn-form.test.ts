@@ -22,19 +22,37 @@ describe("optionsFromForm (KubeSpawner options_from_form, hub-contracts.md §1.7
 
 describe("validateUserOptions (§1.8 plus unknown choices)", () => {
   it("accepts the defaults and a matching unlisted image", () => {
-    expect(validateUserOptions({ profile: "python", image: "scipy", resources: "small" }, SAMPLE_PROFILES)).toEqual([]);
-    expect(validateUserOptions({ profile: "python", "image--unlisted-choice": "quay.io/a/b:1" }, SAMPLE_PROFILES)).toEqual([]);
+    expect(
+      validateUserOptions(
+        { profile: "python", image: "scipy", resources: "small" },
+        SAMPLE_PROFILES,
+      ),
+    ).toEqual([]);
+    expect(
+      validateUserOptions(
+        { profile: "python", "image--unlisted-choice": "quay.io/a/b:1" },
+        SAMPLE_PROFILES,
+      ),
+    ).toEqual([]);
   });
 
   it("refuses unknown profiles, unknown choices, the sentinel, disabled unlisted values and bad project ids", () => {
     expect(validateUserOptions({}, SAMPLE_PROFILES)[0]).toMatch(/No profile/);
-    expect(validateUserOptions({ profile: "nope" }, SAMPLE_PROFILES)[0]).toBe("No such profile: nope. Options include: python, r, gpu");
-    expect(validateUserOptions({ profile: "r", image: "r-3" }, SAMPLE_PROFILES)[0]).toMatch(/no such choice r-3/);
-    expect(validateUserOptions({ profile: "python", image: "unlisted-choice" }, SAMPLE_PROFILES)).toHaveLength(1);
-    expect(validateUserOptions({ profile: "r", "image--unlisted-choice": "x" }, SAMPLE_PROFILES)[0]).toBe(
-      "Received unlisted_choice for image without being enabled.",
+    expect(validateUserOptions({ profile: "nope" }, SAMPLE_PROFILES)[0]).toBe(
+      "No such profile: nope. Options include: python, r, gpu",
     );
-    expect(validateUserOptions({ profile: "python", "launchpad-project": "../etc" }, SAMPLE_PROFILES)).toHaveLength(1);
+    expect(validateUserOptions({ profile: "r", image: "r-3" }, SAMPLE_PROFILES)[0]).toMatch(
+      /no such choice r-3/,
+    );
+    expect(
+      validateUserOptions({ profile: "python", image: "unlisted-choice" }, SAMPLE_PROFILES),
+    ).toHaveLength(1);
+    expect(
+      validateUserOptions({ profile: "r", "image--unlisted-choice": "x" }, SAMPLE_PROFILES)[0],
+    ).toBe("Received unlisted_choice for image without being enabled.");
+    expect(
+      validateUserOptions({ profile: "python", "launchpad-project": "../etc" }, SAMPLE_PROFILES),
+    ).toHaveLength(1);
   });
 });
 

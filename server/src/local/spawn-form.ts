@@ -4,7 +4,12 @@
  * plus the checks KubeSpawner leaves to a KeyError later (unknown choice) and the project id the
  * hub glue checks.
  */
-import { UNLISTED_CHOICE_SENTINEL, UNLISTED_CHOICE_SUFFIX, PROJECT_OPTION_KEY, type Profile } from "../../../contract/spawn-page.ts";
+import {
+  UNLISTED_CHOICE_SENTINEL,
+  UNLISTED_CHOICE_SUFFIX,
+  PROJECT_OPTION_KEY,
+  type Profile,
+} from "../../../contract/spawn-page.ts";
 
 /** JupyterHub's `formdata`: every body argument, all values (pages.py:342-346). */
 export type FormData = Record<string, string[]>;
@@ -18,7 +23,8 @@ export function optionsFromForm(formdata: FormData): Record<string, string> {
   const prefix = `profile-option-${slug}--`;
   for (const [key, values] of Object.entries(formdata)) {
     const first = values[0];
-    if (key.startsWith(prefix) && first !== undefined) userOptions[key.slice(prefix.length)] = first;
+    if (key.startsWith(prefix) && first !== undefined)
+      userOptions[key.slice(prefix.length)] = first;
   }
   return userOptions;
 }
@@ -45,11 +51,15 @@ function matchesOrReport(pattern: string, value: string, key: string, problems: 
 const PROJECT_ID = /^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$/;
 
 /** Every problem with `userOptions` (empty when KubeSpawner would start the server). */
-export function validateUserOptions(userOptions: Record<string, string>, profiles: readonly Profile[]): string[] {
+export function validateUserOptions(
+  userOptions: Record<string, string>,
+  profiles: readonly Profile[],
+): string[] {
   const slug = userOptions.profile;
   if (!slug) return ["No profile was chosen (the form must post `profile`)."];
   const profile = profiles.find((p) => p.slug === slug);
-  if (!profile) return [`No such profile: ${slug}. Options include: ${profiles.map((p) => p.slug).join(", ")}`];
+  if (!profile)
+    return [`No such profile: ${slug}. Options include: ${profiles.map((p) => p.slug).join(", ")}`];
   const problems: string[] = [];
   for (const option of profile.profile_options) {
     const unlisted = userOptions[`${option.key}${UNLISTED_CHOICE_SUFFIX}`];
@@ -57,9 +67,13 @@ export function validateUserOptions(userOptions: Record<string, string>, profile
     if (unlisted) {
       if (!option.unlisted_choice.enabled) {
         problems.push(`Received unlisted_choice for ${option.key} without being enabled.`);
-      } else if (option.unlisted_choice.validation_regex && !matchesOrReport(option.unlisted_choice.validation_regex, unlisted, option.key, problems)) {
+      } else if (
+        option.unlisted_choice.validation_regex &&
+        !matchesOrReport(option.unlisted_choice.validation_regex, unlisted, option.key, problems)
+      ) {
         problems.push(
-          option.unlisted_choice.validation_message ?? `Received unlisted_choice for ${option.key} that failed validation regex.`,
+          option.unlisted_choice.validation_message ??
+            `Received unlisted_choice for ${option.key} that failed validation regex.`,
         );
       }
     } else if (choice) {
@@ -67,7 +81,9 @@ export function validateUserOptions(userOptions: Record<string, string>, profile
         problems.push(`${option.key}: the "Other..." entry was posted without its text value.`);
       } else if (!option.choices.some((c) => c.key === choice)) {
         // KubeSpawner would fail later with a raw KeyError in _load_profile (spawner.py:3808-3810).
-        problems.push(`${option.key}: no such choice ${choice}. Options include: ${option.choices.map((c) => c.key).join(", ")}`);
+        problems.push(
+          `${option.key}: no such choice ${choice}. Options include: ${option.choices.map((c) => c.key).join(", ")}`,
+        );
       }
     }
   }

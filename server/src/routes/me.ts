@@ -10,8 +10,8 @@ export interface MeRouteOptions {
 
 /** `GET {prefix}api/me`: who the companion thinks you are, and the CSRF token for writes. */
 export function meRoutes(options: MeRouteOptions) {
-  return async function routes(app: FastifyInstance): Promise<void> {
-    app.get("/api/me", { preHandler: [app.requireUser] }, async (request, reply) => {
+  return function routes(app: FastifyInstance): Promise<void> {
+    app.get("/api/me", { preHandler: [app.requireUser] }, (request, reply) => {
       const user = request.user;
       const auth = request.auth;
       if (!user || !auth) throw new Error("requireUser let a request through without a user");
@@ -23,5 +23,6 @@ export function meRoutes(options: MeRouteOptions) {
         features: options.features,
       });
     });
+    return Promise.resolve();
   };
 }

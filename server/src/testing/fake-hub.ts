@@ -58,7 +58,9 @@ function b64urlSha256(value: string): string {
 }
 
 function hasAccess(scopes: readonly string[], serviceName: string): boolean {
-  return scopes.includes("access:services") || scopes.includes(`access:services!service=${serviceName}`);
+  return (
+    scopes.includes("access:services") || scopes.includes(`access:services!service=${serviceName}`)
+  );
 }
 
 export function createFakeHub(options: FakeHubOptions): FakeHub {
@@ -75,25 +77,49 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
     return token;
   };
 
-  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  app.addContentTypeParser(
+    "application/x-www-form-urlencoded",
+    { parseAs: "string" },
+    (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
 
   app.get("/hub/api/oauth2/authorize", async (request, reply) => {
     const q = request.query as Record<string, string | undefined>;
     if (!current) return reply.redirect(`/hub/login?next=${encodeURIComponent(request.url)}`, 302);
-    if (q.client_id !== options.clientId) return reply.code(400).send({ status: 400, message: "Invalid client_id" });
-    if (q.redirect_uri !== options.redirectUri) return reply.code(400).send({ status: 400, message: "Mismatching redirect URI." });
-    if (q.response_type !== "code") return reply.code(400).send({ status: 400, message: "unsupported_response_type" });
+    if (q.client_id !== options.clientId)
+      return reply.code(400).send({ status: 400, message: "Invalid client_id" });
+    if (q.redirect_uri !== options.redirectUri)
+      return reply.code(400).send({ status: 400, message: "Mismatching redirect URI." });
+    if (q.response_type !== "code")
+      return reply.code(400).send({ status: 400, message: "unsupported_response_type" });
     if (q.code_challenge !== undefined && q.code_challenge_method !== "S256") {
       return reply.code(400).send({ status: 400, message: "Transform algorithm not supported." });
     }
-    if (options.enforceAccessAtAuthorize !== false && !hasAccess(current.scopes, options.serviceName)) {
-      return reply.code(403).send({ status: 403, message: `You do not have permission to access ${options.serviceName}` });
+    if (
+      options.enforceAccessAtAuthorize !== false &&
+      !hasAccess(current.scopes, options.serviceName)
+    ) {
+      return reply
+        .code(403)
+        .send({
+          status: 403,
+          message: `You do not have permission to access ${options.serviceName}`,
+        });
     }
     const code = randomBytes(16).toString("hex");
-    grants.set(code, { user: current, sessionId: `session-${current.name}`, redirectUri: q.redirect_uri, challenge: q.code_challenge, used: false });
-    const target = new URLSearchParams({ code, ...(q.state === undefined ? {} : { state: q.state }) });
+    grants.set(code, {
+      user: current,
+      sessionId: `session-${current.name}`,
+      redirectUri: q.redirect_uri,
+      challenge: q.code_challenge,
+      used: false,
+    });
+    const target = new URLSearchParams({
+      code,
+      ...(q.state === undefined ? {} : { state: q.state }),
+    });
     return reply.redirect(`${q.redirect_uri}?${target.toString()}`, 302);
   });
 
@@ -108,13 +134,19 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
     if (body.client_id !== options.clientId || body.client_secret !== options.clientSecret) {
       return reply.code(401).send({ error: "invalid_client" });
     }
-    if (body.grant_type !== "authorization_code") return reply.code(400).send({ error: "unsupported_grant_type" });
+    if (body.grant_type !== "authorization_code")
+      return reply.code(400).send({ error: "unsupported_grant_type" });
     const grant = body.code === undefined ? undefined : grants.get(body.code);
     if (!grant || grant.used) return reply.code(400).send({ error: "invalid_grant" });
-    if (body.redirect_uri !== grant.redirectUri) return reply.code(400).send({ error: "invalid_grant", error_description: "Mismatching redirect URI." });
+    if (body.redirect_uri !== grant.redirectUri)
+      return reply
+        .code(400)
+        .send({ error: "invalid_grant", error_description: "Mismatching redirect URI." });
     if (grant.challenge !== undefined) {
       if (!body.code_verifier || b64urlSha256(body.code_verifier) !== grant.challenge) {
-        return reply.code(400).send({ error: "invalid_grant", error_description: "Code verifier failed" });
+        return reply
+          .code(400)
+          .send({ error: "invalid_grant", error_description: "Code verifier failed" });
       }
     }
     grant.used = true;
@@ -130,7 +162,8 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
     calls.user += 1;
     const match = /^(?:token|bearer)\s+(\S+)$/i.exec(request.headers.authorization ?? "");
     const issued = match?.[1] ? tokens.get(match[1]) : undefined;
-    if (!issued) return reply.code(403).send({ status: 403, message: "Missing or invalid credentials." });
+    if (!issued)
+      return reply.code(403).send({ status: 403, message: "Missing or invalid credentials." });
     const { user, sessionId } = issued;
     // The real model carries more than the companion uses (apihandlers/users.py:34-80).
     return {
@@ -157,14 +190,20 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
       method: (init?.method ?? "GET") as "GET",
       url: `${url.pathname}${url.search}`,
       headers,
-      ...(init?.body === undefined || init.body === null ? {} : { payload: String(init.body as string | URLSearchParams) }),
+      ...(init?.body === undefined || init.body === null
+        ? {}
+        : { payload: String(init.body as string | URLSearchParams) }),
     });
     const responseHeaders = new Headers();
     for (const [key, value] of Object.entries(response.headers)) {
-      if (value !== undefined) responseHeaders.set(key, Array.isArray(value) ? value.join(", ") : String(value));
+      if (value !== undefined)
+        responseHeaders.set(key, Array.isArray(value) ? value.join(", ") : String(value));
     }
     const nullBody = response.statusCode === 204 || response.statusCode === 304;
-    return new Response(nullBody ? null : new Uint8Array(response.rawPayload), { status: response.statusCode, headers: responseHeaders });
+    return new Response(nullBody ? null : new Uint8Array(response.rawPayload), {
+      status: response.statusCode,
+      headers: responseHeaders,
+    });
   };
 
   return {

@@ -18,7 +18,11 @@ export function hubTestConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-export const ALICE: FakeHubUser = { name: "alice", groups: ["physics"], scopes: ["access:services!service=launchpad", "read:users:name!user=alice"] };
+export const ALICE: FakeHubUser = {
+  name: "alice",
+  groups: ["physics"],
+  scopes: ["access:services!service=launchpad", "read:users:name!user=alice"],
+};
 
 export interface HubTestContext {
   app: FastifyInstance;
@@ -27,7 +31,11 @@ export interface HubTestContext {
   clock: { now: number };
 }
 
-export async function hubTestApp(env: Record<string, string> = {}, deps: AppDeps = {}, hubOptions: { enforceAccessAtAuthorize?: boolean; clientSecret?: string } = {}): Promise<HubTestContext> {
+export async function hubTestApp(
+  env: Record<string, string> = {},
+  deps: AppDeps = {},
+  hubOptions: { enforceAccessAtAuthorize?: boolean; clientSecret?: string } = {},
+): Promise<HubTestContext> {
   const config = hubTestConfig(env);
   const hub = createFakeHub({
     clientId: config.clientId,
@@ -44,14 +52,23 @@ export async function hubTestApp(env: Record<string, string> = {}, deps: AppDeps
 /** `name=value` of a Set-Cookie, for the Cookie header of the next request. */
 export function cookiePair(response: LightMyRequestResponse, name: string): string {
   const found = response.cookies.find((c) => c.name === name);
-  if (!found) throw new Error(`no Set-Cookie for ${name}; got ${response.cookies.map((c) => c.name).join(", ")}`);
+  if (!found)
+    throw new Error(
+      `no Set-Cookie for ${name}; got ${response.cookies.map((c) => c.name).join(", ")}`,
+    );
   return `${found.name}=${found.value}`;
 }
 
 /** Runs the whole browser dance: oauth_login → hub authorize → oauth_callback. */
-export async function logIn(ctx: HubTestContext, user: FakeHubUser, next?: string): Promise<{ callback: LightMyRequestResponse; sessionCookie: string }> {
+export async function logIn(
+  ctx: HubTestContext,
+  user: FakeHubUser,
+  next?: string,
+): Promise<{ callback: LightMyRequestResponse; sessionCookie: string }> {
   ctx.hub.loginAs(user);
-  const login = await ctx.app.inject({ url: `${ctx.config.servicePrefix}oauth_login${next === undefined ? "" : `?next=${encodeURIComponent(next)}`}` });
+  const login = await ctx.app.inject({
+    url: `${ctx.config.servicePrefix}oauth_login${next === undefined ? "" : `?next=${encodeURIComponent(next)}`}`,
+  });
   const authorize = await ctx.hub.app.inject({ url: String(login.headers.location) });
   const callback = await ctx.app.inject({
     url: String(authorize.headers.location),
