@@ -16,7 +16,7 @@ export function renderApp(data: SpawnPageData, props: Partial<AppProps> = {}) {
   // Runs after the app's own check (capture phase), records what the browser would post.
   form.addEventListener("submit", (event) => {
     if (!event.defaultPrevented) {
-      submitted.push([...new FormData(form).entries()].map(([k, v]) => [k, String(v)]));
+      submitted.push([...new FormData(form).entries()].map(([k, v]) => [k, typeof v === "string" ? v : v.name]));
     }
     event.preventDefault();
   });

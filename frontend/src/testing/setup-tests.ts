@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, vi } from "vitest";
 import { navigation } from "../lib/navigation.ts";
 import { server } from "./server.ts";
 
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+beforeAll(() => server.listen({ onUnhandledFrame: "error" }));
 beforeEach(() => {
   // jsdom cannot navigate; tests that care assert on this spy.
   vi.spyOn(navigation, "assign").mockImplementation(() => undefined);

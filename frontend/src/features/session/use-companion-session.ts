@@ -1,7 +1,7 @@
-import { useEffect, useState } from "react";
+import { useEffect } from "react";
 import { ApiRequestError } from "../../lib/api-client.ts";
 import { useMe } from "./api/get-me.ts";
-import { redirectToLoginOnce } from "./login-redirect.ts";
+import { loginRedirectAllowed, redirectToLoginOnce } from "./login-redirect.ts";
 
 export type CompanionSession =
   | { status: "loading" }
@@ -12,12 +12,12 @@ export type CompanionSession =
 /** The companion's view of the user. The profile picker never waits for it. */
 export function useCompanionSession(serviceUrl: string | null): CompanionSession {
   const query = useMe(serviceUrl);
-  const [redirecting, setRedirecting] = useState(false);
   const needsLogin = query.error instanceof ApiRequestError && query.error.status === 401;
+  const redirecting = needsLogin && serviceUrl !== null && loginRedirectAllowed();
 
   useEffect(() => {
-    if (serviceUrl && needsLogin && redirectToLoginOnce(serviceUrl)) setRedirecting(true);
-  }, [serviceUrl, needsLogin]);
+    if (redirecting && serviceUrl) redirectToLoginOnce(serviceUrl);
+  }, [redirecting, serviceUrl]);
 
   if (!serviceUrl) return { status: "unavailable", reason: "This page does not say where the Launchpad service lives." };
   if (query.data) return { status: "ready", me: query.data };

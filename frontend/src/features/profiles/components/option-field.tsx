@@ -13,7 +13,7 @@ interface OptionFieldProps {
   idBase: string;
   /** After a refused submit, empty required text counts as an error too. */
   strict: boolean;
-  onChange(profileSlug: string, optionKey: string, change: Partial<OptionSelection>): void;
+  onChange: (profileSlug: string, optionKey: string, change: Partial<OptionSelection>) => void;
 }
 
 export const OptionField = memo(function OptionField({ profileSlug, option, selection, idBase, strict, onChange }: OptionFieldProps) {

@@ -1,5 +1,5 @@
 import { screen, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
+import { userEvent } from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import {
   manyProfiles,
@@ -12,7 +12,7 @@ import {
 } from "../../../testing/fixtures.ts";
 import { renderApp } from "../../../testing/render.tsx";
 
-const hiddenFields = (form: HTMLFormElement) => [...new FormData(form).entries()].map(([k, v]) => [k, String(v)]);
+const hiddenFields = (form: HTMLFormElement) => [...new FormData(form).entries()].map(([k, v]) => [k, typeof v === "string" ? v : v.name]);
 
 describe("profile picker", () => {
   it("shows a single profile without a radio, and posts it", () => {

@@ -12,7 +12,7 @@ interface ProfileCardProps {
   index: number;
   selected: boolean;
   single: boolean;
-  onSelect(slug: string): void;
+  onSelect: (slug: string) => void;
   /** The options, only for the selected profile: with 50 profiles the others stay cheap. */
   children?: ReactNode;
 }

@@ -1,0 +1,113 @@
+import type { Meta, StoryObj } from "@storybook/react-vite";
+import { expect, fn, userEvent, within } from "storybook/test";
+import type { ReactNode } from "react";
+import { BuildPanel, type BuildPanelProps } from "../frontend/src/features/build/build-panel.tsx";
+import {
+  buildHandlers,
+  longBuild,
+  streamResponse,
+  BUILD_STREAM_PATH,
+} from "../frontend/src/features/build/testing/handlers.ts";
+import { sampleServiceUrl } from "../frontend/src/testing/fixtures.ts";
+import { http } from "msw";
+
+/** The panel as the app shell mounts it: inside the hub's spawn form. */
+function BuildPanelFrame(props: BuildPanelProps): ReactNode {
+  return (
+    <form id="spawn_form" method="post" action="#" onSubmit={(e) => e.preventDefault()}>
+      <div className="launchpad">
+        <BuildPanel {...props} />
+      </div>
+    </form>
+  );
+}
+
+const SOURCE = { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" } as const;
+/** Paces stories so a person can watch the phases go by. */
+const PACE = { delayMs: 120 };
+
+const meta = {
+  title: "Spawn page/Build panel",
+  component: BuildPanelFrame,
+  args: {
+    serviceUrl: sampleServiceUrl,
+    csrfToken: "csrf-from-me",
+    onImageReady: fn(),
+    storage: null,
+  },
+} satisfies Meta<typeof BuildPanelFrame>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+export const Idle: Story = {};
+
+export const OnlySomeProviders: Story = { args: { allowedProviders: ["gh", "zenodo"] } };
+
+export const Streaming: Story = {
+  args: { initialSource: SOURCE, autoStart: true },
+  parameters: {
+    msw: [buildHandlers.inProgress(PACE), buildHandlers.cancel()],
+    settledText: "Building the image",
+  },
+};
+
+/** A build that succeeds: the real 736-event log recorded from a Kubernetes BinderHub. */
+export const RecordedBuild: Story = {
+  args: {
+    initialSource: { provider: "gh", repo: "binder-examples/octave", ref: "HEAD" },
+    autoStart: true,
+  },
+  parameters: {
+    msw: [buildHandlers.recorded({ delayMs: 5 })],
+    settledText: "The image is built and ready.",
+  },
+};
+
+export const Cached: Story = {
+  args: { initialSource: SOURCE, autoStart: true },
+  parameters: { msw: [buildHandlers.cached()], settledText: "This image was already built." },
+};
+
+export const Failed: Story = {
+  args: { initialSource: SOURCE, autoStart: true },
+  parameters: { msw: [buildHandlers.failed(PACE)], settledText: "The build failed" },
+};
+
+export const Cancelled: Story = {
+  args: { initialSource: SOURCE, autoStart: true },
+  parameters: { msw: [buildHandlers.inProgress(), buildHandlers.cancel()] },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(await canvas.findByRole("button", { name: "Cancel build" }));
+    await expect(await canvas.findByText("The build was cancelled.")).toBeInTheDocument();
+  },
+};
+
+export const RateLimited: Story = {
+  args: { initialSource: SOURCE, autoStart: true },
+  parameters: { msw: [buildHandlers.rateLimited(300)], settledText: "too many builds" },
+};
+
+/** The connection dropped mid-build and the companion has not answered the re-attach yet. */
+export const Reconnecting: Story = {
+  args: { initialSource: SOURCE, autoStart: true, buildOptions: { reconnectDelayMs: () => 0 } },
+  parameters: {
+    msw: [buildHandlers.droppedThenSilent()],
+    settledText: "Reconnecting to the build",
+  },
+};
+
+export const SignedOut: Story = {
+  args: { initialSource: SOURCE, autoStart: true },
+  parameters: {
+    msw: [buildHandlers.signedOut()],
+    settledText: "Your Launchpad session has ended.",
+  },
+};
+
+/** 50,000 log lines, to check that the terminal stays smooth and scrolling up stops following. */
+export const LongLog: Story = {
+  args: { initialSource: SOURCE, autoStart: true },
+  parameters: { msw: [http.get(BUILD_STREAM_PATH, () => streamResponse(longBuild(50_000)))] },
+};

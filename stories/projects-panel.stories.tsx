@@ -1,0 +1,108 @@
+import type { Meta, StoryObj } from "@storybook/react-vite";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { useState, type ReactNode } from "react";
+import { expect, fn, userEvent, within } from "storybook/test";
+import {
+  ProjectsPanel,
+  type ProjectsPanelProps,
+} from "../frontend/src/features/projects/components/projects-panel.tsx";
+import {
+  deletingProject,
+  failedProject,
+  FIXTURE_NOW,
+  octave,
+  sampleProjects,
+} from "../frontend/src/features/projects/testing/fixtures.ts";
+import {
+  deleteProjectHandlers,
+  projectsApi,
+  projectsListHandlers,
+} from "../frontend/src/features/projects/testing/handlers.ts";
+import { sampleServiceUrl } from "../frontend/src/testing/fixtures.ts";
+
+/** The panel as the app shell mounts it: inside the hub's spawn form, one QueryClient per story. */
+function ProjectsPanelFrame(props: ProjectsPanelProps): ReactNode {
+  const [client] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { retry: false } } }),
+  );
+  return (
+    <form id="spawn_form" method="post" action="#" onSubmit={(e) => e.preventDefault()}>
+      <div className="launchpad">
+        <QueryClientProvider client={client}>
+          <ProjectsPanel {...props} />
+        </QueryClientProvider>
+      </div>
+    </form>
+  );
+}
+
+const meta = {
+  title: "Spawn page/Your projects",
+  component: ProjectsPanelFrame,
+  args: {
+    serviceUrl: sampleServiceUrl,
+    user: "ada",
+    me: { name: "ada", csrf_token: "csrf-from-me" },
+    now: FIXTURE_NOW,
+    onStart: fn(),
+    onRebuild: fn(),
+  },
+} satisfies Meta<typeof ProjectsPanelFrame>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+export const Empty: Story = {
+  parameters: { msw: projectsListHandlers.empty(), settledText: "You have no projects yet" },
+};
+
+/** Deleting one goes through the confirmation, then the row shows "Deleting…" until it is gone. */
+export const AFew: Story = {
+  parameters: { msw: projectsListHandlers.few(), settledText: "climate-notebooks" },
+};
+
+export const Many: Story = {
+  parameters: { msw: projectsListHandlers.many(), settledText: "week-60" },
+};
+
+export const RunningServer: Story = {
+  args: { runningProjectId: octave.id },
+  parameters: {
+    msw: [...deleteProjectHandlers.running(), ...projectsListHandlers.few()],
+    settledText: "stop the server to delete it",
+  },
+};
+
+export const Deleting: Story = {
+  parameters: {
+    msw: projectsApi({
+      projects: [...sampleProjects, deletingProject, failedProject],
+      deletingPolls: 5,
+    }),
+    settledText: "Deleting…",
+  },
+};
+
+export const OverLimit: Story = {
+  parameters: { msw: projectsListHandlers.overLimit(), settledText: "the most you can keep" },
+};
+
+export const LoadFailed: Story = {
+  parameters: { msw: projectsListHandlers.serverError(), settledText: "could not be loaded" },
+};
+
+/** An admin spawning for someone else sees that person's projects. */
+export const AdminForAnotherUser: Story = {
+  args: { user: "bob", me: { name: "ada", csrf_token: "csrf-from-me" } },
+  parameters: { msw: projectsListHandlers.few(), settledText: "octave" },
+};
+
+export const ConfirmDelete: Story = {
+  parameters: { msw: projectsListHandlers.few(), settledText: "climate-notebooks" },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(await canvas.findByRole("button", { name: "Delete climate-notebooks" }));
+    const dialog = await within(canvasElement.ownerDocument.body).findByRole("dialog");
+    await expect(dialog).toHaveTextContent("projects/");
+  },
+};
