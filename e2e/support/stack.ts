@@ -55,16 +55,24 @@ export function defaultJupyterHubMajor(): JupyterHubMajor {
   return process.env.E2E_JH === "6" ? 6 : 5;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
+/** `count` distinct free ports: all are held open at once, so none is handed out twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  const ports = await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<number>((resolve, reject) => {
+          server.on("error", reject);
+          server.listen(0, "127.0.0.1", () => {
+            const address = server.address();
+            if (typeof address === "object" && address) resolve(address.port);
+            else reject(new Error("no port"));
+          });
+        }),
+    ),
+  );
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 function tail(file: string, lines = 40): string {
@@ -75,7 +83,10 @@ function tail(file: string, lines = 40): string {
   }
 }
 
-/** Polls until `url` answers with a status below 500, the process dies, or the deadline passes. */
+/**
+ * Polls until `url` answers 200, the process dies, or the deadline passes. (Not "any status below
+ * 500": CHP is up before the hub adds its routes, and answers 404 until then.)
+ */
 async function waitForHttp(url: string, proc: ChildProcess, log: string, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "";
@@ -85,7 +96,7 @@ async function waitForHttp(url: string, proc: ChildProcess, log: string, what: s
     }
     try {
       const response = await fetch(url, { redirect: "manual" });
-      if (response.status < 500) return;
+      if (response.status === 200) return;
       lastError = `HTTP ${response.status}`;
     } catch (error) {
       lastError = (error as Error).message;
@@ -142,7 +153,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   const stateDir = mkdtempSync(path.join(tmpdir(), "launchpad-e2e-"));
   const recordDir = path.join(stateDir, "manifests");
-  const [hubPort, hubApiPort, proxyApiPort, companionPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [hubPort, hubApiPort, proxyApiPort, companionPort] = (await freePorts(4)) as [number, number, number, number];
   const companionToken = randomBytes(32).toString("hex");
   const adminToken = randomBytes(32).toString("hex");
   const origin = `http://127.0.0.1:${hubPort}`;
@@ -180,6 +191,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     JUPYTERHUB_CLIENT_ID: "service-launchpad",
     JUPYTERHUB_OAUTH_CALLBACK_URL: `${servicePrefix}oauth_callback`,
     JUPYTERHUB_BASE_URL: baseUrl,
+    // Builds need a BinderHub and projects a Kubernetes API: this stack has neither (yet), so the
+    // companion runs with both features off, as an admin without them would configure it.
+    LAUNCHPAD_BUILD_ENABLED: "false",
+    LAUNCHPAD_PROJECTS_ENABLED: "false",
   };
 
   const hubLog = path.join(stateDir, "hub.log");
@@ -212,6 +227,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (withCompanion) await startCompanion();
     hub = startProcess(path.join(venv, "bin", "jupyterhub"), ["-f", path.join(REPO_ROOT, "e2e", "hub", "jupyterhub_config.py")], hubEnv, hubLog);
     await waitForHttp(`${origin}${baseUrl}hub/api`, hub, hubLog, `JupyterHub ${jh}`);
+    // The hub adds the service's proxy route after its own: wait for it too.
+    if (withCompanion) await waitForHttp(`${origin}${servicePrefix}api/health`, hub, hubLog, "The companion's route in CHP");
   } catch (error) {
     await stop();
     throw error;
