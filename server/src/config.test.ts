@@ -52,6 +52,8 @@ describe("loadConfig", () => {
       "JUPYTERHUB_API_URL",
       "JUPYTERHUB_API_TOKEN",
       "LAUNCHPAD_COOKIE_SECRET",
+      "LAUNCHPAD_BINDERHUB_URL",
+      "LAUNCHPAD_HUB_NAMESPACE",
     ]);
   });
 
@@ -62,6 +64,8 @@ describe("loadConfig", () => {
         JUPYTERHUB_API_TOKEN: "t",
         LAUNCHPAD_COOKIE_SECRET: "x".repeat(32),
         JUPYTERHUB_BASE_URL: "/jh/",
+        LAUNCHPAD_BINDERHUB_URL: "http://binderhub/services/binder/",
+        LAUNCHPAD_HUB_NAMESPACE: "hub",
       },
     });
     expect(config).toMatchObject({
@@ -83,6 +87,25 @@ describe("loadConfig", () => {
       servicePrefix: "/services/launchpad/",
     });
     expect(Buffer.byteLength(config.cookieSecret)).toBeGreaterThanOrEqual(32);
+  });
+
+  it("reads the build and projects settings, with comma-separated providers from the environment", () => {
+    const config = loadConfig({
+      env: { LAUNCHPAD_BUILD_PROVIDERS: "gh, zenodo", LAUNCHPAD_PROJECT_LIMIT_PER_USER: "3" },
+      argv: ["--local"],
+    });
+    expect(config).toMatchObject({
+      buildProviders: ["gh", "zenodo"],
+      projectLimitPerUser: 3,
+      buildConcurrentPerUser: 1,
+      removalJob: { image: "docker.io/library/busybox:1.37.0" },
+    });
+    const problems = problemsOf(() =>
+      loadConfig({ env: { LAUNCHPAD_BUILD_PROVIDERS: "gh,svn" }, argv: ["--local"] }),
+    );
+    expect(problems[0]).toMatch(
+      /^LAUNCHPAD_BUILD_PROVIDERS \(buildProviders\): must be one of gh, /,
+    );
   });
 
   it("reads LAUNCHPAD_CONFIG_FILE, and the environment wins over it", () => {

@@ -12,6 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as z from "zod";
+import { PROVIDERS } from "../../contract/build.ts";
 
 export const MODES = ["hub", "local"] as const;
 export type Mode = (typeof MODES)[number];
@@ -43,11 +44,96 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://hub:8081/hub/api" })
   .transform((v) => v.replace(/\/+$/, ""));
 
+const countFromEnv = z.coerce.number({ error: "must be a whole number" }).int().min(0);
+
+/** A comma-separated env value or a JSON array. */
+const listFromEnv = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) =>
+      typeof v === "string"
+        ? v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z.array(item),
+  );
+
+/** Kubernetes objects (tolerations, affinity) are passed through to the API, which validates them. */
+const kubernetesObject = z.record(z.string(), z.unknown());
+
+/**
+ * Building images through BinderHub (DESIGN.md "Contracts", reference/binderhub.md §A). The chart
+ * writes these into the config file (chart/templates/companion/configmap.yaml).
+ */
+export const BuildConfigShape = {
+  /** e.g. http://binderhub.binder/services/binder/; required in hub mode when building is on. */
+  binderhubUrl: z
+    .url({
+      protocol: /^https?$/,
+      error: "must be an http(s) URL, e.g. http://binderhub/services/binder/",
+    })
+    .optional(),
+  /** Default: the companion's own hub token, whose role grants access:services!service=binder. */
+  binderhubToken: z.string().min(1).optional(),
+  binderhubServiceName: z
+    .string()
+    .regex(SERVICE_NAME, "letters, digits, '.', '_' and '-' only")
+    .default("binder"),
+  /** Where BinderHub runs build pods (for cancel); default: hubNamespace. */
+  buildNamespace: z.string().min(1).optional(),
+  buildProviders: listFromEnv(
+    z.enum(PROVIDERS, { error: `must be one of ${PROVIDERS.join(", ")}` }),
+  ).default([...PROVIDERS]),
+  buildConcurrentPerUser: countFromEnv.default(1),
+  buildsPerHourPerUser: countFromEnv.default(10),
+};
+
+/** "Your Projects" (DESIGN.md "Projects"); `removalJob` has the shape of RemovalJobSettings. */
+export const ProjectsConfigShape = {
+  projectLimitPerUser: countFromEnv.default(5),
+  removalJob: z
+    .object({
+      image: z.string().min(1),
+      imagePullPolicy: z.string().optional(),
+      defaultUid: z.number().int().optional(),
+      defaultGid: z.number().int().optional(),
+      nodeSelector: z.record(z.string(), z.string()).optional(),
+      tolerations: z.array(kubernetesObject).optional(),
+      affinity: kubernetesObject.optional(),
+      ttlSecondsAfterFinished: z.number().int().optional(),
+      backoffLimit: z.number().int().optional(),
+      activeDeadlineSeconds: z.number().int().optional(),
+    })
+    // Any image with a POSIX sh and rm; the chart pins its own (values.yaml projects.removalJob).
+    .default({ image: "docker.io/library/busybox:1.37.0" }),
+  /** Local mode: where project records and folders live. */
+  localDataDir: z.string().min(1).default(".launchpad-local"),
+};
+
+export const KubernetesConfigShape = {
+  /** The hub's namespace: project records, removal Jobs and users' pods. */
+  hubNamespace: z.string().min(1).optional(),
+  /** Outside a pod only; in a pod the ServiceAccount is used. */
+  kubeconfigPath: z.string().min(1).optional(),
+};
+
+/** What the page shows (chart `page.*`). */
+export const PageConfigShape = {
+  pageTitle: z.string().default("Start your server"),
+  pageLogoUrl: z.string().default(""),
+  pageHelpText: z.string().default(""),
+};
+
 /**
  * Every key, with the env variable it comes from. Values arrive as strings (env) or JSON values
- * (file); the schema coerces both.
+ * (file); the schema coerces both. Areas add keys through their own `…ConfigShape`.
  */
 export const BaseConfigSchema = z.object({
+  ...BuildConfigShape,
+  ...ProjectsConfigShape,
+  ...KubernetesConfigShape,
+  ...PageConfigShape,
   mode: z.enum(MODES, { error: "must be hub or local (or pass --local)" }).default("hub"),
   /** Default 0.0.0.0 in hub mode (a pod), 127.0.0.1 in local mode (a laptop). */
   host: z.string().min(1).optional(),
@@ -113,6 +199,18 @@ export const ENV_KEYS = {
   LAUNCHPAD_SHUTDOWN_DEADLINE_SECONDS: "shutdownDeadlineSeconds",
   LAUNCHPAD_BUILD_ENABLED: "buildEnabled",
   LAUNCHPAD_PROJECTS_ENABLED: "projectsEnabled",
+  LAUNCHPAD_BINDERHUB_URL: "binderhubUrl",
+  LAUNCHPAD_BINDERHUB_TOKEN: "binderhubToken",
+  LAUNCHPAD_BINDERHUB_SERVICE_NAME: "binderhubServiceName",
+  LAUNCHPAD_BUILD_NAMESPACE: "buildNamespace",
+  LAUNCHPAD_BUILD_PROVIDERS: "buildProviders",
+  LAUNCHPAD_BUILD_CONCURRENT_PER_USER: "buildConcurrentPerUser",
+  LAUNCHPAD_BUILDS_PER_HOUR_PER_USER: "buildsPerHourPerUser",
+  LAUNCHPAD_PROJECT_LIMIT_PER_USER: "projectLimitPerUser",
+  LAUNCHPAD_LOCAL_DATA_DIR: "localDataDir",
+  LAUNCHPAD_HUB_NAMESPACE: "hubNamespace",
+  LAUNCHPAD_KUBECONFIG: "kubeconfigPath",
+  LAUNCHPAD_PAGE_TITLE: "pageTitle",
 } as const satisfies Record<string, keyof z.input<typeof BaseConfigSchema>>;
 
 const KEY_TO_ENV: Record<string, string> = Object.fromEntries(
@@ -210,6 +308,19 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
       problems.push(
         `${describe("cookieSecret")}: required in hub mode, at least 32 bytes, e.g. \`openssl rand -hex 32\``,
       );
+  }
+  if (result.success && result.data.mode === "hub") {
+    const parsed = result.data;
+    if (parsed.buildEnabled && !parsed.binderhubUrl) {
+      problems.push(
+        `${describe("binderhubUrl")}: required in hub mode while building is on (or set LAUNCHPAD_BUILD_ENABLED=false), e.g. http://binderhub/services/binder/`,
+      );
+    }
+    if (parsed.projectsEnabled && !parsed.hubNamespace) {
+      problems.push(
+        `${describe("hubNamespace")}: required in hub mode while projects are on (or set LAUNCHPAD_PROJECTS_ENABLED=false): the hub's namespace`,
+      );
+    }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const c = result.data;

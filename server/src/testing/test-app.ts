@@ -13,6 +13,8 @@ export function hubTestConfig(env: Record<string, string> = {}): Config {
       JUPYTERHUB_API_TOKEN: "service-secret-token",
       LAUNCHPAD_COOKIE_SECRET: TEST_SECRET,
       LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static",
+      LAUNCHPAD_BINDERHUB_URL: "http://binderhub.test/services/binder/",
+      LAUNCHPAD_HUB_NAMESPACE: "hub",
       ...env,
     },
   });
