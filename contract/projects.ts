@@ -207,6 +207,7 @@ export type NormaliseResult =
 export function normaliseRepository(provider: Provider, input: string): NormaliseResult {
   const text = input.trim();
   if (text === "") return fail("The repository is empty.");
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
   if (/[\s\u0000-\u001f\u007f]/.test(text))
     return fail("The repository contains spaces or control characters.");
   switch (provider) {

@@ -186,10 +186,9 @@ describe("REMOVAL_SCRIPT under a real sh", () => {
     expect(run(root, "doomed-1").code).toBe(0);
     expect(readdirSync(join(root, "projects"))).toEqual(["keep-me"]);
     expect(existsSync(join(root, "notebook.ipynb"))).toBe(true);
-    expect(run(root, "doomed-1")).toMatchObject({
-      code: 0,
-      output: expect.stringContaining("nothing to remove"),
-    });
+    const again = run(root, "doomed-1");
+    expect(again.code).toBe(0);
+    expect(again.output).toContain("nothing to remove");
   });
 
   it.each(["", "..", ".", "../x", "a/b", "-rf", "x-", "A", "a b", "*", "keep-me/..", "a\nb"])(

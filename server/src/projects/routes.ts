@@ -59,7 +59,7 @@ function parseId(request: FastifyRequest): string {
 
 export function projectRoutes(options: ProjectRoutesOptions) {
   const { service } = options;
-  return async function projectRoutesPlugin(app: FastifyInstance): Promise<void> {
+  return function projectRoutesPlugin(app: FastifyInstance): Promise<void> {
     app.get("/api/projects", { preHandler: [app.requireUser] }, async (request) => {
       const user = targetUser(request, "No such user.");
       return serialize(ProjectListResponseSchema, await service.list(user));
@@ -108,5 +108,6 @@ export function projectRoutes(options: ProjectRoutesOptions) {
         });
       },
     );
+    return Promise.resolve();
   };
 }

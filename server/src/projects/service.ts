@@ -85,7 +85,10 @@ export class ProjectService {
               "This project is being deleted; start it again once the deletion has finished.",
             );
           }
-          const { resolved_commit: _oldCommit, deletion: _oldDeletion, ...kept } = existing ?? {};
+          // The commit and any deletion state belong to the previous launch.
+          const kept: Partial<Project> = { ...existing };
+          delete kept.resolved_commit;
+          delete kept.deletion;
           return {
             ...kept,
             id,

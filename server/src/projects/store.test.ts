@@ -147,7 +147,9 @@ describe("ConfigMapProjectStore objects", () => {
     expect(userLabelValue(user)).toMatch(/^[a-z0-9-]+$/);
     expect(userLabelValue("alice")).toBe("alice");
     expect(configMap?.metadata.annotations).toEqual({ "launchpad.jupyter.org/username": user });
-    const data = JSON.parse((configMap?.["data"] as Record<string, string>)[CONFIG_MAP_DATA_KEY]!);
+    const data: unknown = JSON.parse(
+      (configMap?.["data"] as Record<string, string>)[CONFIG_MAP_DATA_KEY]!,
+    );
     expect(data).toMatchObject({ version: 1, user, projects: [{ id: "a" }] });
   });
 

@@ -39,12 +39,13 @@ export const JOB_SETTINGS: RemovalJobSettings = {
 /** Stand-in for the core's auth: `x-test-user` / `x-test-admin`, CSRF via `x-launchpad-csrf: ok`. */
 export function installTestAuth(app: FastifyInstance): void {
   app.decorateRequest("user", null);
-  app.decorate("requireUser", async function requireUser(request: FastifyRequest) {
+  app.decorate("requireUser", function requireUser(request: FastifyRequest): Promise<void> {
     const name = request.headers["x-test-user"];
     if (typeof name !== "string") throw new HttpError(401, "not logged in");
     request.user = { name, admin: request.headers["x-test-admin"] === "1", groups: [], scopes: [] };
     if (request.method !== "GET" && request.headers["x-launchpad-csrf"] !== "ok")
       throw new HttpError(403, "CSRF");
+    return Promise.resolve();
   });
 }
 

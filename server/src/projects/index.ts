@@ -1,0 +1,54 @@
+/**
+ * Wiring for the core app: `buildApp(config, { extraRoutes: [projectsPlugin(...)] })` or the
+ * equivalent inside `buildApp`. Returns the route plugin and a stop function for the sweep.
+ */
+import type { FastifyInstance } from "fastify";
+
+import type { KubernetesClient } from "../kubernetes/client.ts";
+import { KubernetesFolderRemover, LocalFolderRemover } from "./folder-removal.ts";
+import type { RemovalJobSettings } from "./removal-job.ts";
+import { projectRoutes } from "./routes.ts";
+import { KubernetesRunningServers, NoRunningServers } from "./running-servers.ts";
+import { ProjectService } from "./service.ts";
+import { ConfigMapProjectStore, FileProjectStore } from "./store.ts";
+
+export type ProjectsSettings =
+  | { mode: "local"; localDataDir: string; limit: number }
+  | {
+      mode: "hub";
+      kube: KubernetesClient;
+      /** The hub's namespace: records, removal Jobs and users' pods live there. */
+      namespace: string;
+      limit: number;
+      removalJob: Omit<RemovalJobSettings, "namespace">;
+      /** How often the background sweep runs; default 30 s. */
+      sweepIntervalMs?: number;
+    };
+
+export function createProjects(
+  settings: ProjectsSettings,
+  onError: (error: unknown, context: { user: string; id?: string }) => void = () => {},
+): { service: ProjectService; routes: (app: FastifyInstance) => Promise<void>; stop: () => void } {
+  const service =
+    settings.mode === "local"
+      ? new ProjectService({
+          store: new FileProjectStore(settings.localDataDir),
+          remover: new LocalFolderRemover(settings.localDataDir),
+          running: new NoRunningServers(),
+          limit: settings.limit,
+          onError,
+        })
+      : new ProjectService({
+          store: new ConfigMapProjectStore({ kube: settings.kube, namespace: settings.namespace }),
+          remover: new KubernetesFolderRemover(settings.kube, {
+            ...settings.removalJob,
+            namespace: settings.namespace,
+          }),
+          running: new KubernetesRunningServers(settings.kube, settings.namespace),
+          limit: settings.limit,
+          onError,
+        });
+  const stop =
+    settings.mode === "hub" ? service.startSweeping(settings.sweepIntervalMs ?? 30_000) : () => {};
+  return { service, routes: projectRoutes({ service }), stop };
+}
