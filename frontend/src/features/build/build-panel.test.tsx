@@ -1,5 +1,5 @@
 import { render, screen, waitFor } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
+import { userEvent } from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { ProfileOption } from "../../../../contract/spawn-page.ts";
 import { server } from "../../testing/server.ts";
@@ -25,7 +25,10 @@ function renderPanel(props: Partial<BuildPanelProps> = {}) {
   return { onImageReady, loader, user: userEvent.setup() };
 }
 
-async function enterRepository(user: ReturnType<typeof userEvent.setup>, repo = "binder-examples/requirements") {
+async function enterRepository(
+  user: ReturnType<typeof userEvent.setup>,
+  repo = "binder-examples/requirements",
+) {
   await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), repo);
 }
 
@@ -38,7 +41,11 @@ describe("BuildPanel", () => {
     await user.click(screen.getByRole("button", { name: "Build" }));
     expect(await screen.findByRole("status")).toHaveTextContent("The image is built and ready.");
     expect(screen.getByText(SAMPLE_IMAGE)).toBeInTheDocument();
-    await waitFor(() => expect(loader.terminals[0]?.text).toContain("Step 1/20 : FROM docker.io/library/buildpack-deps:jammy\r\n"));
+    await waitFor(() =>
+      expect(loader.terminals[0]?.text).toContain(
+        "Step 1/20 : FROM docker.io/library/buildpack-deps:jammy\r\n",
+      ),
+    );
     expect(onImageReady).not.toHaveBeenCalled();
     await user.click(screen.getByRole("button", { name: "Start with this image" }));
     expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: true });
@@ -58,7 +65,9 @@ describe("BuildPanel", () => {
     const { user, onImageReady } = renderPanel();
     await enterRepository(user);
     await user.click(screen.getByRole("button", { name: "Build and start" }));
-    await waitFor(() => expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: true }));
+    await waitFor(() =>
+      expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: true }),
+    );
   });
 
   it("'Build and start' does not start after a failure", async () => {
@@ -66,10 +75,14 @@ describe("BuildPanel", () => {
     const { user, onImageReady } = renderPanel();
     await enterRepository(user);
     await user.click(screen.getByRole("button", { name: "Build and start" }));
-    expect(await screen.findByRole("status")).toHaveTextContent("The build failed: Failed to build image");
+    expect(await screen.findByRole("status")).toHaveTextContent(
+      "The build failed: Failed to build image",
+    );
     server.use(buildHandlers.cached());
     await user.click(screen.getByRole("button", { name: "Retry" }));
-    expect(await screen.findByRole("button", { name: "Start with this image" })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("button", { name: "Start with this image" }),
+    ).toBeInTheDocument();
     expect(onImageReady).not.toHaveBeenCalled();
   });
 
@@ -88,7 +101,9 @@ describe("BuildPanel", () => {
     const { user } = renderPanel();
     await enterRepository(user);
     await user.click(screen.getByRole("button", { name: "Build" }));
-    await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent("Building the image…"));
+    await waitFor(() =>
+      expect(screen.getByRole("status")).toHaveTextContent("Building the image…"),
+    );
     expect(screen.getByRole("listitem", { current: "step" })).toHaveTextContent("Building");
     await user.click(screen.getByRole("button", { name: "Cancel build" }));
     expect(screen.getByRole("status")).toHaveTextContent("The build was cancelled.");
@@ -112,7 +127,9 @@ describe("BuildPanel", () => {
       autoStart: true,
     });
     expect(screen.getByRole("textbox", { name: "GitHub repository" })).toHaveValue("org/repo");
-    expect(await screen.findByRole("button", { name: "Start with this image" })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("button", { name: "Start with this image" }),
+    ).toBeInTheDocument();
     expect(onImageReady).not.toHaveBeenCalled();
   });
 });

@@ -16,7 +16,7 @@ export interface BuildPanelProps {
    * A built image is chosen: set the image option's free-text value to `imageName`, and with
    * `start` also submit the spawn form (the app shell owns the form).
    */
-  onImageReady(imageName: string, options: { start: boolean }): void;
+  onImageReady: (imageName: string, options: { start: boolean }) => void;
   /** Prefills the form, e.g. rebuilding one of "Your Projects". */
   initialSource?: BuildSource | null;
   /** Starts building `initialSource` on mount. */
@@ -29,7 +29,9 @@ export interface BuildPanelProps {
 }
 
 function logFileName(source: BuildSource): string {
-  const name = `${source.provider}-${source.repo}-${source.ref}`.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/-+$/, "");
+  const name = `${source.provider}-${source.repo}-${source.ref}`
+    .replace(/[^A-Za-z0-9._-]+/g, "-")
+    .replace(/-+$/, "");
   return `${name.slice(0, 100)}.log`;
 }
 
@@ -48,17 +50,14 @@ export function BuildPanel({
   const { state, start } = build;
   // "Build and start" remembers the intent until the build it started ends.
   const startWhenReady = useRef(false);
-  const [logShown, setLogShown] = useState(false);
+  const [logShown, setLogShown] = useState(autoStart && Boolean(initialSource));
   const onImageReadyRef = useRef(onImageReady);
   useEffect(() => {
     onImageReadyRef.current = onImageReady;
   });
 
   useEffect(() => {
-    if (autoStart && initialSource) {
-      setLogShown(true);
-      start(initialSource);
-    }
+    if (autoStart && initialSource) start(initialSource);
     // Only on mount: autoStart means "build this now", not "whenever props change".
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -91,11 +90,15 @@ export function BuildPanel({
         state={state}
         elapsedSeconds={build.elapsedSeconds}
         onCancel={() => void build.cancel()}
-        onRetry={build.retry}
+        onRetry={() => build.retry()}
         onUseImage={(imageName, options) => onImageReady(imageName, options)}
       />
       {logShown && state.status !== "idle" && (
-        <BuildLog log={build.log} fileName={logFileName(state.source)} {...(loadTerminal ? { loadTerminal } : {})} />
+        <BuildLog
+          log={build.log}
+          fileName={logFileName(state.source)}
+          {...(loadTerminal ? { loadTerminal } : {})}
+        />
       )}
     </section>
   );

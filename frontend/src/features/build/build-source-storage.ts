@@ -25,7 +25,10 @@ export function loadLastSource(storage: Storage | null = defaultStorage()): Buil
   }
 }
 
-export function saveLastSource(source: BuildSource, storage: Storage | null = defaultStorage()): void {
+export function saveLastSource(
+  source: BuildSource,
+  storage: Storage | null = defaultStorage(),
+): void {
   try {
     storage?.setItem(KEY, JSON.stringify(source));
   } catch {

@@ -1,25 +1,41 @@
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { server } from "../../../testing/server.ts";
-import { buildHandlers, BUILD_STREAM_PATH, SAMPLE_IMAGE, shortBuild, streamResponse } from "../testing/handlers.ts";
-import { BuildRequestError, buildStreamUrl, readBuildStream, toBuildEvent, type BuildStreamItem } from "./build-stream.ts";
+import {
+  buildHandlers,
+  BUILD_STREAM_PATH,
+  SAMPLE_IMAGE,
+  shortBuild,
+  streamResponse,
+} from "../testing/handlers.ts";
+import {
+  BuildRequestError,
+  buildStreamUrl,
+  readBuildStream,
+  toBuildEvent,
+  type BuildStreamItem,
+} from "./build-stream.ts";
 
 const SERVICE = "/prefix/services/launchpad/";
 const URL_ = buildStreamUrl(SERVICE, "gh", "org/repo/HEAD");
 
 async function collect(url = URL_): Promise<BuildStreamItem[]> {
   const items: BuildStreamItem[] = [];
-  for await (const item of readBuildStream(url, { signal: new AbortController().signal })) items.push(item);
+  for await (const item of readBuildStream(url, { signal: new AbortController().signal }))
+    items.push(item);
   return items;
 }
 
-async function refusalOf(handler: ReturnType<typeof buildHandlers.rateLimited>): Promise<BuildRequestError> {
+async function refusalOf(
+  handler: ReturnType<typeof buildHandlers.rateLimited>,
+): Promise<BuildRequestError> {
   server.use(handler);
   const error: unknown = await collect().then(
     () => null,
     (e: unknown) => e,
   );
-  if (!(error instanceof BuildRequestError)) throw new Error(`expected a BuildRequestError, got ${String(error)}`);
+  if (!(error instanceof BuildRequestError))
+    throw new Error(`expected a BuildRequestError, got ${String(error)}`);
   return error;
 }
 
@@ -39,8 +55,14 @@ describe("toBuildEvent", () => {
     ['{"phase":"failure","message":"m"}', { phase: "failed", message: "m" }],
     ['{"phase":"ready","imageName":"i:1"}', { phase: "ready", imageName: "i:1" }],
     ["not json", { phase: "unknown", message: "not json\n" }],
-    ['{"phase":"lost","message":"upstream went quiet\\n"}', { phase: "unknown", message: "upstream went quiet\n" }],
-    ['{"phase":"building","message":42}', { phase: "building", message: '{"phase":"building","message":42}\n' }],
+    [
+      '{"phase":"lost","message":"upstream went quiet\\n"}',
+      { phase: "unknown", message: "upstream went quiet\n" },
+    ],
+    [
+      '{"phase":"building","message":42}',
+      { phase: "building", message: '{"phase":"building","message":42}\n' },
+    ],
     ["[1,2]", { phase: "unknown", message: "[1,2]\n" }],
   ])("%s", (data, event) => {
     expect(toBuildEvent(data)).toEqual(event);
@@ -54,7 +76,11 @@ describe("readBuildStream", () => {
     const events = items.flatMap((i) => (i.type === "event" ? [i.event] : []));
     expect(events).toEqual(shortBuild.steps.filter((s) => !("keepalive" in s)));
     expect(items.filter((i) => i.type === "keepalive")).toHaveLength(1);
-    expect(events.at(-1)).toEqual({ phase: "ready", message: "Done! Image built\n", imageName: SAMPLE_IMAGE });
+    expect(events.at(-1)).toEqual({
+      phase: "ready",
+      message: "Done! Image built\n",
+      imageName: SAMPLE_IMAGE,
+    });
   });
 
   it("sends Accept: text/event-stream with the session cookie", async () => {
@@ -89,7 +115,10 @@ describe("readBuildStream", () => {
   });
 
   it("reports 400 as an invalid spec", async () => {
-    expect(await refusalOf(buildHandlers.invalidSpec())).toMatchObject({ kind: "invalid-spec", status: 400 });
+    expect(await refusalOf(buildHandlers.invalidSpec())).toMatchObject({
+      kind: "invalid-spec",
+      status: 400,
+    });
   });
 
   it("reports 401 as a session problem with the login URL", async () => {
@@ -100,7 +129,9 @@ describe("readBuildStream", () => {
   });
 
   it("refuses a 200 that is not an event stream", async () => {
-    expect(await refusalOf(http.get(BUILD_STREAM_PATH, () => HttpResponse.json({ hello: "world" })))).toMatchObject({
+    expect(
+      await refusalOf(http.get(BUILD_STREAM_PATH, () => HttpResponse.json({ hello: "world" }))),
+    ).toMatchObject({
       kind: "not-a-stream",
     });
   });

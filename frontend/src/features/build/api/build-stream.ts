@@ -5,13 +5,18 @@
  * Refusals before the stream starts (limits, a bad spec, no session) are JSON with an HTTP status.
  */
 import { ApiErrorSchema } from "../../../../../contract/api.ts";
-import { BuildEventSchema, BuildPhaseSchema, type BuildEvent } from "../../../../../contract/build.ts";
+import {
+  BuildEventSchema,
+  BuildPhaseSchema,
+  type BuildEvent,
+} from "../../../../../contract/build.ts";
 import { buildPath, type Provider } from "../../../../../contract/providers.ts";
 import { SseReader } from "../../../../../contract/sse.ts";
 
 export type BuildStreamItem = { type: "event"; event: BuildEvent } | { type: "keepalive" };
 
-export type BuildRequestErrorKind = "rate-limited" | "invalid-spec" | "session" | "http" | "not-a-stream";
+export type BuildRequestErrorKind =
+  "rate-limited" | "invalid-spec" | "session" | "http" | "not-a-stream";
 
 /** The companion refused the build before any event: nothing to reconnect to. */
 export class BuildRequestError extends Error {
@@ -22,7 +27,12 @@ export class BuildRequestError extends Error {
   readonly retryAfter: number | undefined;
   /** Where to get a session (401). */
   readonly loginUrl: string | undefined;
-  constructor(kind: BuildRequestErrorKind, status: number, message: string, extra: { retryAfter?: number; loginUrl?: string } = {}) {
+  constructor(
+    kind: BuildRequestErrorKind,
+    status: number,
+    message: string,
+    extra: { retryAfter?: number; loginUrl?: string } = {},
+  ) {
     super(message);
     this.kind = kind;
     this.status = status;
@@ -53,27 +63,50 @@ export function toBuildEvent(data: string): BuildEvent {
   }
   const parsed = BuildEventSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const message = raw !== null && typeof raw === "object" && "message" in raw && typeof raw.message === "string" ? raw.message : `${data}\n`;
-  const phase = raw !== null && typeof raw === "object" && "phase" in raw ? BuildPhaseSchema.safeParse(raw.phase) : null;
+  const message =
+    raw !== null && typeof raw === "object" && "message" in raw && typeof raw.message === "string"
+      ? raw.message
+      : `${data}\n`;
+  const phase =
+    raw !== null && typeof raw === "object" && "phase" in raw
+      ? BuildPhaseSchema.safeParse(raw.phase)
+      : null;
   return { phase: phase?.success ? phase.data : "unknown", message };
 }
 
 async function refusal(response: Response): Promise<BuildRequestError> {
   const payload: unknown = await response.json().catch(() => undefined);
   const parsed = ApiErrorSchema.safeParse(payload);
-  const message = parsed.success ? parsed.data.message : `The Launchpad service answered HTTP ${response.status}.`;
+  const message = parsed.success
+    ? parsed.data.message
+    : `The Launchpad service answered HTTP ${response.status}.`;
   const retryHeader = Number(response.headers.get("retry-after"));
-  const retryAfter = parsed.success && parsed.data.retry_after !== undefined ? parsed.data.retry_after : Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : undefined;
+  const retryAfter =
+    parsed.success && parsed.data.retry_after !== undefined
+      ? parsed.data.retry_after
+      : Number.isFinite(retryHeader) && retryHeader > 0
+        ? retryHeader
+        : undefined;
   const loginUrl = parsed.success ? parsed.data.login_url : undefined;
   switch (response.status) {
     case 429:
-      return new BuildRequestError("rate-limited", 429, message, retryAfter === undefined ? {} : { retryAfter });
+      return new BuildRequestError(
+        "rate-limited",
+        429,
+        message,
+        retryAfter === undefined ? {} : { retryAfter },
+      );
     case 400:
     case 404:
       return new BuildRequestError("invalid-spec", response.status, message);
     case 401:
     case 403:
-      return new BuildRequestError("session", response.status, message, loginUrl === undefined ? {} : { loginUrl });
+      return new BuildRequestError(
+        "session",
+        response.status,
+        message,
+        loginUrl === undefined ? {} : { loginUrl },
+      );
     default:
       return new BuildRequestError("http", response.status, message);
   }
@@ -89,7 +122,10 @@ export interface ReadBuildStreamOptions {
  * `BuildRequestError` for a refusal, and lets network errors and aborts through as they are: the
  * caller decides whether a drop means "reconnect".
  */
-export async function* readBuildStream(url: string, { signal, fetch: fetchFn = fetch }: ReadBuildStreamOptions): AsyncGenerator<BuildStreamItem, void, undefined> {
+export async function* readBuildStream(
+  url: string,
+  { signal, fetch: fetchFn = fetch }: ReadBuildStreamOptions,
+): AsyncGenerator<BuildStreamItem, void, undefined> {
   const response = await fetchFn(url, {
     signal,
     credentials: "same-origin",
@@ -99,7 +135,11 @@ export async function* readBuildStream(url: string, { signal, fetch: fetchFn = f
   const type = response.headers.get("content-type") ?? "";
   if (!type.startsWith("text/event-stream") || response.body === null) {
     await response.body?.cancel().catch(() => undefined);
-    throw new BuildRequestError("not-a-stream", response.status, "The Launchpad service did not answer with a build stream.");
+    throw new BuildRequestError(
+      "not-a-stream",
+      response.status,
+      "The Launchpad service did not answer with a build stream.",
+    );
   }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -109,7 +149,9 @@ export async function* readBuildStream(url: string, { signal, fetch: fetchFn = f
       const { done, value } = await reader.read();
       if (done) return;
       for (const item of sse.feed(decoder.decode(value, { stream: true }))) {
-        yield item.type === "data" ? { type: "event", event: toBuildEvent(item.data) } : { type: "keepalive" };
+        yield item.type === "data"
+          ? { type: "event", event: toBuildEvent(item.data) }
+          : { type: "keepalive" };
       }
     }
   } finally {

@@ -18,7 +18,13 @@ export interface CancelBuildRequest {
   fetch?: typeof fetch;
 }
 
-export async function cancelBuild({ serviceUrl, csrfToken, provider, spec, fetch: fetchFn = fetch }: CancelBuildRequest): Promise<void> {
+export async function cancelBuild({
+  serviceUrl,
+  csrfToken,
+  provider,
+  spec,
+  fetch: fetchFn = fetch,
+}: CancelBuildRequest): Promise<void> {
   let response: Response;
   try {
     response = await fetchFn(buildStreamUrl(serviceUrl, provider, spec), {
@@ -31,7 +37,9 @@ export async function cancelBuild({ serviceUrl, csrfToken, provider, spec, fetch
   }
   // 404: the build is already gone, which is what cancelling wants.
   if (response.ok || response.status === 404) return;
-  const payload = (await response.json().catch(() => undefined)) as { message?: unknown } | undefined;
-  const message = typeof payload?.message === "string" ? payload.message : `HTTP ${response.status}`;
+  const payload = (await response.json().catch(() => undefined)) as
+    { message?: unknown } | undefined;
+  const message =
+    typeof payload?.message === "string" ? payload.message : `HTTP ${response.status}`;
   throw new CancelBuildError(`The build could not be stopped: ${message}`);
 }

@@ -1,5 +1,5 @@
 import { fireEvent, render, screen } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
+import { userEvent } from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { BuildSource, Provider } from "../../../../../contract/providers.ts";
 import { loadLastSource, saveLastSource } from "../build-source-storage.ts";
@@ -34,40 +34,76 @@ function renderForm(props: Partial<BuildFormProps> = {}) {
   document.body.append(form);
   const storage = props.storage ?? memoryStorage();
   const container = form.appendChild(document.createElement("div"));
-  render(<BuildForm allowedProviders={["gh", "gl", "git", "zenodo"]} busy={false} onBuild={onBuild} storage={storage} {...props} />, {
-    container,
-  });
+  render(
+    <BuildForm
+      allowedProviders={["gh", "gl", "git", "zenodo"]}
+      busy={false}
+      onBuild={onBuild}
+      storage={storage}
+      {...props}
+    />,
+    {
+      container,
+    },
+  );
   return { onBuild, onSubmit, storage, user: userEvent.setup() };
 }
 
 describe("BuildForm", () => {
   it("offers the allowed providers with each provider's label and placeholder", async () => {
     const { user } = renderForm();
-    expect(screen.getByRole("combobox", { name: "Repository provider" })).toHaveDisplayValue("GitHub");
-    expect(screen.getByRole("textbox", { name: "GitHub repository" })).toHaveAttribute("placeholder", expect.stringContaining("owner/repository"));
+    expect(screen.getByRole("combobox", { name: "Repository provider" })).toHaveDisplayValue(
+      "GitHub",
+    );
+    expect(screen.getByRole("textbox", { name: "GitHub repository" })).toHaveAttribute(
+      "placeholder",
+      expect.stringContaining("owner/repository"),
+    );
     expect(screen.getByRole("textbox", { name: "Branch, tag or commit" })).toHaveValue("HEAD");
-    expect(screen.getAllByRole("option").map((o) => o.textContent)).toEqual(["GitHub", "GitLab.com", "Git repository", "Zenodo"]);
-    await user.selectOptions(screen.getByRole("combobox", { name: "Repository provider" }), "zenodo");
+    expect(screen.getAllByRole("option").map((o) => o.textContent)).toEqual([
+      "GitHub",
+      "GitLab.com",
+      "Git repository",
+      "Zenodo",
+    ]);
+    await user.selectOptions(
+      screen.getByRole("combobox", { name: "Repository provider" }),
+      "zenodo",
+    );
     expect(screen.getByRole("textbox", { name: "Zenodo DOI" })).toBeInTheDocument();
-    expect(screen.queryByRole("textbox", { name: "Branch, tag or commit" })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole("textbox", { name: "Branch, tag or commit" }),
+    ).not.toBeInTheDocument();
   });
 
   it("builds with the normalised source", async () => {
     const { user, onBuild } = renderForm();
-    await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), "binder-examples/requirements.git");
+    await user.type(
+      screen.getByRole("textbox", { name: "GitHub repository" }),
+      "binder-examples/requirements.git",
+    );
     await user.click(screen.getByRole("button", { name: "Build" }));
-    expect(onBuild).toHaveBeenCalledWith({ provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" }, { start: false });
+    expect(onBuild).toHaveBeenCalledWith(
+      { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" },
+      { start: false },
+    );
     await user.click(screen.getByRole("button", { name: "Build and start" }));
     expect(onBuild).toHaveBeenLastCalledWith(expect.anything(), { start: true });
   });
 
-  it.each(["GitHub repository", "Branch, tag or commit"])("Enter in %s builds and does not submit the spawn form", async (field) => {
-    const { user, onBuild, onSubmit } = renderForm();
-    await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), "org/repo");
-    await user.type(screen.getByRole("textbox", { name: field }), "{Enter}");
-    expect(onSubmit).not.toHaveBeenCalled();
-    expect(onBuild).toHaveBeenCalledWith({ provider: "gh", repo: "org/repo", ref: "HEAD" }, { start: false });
-  });
+  it.each(["GitHub repository", "Branch, tag or commit"])(
+    "Enter in %s builds and does not submit the spawn form",
+    async (field) => {
+      const { user, onBuild, onSubmit } = renderForm();
+      await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), "org/repo");
+      await user.type(screen.getByRole("textbox", { name: field }), "{Enter}");
+      expect(onSubmit).not.toHaveBeenCalled();
+      expect(onBuild).toHaveBeenCalledWith(
+        { provider: "gh", repo: "org/repo", ref: "HEAD" },
+        { start: false },
+      );
+    },
+  );
 
   it("never submits the spawn form from its buttons, even when invalid", async () => {
     const { user, onSubmit, onBuild } = renderForm();
@@ -105,7 +141,13 @@ describe("BuildForm", () => {
   it.each<[string, Provider, string, string, string]>([
     ["https://github.com/org/repo/tree/dev", "gh", "GitHub repository", "org/repo", "dev"],
     ["https://gitlab.com/g/p/-/tree/v2", "gl", "GitLab.com project", "g/p", "v2"],
-    ["https://codeberg.org/o/r.git", "git", "Git repository URL", "https://codeberg.org/o/r.git", "HEAD"],
+    [
+      "https://codeberg.org/o/r.git",
+      "git",
+      "Git repository URL",
+      "https://codeberg.org/o/r.git",
+      "HEAD",
+    ],
   ])("pasting %s fills provider, repository and ref", async (url, provider, label, repo, ref) => {
     const { user } = renderForm();
     await user.click(screen.getByRole("textbox", { name: "GitHub repository" }));
@@ -119,15 +161,21 @@ describe("BuildForm", () => {
     const { user } = renderForm();
     await user.click(screen.getByRole("textbox", { name: "GitHub repository" }));
     await user.paste("https://zenodo.org/records/3242074");
-    expect(screen.getByRole("textbox", { name: "Zenodo DOI" })).toHaveValue("10.5281/zenodo.3242074");
-    expect(screen.queryByRole("textbox", { name: "Branch, tag or commit" })).not.toBeInTheDocument();
+    expect(screen.getByRole("textbox", { name: "Zenodo DOI" })).toHaveValue(
+      "10.5281/zenodo.3242074",
+    );
+    expect(
+      screen.queryByRole("textbox", { name: "Branch, tag or commit" }),
+    ).not.toBeInTheDocument();
   });
 
   it("builds a GitHub link as a git URL when only git is allowed", async () => {
     const { user } = renderForm({ allowedProviders: ["git"] });
     await user.click(screen.getByRole("textbox", { name: "Git repository URL" }));
     await user.paste("https://github.com/org/repo/tree/dev");
-    expect(screen.getByRole("textbox", { name: "Git repository URL" })).toHaveValue("https://github.com/org/repo");
+    expect(screen.getByRole("textbox", { name: "Git repository URL" })).toHaveValue(
+      "https://github.com/org/repo",
+    );
     expect(screen.getByRole("textbox", { name: "Branch, tag or commit" })).toHaveValue("dev");
   });
 
@@ -161,7 +209,10 @@ describe("BuildForm", () => {
   });
 
   it("waits while a build runs", () => {
-    const { onBuild } = renderForm({ busy: true, initialSource: { provider: "gh", repo: "org/repo", ref: "HEAD" } });
+    const { onBuild } = renderForm({
+      busy: true,
+      initialSource: { provider: "gh", repo: "org/repo", ref: "HEAD" },
+    });
     expect(screen.getByRole("button", { name: "Build" })).toBeDisabled();
     expect(screen.getByRole("button", { name: "Build and start" })).toBeDisabled();
     fireEvent.keyDown(screen.getByRole("textbox", { name: "GitHub repository" }), { key: "Enter" });

@@ -19,12 +19,16 @@ export interface BuildFormProps {
   initialSource?: BuildSource | null;
   /** A build is running: the build buttons wait for it. */
   busy: boolean;
-  onBuild(source: BuildSource, options: { start: boolean }): void;
+  onBuild: (source: BuildSource, options: { start: boolean }) => void;
   /** Where the last values are remembered; null to not remember. Defaults to localStorage. */
   storage?: Storage | null;
 }
 
-function initialValues(allowed: readonly Provider[], initial: BuildSource | null | undefined, storage: Storage | null | undefined): BuildSource {
+function initialValues(
+  allowed: readonly Provider[],
+  initial: BuildSource | null | undefined,
+  storage: Storage | null | undefined,
+): BuildSource {
   const candidate = initial ?? (storage === undefined ? loadLastSource() : loadLastSource(storage));
   if (candidate && allowed.includes(candidate.provider)) {
     const ref = PROVIDER_INFO[candidate.provider].hasRef ? candidate.ref || DEFAULT_REF : "";
@@ -53,8 +57,16 @@ function fitAllowed(source: BuildSource | null, allowed: readonly Provider[]): B
  * a form of its own, its buttons are `type="button"`, and Enter builds instead of submitting the
  * spawn form.
  */
-export function BuildForm({ allowedProviders, initialSource, busy, onBuild, storage }: BuildFormProps) {
-  const [values, setValues] = useState(() => initialValues(allowedProviders, initialSource, storage));
+export function BuildForm({
+  allowedProviders,
+  initialSource,
+  busy,
+  onBuild,
+  storage,
+}: BuildFormProps) {
+  const [values, setValues] = useState(() =>
+    initialValues(allowedProviders, initialSource, storage),
+  );
   const [showErrors, setShowErrors] = useState(false);
   const repoRef = useRef<HTMLInputElement>(null);
   const refRef = useRef<HTMLInputElement>(null);
@@ -82,7 +94,8 @@ export function BuildForm({ allowedProviders, initialSource, busy, onBuild, stor
 
   function onKeyDown(event: KeyboardEvent<HTMLElement>) {
     if (event.key !== "Enter" || event.nativeEvent.isComposing) return;
-    if (!(event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement)) return;
+    if (!(event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement))
+      return;
     // Enter in a text field would submit the hub's spawn form (implicit submission).
     event.preventDefault();
     build(false);
@@ -95,12 +108,19 @@ export function BuildForm({ allowedProviders, initialSource, busy, onBuild, stor
     const source = fitAllowed(fromUrl(event.clipboardData.getData("text")), allowedProviders);
     if (!source) return;
     event.preventDefault();
-    setValues({ ...source, ref: PROVIDER_INFO[source.provider].hasRef ? source.ref || DEFAULT_REF : "" });
+    setValues({
+      ...source,
+      ref: PROVIDER_INFO[source.provider].hasRef ? source.ref || DEFAULT_REF : "",
+    });
   }
 
   function setProvider(provider: Provider) {
     setShowErrors(false);
-    setValues((v) => ({ provider, repo: v.repo, ref: PROVIDER_INFO[provider].hasRef ? v.ref || DEFAULT_REF : "" }));
+    setValues((v) => ({
+      provider,
+      repo: v.repo,
+      ref: PROVIDER_INFO[provider].hasRef ? v.ref || DEFAULT_REF : "",
+    }));
   }
 
   const repoInvalid = showErrors && repoError !== null;
@@ -110,7 +130,11 @@ export function BuildForm({ allowedProviders, initialSource, busy, onBuild, stor
       <legend>Build an image from a repository</legend>
       <div className="lp-field">
         <label htmlFor={`${id}-provider`}>Repository provider</label>
-        <select id={`${id}-provider`} value={values.provider} onChange={(e) => setProvider(e.target.value as Provider)}>
+        <select
+          id={`${id}-provider`}
+          value={values.provider}
+          onChange={(e) => setProvider(e.target.value as Provider)}
+        >
           {allowedProviders.map((p) => (
             <option key={p} value={p}>
               {PROVIDER_INFO[p].displayName}

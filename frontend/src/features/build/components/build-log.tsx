@@ -4,7 +4,7 @@ import { createFrameBatcher, toTerminalText, type FrameScheduler } from "../log/
 import { ScrollFollower } from "../log/scroll-follower.ts";
 import type { LogTerminal } from "../log/xterm-terminal.ts";
 
-export type LoadTerminal = () => Promise<{ createLogTerminal(host: HTMLElement): LogTerminal }>;
+export type LoadTerminal = () => Promise<{ createLogTerminal: (host: HTMLElement) => LogTerminal }>;
 
 /** xterm and its CSS are a lazy chunk: fetched the first time a build log is shown. */
 const loadXterm: LoadTerminal = () => import("../log/xterm-terminal.ts");
@@ -17,9 +17,16 @@ export interface BuildLogProps {
   scheduler?: FrameScheduler;
 }
 
-export function BuildLog({ log, fileName = "build.log", loadTerminal = loadXterm, scheduler }: BuildLogProps) {
+export function BuildLog({
+  log,
+  fileName = "build.log",
+  loadTerminal = loadXterm,
+  scheduler,
+}: BuildLogProps) {
   const hostRef = useRef<HTMLDivElement>(null);
-  const [terminalState, setTerminalState] = useState<"loading" | "ready" | "unavailable">("loading");
+  const [terminalState, setTerminalState] = useState<"loading" | "ready" | "unavailable">(
+    "loading",
+  );
   const [following, setFollowing] = useState(true);
   const [copied, setCopied] = useState<"idle" | "copied" | "failed">("idle");
   const followerRef = useRef<ScrollFollower | null>(null);
@@ -53,7 +60,9 @@ export function BuildLog({ log, fileName = "build.log", loadTerminal = loadXterm
               follower.resume();
             }
           }),
-          terminal.onViewportChange((viewportY, baseY) => follower.viewportChanged(viewportY, baseY)),
+          terminal.onViewportChange((viewportY, baseY) =>
+            follower.viewportChanged(viewportY, baseY),
+          ),
           follower.subscribe(setFollowing),
           () => batcher.dispose(),
           () => terminal.dispose(),
@@ -115,12 +124,18 @@ export function BuildLog({ log, fileName = "build.log", loadTerminal = loadXterm
           </button>
         )}
         <span className="lp-visually-hidden" aria-live="polite">
-          {copied === "copied" ? "Log copied." : copied === "failed" ? "The log could not be copied." : ""}
+          {copied === "copied"
+            ? "Log copied."
+            : copied === "failed"
+              ? "The log could not be copied."
+              : ""}
         </span>
       </div>
       {terminalState === "loading" && <p className="lp-hint">Loading the log viewer…</p>}
       {terminalState === "unavailable" && (
-        <p className="lp-error">The log viewer could not load. You can still copy or download the log.</p>
+        <p className="lp-error">
+          The log viewer could not load. You can still copy or download the log.
+        </p>
       )}
       {/* Not a live region: the status line announces phases, screen readers are not read the raw log. */}
       <div ref={hostRef} className="lp-build-terminal" />

@@ -31,7 +31,9 @@ export function statusText(state: BuildState): string {
     case "reconnecting":
       return `Connection lost. Reconnecting to the build (attempt ${state.attempt} of ${state.maxAttempts})…`;
     case "ready":
-      return state.cached ? "This image was already built. It is ready." : "The image is built and ready.";
+      return state.cached
+        ? "This image was already built. It is ready."
+        : "The image is built and ready.";
     case "failed":
       return `The build failed: ${state.message}`;
     case "cancelled":
@@ -52,13 +54,19 @@ function stepIndex(state: BuildState): number {
 export interface BuildStatusProps {
   state: BuildState;
   elapsedSeconds: number;
-  onCancel(): void;
-  onRetry(): void;
+  onCancel: () => void;
+  onRetry: () => void;
   /** The image option gets `imageName`; `start` also submits the spawn form. */
-  onUseImage(imageName: string, options: { start: boolean }): void;
+  onUseImage: (imageName: string, options: { start: boolean }) => void;
 }
 
-export function BuildStatus({ state, elapsedSeconds, onCancel, onRetry, onUseImage }: BuildStatusProps) {
+export function BuildStatus({
+  state,
+  elapsedSeconds,
+  onCancel,
+  onRetry,
+  onUseImage,
+}: BuildStatusProps) {
   if (state.status === "idle") return null;
   const current = stepIndex(state);
   const active = state.status === "streaming" || state.status === "reconnecting";
@@ -106,7 +114,9 @@ export function BuildStatus({ state, elapsedSeconds, onCancel, onRetry, onUseIma
           <a href={state.loginUrl}>Sign in to Launchpad again</a>
         </p>
       )}
-      {state.status === "cancelled" && state.cancelError && <p className="lp-build-warning">{state.cancelError}</p>}
+      {state.status === "cancelled" && state.cancelError && (
+        <p className="lp-build-warning">{state.cancelError}</p>
+      )}
       {state.status === "ready" && (
         <p className="lp-build-image">
           Image <code>{state.imageName}</code>
@@ -118,14 +128,20 @@ export function BuildStatus({ state, elapsedSeconds, onCancel, onRetry, onUseIma
             Cancel build
           </button>
         )}
-        {(state.status === "failed" || state.status === "cancelled" || state.status === "rate-limited") && (
+        {(state.status === "failed" ||
+          state.status === "cancelled" ||
+          state.status === "rate-limited") && (
           <button type="button" onClick={onRetry}>
             Retry
           </button>
         )}
         {state.status === "ready" && (
           <>
-            <button type="button" className="lp-primary" onClick={() => onUseImage(state.imageName, { start: true })}>
+            <button
+              type="button"
+              className="lp-primary"
+              onClick={() => onUseImage(state.imageName, { start: true })}
+            >
               Start with this image
             </button>
             <button type="button" onClick={() => onUseImage(state.imageName, { start: false })}>

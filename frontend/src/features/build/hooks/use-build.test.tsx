@@ -5,7 +5,12 @@ import { describe, expect, it } from "vitest";
 import { CSRF_HEADER } from "../../../../../contract/api.ts";
 import type { BuildSource } from "../../../../../contract/providers.ts";
 import { server } from "../../../testing/server.ts";
-import { BUILD_STREAM_PATH, buildHandlers, controlledBuild, SAMPLE_IMAGE } from "../testing/handlers.ts";
+import {
+  BUILD_STREAM_PATH,
+  buildHandlers,
+  controlledBuild,
+  SAMPLE_IMAGE,
+} from "../testing/handlers.ts";
 import { useBuild, type BuildState, type UseBuildOptions } from "./use-build.ts";
 
 const SOURCE: BuildSource = { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" };
@@ -44,13 +49,23 @@ describe("useBuild", () => {
     await stream.connected();
     for (const phase of ["waiting", "fetching", "building", "pushing"] as const) {
       stream.send({ phase, message: `${phase}\n` });
-      await waitFor(() => expect(result.current.state).toMatchObject({ status: "streaming", phase }));
+      await waitFor(() =>
+        expect(result.current.state).toMatchObject({ status: "streaming", phase }),
+      );
       stream.send({ message: "a line without a phase\n" });
       stream.send({ phase: "unknown", message: "a non-JSON line\n" });
     }
     stream.send({ phase: "ready", message: "Done! Image built\n", imageName: "img:1" });
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "ready", imageName: "img:1", cached: false }));
-    expect(result.current.log.text()).toMatch(/^waiting\na line without a phase\na non-JSON line\nfetching\n/);
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({
+        status: "ready",
+        imageName: "img:1",
+        cached: false,
+      }),
+    );
+    expect(result.current.log.text()).toMatch(
+      /^waiting\na line without a phase\na non-JSON line\nfetching\n/,
+    );
   });
 
   it("streams a whole build to ready with the image name, keeping the raw log", async () => {
@@ -58,8 +73,14 @@ describe("useBuild", () => {
     const { result } = renderBuild();
     act(() => result.current.start(SOURCE));
     await waitFor(() => expect(result.current.state.status).toBe("ready"));
-    expect(result.current.state).toMatchObject({ imageName: SAMPLE_IMAGE, cached: false, spec: "binder-examples/requirements/HEAD" });
-    expect(result.current.log.text()).toContain("Step 1/20 : FROM docker.io/library/buildpack-deps:jammy\n");
+    expect(result.current.state).toMatchObject({
+      imageName: SAMPLE_IMAGE,
+      cached: false,
+      spec: "binder-examples/requirements/HEAD",
+    });
+    expect(result.current.log.text()).toContain(
+      "Step 1/20 : FROM docker.io/library/buildpack-deps:jammy\n",
+    );
     expect(result.current.log.text()).toContain("\u001b[32mSuccessfully installed");
   });
 
@@ -67,7 +88,9 @@ describe("useBuild", () => {
     server.use(buildHandlers.cached());
     const { result } = renderBuild();
     act(() => result.current.start(SOURCE));
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "ready", cached: true }));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({ status: "ready", cached: true }),
+    );
   });
 
   it("ends failed with BinderHub's message", async () => {
@@ -75,7 +98,9 @@ describe("useBuild", () => {
     const { result } = renderBuild();
     act(() => result.current.start(SOURCE));
     await waitFor(() => expect(result.current.state.status).toBe("failed"));
-    expect(result.current.state).toMatchObject({ message: "Failed to build image binder-examples-broken:0a1b2c3" });
+    expect(result.current.state).toMatchObject({
+      message: "Failed to build image binder-examples-broken:0a1b2c3",
+    });
   });
 
   it("is rate-limited on 429, with when to retry", async () => {
@@ -90,13 +115,21 @@ describe("useBuild", () => {
     server.use(buildHandlers.signedOut());
     const { result } = renderBuild();
     act(() => result.current.start(SOURCE));
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "failed", loginUrl: "/services/launchpad/oauth_login" }));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({
+        status: "failed",
+        loginUrl: "/services/launchpad/oauth_login",
+      }),
+    );
   });
 
   it("refuses an invalid source without a request", () => {
     const { result } = renderBuild();
     act(() => result.current.start({ provider: "gh", repo: "not a repo", ref: "HEAD" }));
-    expect(result.current.state).toMatchObject({ status: "failed", message: expect.stringMatching(/owner\/repository/) as unknown });
+    expect(result.current.state).toMatchObject({
+      status: "failed",
+      message: expect.stringMatching(/owner\/repository/) as unknown,
+    });
   });
 
   it("re-attaches to the same build after a drop by requesting the same spec", async () => {
@@ -123,15 +156,25 @@ describe("useBuild", () => {
     act(() => result.current.start(SOURCE));
     await stream.connected();
     stream.send({ phase: "building", message: "Step 1\n" });
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "streaming", phase: "building" }));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({ status: "streaming", phase: "building" }),
+    );
     stream.drop();
     await waitFor(() => expect(stream.requests).toBe(2));
-    expect(result.current.state).toMatchObject({ status: "reconnecting", attempt: 1, phase: "building" });
+    expect(result.current.state).toMatchObject({
+      status: "reconnecting",
+      attempt: 1,
+      phase: "building",
+    });
     await stream.connected();
     stream.send({ phase: "building", message: "Step 2\n" });
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "streaming", phase: "building" }));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({ status: "streaming", phase: "building" }),
+    );
     stream.send({ phase: "ready", imageName: "img:2" });
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "ready", imageName: "img:2" }));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({ status: "ready", imageName: "img:2" }),
+    );
   });
 
   it("treats a stream that ends without ready or failed as a drop", async () => {
@@ -148,7 +191,9 @@ describe("useBuild", () => {
     );
     const { result, statuses } = renderBuild();
     act(() => result.current.start(SOURCE));
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "ready", imageName: "img:1" }));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({ status: "ready", imageName: "img:1" }),
+    );
     expect(statuses()).toContain("reconnecting");
   });
 
@@ -172,8 +217,12 @@ describe("useBuild", () => {
     await waitFor(() => expect(result.current.state.status).toBe("failed"));
     expect(requests).toBe(4);
     expect(delays).toEqual([1, 2, 3]);
-    expect(states.flatMap((s) => (s.status === "reconnecting" ? [s.attempt] : []))).toEqual([1, 2, 3]);
-    expect(result.current.state).toMatchObject({ message: expect.stringMatching(/Lost the connection/) as unknown });
+    expect(states.flatMap((s) => (s.status === "reconnecting" ? [s.attempt] : []))).toEqual([
+      1, 2, 3,
+    ]);
+    expect(result.current.state).toMatchObject({
+      message: expect.stringMatching(/Lost the connection/) as unknown,
+    });
   });
 
   it("cancels: closes the stream and sends a CSRF-protected DELETE", async () => {
@@ -187,10 +236,15 @@ describe("useBuild", () => {
     );
     const { result } = renderBuild();
     act(() => result.current.start(SOURCE));
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "streaming", phase: "building" }));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({ status: "streaming", phase: "building" }),
+    );
     await act(() => result.current.cancel());
     expect(result.current.state.status).toBe("cancelled");
-    expect(deleted).toEqual({ path: "/prefix/services/launchpad/api/builds/gh/binder-examples/requirements/HEAD", csrf: "csrf-1" });
+    expect(deleted).toEqual({
+      path: "/prefix/services/launchpad/api/builds/gh/binder-examples/requirements/HEAD",
+      csrf: "csrf-1",
+    });
   });
 
   it("stays cancelled but says so when the companion refuses the cancel", async () => {
@@ -199,7 +253,10 @@ describe("useBuild", () => {
     act(() => result.current.start(SOURCE));
     await waitFor(() => expect(result.current.state.status).toBe("streaming"));
     await act(() => result.current.cancel());
-    expect(result.current.state).toMatchObject({ status: "cancelled", cancelError: expect.stringMatching(/CSRF/) as unknown });
+    expect(result.current.state).toMatchObject({
+      status: "cancelled",
+      cancelError: expect.stringMatching(/CSRF/) as unknown,
+    });
   });
 
   it("retries the same source after a failure", async () => {
@@ -209,7 +266,9 @@ describe("useBuild", () => {
     await waitFor(() => expect(result.current.state.status).toBe("failed"));
     server.use(buildHandlers.cached());
     act(() => result.current.retry());
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "ready", source: SOURCE }));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({ status: "ready", source: SOURCE }),
+    );
     expect(result.current.log.text()).toBe("Done! Found built image\n");
   });
 
@@ -217,10 +276,14 @@ describe("useBuild", () => {
     server.use(buildHandlers.inProgress());
     const { result } = renderBuild();
     act(() => result.current.start(SOURCE));
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "streaming", phase: "building" }));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({ status: "streaming", phase: "building" }),
+    );
     server.use(buildHandlers.cached());
     const other: BuildSource = { provider: "gh", repo: "org/other", ref: "main" };
     act(() => result.current.start(other));
-    await waitFor(() => expect(result.current.state).toMatchObject({ status: "ready", source: other }));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({ status: "ready", source: other }),
+    );
   });
 });

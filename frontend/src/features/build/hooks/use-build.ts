@@ -14,7 +14,11 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { BuildPhase } from "../../../../../contract/build.ts";
-import { InvalidBuildSourceError, toSpec, type BuildSource } from "../../../../../contract/providers.ts";
+import {
+  InvalidBuildSourceError,
+  toSpec,
+  type BuildSource,
+} from "../../../../../contract/providers.ts";
 import { BuildRequestError, buildStreamUrl, readBuildStream } from "../api/build-stream.ts";
 import { cancelBuild } from "../api/cancel-build.ts";
 import { BuildLogBuffer } from "../log/build-log-buffer.ts";
@@ -36,7 +40,12 @@ interface Running {
 export type BuildState =
   | { status: "idle" }
   | (Running & { status: "streaming"; phase: ProgressPhase | null })
-  | (Running & { status: "reconnecting"; phase: ProgressPhase | null; attempt: number; maxAttempts: number })
+  | (Running & {
+      status: "reconnecting";
+      phase: ProgressPhase | null;
+      attempt: number;
+      maxAttempts: number;
+    })
   | (Running & { status: "ready"; imageName: string; finishedAt: number; cached: boolean })
   | (Running & { status: "failed"; message: string; finishedAt: number; loginUrl?: string })
   | (Running & { status: "cancelled"; finishedAt: number; cancelError?: string })
@@ -73,7 +82,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function isActive(state: BuildState): state is Extract<BuildState, { status: "streaming" | "reconnecting" }> {
+function isActive(
+  state: BuildState,
+): state is Extract<BuildState, { status: "streaming" | "reconnecting" }> {
   return state.status === "streaming" || state.status === "reconnecting";
 }
 
@@ -83,11 +94,11 @@ export interface BuildController {
   elapsedSeconds: number;
   /** The raw log of the current build. */
   log: BuildLogBuffer;
-  start(source: BuildSource): void;
-  cancel(): Promise<void>;
+  start: (source: BuildSource) => void;
+  cancel: () => Promise<void>;
   /** Starts the last build again (after failed, cancelled or rate-limited). */
-  retry(): void;
-  reset(): void;
+  retry: () => void;
+  reset: () => void;
 }
 
 export function useBuild({
@@ -115,7 +126,13 @@ export function useBuild({
 
   const run = useCallback(
     async (running: Running, signal: AbortSignal) => {
-      const { serviceUrl: base, maxReconnects: max, reconnectDelayMs: delay, fetchFn: doFetch, now: clock } = options.current;
+      const {
+        serviceUrl: base,
+        maxReconnects: max,
+        reconnectDelayMs: delay,
+        fetchFn: doFetch,
+        now: clock,
+      } = options.current;
       const url = buildStreamUrl(base, running.source.provider, running.spec);
       // Only while this run is current: a newer start() or cancel() aborted it.
       const update = (next: BuildState) => {
@@ -129,16 +146,30 @@ export function useBuild({
       let sawProgress = false;
       for (;;) {
         try {
-          for await (const item of readBuildStream(url, { signal, ...(doFetch ? { fetch: doFetch } : {}) })) {
+          for await (const item of readBuildStream(url, {
+            signal,
+            ...(doFetch ? { fetch: doFetch } : {}),
+          })) {
             if (item.type === "keepalive") continue;
             const event = item.event;
             if (signal.aborted) return;
             if (event.message) log.append(event.message);
             if (event.phase === "ready") {
               if (event.imageName) {
-                update({ ...running, status: "ready", imageName: event.imageName, finishedAt: clock(), cached: !sawProgress });
+                update({
+                  ...running,
+                  status: "ready",
+                  imageName: event.imageName,
+                  finishedAt: clock(),
+                  cached: !sawProgress,
+                });
               } else {
-                update({ ...running, status: "failed", message: "The build finished without naming its image.", finishedAt: clock() });
+                update({
+                  ...running,
+                  status: "failed",
+                  message: "The build finished without naming its image.",
+                  finishedAt: clock(),
+                });
               }
               return;
             }
@@ -148,7 +179,9 @@ export function useBuild({
               return;
             }
             sawProgress = true;
-            const nextPhase = isProgressPhase(event.phase) ? event.phase : phase;
+            const nextPhase: ProgressPhase | null = isProgressPhase(event.phase)
+              ? event.phase
+              : phase;
             if (drops > 0 || nextPhase !== phase || stateRef.current.status !== "streaming") {
               drops = 0;
               phase = nextPhase;
@@ -159,7 +192,8 @@ export function useBuild({
           if (signal.aborted) return;
           if (error instanceof BuildRequestError) {
             if (error.kind === "rate-limited") {
-              const retryAt = error.retryAfter === undefined ? null : clock() + error.retryAfter * 1000;
+              const retryAt =
+                error.retryAfter === undefined ? null : clock() + error.retryAfter * 1000;
               update({ ...running, status: "rate-limited", message: error.message, retryAt });
             } else {
               update({
@@ -181,12 +215,15 @@ export function useBuild({
           update({
             ...running,
             status: "failed",
-            message: "Lost the connection to the build too many times. It may still finish: try again to reattach.",
+            message:
+              "Lost the connection to the build too many times. It may still finish: try again to reattach.",
             finishedAt: clock(),
           });
           return;
         }
-        log.append(`\n[Launchpad] Connection lost; reattaching to the build (attempt ${drops} of ${max}).\n`);
+        log.append(
+          `\n[Launchpad] Connection lost; reattaching to the build (attempt ${drops} of ${max}).\n`,
+        );
         update({ ...running, status: "reconnecting", phase, attempt: drops, maxAttempts: max });
         await sleep(delay(drops), signal);
         if (signal.aborted) return;
@@ -241,7 +278,10 @@ export function useBuild({
       });
     } catch (error) {
       if (stateRef.current === cancelled) {
-        setState({ ...cancelled, cancelError: error instanceof Error ? error.message : String(error) });
+        setState({
+          ...cancelled,
+          cancelError: error instanceof Error ? error.message : String(error),
+        });
       }
     }
   }, [setState]);

@@ -19,7 +19,10 @@ export interface FrameBatcher {
   dispose(): void;
 }
 
-export function createFrameBatcher(flush: (text: string) => void, scheduler: FrameScheduler = animationFrames): FrameBatcher {
+export function createFrameBatcher(
+  flush: (text: string) => void,
+  scheduler: FrameScheduler = animationFrames,
+): FrameBatcher {
   let pending: string[] = [];
   let handle: number | null = null;
   const run = () => {

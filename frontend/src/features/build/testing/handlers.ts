@@ -13,7 +13,8 @@ import recordedEventSource from "../../../../../node_modules/@jupyterhub/binderh
 
 export const BUILD_STREAM_PATH = "*/services/:service/api/builds/*";
 
-export const SAMPLE_IMAGE = "binder-2dexamples-2drequirements-55ab5c:a8e1b3d3c1e7ef5bc3c3f1a9b3d3d3e1e7f5b3c1";
+export const SAMPLE_IMAGE =
+  "binder-2dexamples-2drequirements-55ab5c:a8e1b3d3c1e7ef5bc3c3f1a9b3d3d3e1e7f5b3c1";
 
 /** An item of a scripted stream: an event, a keep-alive comment, or a raw data payload. */
 export type StreamStep = BuildEvent | { keepalive: true } | { rawData: string };
@@ -35,7 +36,10 @@ function encodeStep(step: StreamStep): string {
 }
 
 /** A `text/event-stream` body that plays `script`, one step per `delayMs`. */
-export function scriptedStream(script: StreamScript, { delayMs = 0 }: PaceOptions = {}): ReadableStream<Uint8Array> {
+export function scriptedStream(
+  script: StreamScript,
+  { delayMs = 0 }: PaceOptions = {},
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let cancelled = false;
   return new ReadableStream<Uint8Array>({
@@ -46,7 +50,8 @@ export function scriptedStream(script: StreamScript, { delayMs = 0 }: PaceOption
         controller.enqueue(encoder.encode(encodeStep(step)));
       }
       if (cancelled) return;
-      if (script.end === "error") controller.error(new TypeError("network error: connection reset"));
+      if (script.end === "error")
+        controller.error(new TypeError("network error: connection reset"));
       else if (script.end !== "hang") controller.close();
     },
     cancel() {
@@ -55,7 +60,10 @@ export function scriptedStream(script: StreamScript, { delayMs = 0 }: PaceOption
   });
 }
 
-export function streamResponse(script: StreamScript, pace?: PaceOptions): HttpResponse<ReadableStream<Uint8Array>> {
+export function streamResponse(
+  script: StreamScript,
+  pace?: PaceOptions,
+): HttpResponse<ReadableStream<Uint8Array>> {
   return new HttpResponse(scriptedStream(script, pace), {
     headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
   });
@@ -76,7 +84,10 @@ export const shortBuild: StreamScript = {
     { phase: "building", message: "Step 1/20 : FROM docker.io/library/buildpack-deps:jammy" },
     { phase: "building", message: "\n" },
     { keepalive: true },
-    { phase: "building", message: `${GREEN}Successfully installed numpy-2.3.1 pandas-2.3.0${RESET}\n` },
+    {
+      phase: "building",
+      message: `${GREEN}Successfully installed numpy-2.3.1 pandas-2.3.0${RESET}\n`,
+    },
     { phase: "pushing", message: "Pushing image\n" },
     { phase: "ready", message: "Done! Image built\n", imageName: SAMPLE_IMAGE },
   ],
@@ -91,7 +102,11 @@ export const failedBuild: StreamScript = {
     { phase: "waiting", message: "Waiting for build to start...\n" },
     { phase: "fetching", message: "Cloning into '/tmp/repo2docker'...\n" },
     { phase: "building", message: "Step 5/20 : RUN pip install -r requirements.txt\n" },
-    { phase: "building", message: "\u001b[31mERROR: No matching distribution found for nonexistent-package==9.9\u001b[0m\n" },
+    {
+      phase: "building",
+      message:
+        "\u001b[31mERROR: No matching distribution found for nonexistent-package==9.9\u001b[0m\n",
+    },
     { phase: "failed", message: "Failed to build image binder-examples-broken:0a1b2c3\n" },
   ],
 };
@@ -118,7 +133,11 @@ export function recordedBuild(): StreamScript {
     if (!line.startsWith("data: ")) continue;
     const event = JSON.parse(line.slice(6)) as BuildEvent;
     if (event.phase === "built") {
-      steps.push({ phase: "ready", message: "Done! Image built\n", imageName: event.imageName ?? SAMPLE_IMAGE });
+      steps.push({
+        phase: "ready",
+        message: "Done! Image built\n",
+        imageName: event.imageName ?? SAMPLE_IMAGE,
+      });
       break;
     }
     steps.push(event);
@@ -130,7 +149,10 @@ export function recordedBuild(): StreamScript {
 export function longBuild(lines: number): StreamScript {
   const steps: StreamStep[] = [{ phase: "building", message: "Building a very long log\n" }];
   for (let i = 1; i <= lines; i++) {
-    steps.push({ phase: "building", message: `${i % 10 === 0 ? GREEN : ""}line ${i} of ${lines}${RESET}\n` });
+    steps.push({
+      phase: "building",
+      message: `${i % 10 === 0 ? GREEN : ""}line ${i} of ${lines}${RESET}\n`,
+    });
   }
   steps.push({ phase: "ready", message: "Done! Image built\n", imageName: SAMPLE_IMAGE });
   return { steps };
@@ -143,21 +165,34 @@ function refusal(status: number, message: string, extra: Partial<ApiError> = {})
 }
 
 export const buildHandlers = {
-  short: (pace?: PaceOptions) => http.get(BUILD_STREAM_PATH, () => streamResponse(shortBuild, pace)),
-  cached: (pace?: PaceOptions) => http.get(BUILD_STREAM_PATH, () => streamResponse(cachedBuild, pace)),
-  failed: (pace?: PaceOptions) => http.get(BUILD_STREAM_PATH, () => streamResponse(failedBuild, pace)),
-  recorded: (pace?: PaceOptions) => http.get(BUILD_STREAM_PATH, () => streamResponse(recordedBuild(), pace)),
+  short: (pace?: PaceOptions) =>
+    http.get(BUILD_STREAM_PATH, () => streamResponse(shortBuild, pace)),
+  cached: (pace?: PaceOptions) =>
+    http.get(BUILD_STREAM_PATH, () => streamResponse(cachedBuild, pace)),
+  failed: (pace?: PaceOptions) =>
+    http.get(BUILD_STREAM_PATH, () => streamResponse(failedBuild, pace)),
+  recorded: (pace?: PaceOptions) =>
+    http.get(BUILD_STREAM_PATH, () => streamResponse(recordedBuild(), pace)),
   /** Streams forever after a few events: a build in progress. */
   inProgress: (pace?: PaceOptions) =>
-    http.get(BUILD_STREAM_PATH, () => streamResponse({ steps: shortBuild.steps.slice(0, 8), end: "hang" }, pace)),
+    http.get(BUILD_STREAM_PATH, () =>
+      streamResponse({ steps: shortBuild.steps.slice(0, 8), end: "hang" }, pace),
+    ),
   rateLimited: (retryAfter = 120) =>
     http.get(BUILD_STREAM_PATH, () =>
-      refusal(429, "You have started too many builds. Wait a little before the next one.", { retry_after: retryAfter }),
+      refusal(429, "You have started too many builds. Wait a little before the next one.", {
+        retry_after: retryAfter,
+      }),
     ),
-  invalidSpec: () => http.get(BUILD_STREAM_PATH, () => refusal(400, "That is not a repository Launchpad can build.")),
+  invalidSpec: () =>
+    http.get(BUILD_STREAM_PATH, () =>
+      refusal(400, "That is not a repository Launchpad can build."),
+    ),
   signedOut: () =>
     http.get(BUILD_STREAM_PATH, ({ params }) =>
-      refusal(401, "Your Launchpad session has ended.", { login_url: `/services/${String(params.service)}/oauth_login` }),
+      refusal(401, "Your Launchpad session has ended.", {
+        login_url: `/services/${String(params.service)}/oauth_login`,
+      }),
     ),
   /** The first request drops mid-build; the next one re-attaches and finishes. */
   droppedThenReattached: (pace?: PaceOptions) => {
@@ -172,14 +207,18 @@ export const buildHandlers = {
     let requests = 0;
     return http.get(BUILD_STREAM_PATH, () => {
       requests += 1;
-      return requests === 1 ? streamResponse(droppedBuild, pace) : streamResponse({ steps: [], end: "hang" });
+      return requests === 1
+        ? streamResponse(droppedBuild, pace)
+        : streamResponse({ steps: [], end: "hang" });
     });
   },
   /** Every request fails at the network level. */
   unreachable: () => http.get(BUILD_STREAM_PATH, () => HttpResponse.error()),
   cancel: () => http.delete(BUILD_STREAM_PATH, () => new HttpResponse(null, { status: 204 })),
   cancelRefused: () =>
-    http.delete(BUILD_STREAM_PATH, () => refusal(403, "The request was refused: missing or wrong CSRF token.")),
+    http.delete(BUILD_STREAM_PATH, () =>
+      refusal(403, "The request was refused: missing or wrong CSRF token."),
+    ),
 };
 
 /** The happy path, for frontend/src/testing/handlers.ts. */
