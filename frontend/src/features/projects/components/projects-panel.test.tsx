@@ -1,5 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
+import axe from "axe-core";
 import { http, HttpResponse } from "msw";
 import { beforeAll, describe, expect, it } from "vitest";
 import { server } from "../../../testing/server.ts";
@@ -272,5 +273,21 @@ describe("ProjectsPanel", () => {
     renderPanel();
     await screen.findByText(/You have no projects yet/);
     expect(asked).toEqual([""]);
+  });
+
+  it("has no axe violations in the table and in the open dialog", async () => {
+    server.use(...projectsApi({ projects: [...sampleProjects, deletingProject, failedProject] }));
+    const user = userEvent.setup();
+    const { container } = renderPanel({ runningProjectId: octave.id });
+    await table();
+    await user.click(screen.getByRole("button", { name: "Delete climate-notebooks" }));
+    await screen.findByRole("dialog");
+    // jsdom does no layout, so colours are checked in Storybook and the e2e instead.
+    const results = await axe.run(container, { rules: { "color-contrast": { enabled: false } } });
+    expect(
+      results.violations.map(
+        (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+      ),
+    ).toEqual([]);
   });
 });
