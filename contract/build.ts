@@ -51,3 +51,17 @@ export const PROVIDERS = [
 ] as const;
 export const ProviderSchema = z.enum(PROVIDERS);
 export type Provider = z.infer<typeof ProviderSchema>;
+
+/**
+ * `DELETE api/builds/<provider>/<spec>` (path encoded by `buildPath` in contract/providers.ts:
+ * each `/`-segment of BinderHub's spec through `encodeURIComponent`): what the companion did.
+ * `streams_cancelled`: this user's open streams of the build, on any replica, told to stop.
+ * `pods_deleted`: BinderHub build pods deleted (closing a stream alone does not stop a build).
+ * `pod_kept_reason`: set when the pod was left running, e.g. another stream still watches it.
+ */
+export const BuildCancelResultSchema = z.object({
+  streams_cancelled: z.number(),
+  pods_deleted: z.array(z.string()),
+  pod_kept_reason: z.optional(z.string()),
+});
+export type BuildCancelResult = z.infer<typeof BuildCancelResultSchema>;

@@ -8,8 +8,9 @@
  * raw path (base.py `get_spec_from_request`, because tornado would turn `%2F` into `/`), so the
  * companion forwards those characters unchanged and never decodes or re-encodes them.
  *
- * The per-provider patterns here are deliberately conservative; contract/providers.ts (the page's
- * own per-provider validation) is meant to replace them once it exists.
+ * The routes validate shapes with contract/providers.ts (`decodeBuildPath`, shared with the page)
+ * plus `checkSpecSafety`; `checkSpec`'s conservative per-provider patterns are the fallback for
+ * callers without the page's contract.
  */
 import { createHash } from "node:crypto";
 import type { Provider } from "../../../contract/build.ts";
@@ -40,6 +41,23 @@ function decodeOrUndefined(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What any spec must satisfy before it is pasted into BinderHub's URL, whoever validated its
+ * shape: bounded, only URL-path-safe characters, valid escapes, no empty, `.` or `..` segments
+ * (which a URL parser would collapse into another path).
+ */
+export function checkSpecSafety(provider: Provider, spec: string): SpecCheck {
+  const refuse = (why: string): SpecCheck => ({ ok: false, message: `Invalid ${provider} repository spec: ${why}.` });
+  if (spec.length === 0) return refuse("it is empty");
+  if (spec.length > MAX_SPEC_LENGTH) return refuse(`it is longer than ${MAX_SPEC_LENGTH} characters`);
+  if (!/^[A-Za-z0-9._~%!$&'()*+,;=:@/-]+$/.test(spec)) return refuse("it has characters that cannot go into a URL path unescaped");
+  if (/%(?![0-9A-Fa-f]{2})/.test(spec)) return refuse("it has a malformed %-escape");
+  if (spec.split("/").some((segment) => segment === "" || segment === "." || segment === "..")) {
+    return refuse("it has an empty, '.' or '..' path segment");
+  }
+  return { ok: true };
 }
 
 /** Checks a raw spec for a provider; every refusal says what a valid one looks like. */

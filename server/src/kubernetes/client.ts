@@ -15,6 +15,7 @@ import {
   Observable,
   type V1ConfigMap,
   type V1Job,
+  type ConfigurationOptions,
   type V1Lease,
   type V1Pod,
 } from "@kubernetes/client-node";
@@ -126,58 +127,66 @@ export function createKubernetesClient(kc: KubeConfig, options: KubernetesClient
     ],
     middlewareMergeStrategy: "append" as const,
   });
-  async function call<T>(what: string, run: (opts: ReturnType<typeof withDeadline>) => Promise<T>): Promise<T> {
+  async function call<T>(what: string, run: (opts: ReturnType<typeof withDeadline>) => Promise<T>, idempotent = false): Promise<T> {
     try {
       return await run(withDeadline());
     } catch (error) {
-      throw toKubernetesError(error, what);
+      const failure = toKubernetesError(error, what);
+      // A reused keep-alive socket the server just closed fails with ECONNRESET before any
+      // answer; a read is safe to send once more.
+      if (idempotent && failure.status === 0 && /ECONNRESET|socket hang up/.test(failure.message)) {
+        try {
+          return await run(withDeadline());
+        } catch (again) {
+          throw toKubernetesError(again, what);
+        }
+      }
+      throw failure;
     }
   }
-  /* eslint-disable @typescript-eslint/no-explicit-any -- client-node's option types are generics over its middleware */
   return {
     async listPods(namespace, labelSelector) {
-      const list = await call(`list pods in ${namespace}`, (o) => core.listNamespacedPod({ namespace, labelSelector }, o as any));
+      const list = await call(`list pods in ${namespace}`, (o) => core.listNamespacedPod({ namespace, labelSelector }, o as unknown as ConfigurationOptions), true);
       return list.items;
     },
     async deletePod(namespace, name, uid) {
       await call(`delete pod ${namespace}/${name}`, (o) =>
-        core.deleteNamespacedPod({ namespace, name, body: uid ? { preconditions: { uid } } : {} }, o as any),
+        core.deleteNamespacedPod({ namespace, name, body: uid ? { preconditions: { uid } } : {} }, o as unknown as ConfigurationOptions),
       );
     },
-    createLease: (namespace, body) => call(`create lease in ${namespace}`, (o) => coordination.createNamespacedLease({ namespace, body }, o as any)),
-    readLease: (namespace, name) => call(`read lease ${namespace}/${name}`, (o) => coordination.readNamespacedLease({ namespace, name }, o as any)),
+    createLease: (namespace, body) => call(`create lease in ${namespace}`, (o) => coordination.createNamespacedLease({ namespace, body }, o as unknown as ConfigurationOptions)),
+    readLease: (namespace, name) => call(`read lease ${namespace}/${name}`, (o) => coordination.readNamespacedLease({ namespace, name }, o as unknown as ConfigurationOptions), true),
     async listLeases(namespace, labelSelector) {
-      const list = await call(`list leases in ${namespace}`, (o) => coordination.listNamespacedLease({ namespace, labelSelector }, o as any));
+      const list = await call(`list leases in ${namespace}`, (o) => coordination.listNamespacedLease({ namespace, labelSelector }, o as unknown as ConfigurationOptions), true);
       return list.items;
     },
     replaceLease: (namespace, body) =>
       call(`replace lease ${namespace}/${body.metadata?.name ?? "?"}`, (o) =>
-        coordination.replaceNamespacedLease({ namespace, name: body.metadata?.name ?? "", body }, o as any),
+        coordination.replaceNamespacedLease({ namespace, name: body.metadata?.name ?? "", body }, o as unknown as ConfigurationOptions),
       ),
     async deleteLease(namespace, name, resourceVersion) {
       await call(`delete lease ${namespace}/${name}`, (o) =>
-        coordination.deleteNamespacedLease({ namespace, name, body: resourceVersion ? { preconditions: { resourceVersion } } : {} }, o as any),
+        coordination.deleteNamespacedLease({ namespace, name, body: resourceVersion ? { preconditions: { resourceVersion } } : {} }, o as unknown as ConfigurationOptions),
       );
     },
-    readConfigMap: (namespace, name) => call(`read configmap ${namespace}/${name}`, (o) => core.readNamespacedConfigMap({ namespace, name }, o as any)),
+    readConfigMap: (namespace, name) => call(`read configmap ${namespace}/${name}`, (o) => core.readNamespacedConfigMap({ namespace, name }, o as unknown as ConfigurationOptions)),
     async listConfigMaps(namespace, labelSelector) {
-      const list = await call(`list configmaps in ${namespace}`, (o) => core.listNamespacedConfigMap({ namespace, labelSelector }, o as any));
+      const list = await call(`list configmaps in ${namespace}`, (o) => core.listNamespacedConfigMap({ namespace, labelSelector }, o as unknown as ConfigurationOptions));
       return list.items;
     },
-    createConfigMap: (namespace, body) => call(`create configmap in ${namespace}`, (o) => core.createNamespacedConfigMap({ namespace, body }, o as any)),
+    createConfigMap: (namespace, body) => call(`create configmap in ${namespace}`, (o) => core.createNamespacedConfigMap({ namespace, body }, o as unknown as ConfigurationOptions)),
     replaceConfigMap: (namespace, body) =>
       call(`replace configmap ${namespace}/${body.metadata?.name ?? "?"}`, (o) =>
-        core.replaceNamespacedConfigMap({ namespace, name: body.metadata?.name ?? "", body }, o as any),
+        core.replaceNamespacedConfigMap({ namespace, name: body.metadata?.name ?? "", body }, o as unknown as ConfigurationOptions),
       ),
-    createJob: (namespace, body) => call(`create job in ${namespace}`, (o) => batch.createNamespacedJob({ namespace, body }, o as any)),
-    readJob: (namespace, name) => call(`read job ${namespace}/${name}`, (o) => batch.readNamespacedJob({ namespace, name }, o as any)),
+    createJob: (namespace, body) => call(`create job in ${namespace}`, (o) => batch.createNamespacedJob({ namespace, body }, o as unknown as ConfigurationOptions)),
+    readJob: (namespace, name) => call(`read job ${namespace}/${name}`, (o) => batch.readNamespacedJob({ namespace, name }, o as unknown as ConfigurationOptions)),
     async deleteJob(namespace, name) {
       await call(`delete job ${namespace}/${name}`, (o) =>
-        batch.deleteNamespacedJob({ namespace, name, body: { propagationPolicy: "Background" } }, o as any),
+        batch.deleteNamespacedJob({ namespace, name, body: { propagationPolicy: "Background" } }, o as unknown as ConfigurationOptions),
       );
     },
   };
-  /* eslint-enable @typescript-eslint/no-explicit-any */
 }
 
 /** metav1.MicroTime wants exactly six fractional digits (RFC3339Micro); Date gives three. */

@@ -1,0 +1,380 @@
+/**
+ * Per-user build limits, enforced by the companion because BinderHub's own limit is per client IP
+ * and would pool every user behind the companion (reference/binderhub.md §A.5).
+ *
+ * Two limits: builds streaming at once (default 2) and builds started in the last hour (default
+ * 10). The Kubernetes implementation holds them across replicas with one coordination.k8s.io/v1
+ * Lease per build stream:
+ * - labels: managed-by, the user, the repository and the build (each a SHA-256 prefix: label
+ *   values allow 63 characters of [A-Za-z0-9._-] and user names are free text);
+ * - annotations: user, provider, spec, repository, ref, startedAt (ms), order, ended, cancel;
+ * - live = no `ended` annotation and `renewTime + leaseDurationSeconds` in the future; the holder
+ *   renews every third of the duration while streaming, so a crashed replica's leases stop counting
+ *   as running after `leaseDurationSeconds`;
+ * - hourly = every lease of the user started (annotation) less than an hour ago, running or ended:
+ *   a finished build keeps its lease, marked `ended`, until an hour after it started; any acquire
+ *   prunes the user's leases older than that;
+ * - concurrent acquires on two replicas agree: a lease's rank is the resourceVersion the apiserver
+ *   gave it at creation (kept in the `order` annotation); after creating its lease a replica lists
+ *   the user's leases and backs off (deletes its own) if the leases ranked before it already fill a
+ *   limit. Ranks are a total order, so two racing replicas cannot both keep an over-limit lease.
+ * - cancel from any replica: the `cancel` annotation; the holder sees it at its next renewal.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Provider } from "../../../contract/build.ts";
+import { isKubernetesError, microTime, type KubernetesClient, type Lease } from "../kubernetes/client.ts";
+
+export interface BuildRef {
+  user: string;
+  provider: Provider;
+  spec: string;
+  repoUrl: string;
+  ref?: string | undefined;
+}
+
+export interface BuildTicket {
+  readonly id: string;
+  /** Aborted when someone (any replica) cancels this build. */
+  readonly cancelled: AbortSignal;
+  release(): Promise<void>;
+}
+
+export interface LimitRefusal {
+  ok: false;
+  reason: "concurrent" | "hourly";
+  retryAfterSeconds: number;
+  message: string;
+}
+
+export type AcquireResult = { ok: true; ticket: BuildTicket } | LimitRefusal;
+
+export interface BuildLimits {
+  /** Default 2. */
+  concurrentPerUser?: number;
+  /** Default 10. */
+  perHourPerUser?: number;
+}
+
+export interface BuildLimiter {
+  acquire(build: BuildRef): Promise<AcquireResult>;
+  /** Asks this user's open streams of this build, on every replica, to stop; returns how many. */
+  requestCancel(build: BuildRef): Promise<number>;
+  /** Open streams, on any replica, of the same repository that are not this user's streams of this build. */
+  otherWatchers(build: BuildRef): Promise<number>;
+  /** Stops renewals (shutdown); does not release. */
+  close(): void;
+}
+
+const HOUR_MS = 3_600_000;
+/** What a user waits before retrying a refused concurrent build: running builds take minutes. */
+const CONCURRENT_RETRY_SECONDS = 60;
+
+function refusal(reason: LimitRefusal["reason"], limit: number, retryAfterSeconds: number): LimitRefusal {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return {
+    ok: false,
+    reason,
+    retryAfterSeconds: seconds,
+    message:
+      reason === "concurrent"
+        ? `You already have ${limit} build${limit === 1 ? "" : "s"} running; wait for one to finish (try again in about ${seconds} seconds).`
+        : `You have started ${limit} builds in the last hour; try again in ${seconds} seconds.`,
+  };
+}
+
+export function buildKey(build: Pick<BuildRef, "provider" | "spec">): string {
+  return `${build.provider}/${build.spec}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// In memory (local mode, one process).
+
+interface MemoryEntry {
+  id: string;
+  user: string;
+  key: string;
+  repoUrl: string;
+  startedAt: number;
+  ended: boolean;
+  controller: AbortController;
+}
+
+export function createMemoryBuildLimiter(limits: BuildLimits = {}, now: () => number = Date.now): BuildLimiter {
+  const concurrent = limits.concurrentPerUser ?? 2;
+  const hourly = limits.perHourPerUser ?? 10;
+  let entries: MemoryEntry[] = [];
+  let next = 0;
+  return {
+    async acquire(build) {
+      const t = now();
+      entries = entries.filter((e) => !e.ended || e.startedAt > t - HOUR_MS);
+      const mine = entries.filter((e) => e.user === build.user);
+      if (mine.filter((e) => !e.ended).length >= concurrent) return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
+      const lastHour = mine.filter((e) => e.startedAt > t - HOUR_MS).sort((a, b) => a.startedAt - b.startedAt);
+      if (lastHour.length >= hourly) {
+        return refusal("hourly", hourly, ((lastHour[lastHour.length - hourly]?.startedAt ?? t) + HOUR_MS - t) / 1000);
+      }
+      const entry: MemoryEntry = {
+        id: `local-${++next}`,
+        user: build.user,
+        key: buildKey(build),
+        repoUrl: build.repoUrl,
+        startedAt: t,
+        ended: false,
+        controller: new AbortController(),
+      };
+      entries.push(entry);
+      return {
+        ok: true,
+        ticket: {
+          id: entry.id,
+          cancelled: entry.controller.signal,
+          release: async () => {
+            entry.ended = true;
+          },
+        },
+      };
+    },
+    async requestCancel(build) {
+      const key = buildKey(build);
+      const targets = entries.filter((e) => !e.ended && e.user === build.user && e.key === key);
+      for (const e of targets) e.controller.abort();
+      return targets.length;
+    },
+    async otherWatchers(build) {
+      const key = buildKey(build);
+      return entries.filter((e) => !e.ended && e.repoUrl === build.repoUrl && !(e.user === build.user && e.key === key)).length;
+    },
+    close() {},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes Leases (several replicas).
+
+export interface KubernetesBuildLimiterOptions extends BuildLimits {
+  kube: KubernetesClient;
+  namespace: string;
+  /** Who holds the leases this replica creates (the pod name); default a random id. */
+  replicaId?: string;
+  /** Default 60: a crashed replica's builds stop counting as running after this. */
+  leaseDurationSeconds?: number;
+  /** Default a third of the lease duration. */
+  renewIntervalMs?: number;
+  now?: () => number;
+  onError?: (error: unknown, what: string) => void;
+}
+
+const PREFIX = "launchpad.jupyter.org/";
+const L_MANAGED = "app.kubernetes.io/managed-by";
+const L_COMPONENT = "app.kubernetes.io/component";
+const L_USER = `${PREFIX}user`;
+const L_REPO = `${PREFIX}repo`;
+const L_BUILD = `${PREFIX}build`;
+const A_STARTED = `${PREFIX}started-at`;
+const A_ORDER = `${PREFIX}order`;
+const A_ENDED = `${PREFIX}ended`;
+const A_CANCEL = `${PREFIX}cancel`;
+
+/** A label-safe stand-in for free text: 40 hex digits of SHA-256. */
+export function labelHash(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 40);
+}
+
+function annotation(lease: Lease, key: string): string | undefined {
+  return lease.metadata?.annotations?.[key];
+}
+
+function rank(lease: Lease): bigint {
+  const order = annotation(lease, A_ORDER) ?? lease.metadata?.resourceVersion ?? "0";
+  try {
+    return BigInt(order);
+  } catch {
+    return 0n;
+  }
+}
+
+export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOptions): BuildLimiter {
+  const { kube, namespace } = options;
+  const concurrent = options.concurrentPerUser ?? 2;
+  const hourly = options.perHourPerUser ?? 10;
+  const durationS = options.leaseDurationSeconds ?? 60;
+  const renewMs = options.renewIntervalMs ?? (durationS * 1000) / 3;
+  const now = options.now ?? Date.now;
+  const replicaId = options.replicaId ?? `launchpad-${randomBytes(4).toString("hex")}`;
+  const onError = options.onError ?? (() => {});
+  const local = new Map<string, { controller: AbortController; timer: NodeJS.Timeout }>();
+
+  const started = (lease: Lease) => Number(annotation(lease, A_STARTED) ?? 0);
+  const isLive = (lease: Lease, t: number) => {
+    if (annotation(lease, A_ENDED) !== undefined) return false;
+    const renew = Date.parse(String(lease.spec?.renewTime ?? lease.spec?.acquireTime ?? ""));
+    const duration = (lease.spec?.leaseDurationSeconds ?? durationS) * 1000;
+    return Number.isFinite(renew) && renew + duration > t;
+  };
+
+  async function listUser(user: string): Promise<Lease[]> {
+    return kube.listLeases(namespace, `${L_MANAGED}=launchpad,${L_USER}=${labelHash(user)}`);
+  }
+
+  /** Re-reads and rewrites a lease until the write lands (optimistic concurrency). */
+  async function update(name: string, change: (lease: Lease) => Lease | undefined): Promise<Lease | undefined> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      let current: Lease;
+      try {
+        current = await kube.readLease(namespace, name);
+      } catch (error) {
+        if (isKubernetesError(error, 404)) return undefined;
+        throw error;
+      }
+      const next = change(structuredClone(current));
+      if (!next) return current;
+      try {
+        return await kube.replaceLease(namespace, next);
+      } catch (error) {
+        if (!isKubernetesError(error, 409)) throw error;
+      }
+    }
+    throw new Error(`lease ${name}: too many conflicting updates`);
+  }
+
+  function startRenewing(name: string, controller: AbortController): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      update(name, (lease) => {
+        if (annotation(lease, A_CANCEL) !== undefined) {
+          controller.abort();
+          return undefined;
+        }
+        lease.spec = { ...lease.spec, renewTime: microTime(new Date(now())) as unknown as Date };
+        return lease;
+      }).catch((error: unknown) => onError(error, `renew lease ${name}`));
+    }, renewMs);
+    timer.unref();
+    return timer;
+  }
+
+  async function prune(leases: Lease[], t: number): Promise<Lease[]> {
+    const keep: Lease[] = [];
+    for (const lease of leases) {
+      const expired = started(lease) <= t - HOUR_MS && !isLive(lease, t);
+      if (!expired) {
+        keep.push(lease);
+        continue;
+      }
+      await kube
+        .deleteLease(namespace, lease.metadata?.name ?? "", lease.metadata?.resourceVersion)
+        .catch((error: unknown) => onError(error, "prune lease"));
+    }
+    return keep;
+  }
+
+  return {
+    async acquire(build) {
+      const t = now();
+      const existing = await prune(await listUser(build.user), t);
+      // A cheap early refusal; the decisive check is after our lease exists (see the header).
+      const check = (leases: Lease[], before?: bigint): LimitRefusal | undefined => {
+        const earlier = before === undefined ? leases : leases.filter((l) => rank(l) < before);
+        if (earlier.filter((l) => isLive(l, t)).length >= concurrent) return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
+        const lastHour = earlier.filter((l) => started(l) > t - HOUR_MS).map(started).sort((a, b) => a - b);
+        if (lastHour.length >= hourly) return refusal("hourly", hourly, ((lastHour[lastHour.length - hourly] ?? t) + HOUR_MS - t) / 1000);
+        return undefined;
+      };
+      const early = check(existing);
+      if (early) return early;
+
+      const name = `launchpad-build-${randomBytes(6).toString("hex")}`;
+      const created = await kube.createLease(namespace, {
+        metadata: {
+          name,
+          labels: {
+            [L_MANAGED]: "launchpad",
+            [L_COMPONENT]: "build-stream",
+            [L_USER]: labelHash(build.user),
+            [L_REPO]: labelHash(build.repoUrl),
+            [L_BUILD]: labelHash(buildKey(build)),
+          },
+          annotations: {
+            [`${PREFIX}user`]: build.user,
+            [`${PREFIX}provider`]: build.provider,
+            [`${PREFIX}spec`]: build.spec,
+            [`${PREFIX}repository`]: build.repoUrl,
+            ...(build.ref ? { [`${PREFIX}ref`]: build.ref } : {}),
+            [A_STARTED]: String(t),
+          },
+        },
+        spec: {
+          holderIdentity: replicaId,
+          leaseDurationSeconds: durationS,
+          acquireTime: microTime(new Date(t)) as unknown as Date,
+          renewTime: microTime(new Date(t)) as unknown as Date,
+        },
+      });
+      const order = created.metadata?.resourceVersion ?? "0";
+      await update(name, (lease) => {
+        lease.metadata = { ...lease.metadata, annotations: { ...lease.metadata?.annotations, [A_ORDER]: order } };
+        return lease;
+      });
+      const late = check(await listUser(build.user), BigInt(order));
+      if (late) {
+        await kube.deleteLease(namespace, name).catch((error: unknown) => onError(error, "back off lease"));
+        return late;
+      }
+      const controller = new AbortController();
+      local.set(name, { controller, timer: startRenewing(name, controller) });
+      let released = false;
+      return {
+        ok: true,
+        ticket: {
+          id: name,
+          cancelled: controller.signal,
+          release: async () => {
+            if (released) return;
+            released = true;
+            const entry = local.get(name);
+            if (entry) clearInterval(entry.timer);
+            local.delete(name);
+            await update(name, (lease) => {
+              lease.metadata = { ...lease.metadata, annotations: { ...lease.metadata?.annotations, [A_ENDED]: String(now()) } };
+              return lease;
+            });
+          },
+        },
+      };
+    },
+
+    async requestCancel(build) {
+      const t = now();
+      const leases = await kube.listLeases(namespace, `${L_MANAGED}=launchpad,${L_USER}=${labelHash(build.user)},${L_BUILD}=${labelHash(buildKey(build))}`);
+      let asked = 0;
+      for (const lease of leases.filter((l) => isLive(l, t))) {
+        const name = lease.metadata?.name ?? "";
+        asked++;
+        const mine = local.get(name);
+        if (mine) {
+          mine.controller.abort();
+          continue;
+        }
+        await update(name, (l) => {
+          l.metadata = { ...l.metadata, annotations: { ...l.metadata?.annotations, [A_CANCEL]: String(t) } };
+          return l;
+        });
+      }
+      return asked;
+    },
+
+    async otherWatchers(build) {
+      const t = now();
+      const leases = await kube.listLeases(namespace, `${L_MANAGED}=launchpad,${L_REPO}=${labelHash(build.repoUrl)}`);
+      const userHash = labelHash(build.user);
+      const keyHash = labelHash(buildKey(build));
+      return leases.filter(
+        (l) => isLive(l, t) && annotation(l, A_CANCEL) === undefined && !(l.metadata?.labels?.[L_USER] === userHash && l.metadata?.labels?.[L_BUILD] === keyHash),
+      ).length;
+    },
+
+    close() {
+      for (const entry of local.values()) clearInterval(entry.timer);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Stops a BinderHub build for real. Closing the event stream does not (reference/binderhub.md
+ * §A.8: `stop()` only stops watching; the build pod runs on), so cancel deletes the build pod.
+ *
+ * A pod is deleted only if ALL of these hold:
+ * - it carries the label `component=binderhub-build` (checked again on the object, not only in the
+ *   list's selector);
+ * - its `binder-repo` annotation equals the build's repository URL (§A.9);
+ * - its name starts with `build-<safe slug>-` when the slug follows from the spec, and equals the
+ *   full deterministic name when the ref is already a full commit SHA (builder.py
+ *   `_generate_build_name`);
+ * - it is not already being deleted.
+ * The delete carries the pod's uid as a precondition, so a pod re-created under the same name in
+ * between is left alone.
+ */
+import type { Pod } from "../kubernetes/client.ts";
+import { isKubernetesError, type KubernetesClient } from "../kubernetes/client.ts";
+import { buildPodName, buildPodNamePrefix, buildSlug } from "./build-spec.ts";
+import type { BuildRef } from "./limiter.ts";
+
+export const BUILD_POD_SELECTOR = "component=binderhub-build";
+
+export interface PodCancelResult {
+  deleted: string[];
+}
+
+export interface BuildPodCanceller {
+  cancel(build: BuildRef): Promise<PodCancelResult>;
+}
+
+export function matchesBuild(pod: Pod, build: BuildRef): boolean {
+  const name = pod.metadata?.name ?? "";
+  if (pod.metadata?.labels?.component !== "binderhub-build") return false;
+  if (pod.metadata?.deletionTimestamp) return false;
+  if (pod.metadata?.annotations?.["binder-repo"] !== build.repoUrl) return false;
+  const slug = buildSlug(build.provider, build.spec);
+  if (slug !== undefined) {
+    if (!name.startsWith(buildPodNamePrefix(slug))) return false;
+    if (build.ref && /^[0-9a-f]{40}$/.test(build.ref) && name !== buildPodName(slug, build.ref)) return false;
+  }
+  return true;
+}
+
+export function createKubernetesPodCanceller(options: { kube: KubernetesClient; namespace: string }): BuildPodCanceller {
+  const { kube, namespace } = options;
+  return {
+    async cancel(build) {
+      const pods = await kube.listPods(namespace, BUILD_POD_SELECTOR);
+      const deleted: string[] = [];
+      for (const pod of pods.filter((p) => matchesBuild(p, build))) {
+        const name = pod.metadata?.name ?? "";
+        try {
+          await kube.deletePod(namespace, name, pod.metadata?.uid);
+          deleted.push(name);
+        } catch (error) {
+          // Gone already (finished and cleaned up by BinderHub) or replaced: nothing to stop.
+          if (!isKubernetesError(error, 404) && !isKubernetesError(error, 409)) throw error;
+        }
+      }
+      return { deleted };
+    },
+  };
+}

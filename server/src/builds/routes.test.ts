@@ -1,0 +1,307 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Fastify, { type FastifyInstance } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PROVIDERS, type BuildEvent } from "../../../contract/build.ts";
+import { buildPath } from "../../../contract/providers.ts";
+import { SseReader, type SseItem } from "../../../contract/sse.ts";
+import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
+import { KubernetesDouble, LEASE, POD } from "../../test-support/kubernetes-double.ts";
+import { installTestAuth } from "../../test-support/test-auth.ts";
+import { createKubernetesClient, loadKubeConfig, type KubernetesClient } from "../kubernetes/client.ts";
+import { createKubernetesBuildLimiter, type BuildLimiter, type KubernetesBuildLimiterOptions } from "./limiter.ts";
+import { createKubernetesPodCanceller } from "./pod-canceller.ts";
+import { buildRoutes } from "./routes.ts";
+
+const PREFIX = "/services/launchpad";
+const NS = "hub";
+const BUILD_NS = "builds";
+
+let kube: KubernetesDouble;
+let binder: BinderHubDouble;
+let client: KubernetesClient;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeEach(async () => {
+  kube = await new KubernetesDouble().start();
+  binder = await new BinderHubDouble({ keepaliveMs: 10, kubernetes: { url: kube.url, token: kube.token, namespace: BUILD_NS, pollMs: 10 } }).start();
+  const path = kube.writeKubeconfig(mkdtempSync(join(tmpdir(), "kube-")));
+  client = createKubernetesClient(loadKubeConfig({ kubeconfigPath: path, env: {} }), { requestTimeoutMs: 2000 });
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await binder.close();
+  await kube.close();
+});
+
+function limiter(options: Partial<KubernetesBuildLimiterOptions> = {}): BuildLimiter {
+  const l = createKubernetesBuildLimiter({ kube: client, namespace: NS, renewIntervalMs: 200, ...options });
+  cleanups.push(() => l.close());
+  return l;
+}
+
+/** One companion replica on a real socket. */
+async function companion(options: { limiter?: BuildLimiter; idleTimeoutMs?: number; allowed?: readonly (typeof PROVIDERS)[number][] } = {}) {
+  const app: FastifyInstance = Fastify({ forceCloseConnections: true });
+  installTestAuth(app);
+  await app.register(
+    buildRoutes({
+      binderhub: { url: binder.buildEndpoint, token: binder.token, idleTimeoutMs: options.idleTimeoutMs ?? 5000 },
+      limiter: options.limiter ?? limiter(),
+      podCanceller: createKubernetesPodCanceller({ kube: client, namespace: BUILD_NS }),
+      allowedProviders: options.allowed ?? PROVIDERS,
+    }),
+    { prefix: PREFIX },
+  );
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  cleanups.push(() => app.close());
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return `http://127.0.0.1:${port}${PREFIX}/api/builds/`;
+}
+
+const headers = (user = "alice", extra: Record<string, string> = {}) => ({ "x-test-user": user, "sec-fetch-site": "same-origin", ...extra });
+
+/** Reads a build stream; `until` may abort early by returning true. */
+async function readStream(response: Response, until?: (items: SseItem[]) => boolean, controller?: AbortController) {
+  const reader = new SseReader();
+  const items: SseItem[] = [];
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      items.push(...reader.feed(decoder.decode(chunk, { stream: true })));
+      if (until?.(items)) {
+        controller?.abort();
+        break;
+      }
+    }
+  } catch (error) {
+    if (!controller?.signal.aborted) throw error;
+  }
+  return {
+    items,
+    events: items.flatMap((i) => (i.type === "data" ? [JSON.parse(i.data) as BuildEvent] : [])),
+    keepalives: items.filter((i) => i.type === "comment").length,
+  };
+}
+
+/** Opens a stream and keeps reading it in the background, as a browser does. */
+async function openStream(base: string, path: string, user = "alice") {
+  const controller = new AbortController();
+  const response = await fetch(base + path, { headers: headers(user), signal: controller.signal });
+  const done = response.status === 200 ? readStream(response, undefined, controller).catch(() => undefined) : Promise.resolve(undefined);
+  return { response, controller, done };
+}
+
+describe("GET api/builds/<provider>/<spec>", () => {
+  it("relays the real recorded build as SSE with non-buffering headers, then ends and releases the lease", async () => {
+    const base = await companion();
+    const response = await fetch(base + buildPath("gh", "binder-examples/octave/HEAD"), { headers: headers() });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
+    expect(response.headers.get("x-accel-buffering")).toBe("no");
+    expect(response.headers.get("content-encoding")).toBe("identity");
+    const { events } = await readStream(response);
+    expect(events).toHaveLength(725);
+    await expect.poll(() => kube.objects(LEASE, NS)[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"]).toBeDefined();
+    expect(events.at(-1)).toMatchObject({ phase: "ready", imageName: expect.stringContaining("binder-2dexamples-2doctave") });
+    expect(binder.streams[0]).toMatchObject({ provider: "gh", spec: "binder-examples/octave/HEAD", query: "?build_only=true" });
+    const [lease] = kube.objects(LEASE, NS);
+    expect(lease?.metadata.annotations).toMatchObject({
+      "launchpad.jupyter.org/user": "alice",
+      "launchpad.jupyter.org/repository": "https://github.com/binder-examples/octave",
+      "launchpad.jupyter.org/ref": "HEAD",
+      "launchpad.jupyter.org/ended": expect.any(String),
+    });
+    expect(lease?.metadata.labels?.["launchpad.jupyter.org/user"]).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("sends a gl spec with its %2F to BinderHub unchanged (page encodes it as %252F)", async () => {
+    const base = await companion();
+    const { events } = await readStream(await fetch(base + buildPath("gl", "group%2Fcached-project/main"), { headers: headers() }));
+    expect(events).toEqual([expect.objectContaining({ phase: "ready" })]);
+    expect(binder.streams[0]?.spec).toBe("group%2Fcached-project/main");
+  });
+
+  it("forwards keepalives, and a browser that leaves aborts the upstream request", async () => {
+    const base = await companion();
+    const controller = new AbortController();
+    const response = await fetch(base + buildPath("gh", "org/keepalive-only/HEAD"), { headers: headers(), signal: controller.signal });
+    const read = await readStream(response, (items) => items.filter((i) => i.type === "comment").length >= 3, controller);
+    expect(read.keepalives).toBeGreaterThanOrEqual(3);
+    const ended = await binder.waitForStreamEnd();
+    expect(ended.state).toBe("client-closed");
+    // The lease is released (ended) once the stream is torn down.
+    await expect.poll(() => kube.objects(LEASE, NS)[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"]).toBeDefined();
+  });
+
+  it("a silent BinderHub trips the idle watchdog: one failed event, upstream closed", async () => {
+    const base = await companion({ idleTimeoutMs: 100 });
+    const { events } = await readStream(await fetch(base + buildPath("gh", "org/hang/HEAD"), { headers: headers() }));
+    expect(events.map((e) => e.phase)).toEqual(["waiting", "failed"]);
+    expect(events[1]?.message).toMatch(/^Lost contact with BinderHub/);
+    expect((await binder.waitForStreamEnd()).state).toBe("client-closed");
+  });
+
+  it("refuses cross-site requests before anything goes upstream", async () => {
+    const base = await companion();
+    const response = await fetch(base + buildPath("gh", "a/b/HEAD"), { headers: headers("alice", { "sec-fetch-site": "cross-site" }) });
+    expect(response.status).toBe(403);
+    expect(binder.streams).toHaveLength(0);
+    expect(kube.objects(LEASE, NS)).toHaveLength(0);
+  });
+
+  it.each([
+    ["a provider the admin did not allow", "zenodo/10.5281%2Fzenodo.3242074", /not enabled on this hub/],
+    ["an unknown provider", "svn/x/y", /not enabled/],
+    ["a spec that is not the page's encoding", "gl/group%2Fproject/main", /Invalid gl/],
+    ["a dot segment", "gh/a/b/%2E%2E", /Invalid gh/],
+    ["a spec with a query-like character", "gh/a/b/ma%3Fin", /Invalid gh/],
+  ])("answers 400 JSON for %s, before any upstream request", async (_what, path, message) => {
+    const base = await companion({ allowed: ["gh", "gl"] });
+    const response = await fetch(base + path, { headers: headers() });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { status: number; message: string };
+    expect(body.status).toBe(400);
+    expect(body.message).toMatch(message);
+    expect(binder.streams).toHaveLength(0);
+    expect(kube.objects(LEASE, NS)).toHaveLength(0);
+  });
+
+  it("needs a user", async () => {
+    const base = await companion();
+    expect((await fetch(base + buildPath("gh", "a/b/HEAD"))).status).toBe(401);
+    expect(binder.streams).toHaveLength(0);
+  });
+});
+
+describe("per-user limits across replicas (Kubernetes Leases)", () => {
+  it("concurrent builds: two replicas share the count; a third build gets 429 with retry_after", async () => {
+    const a = await companion({ limiter: limiter({ replicaId: "a" }) });
+    const b = await companion({ limiter: limiter({ replicaId: "b" }) });
+    const first = await openStream(a, buildPath("gh", "org/keepalive-only-1/HEAD"));
+    const second = await openStream(b, buildPath("gh", "org/keepalive-only-2/HEAD"));
+    expect([first.response.status, second.response.status]).toEqual([200, 200]);
+    const third = await fetch(a + buildPath("gh", "org/keepalive-only-3/HEAD"), { headers: headers() });
+    expect(third.status).toBe(429);
+    expect(third.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(await third.json()).toMatchObject({ status: 429, retry_after: expect.any(Number), message: expect.stringMatching(/2 builds running/) });
+    // Someone else is not limited by alice's builds.
+    const bob = await openStream(b, buildPath("gh", "org/keepalive-only-4/HEAD"), "bob");
+    expect(bob.response.status).toBe(200);
+    for (const s of [first, second, bob]) s.controller.abort();
+  });
+
+  it("builds per hour: counted across replicas, finished builds included, refused with when to retry", async () => {
+    let t = Date.parse("2026-01-01T00:00:00Z");
+    const now = () => t;
+    const a = await companion({ limiter: limiter({ replicaId: "a", perHourPerUser: 3, now }) });
+    const b = await companion({ limiter: limiter({ replicaId: "b", perHourPerUser: 3, now }) });
+    for (const [base, i] of [[a, 1], [b, 2], [a, 3]] as const) {
+      const { events } = await readStream(await fetch(base + buildPath("gh", `org/cached-${i}/HEAD`), { headers: headers() }));
+      expect(events.at(-1)?.phase).toBe("ready");
+      t += 60_000;
+    }
+    const refused = await fetch(b + buildPath("gh", "org/cached-4/HEAD"), { headers: headers() });
+    expect(refused.status).toBe(429);
+    const body = (await refused.json()) as { retry_after: number; message: string };
+    expect(body.retry_after).toBe(3600 - 180);
+    expect(body.message).toMatch(/3 builds in the last hour/);
+    t += 3600_000 - 180_000 + 1;
+    const later = await fetch(b + buildPath("gh", "org/cached-5/HEAD"), { headers: headers() });
+    expect(later.status).toBe(200);
+    await readStream(later);
+  });
+
+  it("two replicas racing for the last slot: exactly one wins", async () => {
+    const a = limiter({ replicaId: "a", concurrentPerUser: 1 });
+    const b = limiter({ replicaId: "b", concurrentPerUser: 1 });
+    const build = { user: "carol", provider: "gh" as const, spec: "o/r/HEAD", repoUrl: "https://github.com/o/r" };
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all([a.acquire(build), b.acquire(build)]);
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      for (const r of results) if (r.ok) await r.ticket.release();
+      // Released builds still count per hour but not as running.
+    }
+  });
+
+  it("a crashed replica's leases stop counting as running after leaseDurationSeconds", async () => {
+    let t = Date.parse("2026-01-01T00:00:00Z");
+    const now = () => t;
+    const crashed = limiter({ replicaId: "crashed", concurrentPerUser: 1, leaseDurationSeconds: 30, now, renewIntervalMs: 3_600_000 });
+    const survivor = limiter({ replicaId: "ok", concurrentPerUser: 1, leaseDurationSeconds: 30, now });
+    const build = { user: "dave", provider: "gh" as const, spec: "o/r/HEAD", repoUrl: "https://github.com/o/r" };
+    expect((await crashed.acquire(build)).ok).toBe(true);
+    crashed.close(); // no more renewals, never released
+    expect(await survivor.acquire(build)).toMatchObject({ ok: false, reason: "concurrent" });
+    t += 31_000;
+    expect((await survivor.acquire(build)).ok).toBe(true);
+  });
+
+  it("a Kubernetes API failure answers 503, never an unlimited build", async () => {
+    const base = await companion();
+    kube.failNext({ plural: "leases", fail: 500 });
+    const response = await fetch(base + buildPath("gh", "a/b/HEAD"), { headers: headers() });
+    expect(response.status).toBe(503);
+    expect(binder.streams).toHaveLength(0);
+  });
+});
+
+describe("DELETE api/builds/<provider>/<spec> (cancel)", () => {
+  const path = buildPath("gh", "org/keepalive-only/HEAD");
+
+  async function runningBuild(base: string, user = "alice") {
+    const stream = await openStream(base, path, user);
+    expect(stream.response.status).toBe(200);
+    await expect
+      .poll(() => kube.objects(POD, BUILD_NS).filter((p) => p.metadata.annotations?.["binder-repo"] === "https://github.com/org/keepalive-only" && p.metadata.labels?.component).length)
+      .toBe(1);
+    return stream;
+  }
+
+  it("closes the stream and deletes exactly the build's pod, never a pod without the build label", async () => {
+    const base = await companion();
+    // Decoys: same repo annotation but not a build pod; a build pod of another repository.
+    kube.put(POD, BUILD_NS, { metadata: { name: "build-org-2dkeepalive-2donly-imposter", annotations: { "binder-repo": "https://github.com/org/keepalive-only" } } });
+    kube.put(POD, BUILD_NS, { metadata: { name: "build-other", labels: { component: "binderhub-build" }, annotations: { "binder-repo": "https://github.com/org/other" } } });
+    const stream = await runningBuild(base);
+    const pod = kube.objects(POD, BUILD_NS).find((p) => p.metadata.labels?.component === "binderhub-build" && p.metadata.name !== "build-other");
+    const response = await fetch(base + path, { method: "DELETE", headers: headers("alice", { "x-launchpad-csrf": "ok" }) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ streams_cancelled: 1, pods_deleted: [pod?.metadata.name] });
+    const { events } = (await stream.done)!;
+    expect(events.at(-1)?.phase).toBe("failed");
+    expect(kube.objects(POD, BUILD_NS).map((p) => p.metadata.name).sort()).toEqual(["build-org-2dkeepalive-2donly-imposter", "build-other"]);
+  });
+
+  it("keeps the pod while another user's stream watches the same build", async () => {
+    const base = await companion();
+    const alice = await runningBuild(base, "alice");
+    const bob = await openStream(base, path, "bob");
+    const response = await fetch(base + path, { method: "DELETE", headers: headers("alice", { "x-launchpad-csrf": "ok" }) });
+    expect(await response.json()).toMatchObject({ streams_cancelled: 1, pods_deleted: [], pod_kept_reason: expect.stringMatching(/1 other stream is still watching/) });
+    expect(kube.objects(POD, BUILD_NS)).toHaveLength(1);
+    expect((await alice.done)?.events.at(-1)).toMatchObject({ phase: "failed", message: "Build cancelled.\n" });
+    bob.controller.abort();
+  });
+
+  it("cancels a stream held by another replica through its lease", async () => {
+    const a = await companion({ limiter: limiter({ replicaId: "a" }) });
+    const b = await companion({ limiter: limiter({ replicaId: "b" }) });
+    const stream = await runningBuild(a);
+    const response = await fetch(b + path, { method: "DELETE", headers: headers("alice", { "x-launchpad-csrf": "ok" }) });
+    expect(await response.json()).toMatchObject({ streams_cancelled: 1, pods_deleted: [expect.stringMatching(/^build-org-2dkeepalive-2donly-/)] });
+    const { events } = (await stream.done)!;
+    expect(events.at(-1)?.phase).toBe("failed");
+  });
+
+  it("is a CSRF-protected write", async () => {
+    const base = await companion();
+    await runningBuild(base).then((s) => s.controller.abort());
+    const response = await fetch(base + path, { method: "DELETE", headers: headers() });
+    expect(response.status).toBe(403);
+    expect(kube.objects(POD, BUILD_NS)).toHaveLength(1);
+  });
+});
