@@ -78,6 +78,40 @@ describe("local mode demo hub", () => {
     expect(MeSchema.parse(me.json())).toMatchObject({ name: "demo", admin: true });
   });
 
+  it("logs in through oauth_login without a hub and runs the same session and CSRF paths", async () => {
+    const local = await localApp();
+    await local.register((scoped, _options, done) => {
+      scoped.post(
+        "/services/launchpad/api/ping",
+        { preHandler: [local.requireUser] },
+        (_request, reply) => reply.send({ ok: true }),
+      );
+      done();
+    });
+    const login = await local.inject({
+      url: "/services/launchpad/oauth_login?next=%2Fhub%2Fspawn%3Fx%3D1",
+    });
+    expect(login.statusCode).toBe(302);
+    expect(login.headers.location).toBe("/hub/spawn?x=1");
+    const cookie = cookiePair(login, "service-launchpad");
+    const me = MeSchema.parse(
+      (await local.inject({ url: "/services/launchpad/api/me", headers: { cookie } })).json(),
+    );
+    const refused = await local.inject({
+      method: "POST",
+      url: "/services/launchpad/api/ping",
+      headers: { cookie },
+    });
+    expect(refused.statusCode).toBe(403);
+    const allowed = await local.inject({
+      method: "POST",
+      url: "/services/launchpad/api/ping",
+      headers: { cookie, "x-launchpad-csrf": me.csrf_token },
+    });
+    expect(allowed.json()).toEqual({ ok: true });
+    expect((await local.inject({ url: "/services/launchpad/api/me" })).statusCode).toBe(401);
+  });
+
   it("escapes the spawn data so an admin's description cannot end the script element", async () => {
     const python = SAMPLE_PROFILES[0];
     if (!python) throw new Error("no sample profile");
