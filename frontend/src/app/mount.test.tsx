@@ -30,6 +30,10 @@ describe("mountLaunchpad", () => {
     expect(document.querySelector<HTMLElement>(".feedback-container")?.hidden).toBe(true);
     expect(screen.getAllByRole("button", { name: "Start" })).toHaveLength(1);
     expect(document.querySelectorAll("style#launchpad-styles")).toHaveLength(1);
+    act(() => {
+      expect(mountLaunchpad({ jhdata: sampleJhData }).root).toBeUndefined();
+    });
+    expect(screen.getAllByRole("radio", { name: "CPU server" })).toHaveLength(1);
   });
 
   it("keeps the fallback and explains a version mismatch", () => {

@@ -83,6 +83,8 @@ export function mountLaunchpad(options: MountOptions = {}): { state: string; roo
   const doc = options.doc ?? document;
   const mountPoint = doc.getElementById(SPAWN_PAGE_MOUNT_ELEMENT_ID);
   if (!mountPoint) return { state: "absent" };
+  // A second import (a page that loads the glue's loader twice) must not mount a second root.
+  if (mountPoint.dataset.launchpadState === "ready") return { state: "ready" };
   injectStyles(doc);
   const result = readSpawnPageData(doc);
   if (!result.ok) {
