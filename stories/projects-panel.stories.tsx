@@ -66,7 +66,7 @@ export const Many: Story = {
 };
 
 export const RunningServer: Story = {
-  args: { runningProjectId: octave.id },
+  args: { runningProjectIds: [octave.id] },
   parameters: {
     msw: [...deleteProjectHandlers.running(), ...projectsListHandlers.few()],
     settledText: "stop the server to delete it",

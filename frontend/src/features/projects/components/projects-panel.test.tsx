@@ -70,7 +70,7 @@ describe("ProjectsPanel", () => {
 
   it("marks the running server's project and explains why it cannot be deleted", async () => {
     server.use(...projectsListHandlers.few());
-    renderPanel({ runningProjectId: octave.id });
+    renderPanel({ runningProjectIds: [octave.id] });
     await table();
     expect(within(rowOf("octave")).getByText("Running")).toBeInTheDocument();
     expect(within(rowOf("climate-notebooks")).queryByText("Running")).toBeNull();
@@ -278,7 +278,7 @@ describe("ProjectsPanel", () => {
   it("has no axe violations in the table and in the open dialog", async () => {
     server.use(...projectsApi({ projects: [...sampleProjects, deletingProject, failedProject] }));
     const user = userEvent.setup();
-    const { container } = renderPanel({ runningProjectId: octave.id });
+    const { container } = renderPanel({ runningProjectIds: [octave.id] });
     await table();
     await user.click(screen.getByRole("button", { name: "Delete climate-notebooks" }));
     await screen.findByRole("dialog");

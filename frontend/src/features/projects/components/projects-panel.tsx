@@ -8,6 +8,8 @@ import css from "../projects.css?inline";
 import { ProjectLimitNotice } from "./project-limit-notice.tsx";
 import { ProjectsTable } from "./projects-table.tsx";
 
+const NONE: readonly string[] = [];
+
 const DeleteProjectDialog = lazy(() => import("./delete-project-dialog.tsx"));
 
 /** What the build panel needs to rebuild the latest commit of a project's ref. */
@@ -24,8 +26,8 @@ export interface RebuildRequest {
  * - `user`: whose projects, the spawn data's `user`. An admin spawning for someone else sees that
  *   person's projects; `?user=` is sent only when it differs from `me.name`.
  * - `me`: `session.me` from `api/me`; `csrf_token` goes on deletes as `X-Launchpad-CSRF`.
- * - `runningProjectId`: the project a running server of `user` uses, if any: marked "Running", and
- *   its Delete is disabled (the companion would refuse with 409 anyway).
+ * - `runningProjectIds`: the projects `user`'s running servers use (several with named servers):
+ *   marked "Running", and their Delete is disabled (the companion would refuse with 409 anyway).
  * - `onStart(project)`: start a server on it. The shell calls `useLaunchProject().mutateAsync` with
  *   the project's provider, repository, ref, resolved_commit, image, profile_slug and display_name,
  *   then sets the image as the image option's unlisted value and the project id as
@@ -35,14 +37,15 @@ export interface RebuildRequest {
  * - `busy`: disables Start and Rebuild (a build is running, the form is being submitted).
  * - `now`, `pollMs`: fixed in tests and stories; default to the clock and `DELETING_POLL_MS`.
  *
- * The panel brings its own CSS (hoisted into <head> by React), so a lazily loaded panel costs the
- * initial page nothing.
+ * The panel brings its own CSS (a React 19 hoisted <style>), so it can and should be loaded lazily:
+ * it shows only after `api/me` anyway, and costs ~7 KiB gzip with contract/providers.ts, most of the
+ * page's 9 KiB budget. `lazy(() => import("…/projects-panel.tsx").then((m) => ({ default: m.ProjectsPanel })))`.
  */
 export interface ProjectsPanelProps {
   serviceUrl: string;
   user: string;
   me: Pick<Me, "name" | "csrf_token">;
-  runningProjectId?: string | null;
+  runningProjectIds?: readonly string[];
   onStart: (project: Project) => void;
   onRebuild: (request: RebuildRequest) => void;
   busy?: boolean;
@@ -54,7 +57,7 @@ export function ProjectsPanel({
   serviceUrl,
   user,
   me,
-  runningProjectId = null,
+  runningProjectIds = NONE,
   onStart,
   onRebuild,
   busy = false,
@@ -166,7 +169,7 @@ export function ProjectsPanel({
           <ProjectsTable
             projects={query.data.projects}
             title={title}
-            runningProjectId={runningProjectId}
+            runningProjectIds={runningProjectIds}
             pendingDeleteId={removal.isPending ? (removal.variables ?? null) : null}
             busy={busy}
             now={now ?? new Date()}

@@ -6,7 +6,7 @@ export interface ProjectsTableProps {
   projects: readonly Project[];
   /** The `<h2>` inside the caption: the table's name and the section's heading. */
   title: ReactNode;
-  runningProjectId: string | null;
+  runningProjectIds: readonly string[];
   /** A delete request is on its way for this project (before the list says `deleting`). */
   pendingDeleteId: string | null;
   /** Start and Rebuild are off while the page is busy (a build running, the form submitting). */
@@ -89,7 +89,7 @@ function Version({ project }: { project: Project }) {
 }
 
 function Actions(props: ProjectsTableProps & { project: Project }) {
-  const { project, runningProjectId, pendingDeleteId, busy } = props;
+  const { project, runningProjectIds, pendingDeleteId, busy } = props;
   // The visible label starts the accessible name (WCAG 2.5.3), which also says which project.
   const label = (action: string) => `${action} ${project.display_name}`;
   if (project.state === "deleting" || project.id === pendingDeleteId) {
@@ -111,7 +111,7 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
       </>
     );
   }
-  const running = project.id === runningProjectId;
+  const running = runningProjectIds.includes(project.id);
   const noteId = `lp-running-note-${project.id}`;
   return (
     <span className="lp-actions">
@@ -157,7 +157,7 @@ export function ProjectsTable(props: ProjectsTableProps) {
         <tr>
           <th scope="col">Repository</th>
           <th scope="col">Provider</th>
-          <th scope="col">Version</th>
+          <th scope="col">Ref and commit</th>
           <th scope="col">Last launched</th>
           <th scope="col">
             <VisuallyHidden>Actions</VisuallyHidden>
@@ -169,7 +169,9 @@ export function ProjectsTable(props: ProjectsTableProps) {
           <tr key={project.id} data-state={project.state}>
             <th scope="row">
               <Repository project={project} />
-              {project.id === props.runningProjectId && <span className="lp-badge">Running</span>}
+              {props.runningProjectIds.includes(project.id) && (
+                <span className="lp-badge">Running</span>
+              )}
             </th>
             <td>{PROVIDER_INFO[project.provider].displayName}</td>
             <td>
