@@ -5,6 +5,7 @@ import type { ProfileOption } from "../../../../contract/spawn-page.ts";
 import { server } from "../../testing/server.ts";
 import { BuildPanel, type BuildPanelProps } from "./build-panel.tsx";
 import { canBuildImage } from "./can-build-image.ts";
+import { LazyBuildPanel } from "./index.ts";
 import { fakeTerminalLoader } from "./testing/fake-terminal.ts";
 import { buildHandlers, SAMPLE_IMAGE } from "./testing/handlers.ts";
 
@@ -131,6 +132,23 @@ describe("BuildPanel", () => {
       await screen.findByRole("button", { name: "Start with this image" }),
     ).toBeInTheDocument();
     expect(onImageReady).not.toHaveBeenCalled();
+  });
+});
+
+describe("LazyBuildPanel", () => {
+  it("loads the panel on first render", async () => {
+    render(
+      <LazyBuildPanel
+        serviceUrl="/prefix/services/launchpad/"
+        csrfToken="c"
+        onImageReady={() => undefined}
+        storage={null}
+      />,
+    );
+    expect(
+      await screen.findByRole("heading", { name: "Build your own image" }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Build" })).toHaveAttribute("type", "button");
   });
 });
 

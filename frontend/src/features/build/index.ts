@@ -1,6 +1,15 @@
 /**
- * The build feature as the app shell uses it: `canBuildImage(option)` decides whether to show the
- * panel for an image option; `BuildPanel` renders it. The terminal inside is a lazy chunk.
+ * The build feature as the app shell uses it:
+ *
+ *   {option && canBuildImage(option) && (
+ *     <LazyBuildPanel serviceUrl={url} csrfToken={me.csrf_token}
+ *       onImageReady={(image, { start }) => {
+ *         if (spawn.setUnlistedValue(option.key, image) && start) spawn.submit();
+ *       }} />
+ *   )}
+ *
+ * Import from here only: `LazyBuildPanel` keeps the panel and the terminal out of the entry chunk.
  */
-export { BuildPanel, type BuildPanelProps } from "./build-panel.tsx";
+export type { BuildPanelProps } from "./build-panel.tsx";
 export { canBuildImage } from "./can-build-image.ts";
+export { LazyBuildPanel } from "./lazy-build-panel.tsx";

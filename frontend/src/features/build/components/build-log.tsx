@@ -40,7 +40,14 @@ export function BuildLog({
     loadTerminal().then(
       ({ createLogTerminal }) => {
         if (disposed) return;
-        const terminal = createLogTerminal(host);
+        let terminal: LogTerminal;
+        try {
+          terminal = createLogTerminal(host);
+        } catch {
+          // A browser without what xterm needs (or jsdom): copy and download still work.
+          setTerminalState("unavailable");
+          return;
+        }
         terminalRef.current = terminal;
         const follower = new ScrollFollower();
         followerRef.current = follower;
