@@ -1,9 +1,24 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { PROVIDERS, type BuildSource, type Provider } from "../../../../contract/providers.ts";
 import { BuildForm } from "./components/build-form.tsx";
 import { BuildLog, type LoadTerminal } from "./components/build-log.tsx";
 import { BuildStatus } from "./components/build-status.tsx";
 import { useBuild, type UseBuildOptions } from "./hooks/use-build.ts";
+import css from "./build-panel.css?inline";
+
+const STYLE_ID = "launchpad-build-styles";
+
+/** Into the page's head, or the shadow root the page lives in; once. */
+function injectStyles(element: HTMLElement | null): void {
+  if (!element) return;
+  const root = element.getRootNode();
+  const container = root instanceof ShadowRoot ? root : element.ownerDocument.head;
+  if (container.querySelector(`#${STYLE_ID}`)) return;
+  const style = element.ownerDocument.createElement("style");
+  style.id = STYLE_ID;
+  style.textContent = css;
+  container.append(style);
+}
 
 export interface BuildPanelProps {
   /** The companion, `{prefix}services/<name>/`. */
@@ -72,9 +87,10 @@ export function BuildPanel({
   }, [state]);
 
   const busy = state.status === "streaming" || state.status === "reconnecting";
+  const headingId = useId();
   return (
-    <section className="lp-build-panel" aria-labelledby="lp-build-heading">
-      <h2 id="lp-build-heading">Build your own image</h2>
+    <section className="lp-build-panel" aria-labelledby={headingId} ref={injectStyles}>
+      <h2 id={headingId}>Build your own image</h2>
       <BuildForm
         allowedProviders={allowedProviders}
         initialSource={initialSource ?? null}
