@@ -12,7 +12,10 @@ export { expect };
 
 export function globalStack(): StackInfo {
   const raw = process.env.E2E_STACK;
-  if (!raw) throw new Error("E2E_STACK is not set: run the suite through e2e/playwright.config.ts (global setup)");
+  if (!raw)
+    throw new Error(
+      "E2E_STACK is not set: run the suite through e2e/playwright.config.ts (global setup)",
+    );
   return JSON.parse(raw) as StackInfo;
 }
 
@@ -22,9 +25,12 @@ interface Fixtures {
 }
 
 export const test = base.extend<Fixtures>({
+  // Playwright requires the destructuring pattern even when a fixture uses no other fixture.
+  // eslint-disable-next-line no-empty-pattern
   hub: async ({}, use) => {
     await use(ownStack ?? globalStack());
   },
+  // eslint-disable-next-line no-empty-pattern
   user: async ({}, use) => {
     await use(`u-${randomBytes(4).toString("hex")}`);
   },
@@ -53,7 +59,8 @@ export function spawnUrl(hub: StackInfo): string {
 }
 
 function isMeOk(hub: StackInfo) {
-  return (response: Response) => response.url().startsWith(`${hub.url}services/launchpad/api/me`) && response.status() === 200;
+  return (response: Response) =>
+    response.url().startsWith(`${hub.url}services/launchpad/api/me`) && response.status() === 200;
 }
 
 /**
@@ -61,11 +68,17 @@ function isMeOk(hub: StackInfo) {
  * page's first visit goes through the companion's OAuth login at top level and comes back; this
  * waits for that round trip (the companion's `api/me` answering 200), so no test races it.
  */
-export async function signIn(page: Page, hub: StackInfo, user: string, { companion = true } = {}): Promise<{ navigations: string[] }> {
+export async function signIn(
+  page: Page,
+  hub: StackInfo,
+  user: string,
+  { companion = true } = {},
+): Promise<{ navigations: string[] }> {
   const navigations: string[] = [];
   // Every top-level navigation request, redirects included (oauth_login and oauth_callback redirect).
   page.on("request", (request) => {
-    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) navigations.push(request.url());
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame())
+      navigations.push(request.url());
   });
   const meOk = companion ? page.waitForResponse(isMeOk(hub)) : null;
   await page.goto(`${hub.url}hub/login`);
@@ -98,23 +111,36 @@ export async function expectServerPage(page: Page, hub: StackInfo, user: string)
 
 /** Waits until the user's n-th spawn has been recorded. */
 export async function expectRecordings(hub: StackInfo, user: string, n: number): Promise<void> {
-  await expect.poll(() => recordingCount(hub.recordDir, user), { message: `recorded spawns of ${user}` }).toBe(n);
+  await expect
+    .poll(() => recordingCount(hub.recordDir, user), { message: `recorded spawns of ${user}` })
+    .toBe(n);
 }
 
-async function hubApi(hub: StackInfo, pathname: string, init: RequestInit = {}): Promise<globalThis.Response> {
+async function hubApi(
+  hub: StackInfo,
+  pathname: string,
+  init: RequestInit = {},
+): Promise<globalThis.Response> {
   return fetch(`${hub.url}hub/api/${pathname}`, {
     ...init,
-    headers: { Authorization: `token ${hub.adminToken}`, ...(init.headers as Record<string, string> | undefined) },
+    headers: {
+      Authorization: `token ${hub.adminToken}`,
+      ...(init.headers as Record<string, string> | undefined),
+    },
   });
 }
 
 /** Stops the user's default server through the hub's REST API and waits until it is gone. */
 export async function stopServer(hub: StackInfo, user: string): Promise<void> {
-  const response = await hubApi(hub, `users/${encodeURIComponent(user)}/server`, { method: "DELETE" });
+  const response = await hubApi(hub, `users/${encodeURIComponent(user)}/server`, {
+    method: "DELETE",
+  });
   expect([202, 204]).toContain(response.status);
   await expect
     .poll(async () => {
-      const model = (await (await hubApi(hub, `users/${encodeURIComponent(user)}`)).json()) as { servers?: Record<string, unknown> };
+      const model = (await (await hubApi(hub, `users/${encodeURIComponent(user)}`)).json()) as {
+        servers?: Record<string, unknown>;
+      };
       return Object.keys(model.servers ?? {}).length;
     })
     .toBe(0);

@@ -10,7 +10,10 @@ export interface Container {
   name: string;
   image: string;
   env?: Array<{ name: string; value?: string }>;
-  resources?: { limits?: Record<string, number | string>; requests?: Record<string, number | string> };
+  resources?: {
+    limits?: Record<string, number | string>;
+    requests?: Record<string, number | string>;
+  };
   volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string }>;
 }
 
@@ -57,7 +60,8 @@ export function recordingCount(recordDir: string, user: string, serverName = "")
 
 /** The notebook container (KubeSpawner names it "notebook"). */
 export function notebookContainer(pod: PodManifest): Container {
-  const container = pod.spec.containers.find((c) => c.name === "notebook") ?? pod.spec.containers[0];
+  const container =
+    pod.spec.containers.find((c) => c.name === "notebook") ?? pod.spec.containers[0];
   if (!container) throw new Error("the recorded pod has no containers");
   return container;
 }

@@ -87,12 +87,20 @@ function tail(file: string, lines = 40): string {
  * Polls until `url` answers 200, the process dies, or the deadline passes. (Not "any status below
  * 500": CHP is up before the hub adds its routes, and answers 404 until then.)
  */
-async function waitForHttp(url: string, proc: ChildProcess, log: string, what: string, timeoutMs = 60_000): Promise<void> {
+async function waitForHttp(
+  url: string,
+  proc: ChildProcess,
+  log: string,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "";
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`${what} exited (${proc.exitCode ?? proc.signalCode}) before answering at ${url}. Log:\n${tail(log)}`);
+      throw new Error(
+        `${what} exited (${proc.exitCode ?? proc.signalCode}) before answering at ${url}. Log:\n${tail(log)}`,
+      );
     }
     try {
       const response = await fetch(url, { redirect: "manual" });
@@ -103,13 +111,25 @@ async function waitForHttp(url: string, proc: ChildProcess, log: string, what: s
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${what} did not answer at ${url} within ${timeoutMs / 1000} s (${lastError}). Log:\n${tail(log)}`);
+  throw new Error(
+    `${what} did not answer at ${url} within ${timeoutMs / 1000} s (${lastError}). Log:\n${tail(log)}`,
+  );
 }
 
-function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+function startProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): ChildProcess {
   const log = createWriteStream(logFile, { flags: "a" });
   // Its own process group, so that stopping it can reach anything it started.
-  const proc = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const proc = spawn(command, args, {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   proc.stdout?.pipe(log);
   proc.stderr?.pipe(log);
   return proc;
@@ -153,7 +173,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   const stateDir = mkdtempSync(path.join(tmpdir(), "launchpad-e2e-"));
   const recordDir = path.join(stateDir, "manifests");
-  const [hubPort, hubApiPort, proxyApiPort, companionPort] = (await freePorts(4)) as [number, number, number, number];
+  const [hubPort, hubApiPort, proxyApiPort, companionPort] = (await freePorts(4)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const companionToken = randomBytes(32).toString("hex");
   const adminToken = randomBytes(32).toString("hex");
   const origin = `http://127.0.0.1:${hubPort}`;
@@ -204,8 +229,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const startCompanion = async (): Promise<void> => {
     if (companion && companion.exitCode === null && companion.signalCode === null) return;
-    companion = startProcess(path.join(binDir, "node"), ["server/src/server.ts"], companionEnv, companionLog);
-    await waitForHttp(`http://127.0.0.1:${companionPort}${servicePrefix}api/health`, companion, companionLog, "The companion");
+    companion = startProcess(
+      path.join(binDir, "node"),
+      ["server/src/server.ts"],
+      companionEnv,
+      companionLog,
+    );
+    await waitForHttp(
+      `http://127.0.0.1:${companionPort}${servicePrefix}api/health`,
+      companion,
+      companionLog,
+      "The companion",
+    );
   };
   const stopCompanion = async (): Promise<void> => {
     await stopProcess(companion);
@@ -225,10 +260,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     if (withCompanion) await startCompanion();
-    hub = startProcess(path.join(venv, "bin", "jupyterhub"), ["-f", path.join(REPO_ROOT, "e2e", "hub", "jupyterhub_config.py")], hubEnv, hubLog);
+    hub = startProcess(
+      path.join(venv, "bin", "jupyterhub"),
+      ["-f", path.join(REPO_ROOT, "e2e", "hub", "jupyterhub_config.py")],
+      hubEnv,
+      hubLog,
+    );
     await waitForHttp(`${origin}${baseUrl}hub/api`, hub, hubLog, `JupyterHub ${jh}`);
     // The hub adds the service's proxy route after its own: wait for it too.
-    if (withCompanion) await waitForHttp(`${origin}${servicePrefix}api/health`, hub, hubLog, "The companion's route in CHP");
+    if (withCompanion)
+      await waitForHttp(
+        `${origin}${servicePrefix}api/health`,
+        hub,
+        hubLog,
+        "The companion's route in CHP",
+      );
   } catch (error) {
     await stop();
     throw error;
@@ -252,6 +298,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 /** The parts of a Stack that survive JSON (global setup → workers, via process.env). */
 export function stackInfo(stack: Stack): StackInfo {
-  const { url, origin, baseUrl, jh, recordDir, stateDir, adminToken, companionPort, hubApiUrl } = stack;
+  const { url, origin, baseUrl, jh, recordDir, stateDir, adminToken, companionPort, hubApiUrl } =
+    stack;
   return { url, origin, baseUrl, jh, recordDir, stateDir, adminToken, companionPort, hubApiUrl };
 }

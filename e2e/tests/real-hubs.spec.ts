@@ -3,6 +3,7 @@
  * files): the page renders every profile, and starting each one with its default choices posts
  * what KubeSpawner accepts — a pod manifest is recorded carrying the overrides of those choices.
  */
+import type { Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
@@ -17,7 +18,7 @@ import {
   test,
   useOwnStack,
 } from "../support/fixtures.ts";
-import { notebookContainer, recordings } from "../support/manifests.ts";
+import { notebookContainer, recordings, type PodManifest } from "../support/manifests.ts";
 import { REAL_HUBS_DIR } from "../support/stack.ts";
 
 type Override = Record<string, unknown>;
@@ -36,16 +37,27 @@ interface Profile {
   profile_options?: Record<string, Option>;
 }
 
+interface Values {
+  jupyterhub?: { singleuser?: { profileList?: Profile[] } };
+  basehub?: { jupyterhub?: { singleuser?: { profileList?: Profile[] } } };
+}
+
 function profileList(file: string): Profile[] {
-  const values = parse(readFileSync(file, "utf8")) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const list = (values.jupyterhub ?? values.basehub?.jupyterhub)?.singleuser?.profileList as Profile[] | undefined;
+  const values = parse(readFileSync(file, "utf8")) as Values;
+  const list = (values.jupyterhub ?? values.basehub?.jupyterhub)?.singleuser?.profileList;
   if (!list?.length) throw new Error(`no profileList in ${file}`);
   return list;
 }
 
 /** python-slugify's result for these plain ASCII display names (hub-contracts.md §1.4). */
 function slugOf(profile: Profile): string {
-  return profile.slug ?? profile.display_name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return (
+    profile.slug ??
+    profile.display_name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+  );
 }
 
 /** The overrides KubeSpawner applies with no choice made: the profile's, then each option's default. */
@@ -59,51 +71,92 @@ function defaultOverrides(profile: Profile): Override {
   return applied;
 }
 
-const HUBS = ["nasa-veda-common.values.yaml", "openscapeshub-common.values.yaml", "projectpythia-common.values.yaml"];
+/** What the pod must carry, from the applied overrides (only the keys these hubs use). */
+interface PodExpectation {
+  image?: string;
+  memLimit?: number;
+  cpuLimit?: number;
+  nodeSelector?: Record<string, string>;
+  initContainers?: string[];
+  adminHook: string;
+}
+
+function expectation(overrides: Override): PodExpectation {
+  const expected: PodExpectation = { adminHook: "ran" };
+  if (typeof overrides.image === "string") expected.image = overrides.image;
+  if (typeof overrides.mem_limit === "number") expected.memLimit = overrides.mem_limit;
+  if (typeof overrides.cpu_limit === "number") expected.cpuLimit = overrides.cpu_limit;
+  if (overrides.node_selector)
+    expected.nodeSelector = overrides.node_selector as Record<string, string>;
+  if (Array.isArray(overrides.init_containers)) {
+    expected.initContainers = (overrides.init_containers as Array<{ name: string }>).map(
+      (c) => c.name,
+    );
+  }
+  return expected;
+}
+
+/** The same fields read from the recorded pod, for the keys the expectation has. */
+function observed(pod: PodManifest, expected: PodExpectation): PodExpectation {
+  const notebook = notebookContainer(pod);
+  const seen: PodExpectation = { adminHook: pod.metadata.labels?.["admin-hook"] ?? "(missing)" };
+  if ("image" in expected) seen.image = notebook.image;
+  if ("memLimit" in expected) seen.memLimit = notebook.resources?.limits?.memory as number;
+  if ("cpuLimit" in expected) seen.cpuLimit = notebook.resources?.limits?.cpu as number;
+  if ("nodeSelector" in expected) seen.nodeSelector = pod.spec.nodeSelector ?? {};
+  if ("initContainers" in expected)
+    seen.initContainers = (pod.spec.initContainers ?? []).map((c) => c.name);
+  return seen;
+}
+
+/** A list of one profile shows it as a heading; several, as radios. */
+async function chooseProfile(page: Page, profiles: Profile[], profile: Profile): Promise<void> {
+  if (profiles.length === 1) {
+    await expect(
+      page.getByRole("heading", { name: profile.display_name, exact: true }),
+    ).toBeVisible();
+    return;
+  }
+  for (const other of profiles) {
+    await expect(page.getByRole("radio", { name: other.display_name, exact: true })).toBeVisible();
+  }
+  await page.getByRole("radio", { name: profile.display_name, exact: true }).check();
+}
+
+const HUBS = [
+  "nasa-veda-common.values.yaml",
+  "openscapeshub-common.values.yaml",
+  "projectpythia-common.values.yaml",
+];
 
 for (const file of HUBS) {
   test.describe(`real hub ${file}`, () => {
     const fixture = path.join(REAL_HUBS_DIR, file);
     useOwnStack({ profiles: fixture });
 
-    test("renders every profile and starts each with its default choices", async ({ page, hub, user }) => {
+    test("renders every profile and starts each with its default choices", async ({
+      page,
+      hub,
+      user,
+    }) => {
       test.setTimeout(120_000);
       const profiles = profileList(fixture);
       await signIn(page, hub, user);
 
       for (const [index, profile] of profiles.entries()) {
-        if (index > 0) {
-          await stopServer(hub, user);
-          await openSpawnPage(page, hub);
-        }
         await expectMounted(page);
-        if (profiles.length === 1) {
-          await expect(page.getByRole("heading", { name: profile.display_name, exact: true })).toBeVisible();
-        } else {
-          for (const other of profiles) {
-            await expect(page.getByRole("radio", { name: other.display_name, exact: true })).toBeVisible();
-          }
-          await page.getByRole("radio", { name: profile.display_name, exact: true }).check();
-        }
+        await chooseProfile(page, profiles, profile);
         await page.getByRole("button", { name: "Start", exact: true }).click();
 
         await expectServerPage(page, hub, user);
         await expectRecordings(hub, user, index + 1);
         const recording = recordings(hub.recordDir, user)[index]!;
         expect(recording.user_options.profile).toBe(slugOf(profile));
+        const expected = expectation(defaultOverrides(profile));
+        expect(observed(recording.pod, expected)).toEqual(expected);
 
-        const expected = defaultOverrides(profile);
-        const pod = recording.pod;
-        const notebook = notebookContainer(pod);
-        if (typeof expected.image === "string") expect(notebook.image).toBe(expected.image);
-        if (typeof expected.mem_limit === "number") expect(notebook.resources?.limits?.memory).toBe(expected.mem_limit);
-        if (typeof expected.cpu_limit === "number") expect(notebook.resources?.limits?.cpu).toBe(expected.cpu_limit);
-        if (expected.node_selector) expect(pod.spec.nodeSelector).toMatchObject(expected.node_selector as Record<string, string>);
-        if (Array.isArray(expected.init_containers)) {
-          const names = (pod.spec.initContainers ?? []).map((c) => c.name);
-          for (const init of expected.init_containers as Array<{ name: string }>) expect(names).toContain(init.name);
-        }
-        expect(pod.metadata.labels?.["admin-hook"]).toBe("ran");
+        await stopServer(hub, user);
+        await openSpawnPage(page, hub);
       }
     });
   });

@@ -25,34 +25,61 @@ const SECRET = "e2e-secret-7f3a9c1d-never-in-the-page";
 const GiB = 2 ** 30; // KubeSpawner reads "16G" as 16 GiB (traitlets ByteSpecification)
 
 test.describe("spawn page", () => {
-  test("signs in through the companion's OAuth, then starts the chosen profile and options", { tag: "@smoke" }, async ({ page, hub, user }) => {
-    const { navigations } = await signIn(page, hub, user);
-    // The first visit went to the companion's login at top level and came back to the spawn page.
-    expect(navigations.some((url) => url.startsWith(`${hub.url}services/launchpad/oauth_login`))).toBe(true);
-    expect(navigations.some((url) => url.startsWith(`${hub.url}services/launchpad/oauth_callback`))).toBe(true);
-    await expect(page).toHaveURL(spawnUrl(hub));
-    await expectMounted(page);
+  test(
+    "runs against the intended JupyterHub major version",
+    { tag: "@smoke" },
+    async ({ hub, request }) => {
+      const response = await request.get(`${hub.url}hub/api`);
+      expect(response.status()).toBe(200);
+      const { version } = (await response.json()) as { version: string };
+      expect(version.split(".")[0]).toBe(String(hub.jh));
+    },
+  );
 
-    await expect(page.getByRole("radio", { name: "R environment", exact: true })).toBeVisible();
-    await page.getByRole("radio", { name: "Python environment", exact: true }).check();
-    await page.getByRole("radio", { name: "PyTorch", exact: true }).check();
-    await page.getByRole("radio", { name: "Large (4 CPUs, 16 GB)", exact: true }).check();
-    await page.getByRole("button", { name: "Start", exact: true }).click();
+  test(
+    "signs in through the companion's OAuth, then starts the chosen profile and options",
+    { tag: "@smoke" },
+    async ({ page, hub, user }) => {
+      const { navigations } = await signIn(page, hub, user);
+      // The first visit went to the companion's login at top level and came back to the spawn page.
+      expect(
+        navigations.some((url) => url.startsWith(`${hub.url}services/launchpad/oauth_login`)),
+      ).toBe(true);
+      expect(
+        navigations.some((url) => url.startsWith(`${hub.url}services/launchpad/oauth_callback`)),
+      ).toBe(true);
+      await expect(page).toHaveURL(spawnUrl(hub));
+      await expectMounted(page);
 
-    await expectServerPage(page, hub, user);
-    await expectRecordings(hub, user, 1);
-    const [recording] = recordings(hub.recordDir, user);
-    expect(recording?.user_options).toEqual({ profile: "python", image: "pytorch", resources: "large" });
-    const pod = recording!.pod;
-    const notebook = notebookContainer(pod);
-    expect(notebook.image).toBe("quay.io/jupyter/pytorch-notebook:2025-01-06");
-    expect(notebook.resources?.limits).toEqual({ cpu: 4, memory: 16 * GiB });
-    expect(notebook.resources?.requests).toEqual({ cpu: 2, memory: 8 * GiB });
-    // The admin's own modify_pod_hook still runs: the glue chains it instead of replacing it.
-    expect(pod.metadata.labels?.["admin-hook"]).toBe("ran");
-  });
+      await expect(page.getByRole("radio", { name: "R environment", exact: true })).toBeVisible();
+      await page.getByRole("radio", { name: "Python environment", exact: true }).check();
+      await page.getByRole("radio", { name: "PyTorch", exact: true }).check();
+      await page.getByRole("radio", { name: "Large (4 CPUs, 16 GB)", exact: true }).check();
+      await page.getByRole("button", { name: "Start", exact: true }).click();
 
-  test("starts a profile without a slug by the slug KubeSpawner derives", async ({ page, hub, user }) => {
+      await expectServerPage(page, hub, user);
+      await expectRecordings(hub, user, 1);
+      const [recording] = recordings(hub.recordDir, user);
+      expect(recording?.user_options).toEqual({
+        profile: "python",
+        image: "pytorch",
+        resources: "large",
+      });
+      const pod = recording!.pod;
+      const notebook = notebookContainer(pod);
+      expect(notebook.image).toBe("quay.io/jupyter/pytorch-notebook:2025-01-06");
+      expect(notebook.resources?.limits).toEqual({ cpu: 4, memory: 16 * GiB });
+      expect(notebook.resources?.requests).toEqual({ cpu: 2, memory: 8 * GiB });
+      // The admin's own modify_pod_hook still runs: the glue chains it instead of replacing it.
+      expect(pod.metadata.labels?.["admin-hook"]).toBe("ran");
+    },
+  );
+
+  test("starts a profile without a slug by the slug KubeSpawner derives", async ({
+    page,
+    hub,
+    user,
+  }) => {
     await signIn(page, hub, user);
     await expectMounted(page);
     await page.getByRole("radio", { name: "R environment", exact: true }).check();
@@ -68,7 +95,9 @@ test.describe("spawn page", () => {
     await signIn(page, hub, user);
     await expectMounted(page);
     await page.getByRole("radio", { name: "Other image...", exact: true }).check();
-    await page.getByLabel("Custom image", { exact: true }).fill("quay.io/jupyter/minimal-notebook:2025-01-06");
+    await page
+      .getByLabel("Custom image", { exact: true })
+      .fill("quay.io/jupyter/minimal-notebook:2025-01-06");
     await page.getByRole("button", { name: "Start", exact: true }).click();
 
     await expectServerPage(page, hub, user);
@@ -80,32 +109,40 @@ test.describe("spawn page", () => {
     });
     // Never both the choice and the free text (hub-contracts.md §1.6).
     expect(recording?.user_options).not.toHaveProperty("image");
-    expect(notebookContainer(recording!.pod).image).toBe("quay.io/jupyter/minimal-notebook:2025-01-06");
+    expect(notebookContainer(recording!.pod).image).toBe(
+      "quay.io/jupyter/minimal-notebook:2025-01-06",
+    );
   });
 
-  test("refuses an unlisted image that fails the regex, with the admin's message, and posts nothing", { tag: "@smoke" }, async ({ page, hub, user }) => {
-    await signIn(page, hub, user);
-    await expectMounted(page);
-    await page.getByRole("radio", { name: "Other image...", exact: true }).check();
-    const field = page.getByLabel("Custom image", { exact: true });
-    await field.fill("docker.io/someone/anything:latest");
-    await page.getByRole("button", { name: "Start", exact: true }).click();
+  test(
+    "refuses an unlisted image that fails the regex, with the admin's message, and posts nothing",
+    { tag: "@smoke" },
+    async ({ page, hub, user }) => {
+      await signIn(page, hub, user);
+      await expectMounted(page);
+      await page.getByRole("radio", { name: "Other image...", exact: true }).check();
+      const field = page.getByLabel("Custom image", { exact: true });
+      await field.fill("docker.io/someone/anything:latest");
+      await page.getByRole("button", { name: "Start", exact: true }).click();
 
-    const alert = page.getByRole("alert");
-    await expect(alert).toBeVisible();
-    await expect(alert).toContainText("Only images from quay.io/jupyter/, with a tag");
-    await expect(field).toHaveAttribute("aria-invalid", "true");
-    await expect(page).toHaveURL(spawnUrl(hub));
+      const alert = page.getByRole("alert");
+      await expect(alert).toBeVisible();
+      await expect(alert).toContainText("Only images from quay.io/jupyter/, with a tag");
+      await expect(field).toHaveAttribute("aria-invalid", "true");
+      await expect(page).toHaveURL(spawnUrl(hub));
 
-    // Correct it and start: exactly one spawn is recorded, the corrected one, so the refused
-    // attempt never reached KubeSpawner.
-    await field.fill("quay.io/jupyter/r-notebook:2025-01-06");
-    await page.getByRole("button", { name: "Start", exact: true }).click();
-    await expectServerPage(page, hub, user);
-    await expectRecordings(hub, user, 1);
-    const [recording] = recordings(hub.recordDir, user);
-    expect(recording?.user_options["image--unlisted-choice"]).toBe("quay.io/jupyter/r-notebook:2025-01-06");
-  });
+      // Correct it and start: exactly one spawn is recorded, the corrected one, so the refused
+      // attempt never reached KubeSpawner.
+      await field.fill("quay.io/jupyter/r-notebook:2025-01-06");
+      await page.getByRole("button", { name: "Start", exact: true }).click();
+      await expectServerPage(page, hub, user);
+      await expectRecordings(hub, user, 1);
+      const [recording] = recordings(hub.recordDir, user);
+      expect(recording?.user_options["image--unlisted-choice"]).toBe(
+        "quay.io/jupyter/r-notebook:2025-01-06",
+      );
+    },
+  );
 
   test("preselects the saved options on the next spawn", async ({ page, hub, user }) => {
     await signIn(page, hub, user);
@@ -118,61 +155,81 @@ test.describe("spawn page", () => {
 
     await stopServer(hub, user);
     await openSpawnPage(page, hub);
-    await expect(page.getByRole("radio", { name: "Python environment", exact: true })).toBeChecked();
+    await expect(
+      page.getByRole("radio", { name: "Python environment", exact: true }),
+    ).toBeChecked();
     await expect(page.getByRole("radio", { name: "PyTorch", exact: true })).toBeChecked();
-    await expect(page.getByRole("radio", { name: "Large (4 CPUs, 16 GB)", exact: true })).toBeChecked();
+    await expect(
+      page.getByRole("radio", { name: "Large (4 CPUs, 16 GB)", exact: true }),
+    ).toBeChecked();
     await page.getByRole("button", { name: "Start", exact: true }).click();
 
     await expectServerPage(page, hub, user);
     await expectRecordings(hub, user, 2);
     const second = recordings(hub.recordDir, user)[1];
-    expect(second?.user_options).toEqual({ profile: "python", image: "pytorch", resources: "large" });
+    expect(second?.user_options).toEqual({
+      profile: "python",
+      image: "pytorch",
+      resources: "large",
+    });
   });
 
-  test("never sends kubespawner_override to the browser", { tag: "@smoke" }, async ({ page, hub, user }) => {
-    // The secret does reach the pod: the test would be vacuous if the profile lost it.
-    const profiles = readFileSync(path.join(REPO_ROOT, "e2e/hub/profiles/default.yaml"), "utf8");
-    expect(profiles).toContain(SECRET);
+  test(
+    "never sends kubespawner_override to the browser",
+    { tag: "@smoke" },
+    async ({ page, hub, user }) => {
+      // The secret does reach the pod: the test would be vacuous if the profile lost it.
+      const profiles = readFileSync(path.join(REPO_ROOT, "e2e/hub/profiles/default.yaml"), "utf8");
+      expect(profiles).toContain(SECRET);
 
-    await signIn(page, hub, user);
-    await expectMounted(page);
-    const served = await (await page.request.get(spawnUrl(hub))).text();
-    expect(served).toContain("launchpad-spawn-data");
-    expect(served).not.toContain(SECRET);
-    expect(served).not.toContain("E2E_SECRET_TOKEN");
-    expect(served).not.toContain("kubespawner_override");
-    expect(await page.content()).not.toContain(SECRET);
+      await signIn(page, hub, user);
+      await expectMounted(page);
+      const served = await (await page.request.get(spawnUrl(hub))).text();
+      expect(served).toContain("launchpad-spawn-data");
+      expect(served).not.toContain(SECRET);
+      expect(served).not.toContain("E2E_SECRET_TOKEN");
+      expect(served).not.toContain("kubespawner_override");
+      expect(await page.content()).not.toContain(SECRET);
 
-    await page.getByRole("button", { name: "Start", exact: true }).click();
-    await expectServerPage(page, hub, user);
-    await expectRecordings(hub, user, 1);
-    const env = notebookContainer(recordings(hub.recordDir, user)[0]!.pod).env ?? [];
-    expect(env).toContainEqual({ name: "E2E_SECRET_TOKEN", value: SECRET });
-  });
+      await page.getByRole("button", { name: "Start", exact: true }).click();
+      await expectServerPage(page, hub, user);
+      await expectRecordings(hub, user, 1);
+      const env = notebookContainer(recordings(hub.recordDir, user)[0]!.pod).env ?? [];
+      expect(env).toContainEqual({ name: "E2E_SECRET_TOKEN", value: SECRET });
+    },
+  );
 
-  test("the companion's API answers as the signed-in user and refuses without a session", { tag: "@smoke" }, async ({ page, hub, user, playwright }) => {
-    await signIn(page, hub, user);
-    await expectMounted(page);
-    const me = await page.evaluate(async (url) => {
-      const response = await fetch(url, { credentials: "same-origin" });
-      return { status: response.status, body: (await response.json()) as unknown };
-    }, `${hub.url}services/launchpad/api/me`);
-    expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ name: user });
+  test(
+    "the companion's API answers as the signed-in user and refuses without a session",
+    { tag: "@smoke" },
+    async ({ page, hub, user, playwright }) => {
+      await signIn(page, hub, user);
+      await expectMounted(page);
+      const me = await page.evaluate(async (url) => {
+        const response = await fetch(url, { credentials: "same-origin" });
+        return { status: response.status, body: (await response.json()) as unknown };
+      }, `${hub.url}services/launchpad/api/me`);
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ name: user });
 
-    const anonymous = await playwright.request.newContext();
-    try {
-      const response = await anonymous.get(`${hub.url}services/launchpad/api/me`, { maxRedirects: 0 });
-      expect(response.status()).toBe(401);
-    } finally {
-      await anonymous.dispose();
-    }
-  });
+      const anonymous = await playwright.request.newContext();
+      try {
+        const response = await anonymous.get(`${hub.url}services/launchpad/api/me`, {
+          maxRedirects: 0,
+        });
+        expect(response.status()).toBe(401);
+      } finally {
+        await anonymous.dispose();
+      }
+    },
+  );
 
   test("has no accessibility violations in the Launchpad root", async ({ page, hub, user }) => {
     await signIn(page, hub, user);
     await expectMounted(page);
-    await expect(page.getByRole("radio", { name: "Python environment", exact: true })).toBeVisible();
+    await expect(
+      page.getByRole("radio", { name: "Python environment", exact: true }),
+    ).toBeVisible();
     const initial = await new AxeBuilder({ page }).include("#launchpad-root").analyze();
     expect(initial.violations).toEqual([]);
 
