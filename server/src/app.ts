@@ -25,13 +25,13 @@
  */
 import cookie from "@fastify/cookie";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import type { Features } from "../../contract/api.ts";
 import { HubIdentity, LocalIdentity, LOCAL_USER } from "./auth/identity.ts";
 import { oauthRoutes, type LoginBackend } from "./auth/oauth-routes.ts";
 import { installRequestAuth } from "./auth/request-auth.ts";
 import type { Config } from "./config.ts";
 import { installErrorHandling } from "./errors.ts";
 import { createHubClient, type FetchFn, type HubClient } from "./hub/hub-client.ts";
+import { composeFeatures, type FeatureDeps, type FeatureSet } from "./features.ts";
 import { demoHubRoutes } from "./local/demo-hub.ts";
 import { SAMPLE_PROFILES } from "./local/sample-profiles.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -42,7 +42,7 @@ export type { HubUser } from "./hub/hub-client.ts";
 export type { RequestAuth } from "./auth/request-auth.ts";
 export { HttpError, parseOr400, serialize } from "./errors.ts";
 
-export interface AppDeps {
+export interface AppDeps extends FeatureDeps {
   /** The hub API client (hub mode); default: a fetch-based client for `config.hubApiUrl`. */
   hub?: HubClient;
   /** The fetch the default hub client uses (tests point it at the fake hub). */
@@ -51,12 +51,13 @@ export interface AppDeps {
   now?: () => number;
   /** Fastify's logger option (server.ts passes pino settings; tests default to off). */
   logger?: FastifyServerOptions["logger"];
+  /**
+   * The build and projects features; default: composed from the config (features.ts). Tests of
+   * the core pass a stand-in so that no cluster or BinderHub is needed.
+   */
+  features?: FeatureSet;
   /** Route plugins other areas add under the service prefix, after auth is installed. */
   extraRoutes?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
-}
-
-export function featuresOf(config: Config): Features {
-  return { build: config.buildEnabled, projects: config.projectsEnabled };
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -121,11 +122,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ),
     { prefix },
   );
-  await app.register(
-    meRoutes({ cookieSecret: config.cookieSecret, features: featuresOf(config) }),
-    { prefix },
-  );
-  for (const routes of deps.extraRoutes ?? []) await app.register(routes, { prefix });
+  const features = deps.features ?? composeFeatures(config, deps, app.log);
+  app.addHook("onClose", (_instance, done) => {
+    features.stop();
+    done();
+  });
+  await app.register(meRoutes({ cookieSecret: config.cookieSecret, features: features.features }), {
+    prefix,
+  });
+  for (const routes of [...features.routes, ...(deps.extraRoutes ?? [])]) {
+    await app.register(routes, { prefix });
+  }
   await registerStatic(app, { staticDir: config.staticDir, servicePrefix: config.servicePrefix });
 
   if (backend.kind === "local") {

@@ -316,9 +316,9 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
         `${describe("binderhubUrl")}: required in hub mode while building is on (or set LAUNCHPAD_BUILD_ENABLED=false), e.g. http://binderhub/services/binder/`,
       );
     }
-    if (parsed.projectsEnabled && !parsed.hubNamespace) {
+    if ((parsed.projectsEnabled || parsed.buildEnabled) && !parsed.hubNamespace) {
       problems.push(
-        `${describe("hubNamespace")}: required in hub mode while projects are on (or set LAUNCHPAD_PROJECTS_ENABLED=false): the hub's namespace`,
+        `${describe("hubNamespace")}: required in hub mode while building or projects are on: the hub's namespace (build limits and project records live there)`,
       );
     }
   }

@@ -2,6 +2,9 @@
  * The entry point as a process: the socket and signals are the point here, so no inject().
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
@@ -13,6 +16,7 @@ function start(args: string[], env: Record<string, string>) {
     env: {
       PATH: process.env.PATH ?? "",
       LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static",
+      LAUNCHPAD_LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), "launchpad-server-")),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { MeSchema } from "../../../contract/api.ts";
@@ -13,10 +16,14 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function localApp(): Promise<FastifyInstance> {
+async function localApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
   app = await buildApp(
     loadConfig({
-      env: { LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static" },
+      env: {
+        LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static",
+        LAUNCHPAD_LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), "launchpad-local-")),
+        ...env,
+      },
       argv: ["--local"],
     }),
   );
@@ -110,6 +117,52 @@ describe("local mode demo hub", () => {
     });
     expect(allowed.json()).toEqual({ ok: true });
     expect((await local.inject({ url: "/services/launchpad/api/me" })).statusCode).toBe(401);
+  });
+
+  it("wires the local projects store, and builds only when a BinderHub is configured", async () => {
+    const withoutBinderHub = await localApp();
+    const page = await withoutBinderHub.inject({ url: "/hub/spawn" });
+    const cookie = cookiePair(page, "service-launchpad");
+    const me = await withoutBinderHub.inject({
+      url: "/services/launchpad/api/me",
+      headers: { cookie },
+    });
+    expect(MeSchema.parse(me.json()).features).toEqual({ build: false, projects: true });
+    const projects = await withoutBinderHub.inject({
+      url: "/services/launchpad/api/projects",
+      headers: { cookie },
+    });
+    expect(projects.statusCode).toBe(200);
+    expect(
+      (await withoutBinderHub.inject({ url: "/services/launchpad/api/projects" })).statusCode,
+    ).toBe(401);
+    await withoutBinderHub.close();
+
+    const withBinderHub = await localApp({
+      LAUNCHPAD_BINDERHUB_URL: "http://127.0.0.1:9/",
+      LAUNCHPAD_BUILD_PROVIDERS: "gh",
+    });
+    const cookie2 = cookiePair(
+      await withBinderHub.inject({ url: "/hub/spawn" }),
+      "service-launchpad",
+    );
+    const me2 = await withBinderHub.inject({
+      url: "/services/launchpad/api/me",
+      headers: { cookie: cookie2 },
+    });
+    expect(MeSchema.parse(me2.json()).features).toEqual({ build: true, projects: true });
+    // The build route is mounted behind the same auth: an unknown provider is refused before upstream.
+    const refused = await withBinderHub.inject({
+      url: "/services/launchpad/api/builds/gl/group%2Frepo/HEAD",
+      headers: { cookie: cookie2, "sec-fetch-site": "same-origin" },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json<{ message: string }>().message).toMatch(/not enabled/);
+    const crossSite = await withBinderHub.inject({
+      url: "/services/launchpad/api/builds/gh/a/b/HEAD",
+      headers: { cookie: cookie2, "sec-fetch-site": "cross-site" },
+    });
+    expect(crossSite.statusCode).toBe(403);
   });
 
   it("escapes the spawn data so an admin's description cannot end the script element", async () => {

@@ -2,7 +2,15 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { buildApp, type AppDeps } from "../app.ts";
 import { loadConfig, type Config } from "../config.ts";
+import type { FeatureSet } from "../features.ts";
 import { createFakeHub, type FakeHub, type FakeHubUser } from "./fake-hub.ts";
+
+/** The core's tests need no cluster or BinderHub: the features report on and add no routes. */
+export const NO_FEATURES: FeatureSet = {
+  features: { build: true, projects: true },
+  routes: [],
+  stop: () => {},
+};
 
 export const TEST_SECRET = "0123456789abcdef0123456789abcdef-test-secret";
 
@@ -47,7 +55,12 @@ export async function hubTestApp(
     ...hubOptions,
   });
   const clock = { now: Date.UTC(2025, 5, 1) };
-  const app = await buildApp(config, { fetch: hub.fetch, now: () => clock.now, ...deps });
+  const app = await buildApp(config, {
+    fetch: hub.fetch,
+    now: () => clock.now,
+    features: NO_FEATURES,
+    ...deps,
+  });
   return { app, hub, config, clock };
 }
 

@@ -1,0 +1,124 @@
+/**
+ * Composes the build and projects features from the config: the cluster adapters in hub mode
+ * (BinderHub over HTTP, Leases for the per-user build limit, ConfigMap records, removal Jobs), the
+ * local ones in local mode (memory limiter, file store, local folders). Same routes either way.
+ */
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { Features } from "../../contract/api.ts";
+import { buildRoutes } from "./builds/routes.ts";
+import { createKubernetesBuildLimiter, createMemoryBuildLimiter } from "./builds/limiter.ts";
+import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
+import type { Config } from "./config.ts";
+import {
+  createKubernetesClient,
+  loadKubeConfig,
+  type KubernetesClient,
+} from "./kubernetes/client.ts";
+import { createProjects } from "./projects/index.ts";
+
+export interface FeatureDeps {
+  /** The Kubernetes API (hub mode); default: in-cluster credentials or `kubeconfigPath`. */
+  kube?: KubernetesClient;
+  /** The fetch the BinderHub client uses. */
+  binderhubFetch?: typeof fetch;
+}
+
+export interface FeatureSet {
+  features: Features;
+  routes: ((app: FastifyInstance) => Promise<void>)[];
+  /** Stops background work (lease renewals, the projects sweep) on shutdown. */
+  stop(): void;
+}
+
+export function composeFeatures(
+  config: Config,
+  deps: FeatureDeps,
+  log: FastifyBaseLogger,
+): FeatureSet {
+  const routes: FeatureSet["routes"] = [];
+  const stops: (() => void)[] = [];
+  // Local mode builds only when a BinderHub (usually the simulator start-local.sh runs) is configured.
+  const build = config.buildEnabled && Boolean(config.binderhubUrl);
+  const projects = config.projectsEnabled;
+
+  let kube: KubernetesClient | undefined = deps.kube;
+  const kubernetes = (): KubernetesClient => {
+    kube ??= createKubernetesClient(
+      loadKubeConfig(config.kubeconfigPath ? { kubeconfigPath: config.kubeconfigPath } : {}),
+    );
+    return kube;
+  };
+  const namespace = (): string => {
+    // loadConfig requires it in hub mode whenever a feature that uses the cluster is on.
+    if (!config.hubNamespace) throw new Error("hubNamespace is not configured");
+    return config.hubNamespace;
+  };
+
+  if (build && config.binderhubUrl) {
+    const limits = {
+      concurrentPerUser: config.buildConcurrentPerUser,
+      perHourPerUser: config.buildsPerHourPerUser,
+    };
+    const limiter =
+      config.mode === "hub"
+        ? createKubernetesBuildLimiter({
+            kube: kubernetes(),
+            namespace: namespace(),
+            ...limits,
+            onError: (error, what) => log.warn({ err: error, what }, "build limiter"),
+          })
+        : createMemoryBuildLimiter(limits);
+    stops.push(() => limiter.close());
+    routes.push(
+      buildRoutes({
+        binderhub: {
+          url: config.binderhubUrl,
+          // values.yaml: without its own token the companion calls BinderHub with its hub token.
+          token: config.binderhubToken ?? config.hubApiToken ?? "",
+          ...(deps.binderhubFetch ? { fetch: deps.binderhubFetch } : {}),
+        },
+        limiter,
+        podCanceller:
+          config.mode === "hub"
+            ? createKubernetesPodCanceller({
+                kube: kubernetes(),
+                namespace: config.buildNamespace ?? namespace(),
+              })
+            : undefined,
+        allowedProviders: config.buildProviders,
+      }),
+    );
+  }
+
+  if (projects) {
+    const onError = (error: unknown, context: { user: string; id?: string }) =>
+      log.warn({ err: error, ...context }, "project removal");
+    const created =
+      config.mode === "hub"
+        ? createProjects(
+            {
+              mode: "hub",
+              kube: kubernetes(),
+              namespace: namespace(),
+              limit: config.projectLimitPerUser,
+              // Passed through to the Kubernetes API, which validates tolerations and affinity.
+              removalJob: config.removalJob,
+            },
+            onError,
+          )
+        : createProjects(
+            { mode: "local", localDataDir: config.localDataDir, limit: config.projectLimitPerUser },
+            onError,
+          );
+    stops.push(created.stop);
+    routes.push(created.routes);
+  }
+
+  return {
+    features: { build, projects },
+    routes,
+    stop: () => {
+      for (const stop of stops) stop();
+    },
+  };
+}
