@@ -91,13 +91,15 @@ c.KubeSpawner.namespace = "e2e"
 c.KubeSpawner.events_enabled = False
 c.KubeSpawner.start_timeout = 60
 c.KubeSpawner.http_timeout = 30
-# z2jh's defaults for singleuser.image and storage.type=dynamic (jupyterhub_config.py, "storage").
+# z2jh 4.x's defaults for singleuser.image and storage.type=dynamic, in the chart's own shapes
+# (jupyterhub_config.py "Configure dynamically provisioning pvc"; values.yaml pvcNameTemplate and
+# volumeNameTemplate). Note the home volume is NOT called "home" here: only static storage and
+# extraVolumes set-ups use that name.
 c.KubeSpawner.image = "quay.io/jupyterhub/k8s-singleuser-sample:4.2.0"
 c.KubeSpawner.pvc_name_template = "claim-{user_server}"
-c.KubeSpawner.storage_pvc_ensure = False  # z2jh: True; the recording spawner creates no PVC anyway
-c.KubeSpawner.volumes = {"volume-{user_server}": {"name": "volume-{user_server}", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}}
-c.KubeSpawner.volume_mounts = {"volume-{user_server}": {"mountPath": "/home/jovyan", "name": "volume-{user_server}"}}
-
+c.KubeSpawner.storage_pvc_ensure = True  # as z2jh; the recording spawner never creates the PVC
+c.KubeSpawner.volumes = [{"name": "volume-{user_server}", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
+c.KubeSpawner.volume_mounts = [{"mountPath": "/home/jovyan", "name": "volume-{user_server}"}]
 
 def load_profile_list(path_text):
     path = Path(path_text)
