@@ -8,16 +8,23 @@ const ORIGIN = "http://launchpad.invalid";
  * `next` if it is a same-origin absolute path under the hub's base URL, else `fallback`.
  * Returned normalised (dot segments resolved), so what was checked is what the browser follows.
  */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 export function safeNextUrl(next: unknown, hubBaseUrl: string, fallback: string): string {
   if (typeof next !== "string" || next === "") return fallback;
   // `//host` and `/\host` are protocol-relative to browsers; control characters get stripped by
   // URL parsers and can hide either. Anything else that is not an absolute path has a scheme or is relative.
-  // eslint-disable-next-line no-control-regex
   if (
     !next.startsWith("/") ||
     next.startsWith("//") ||
     next.includes("\\") ||
-    /[\u0000-\u001f\u007f]/.test(next)
+    hasControlCharacter(next)
   ) {
     return fallback;
   }

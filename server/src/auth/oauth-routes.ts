@@ -17,6 +17,7 @@ import {
   sessionCookieName,
   setSessionCookie,
   stateCookieName,
+  stateCookieNameFor,
   type CookieSettings,
 } from "./session.ts";
 
@@ -75,7 +76,7 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
       const state = randomBytes(32).toString("base64url");
       const verifier = randomBytes(32).toString("base64url");
       reply.setCookie(
-        stateCookieName(settings),
+        stateCookieNameFor(settings, state),
         JSON.stringify({ state, verifier, next: nextUrl }),
         cookieOptions(request, settings, STATE_MAX_AGE_SECONDS),
       );
@@ -105,7 +106,7 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
         );
       if (!query.code || !query.state)
         throw new HttpError(400, "The OAuth callback needs both code and state.");
-      const raw = readSignedCookie(request, stateCookieName(settings));
+      const raw = readSignedCookie(request, stateCookieNameFor(settings, query.state));
       let saved: z.infer<typeof LoginStateSchema> | null = null;
       try {
         const parsed = LoginStateSchema.safeParse(raw === null ? null : JSON.parse(raw));
@@ -119,7 +120,12 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
           "The login state does not match this browser's; start the login again from the spawn page.",
         );
       }
-      reply.clearCookie(stateCookieName(settings), { path: settings.servicePrefix });
+      // Every `<client_id>-oauth-state*` cookie is cleared, as HubOAuthCallbackHandler does (§3.3 step 3).
+      for (const name of Object.keys(request.cookies)) {
+        if (name.startsWith(stateCookieName(settings))) {
+          reply.clearCookie(name, { path: settings.servicePrefix });
+        }
+      }
 
       const token = await backend.hub.exchangeCode({
         code: query.code,

@@ -1,13 +1,20 @@
 import { createHash } from "node:crypto";
+import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiErrorSchema, MeSchema } from "../../../contract/api.ts";
-import { ALICE, cookiePair, hubTestApp, logIn, type HubTestContext } from "../testing/test-app.ts";
+import { ALICE, hubTestApp, logIn, type HubTestContext } from "../testing/test-app.ts";
 
 let ctx: HubTestContext | undefined;
 afterEach(async () => {
   await ctx?.app.close();
   ctx = undefined;
 });
+
+function stateCookie(response: LightMyRequestResponse): string {
+  const found = response.cookies.find((c) => c.name.startsWith("service-launchpad-oauth-state-"));
+  if (!found) throw new Error("no state cookie");
+  return `${found.name}=${found.value}`;
+}
 
 function query(location: unknown): URLSearchParams {
   return new URL(String(location), "http://browser.invalid").searchParams;
@@ -31,14 +38,16 @@ describe("GET oauth_login", () => {
     expect(q.get("response_type")).toBe("code");
     expect(q.get("code_challenge_method")).toBe("S256");
 
-    const stateCookie = response.cookies.find((c) => c.name === "service-launchpad-oauth-state");
-    expect(stateCookie).toMatchObject({
+    const stateSetCookie = response.cookies.find((c) =>
+      c.name.startsWith("service-launchpad-oauth-state-"),
+    );
+    expect(stateSetCookie).toMatchObject({
       path: "/jh/services/launchpad/",
       httpOnly: true,
       sameSite: "Lax",
       maxAge: 600,
     });
-    const unsigned = ctx.app.unsignCookie(stateCookie?.value ?? "");
+    const unsigned = ctx.app.unsignCookie(stateSetCookie?.value ?? "");
     expect(unsigned.valid).toBe(true);
     const saved = JSON.parse(unsigned.value ?? "{}") as {
       state: string;
@@ -61,6 +70,7 @@ describe("GET oauth_login", () => {
     ["javascript:alert(1)", "a scheme"],
     ["/other/hub/spawn", "a path outside the hub's base"],
     ["/jh/../other", "dot segments leaving the base"],
+    ["/\t/evil.example/jh/", "a tab that URL parsers drop"],
   ])("falls back to the spawn page when next is %s (%s)", async (next) => {
     ctx = await hubTestApp({ JUPYTERHUB_BASE_URL: "/jh/" });
     const response = await ctx.app.inject({
@@ -87,9 +97,9 @@ describe("GET oauth_callback", () => {
     });
     expect(session?.secure).toBeFalsy();
     // The state cookie is cleared.
-    expect(callback.cookies.find((c) => c.name === "service-launchpad-oauth-state")?.value).toBe(
-      "",
-    );
+    expect(
+      callback.cookies.find((c) => c.name.startsWith("service-launchpad-oauth-state"))?.value,
+    ).toBe("");
     expect(ctx.hub.tokenRequests[0]).toMatchObject({
       client_id: "service-launchpad",
       client_secret: "service-secret-token",
@@ -123,11 +133,31 @@ describe("GET oauth_callback", () => {
     const callback = await ctx.app.inject({
       url: String(authorize.headers.location),
       headers: {
-        cookie: cookiePair(login, "service-launchpad-oauth-state"),
+        cookie: stateCookie(login),
         "x-forwarded-proto": "https",
       },
     });
     expect(callback.cookies.find((c) => c.name === "service-launchpad")?.secure).toBe(true);
+  });
+
+  it("lets two tabs log in at the same time: each login has its own state cookie", async () => {
+    ctx = await hubTestApp();
+    ctx.hub.loginAs(ALICE);
+    const first = await ctx.app.inject({ url: "/services/launchpad/oauth_login?next=%2Fhub%2Fa" });
+    const second = await ctx.app.inject({ url: "/services/launchpad/oauth_login?next=%2Fhub%2Fb" });
+    const cookies = `${stateCookie(first)}; ${stateCookie(second)}`;
+    for (const [login, next] of [
+      [first, "/hub/a"],
+      [second, "/hub/b"],
+    ] as const) {
+      const authorize = await ctx.hub.app.inject({ url: String(login.headers.location) });
+      const callback = await ctx.app.inject({
+        url: String(authorize.headers.location),
+        headers: { cookie: cookies },
+      });
+      expect(callback.statusCode).toBe(302);
+      expect(callback.headers.location).toBe(next);
+    }
   });
 
   it("refuses a state that does not match the state cookie with 403", async () => {
@@ -138,7 +168,7 @@ describe("GET oauth_callback", () => {
     const tampered = String(authorize.headers.location).replace(/state=[^&]+/, "state=forged");
     const callback = await ctx.app.inject({
       url: tampered,
-      headers: { cookie: cookiePair(login, "service-launchpad-oauth-state") },
+      headers: { cookie: stateCookie(login) },
     });
     expect(callback.statusCode).toBe(403);
     expect(callback.headers["content-type"]).toMatch(/^text\/html/);

@@ -22,6 +22,14 @@ export function stateCookieName(settings: CookieSettings): string {
 }
 
 /**
+ * One state cookie per login in flight, named after its state, so two tabs logging in at once do
+ * not overwrite each other's (HubOAuth adds a random suffix for the same reason, services/auth.py:1163-1228).
+ */
+export function stateCookieNameFor(settings: CookieSettings, state: string): string {
+  return `${stateCookieName(settings)}-${state.slice(0, 12)}`;
+}
+
+/**
  * SameSite=Lax rather than Strict: a login that starts at an external identity provider reaches
  * our callback through a redirect chain that began cross-site, where Strict cookies are withheld
  * and the state check would fail. Lax still withholds the cookie from cross-site subresource

@@ -101,12 +101,10 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
       options.enforceAccessAtAuthorize !== false &&
       !hasAccess(current.scopes, options.serviceName)
     ) {
-      return reply
-        .code(403)
-        .send({
-          status: 403,
-          message: `You do not have permission to access ${options.serviceName}`,
-        });
+      return reply.code(403).send({
+        status: 403,
+        message: `You do not have permission to access ${options.serviceName}`,
+      });
     }
     const code = randomBytes(16).toString("hex");
     grants.set(code, {

@@ -74,6 +74,13 @@ export function cookiePair(response: LightMyRequestResponse, name: string): stri
   return `${found.name}=${found.value}`;
 }
 
+/** `name=value` of the login state cookie a login response set. */
+export function stateCookieOf(response: LightMyRequestResponse, clientId: string): string {
+  const found = response.cookies.find((c) => c.name.startsWith(`${clientId}-oauth-state-`));
+  if (!found) throw new Error("no login state cookie");
+  return `${found.name}=${found.value}`;
+}
+
 /** Runs the whole browser dance: oauth_login → hub authorize → oauth_callback. */
 export async function logIn(
   ctx: HubTestContext,
@@ -87,7 +94,7 @@ export async function logIn(
   const authorize = await ctx.hub.app.inject({ url: String(login.headers.location) });
   const callback = await ctx.app.inject({
     url: String(authorize.headers.location),
-    headers: { cookie: cookiePair(login, `${ctx.config.clientId}-oauth-state`) },
+    headers: { cookie: stateCookieOf(login, ctx.config.clientId) },
   });
   const session = callback.cookies.find((c) => c.name === ctx.config.clientId && c.value !== "");
   return { callback, sessionCookie: session ? `${session.name}=${session.value}` : "" };
