@@ -6,8 +6,8 @@
  *
  * ## The auth interface for route plugins (builds, projects, …)
  *
- * Register a plugin with `app.register(plugin, { prefix: config.servicePrefix, ... })` from
- * `buildApp` (or inside `deps.extraRoutes`), then use the root's decorations:
+ * Feature plugins are composed in features.ts and registered under the prefix after auth is
+ * installed (tests add more through `deps.extraRoutes`). Inside them, use the root's decorations:
  *
  *   app.get("/api/build/*", { preHandler: [app.requireSameOrigin, app.requireUser] }, handler)
  *   app.delete("/api/projects/:id", { preHandler: [app.requireUser] }, handler)

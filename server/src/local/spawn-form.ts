@@ -10,6 +10,8 @@ import {
   PROJECT_OPTION_KEY,
   type Profile,
 } from "../../../contract/spawn-page.ts";
+// The glue checks the same pattern (PROJECT_ID_RE in chart/files/launchpad_glue.py).
+import { PROJECT_ID_PATTERN } from "../../../contract/projects.ts";
 
 /** JupyterHub's `formdata`: every body argument, all values (pages.py:342-346). */
 export type FormData = Record<string, string[]>;
@@ -46,9 +48,6 @@ function matchesOrReport(pattern: string, value: string, key: string, problems: 
     return true;
   }
 }
-
-/** The hub glue's PROJECT_ID_RE (chart/files/launchpad_glue.py): the id names a folder. */
-const PROJECT_ID = /^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$/;
 
 /** Every problem with `userOptions` (empty when KubeSpawner would start the server). */
 export function validateUserOptions(
@@ -88,7 +87,7 @@ export function validateUserOptions(
     }
   }
   const project = userOptions[PROJECT_OPTION_KEY];
-  if (project !== undefined && project !== "" && !PROJECT_ID.test(project)) {
+  if (project !== undefined && project !== "" && !PROJECT_ID_PATTERN.test(project)) {
     problems.push("Launchpad: the project id is not valid; start from the spawn page again.");
   }
   return problems;
