@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiErrorSchema, type ApiError } from "../../contract/api.ts";
 import { escapeHtml } from "./html.ts";
+import { redactUrl } from "./logging.ts";
 
 export class HttpError extends Error {
   readonly statusCode: number;
@@ -29,9 +30,7 @@ export class UpstreamError extends Error {
 }
 
 interface SafeParser<T> {
-  safeParse(
-    value: unknown,
-  ):
+  safeParse(value: unknown):
     | { success: true; data: T }
     | {
         success: false;
@@ -126,7 +125,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       return send(request, reply, status, apiError(status, error.message, extra));
     }
     request.log.error(
-      { err: error, method: request.method, url: request.url, user: request.user?.name },
+      { err: error, method: request.method, url: redactUrl(request.url), user: request.user?.name },
       "request failed",
     );
     return send(

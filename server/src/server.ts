@@ -4,6 +4,7 @@
  */
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { loggerOptions } from "./logging.ts";
 
 /**
  * Longer than the idle timeout of the proxies in front (CHP's node http agent, ingress-nginx's
@@ -27,13 +28,7 @@ function readConfig(argv: readonly string[]): Config {
 
 async function main(): Promise<void> {
   const config = readConfig(process.argv.slice(2));
-  const app = await buildApp(config, {
-    logger: {
-      level: config.logLevel,
-      // Tokens travel in the Authorization header and the session cookie: never log them.
-      redact: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
-    },
-  });
+  const app = await buildApp(config, { logger: loggerOptions(config.logLevel) });
   app.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
 
