@@ -38,11 +38,14 @@ PROJECT_ID_RE = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?\Z")
 SERVICE_NAME_RE = re.compile(r"\A[a-zA-Z0-9._-]+\Z")
 
 
-def install(c, service_name="launchpad", home_volume_name="home"):
+def install(c, service_name="launchpad", home_mount_path=None, home_volume_name=None):
     """Configure KubeSpawner on the traitlets config object ``c`` of the hub.
 
-    ``home_volume_name`` is the pod volume that holds users' homes: ``home`` in z2jh's ``dynamic``
-    and ``static`` storage and in 2i2c's NFS set-ups (``extraVolumes``).
+    The home mount is found in the notebook container as the one writable mount directly below
+    ``/home`` (``/home/jovyan``, ``/home/rstudio``, ``/home/{username}``), whatever its volume is
+    called: ``volume-{user_server}`` in z2jh's ``dynamic`` storage, ``home`` in its ``static``
+    storage and in 2i2c's NFS set-ups. A hub that mounts homes elsewhere names the mount path
+    (``home_mount_path``) or the volume (``home_volume_name``).
     """
     if not SERVICE_NAME_RE.match(service_name):
         raise ValueError(f"launchpad_glue: invalid service name {service_name!r}")
@@ -53,7 +56,8 @@ def install(c, service_name="launchpad", home_volume_name="home"):
     c.KubeSpawner.options_form = options_form
     # traitlets creates a LazyConfigValue on attribute access to an unset key, so test membership.
     admin_hook = c.KubeSpawner["modify_pod_hook"] if "modify_pod_hook" in c.KubeSpawner else None
-    c.KubeSpawner.modify_pod_hook = _chain_modify_pod_hook(admin_hook, home_volume_name)
+    home = HomeMount(home_mount_path, home_volume_name)
+    c.KubeSpawner.modify_pod_hook = _chain_modify_pod_hook(admin_hook, home)
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,14 +270,14 @@ async def render_options_form(spawner, service_name="launchpad"):
 # --------------------------------------------------------------------------------------------
 
 
-def _chain_modify_pod_hook(admin_hook, home_volume_name):
+def _chain_modify_pod_hook(admin_hook, home):
     async def modify_pod_hook(spawner, pod):
         if admin_hook is not None:
             result = admin_hook(spawner, pod)
             if inspect.isawaitable(result):
                 result = await result
             pod = result if result is not None else pod
-        return _apply_project(spawner, pod, home_volume_name)
+        return _apply_project(spawner, pod, home)
 
     return modify_pod_hook
 
@@ -344,22 +348,38 @@ def _containers(pod):
     return list(pod.spec.containers or []) + list(pod.spec.init_containers or [])
 
 
-def _find_home_mount(pod, home_volume_name):
-    """The notebook container's home mount: the writable mount of the home volume nearest the root.
+class HomeMount:
+    """How the glue recognises the notebook container's home mount."""
 
-    Hubs mount the same volume again below home (2i2c's shared-public folders, admins' /allusers),
-    so the shortest mount path is the home directory itself: /home/jovyan, /home/rstudio, ...
-    """
-    notebook = pod.spec.containers[0]
-    candidates = [
-        m
-        for m in (_field(notebook, "volume_mounts", "volumeMounts") or [])
-        if _field(m, "name", "name") == home_volume_name
-        and not _field(m, "read_only", "readOnly")
-    ]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda m: len(_field(m, "mount_path", "mountPath") or ""))
+    def __init__(self, mount_path=None, volume_name=None):
+        self.mount_path = mount_path.rstrip("/") if mount_path else None
+        self.volume_name = volume_name
+
+    def describe(self):
+        if self.mount_path:
+            return f"mounted at {self.mount_path}"
+        if self.volume_name:
+            return f"of the volume {self.volume_name!r}"
+        return "directly below /home (e.g. /home/jovyan)"
+
+    def find(self, pod):
+        """The home mount, or None. Mounts of the same volume deeper down (2i2c's shared
+        folders, admins' /allusers) and read-only mounts are never the home."""
+        notebook = pod.spec.containers[0]
+        writable = [
+            m
+            for m in (_field(notebook, "volume_mounts", "volumeMounts") or [])
+            if not _field(m, "read_only", "readOnly")
+        ]
+        path = lambda m: (_field(m, "mount_path", "mountPath") or "").rstrip("/")  # noqa: E731
+        if self.mount_path:
+            matches = [m for m in writable if path(m) == self.mount_path]
+        elif self.volume_name:
+            named = [m for m in writable if _field(m, "name", "name") == self.volume_name]
+            matches = sorted(named, key=lambda m: len(path(m)))[:1]
+        else:
+            matches = [m for m in writable if re.fullmatch(r"/home/[^/]+", path(m))]
+        return matches[0] if len(matches) == 1 else None
 
 
 def _security_ids(pod):
@@ -424,7 +444,7 @@ def _seed_position(pod, volume_name):
     return position
 
 
-def apply_project(pod, project_id, home_volume_name="home"):
+def apply_project(pod, project_id, home=None):
     """Give the pod the project's folder as its home, and seed the folder once from the image.
 
     Every mount of the home volume with the home mount's own subPath, in every container and init
@@ -433,12 +453,15 @@ def apply_project(pod, project_id, home_volume_name="home"):
     """
     if not isinstance(project_id, str) or not PROJECT_ID_RE.match(project_id):
         raise ValueError("Launchpad: the project id is not valid; start from the spawn page again.")
-    home = _find_home_mount(pod, home_volume_name)
-    if home is None:
+    home_mount = (home or HomeMount()).find(pod)
+    if home_mount is None:
         raise ValueError(
-            f"Launchpad: projects need a writable home volume named {home_volume_name!r} "
-            "in the notebook container; this hub has none, so the project cannot be opened."
+            "Launchpad: projects need one writable home volume mount "
+            f"{(home or HomeMount()).describe()} in the notebook container; this hub has none "
+            "(or several), so the project cannot be opened. The admin can name it in "
+            "launchpad_glue.install(c, home_mount_path=...)."
         )
+    home = home_mount
     volume_name = _field(home, "name", "name")
     original = _field(home, "sub_path", "subPath") or ""
     narrowed = f"{original.rstrip('/')}/projects/{project_id}" if original else f"projects/{project_id}"
@@ -476,8 +499,8 @@ def apply_project(pod, project_id, home_volume_name="home"):
     return pod
 
 
-def _apply_project(spawner, pod, home_volume_name):
+def _apply_project(spawner, pod, home):
     project_id = (spawner.user_options or {}).get(PROJECT_OPTION_KEY)
     if project_id is None or project_id == "":
         return pod
-    return apply_project(pod, project_id, home_volume_name)
+    return apply_project(pod, project_id, home)

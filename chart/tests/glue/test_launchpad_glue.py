@@ -87,12 +87,13 @@ IMAGE_PROFILE = {
 
 
 def z2jh_dynamic():
-    """z2jh singleuser.storage.type=dynamic: a claim per user, no subPath."""
+    """z2jh singleuser.storage.type=dynamic: a claim per user or server, no subPath, the volume
+    named from storage.dynamic.volumeNameTemplate (z2jh jupyterhub_config.py)."""
     c = Config()
     c.KubeSpawner.volumes = [
-        {"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}
+        {"name": "volume-{user_server}", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}
     ]
-    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": "/home/jovyan"}]
+    c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/home/jovyan"}]
     c.KubeSpawner.uid = 1000
     c.KubeSpawner.fs_gid = 100
     c.KubeSpawner.profile_list = [IMAGE_PROFILE]
@@ -315,7 +316,7 @@ def test_claim_per_user_home_is_narrowed_to_the_project_folder():
     seed = init_by_name(pod)["launchpad-seed"]
     assert seed["image"] == "registry.example/u-octave:abc"
     # The seed sees the home root, not the project folder, so it can create the folder itself.
-    assert seed["volumeMounts"] == [{"name": "home", "mountPath": "/launchpad/home"}]
+    assert seed["volumeMounts"] == [{"name": "volume-alice", "mountPath": "/launchpad/home"}]
     assert seed["securityContext"]["runAsNonRoot"] is True
     assert seed["securityContext"]["runAsUser"] == 1000
     assert seed["securityContext"]["runAsGroup"] == 100
@@ -378,8 +379,21 @@ def test_a_hub_without_a_home_volume_gets_a_clear_error():
     c.KubeSpawner.volumes = []
     c.KubeSpawner.volume_mounts = []
     launchpad_glue.install(c)
-    with pytest.raises(ValueError, match="writable home volume named 'home'"):
+    with pytest.raises(ValueError, match="one writable home volume mount directly below /home"):
         run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
+
+
+def test_homes_elsewhere_are_named_by_the_admin():
+    c = z2jh_dynamic()
+    c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/srv/work"}]
+    launchpad_glue.install(c)
+    with pytest.raises(ValueError, match="home_mount_path"):
+        run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
+    c = z2jh_dynamic()
+    c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/srv/work"}]
+    launchpad_glue.install(c, home_mount_path="/srv/work/")
+    pod = run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
+    assert mounts(pod.spec.containers[0]) == [("/srv/work", f"projects/{PROJECT}")]
 
 
 # ------------------------------------------------------------------------------------------
