@@ -1,6 +1,6 @@
-import { memo, useMemo, type ReactNode } from "react";
+import { memo, type ReactNode } from "react";
 import type { Profile } from "../../../../../contract/spawn-page.ts";
-import { sanitizeDescription } from "../../../lib/sanitize.ts";
+import { useAdminHtml } from "../../../lib/admin-html.ts";
 import { optionId, profileId } from "../ids.ts";
 import { optionSelection, selectedProfile } from "../profile-form-model.ts";
 import { onRadioGroupKeyDown } from "../radio-keys.ts";
@@ -19,7 +19,7 @@ interface ProfileCardProps {
 
 const ProfileCard = memo(function ProfileCard({ profile, index, selected, single, onSelect, children }: ProfileCardProps) {
   const id = profileId(index);
-  const description = useMemo(() => (profile.description ? sanitizeDescription(profile.description) : ""), [profile.description]);
+  const description = useAdminHtml(profile.description);
   const descriptionId = description ? `${id}-desc` : undefined;
   return (
     <div className="lp-card" data-selected={selected || undefined}>
@@ -44,7 +44,14 @@ const ProfileCard = memo(function ProfileCard({ profile, index, selected, single
         </div>
       )}
       {/* Admin-written HTML, sanitised: formatting and links only. */}
-      {description && <div id={descriptionId} className="lp-desc" dangerouslySetInnerHTML={{ __html: description }} />}
+      {description &&
+        ("html" in description ? (
+          <div id={descriptionId} className="lp-desc" dangerouslySetInnerHTML={{ __html: description.html }} />
+        ) : (
+          <div id={descriptionId} className="lp-desc">
+            {description.text}
+          </div>
+        ))}
       {children}
     </div>
   );
