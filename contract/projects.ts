@@ -107,6 +107,8 @@ export const ProjectListResponseSchema = z.object({
   limit: z.int().check(z.nonnegative()),
   /** Projects counting toward the limit (those being deleted do not). */
   used: z.int().check(z.nonnegative()),
+  /** Projects a server of this user runs on now: they cannot be deleted. */
+  running_project_ids: z.optional(z.array(ProjectIdSchema)),
 });
 export type ProjectListResponse = z.infer<typeof ProjectListResponseSchema>;
 

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { SpawnPageData } from "../../../contract/spawn-page.ts";
+import type { Profile, SpawnPageData } from "../../../contract/spawn-page.ts";
 import { ProfilePicker } from "../features/profiles/components/profile-picker.tsx";
 import { StartBar } from "../features/profiles/components/start-bar.tsx";
 import { useProfileForm } from "../features/profiles/use-profile-form.ts";
@@ -12,25 +12,26 @@ export interface AppProps {
   /** `{prefix}services/<name>/`, or null when jhdata is missing: companion features are then off. */
   serviceUrl: string | null;
   /**
-   * Slots for the features that need the companion. They render between the profiles and the
-   * Start button, only when the companion says the feature is on; they reach the profile form
-   * through SpawnControllerContext.
+   * The slot for the features that need the companion (the build panel and Your Projects). It
+   * renders between the profiles and the Start button once the companion says at least one of
+   * them is on, and reaches the profile form through SpawnControllerContext. mount.tsx fills it
+   * with a lazily loaded chunk (app/companion-panels.tsx), so the entry stays small.
    */
-  buildPanel?: (session: Extract<CompanionSession, { status: "ready" }>) => ReactNode;
-  projectsTable?: (session: Extract<CompanionSession, { status: "ready" }>) => ReactNode;
+  companionPanels?: (session: ReadyCompanionSession, selectedProfile: Profile) => ReactNode;
 }
 
-export function App({ data, serviceUrl, buildPanel, projectsTable }: AppProps) {
+export type ReadyCompanionSession = Extract<CompanionSession, { status: "ready" }>;
+
+export function App({ data, serviceUrl, companionPanels }: AppProps) {
   const form = useProfileForm(data.profiles, data.user_options);
   const session = useCompanionSession(serviceUrl);
   const ready = session.status === "ready" ? session : null;
   return (
     <SpawnControllerContext value={form.controller}>
       <ProfilePicker form={form} strict={form.submitErrors !== null} />
-      {/* Slot: the build panel (features/build). */}
-      {ready?.me.features.build && buildPanel?.(ready)}
-      {/* Slot: Your Projects (features/projects, later). */}
-      {ready?.me.features.projects && projectsTable?.(ready)}
+      {ready &&
+        (ready.me.features.build || ready.me.features.projects) &&
+        companionPanels?.(ready, form.controller.selectedProfile())}
       <CompanionStatus session={session} />
       <StartBar form={form} />
     </SpawnControllerContext>

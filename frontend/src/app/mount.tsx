@@ -12,6 +12,7 @@ import { ApiRequestError } from "../lib/api-client.ts";
 import { readJhData } from "../lib/jhdata.ts";
 import { serviceUrl } from "../lib/service-url.ts";
 import { App, type AppProps } from "./app.tsx";
+import { LazyCompanionPanels } from "./lazy-companion-panels.tsx";
 import css from "./styles.css?inline";
 
 export type SpawnDataResult =
@@ -69,7 +70,7 @@ export function createQueryClient(): QueryClient {
   });
 }
 
-export interface MountOptions extends Pick<AppProps, "buildPanel" | "projectsTable"> {
+export interface MountOptions extends Pick<AppProps, "companionPanels"> {
   doc?: Document;
   jhdata?: unknown;
   queryClient?: QueryClient;
@@ -103,7 +104,18 @@ export function mountLaunchpad(options: MountOptions = {}): { state: string; roo
   root.render(
     <StrictMode>
       <QueryClientProvider client={options.queryClient ?? createQueryClient()}>
-        <App data={result.data} serviceUrl={url} buildPanel={options.buildPanel} projectsTable={options.projectsTable} />
+        <App
+          data={result.data}
+          serviceUrl={url}
+          companionPanels={
+            options.companionPanels ??
+            (url
+              ? (session, profile) => (
+                  <LazyCompanionPanels data={result.data} serviceUrl={url} me={session.me} profile={profile} />
+                )
+              : undefined)
+          }
+        />
       </QueryClientProvider>
     </StrictMode>,
   );

@@ -21,7 +21,7 @@ function captureController() {
 describe("SpawnController", () => {
   it("sets an image as the unlisted value and submits through the same checks", async () => {
     const captured = captureController();
-    const { submitted } = renderApp(severalProfiles, { buildPanel: captured.panel });
+    const { submitted } = renderApp(severalProfiles, { companionPanels: captured.panel });
     await screen.findByText("panel");
     const spawn = captured.current!;
     act(() => {
@@ -41,7 +41,7 @@ describe("SpawnController", () => {
 
   it("refuses options without free text, and an image the admin's regex rejects", async () => {
     const captured = captureController();
-    const { submitted } = renderApp(severalProfiles, { buildPanel: captured.panel });
+    const { submitted } = renderApp(severalProfiles, { companionPanels: captured.panel });
     await screen.findByText("panel");
     const spawn = captured.current!;
     expect(spawn.setUnlistedValue("gpus", "8", "gpu")).toBe(false);

@@ -13,6 +13,7 @@ afterEach(() => {
   cleanup();
   server.resetHandlers();
   sessionStorage.clear();
+  localStorage.clear();
   document.body.replaceChildren();
   document.head.replaceChildren();
   vi.restoreAllMocks();

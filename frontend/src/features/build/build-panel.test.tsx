@@ -10,7 +10,7 @@ import { fakeTerminalLoader } from "./testing/fake-terminal.ts";
 import { buildHandlers, SAMPLE_IMAGE } from "./testing/handlers.ts";
 
 function renderPanel(props: Partial<BuildPanelProps> = {}) {
-  const onImageReady = vi.fn<(imageName: string, options: { start: boolean }) => void>();
+  const onImageReady = vi.fn<BuildPanelProps["onImageReady"]>();
   const loader = fakeTerminalLoader();
   render(
     <BuildPanel
@@ -49,7 +49,7 @@ describe("BuildPanel", () => {
     );
     expect(onImageReady).not.toHaveBeenCalled();
     await user.click(screen.getByRole("button", { name: "Start with this image" }));
-    expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: true });
+    expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: true, source: { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" } });
   });
 
   it("'Use this image' sets the image without starting", async () => {
@@ -58,7 +58,10 @@ describe("BuildPanel", () => {
     await enterRepository(user);
     await user.click(screen.getByRole("button", { name: "Build" }));
     await user.click(await screen.findByRole("button", { name: "Use this image" }));
-    expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: false });
+    expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, {
+      start: false,
+      source: { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" },
+    });
   });
 
   it("'Build and start' starts as soon as the image is ready", async () => {
@@ -67,8 +70,23 @@ describe("BuildPanel", () => {
     await enterRepository(user);
     await user.click(screen.getByRole("button", { name: "Build and start" }));
     await waitFor(() =>
-      expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: true }),
+      expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, {
+        start: true,
+        source: { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" },
+      }),
     );
+  });
+
+  it("a build the shell refuses (the project limit) does not start, and says why", async () => {
+    const { user, onImageReady, loader } = renderPanel({
+      beforeBuild: () => "You have 3 of 3 projects.",
+    });
+    await enterRepository(user);
+    await user.click(screen.getByRole("button", { name: "Build and start" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("You have 3 of 3 projects.");
+    expect(screen.queryByRole("status")).toBeNull();
+    expect(loader.terminals).toHaveLength(0);
+    expect(onImageReady).not.toHaveBeenCalled();
   });
 
   it("'Build and start' does not start after a failure", async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { PROVIDERS, type BuildSource, type Provider } from "../../../../contract/providers.ts";
 import { BuildForm } from "./components/build-form.tsx";
 import { BuildLog, type LoadTerminal } from "./components/build-log.tsx";
@@ -31,7 +31,16 @@ export interface BuildPanelProps {
    * A built image is chosen: set the image option's free-text value to `imageName`, and with
    * `start` also submit the spawn form (the app shell owns the form).
    */
-  onImageReady: (imageName: string, options: { start: boolean }) => void;
+  onImageReady: (imageName: string, options: { start: boolean; source: BuildSource }) => void;
+  /**
+   * Asked before a build starts (e.g. the project limit): a message refuses the build and is
+   * shown to the user; null lets it start.
+   */
+  beforeBuild?: (source: BuildSource) => string | null;
+  /** Told when a build starts, so the shell can say what starting on it will mean. */
+  onBuildStart?: (source: BuildSource) => void;
+  /** Shown under the heading: the shell's notes about the current build. */
+  notice?: ReactNode;
   /** Prefills the form, e.g. rebuilding one of "Your Projects". */
   initialSource?: BuildSource | null;
   /** Starts building `initialSource` on mount. */
@@ -55,6 +64,9 @@ export function BuildPanel({
   csrfToken,
   allowedProviders = PROVIDERS,
   onImageReady,
+  beforeBuild,
+  onBuildStart,
+  notice,
   initialSource,
   autoStart = false,
   storage,
@@ -66,13 +78,23 @@ export function BuildPanel({
   // "Build and start" remembers the intent until the build it started ends.
   const startWhenReady = useRef(false);
   const [logShown, setLogShown] = useState(autoStart && Boolean(initialSource));
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const begin = (source: BuildSource): boolean => {
+    const refused = beforeBuild?.(source) ?? null;
+    setRefusal(refused);
+    if (refused) return false;
+    onBuildStart?.(source);
+    setLogShown(true);
+    start(source);
+    return true;
+  };
   const onImageReadyRef = useRef(onImageReady);
   useEffect(() => {
     onImageReadyRef.current = onImageReady;
   });
 
   useEffect(() => {
-    if (autoStart && initialSource) start(initialSource);
+    if (autoStart && initialSource) begin(initialSource);
     // Only on mount: autoStart means "build this now", not "whenever props change".
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -80,7 +102,7 @@ export function BuildPanel({
   useEffect(() => {
     if (state.status === "ready" && startWhenReady.current) {
       startWhenReady.current = false;
-      onImageReadyRef.current(state.imageName, { start: true });
+      onImageReadyRef.current(state.imageName, { start: true, source: state.source });
     } else if (state.status !== "streaming" && state.status !== "reconnecting") {
       startWhenReady.current = false;
     }
@@ -91,15 +113,20 @@ export function BuildPanel({
   return (
     <section className="lp-build-panel" aria-labelledby={headingId} ref={injectStyles}>
       <h2 id={headingId}>Build your own image</h2>
+      {notice}
+      {refusal && (
+        <p className="lp-error" role="alert">
+          {refusal}
+        </p>
+      )}
       <BuildForm
         allowedProviders={allowedProviders}
         initialSource={initialSource ?? null}
         busy={busy}
         storage={storage}
         onBuild={(source, { start: andStart }) => {
-          startWhenReady.current = andStart;
-          setLogShown(true);
-          start(source);
+          const started = begin(source);
+          startWhenReady.current = andStart && started;
         }}
       />
       <BuildStatus
@@ -107,7 +134,9 @@ export function BuildPanel({
         elapsedSeconds={build.elapsedSeconds}
         onCancel={() => void build.cancel()}
         onRetry={() => build.retry()}
-        onUseImage={(imageName, options) => onImageReady(imageName, options)}
+        onUseImage={(imageName, options) =>
+          state.status === "ready" && onImageReady(imageName, { ...options, source: state.source })
+        }
       />
       {logShown && state.status !== "idle" && (
         <BuildLog

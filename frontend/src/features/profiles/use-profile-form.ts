@@ -36,7 +36,12 @@ export function useProfileForm(profiles: readonly Profile[], userOptions: Record
     setState((s) => (stateRef.current = next(s)));
   }, []);
 
-  const selectProfile = useCallback((profileSlug: string) => update((s) => ({ ...s, profileSlug })), [update]);
+  // Any change of profile or option drops a project set earlier: a project id is posted only
+  // together with the image it was started with (the controller sets it last, right before submit).
+  const selectProfile = useCallback(
+    (profileSlug: string) => update((s) => ({ ...s, profileSlug, projectId: null })),
+    [update],
+  );
 
   const setSelection = useCallback(
     (profileSlug: string, optionKey: string, change: Partial<OptionSelection>) =>
@@ -45,7 +50,7 @@ export function useProfileForm(profiles: readonly Profile[], userOptions: Record
         if (!option) return s;
         const selections = new Map(s.selections);
         selections.set(selectionKey(profileSlug, optionKey), { ...optionSelection(s, profileSlug, option), ...change });
-        return { ...s, selections };
+        return { ...s, selections, projectId: null };
       }),
     [profiles, update],
   );

@@ -10,9 +10,8 @@ import { LOGIN_REDIRECT_KEY } from "./login-redirect.ts";
 describe("companion session", () => {
   it("renders the companion's features when signed in", async () => {
     const slot = (name: string) => <p>{name} slot</p>;
-    renderApp(oneProfile, { buildPanel: () => slot("build"), projectsTable: () => slot("projects") });
-    expect(await screen.findByText("build slot")).toBeInTheDocument();
-    expect(screen.getByText("projects slot")).toBeInTheDocument();
+    renderApp(oneProfile, { companionPanels: () => slot("companion") });
+    expect(await screen.findByText("companion slot")).toBeInTheDocument();
     expect(navigation.assign).not.toHaveBeenCalled();
   });
 
@@ -30,7 +29,7 @@ describe("companion session", () => {
   it("does not loop: a second 401 within a minute shows the companion as unavailable", async () => {
     server.use(meHandlers.unauthorized);
     sessionStorage.setItem(LOGIN_REDIRECT_KEY, String(Date.now()));
-    renderApp(oneProfile, { buildPanel: () => <p>build slot</p> });
+    renderApp(oneProfile, { companionPanels: () => <p>build slot</p> });
     expect(await screen.findByRole("status")).toHaveTextContent("You are not signed in to the Launchpad service.");
     expect(navigation.assign).not.toHaveBeenCalled();
     expect(screen.queryByText("build slot")).toBeNull();
@@ -47,7 +46,7 @@ describe("companion session", () => {
 
   it("shows the companion as unavailable on 500, keeping the picker", async () => {
     server.use(meHandlers.serverError);
-    renderApp(oneProfile, { buildPanel: () => <p>build slot</p> });
+    renderApp(oneProfile, { companionPanels: () => <p>build slot</p> });
     expect(await screen.findByRole("status")).toHaveTextContent("The Launchpad service failed.");
     expect(screen.queryByText("build slot")).toBeNull();
     expect(navigation.assign).not.toHaveBeenCalled();

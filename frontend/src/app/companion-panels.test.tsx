@@ -1,0 +1,98 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { userEvent } from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { PROJECT_OPTION_KEY, type Profile } from "../../../contract/spawn-page.ts";
+import { projectId } from "../../../contract/projects.ts";
+import { buildHandlers, SAMPLE_IMAGE } from "../features/build/testing/handlers.ts";
+import { octave, sampleProjects } from "../features/projects/testing/fixtures.ts";
+import { projectsApi } from "../features/projects/testing/handlers.ts";
+import { spawnPageData } from "../testing/fixtures.ts";
+import { sampleMe } from "../testing/handlers.ts";
+import { renderApp } from "../testing/render.tsx";
+import { server } from "../testing/server.ts";
+import CompanionPanels from "./companion-panels.tsx";
+
+/** A profile whose image option accepts built images, as nasa-veda's does (no regex here). */
+const python: Profile = {
+  slug: "python",
+  display_name: "Python",
+  default: true,
+  profile_options: [
+    {
+      key: "image",
+      display_name: "Environment",
+      choices: [{ key: "pangeo", display_name: "Pangeo", default: true }],
+      unlisted_choice: { enabled: true, display_name: "Custom image" },
+      dynamic_image_building: { enabled: true },
+    },
+  ],
+};
+const data = spawnPageData([python]);
+
+function renderPage() {
+  const page = renderApp(data, {
+    companionPanels: (session, profile) => (
+      <CompanionPanels data={data} serviceUrl="/prefix/services/launchpad/" me={session.me} profile={profile} />
+    ),
+  });
+  return { ...page, user: userEvent.setup() };
+}
+
+const fields = (submitted: Array<Array<[string, string]>>) => Object.fromEntries(submitted[0] ?? []);
+
+describe("the build panel and Your Projects on the spawn form", () => {
+  it("records a built repository as a project, then posts its image and project id", async () => {
+    server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }));
+    const { user, submitted } = renderPage();
+    await user.type(await screen.findByRole("textbox", { name: "GitHub repository" }), "binder-examples/requirements");
+    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(await screen.findByRole("button", { name: "Start with this image" }));
+
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    expect(fields(submitted)).toEqual({
+      profile: "python",
+      "profile-option-python--image--unlisted-choice": SAMPLE_IMAGE,
+      [`profile-option-python--${PROJECT_OPTION_KEY}`]: projectId("gh", "binder-examples/requirements"),
+    });
+    // The project was recorded before the form was posted.
+    const table = await screen.findByRole("table", { name: /your projects/i });
+    expect(within(table).getByRole("link", { name: /binder-examples\/requirements/ })).toBeInTheDocument();
+  });
+
+  it("reopens a project from the table with its image and its folder", async () => {
+    server.use(...projectsApi({ projects: sampleProjects }));
+    const { user, submitted } = renderPage();
+    const table = await screen.findByRole("table", { name: /your projects/i });
+    await user.click(within(table).getByRole("button", { name: `Start ${octave.display_name}` }));
+
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    expect(fields(submitted)).toEqual({
+      profile: "python",
+      "profile-option-python--image--unlisted-choice": octave.image,
+      [`profile-option-python--${PROJECT_OPTION_KEY}`]: octave.id,
+    });
+  });
+
+  it("refuses to build a new repository at the project limit, before any build starts", async () => {
+    server.use(...projectsApi({ projects: sampleProjects, limit: sampleProjects.length }));
+    const { user, submitted } = renderPage();
+    await screen.findByRole("table", { name: /your projects/i });
+    await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), "someone/new-repo");
+    await user.click(screen.getByRole("button", { name: "Build and start" }));
+    expect(await screen.findByText(/Delete one in Your Projects to build a new repository/)).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Cancel build" })).toBeNull();
+    expect(submitted).toHaveLength(0);
+  });
+
+  it("only offers what the companion has switched on", async () => {
+    server.use(...projectsApi({ projects: sampleProjects }));
+    const me = { ...sampleMe, features: { build: false, projects: true } };
+    renderApp(data, {
+      companionPanels: (_session, profile) => (
+        <CompanionPanels data={data} serviceUrl="/prefix/services/launchpad/" me={me} profile={profile} />
+      ),
+    });
+    expect(await screen.findByRole("table", { name: /your projects/i })).toBeInTheDocument();
+    expect(screen.queryByRole("textbox", { name: "GitHub repository" })).toBeNull();
+  });
+});
