@@ -13,6 +13,12 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
   E2E_COMPANION_PORT    where the Launchpad companion listens (required)
   E2E_COMPANION_TOKEN   the companion's api_token (required)
   E2E_ADMIN_TOKEN       a token for the tests' own admin service (required)
+  E2E_KUBECONFIG        a kubeconfig of the Kubernetes double: KubeSpawner then creates and deletes
+                        the pods it records there, as in a cluster (default: none; a closed port)
+  E2E_NAMESPACE         KubeSpawner's namespace (default "e2e")
+  E2E_STORAGE           "dynamic" (default; z2jh storage.type=dynamic) or "shared" (one volume
+                        "home", per-user subPath: z2jh storage.type=static, 2i2c's NFS homes)
+  E2E_NAMED_SERVERS     "1" turns on c.JupyterHub.allow_named_servers
   LAUNCHPAD_SHARED      the shared folder (fixtures); relative paths in E2E_PROFILES may start there
 
 The order below follows z2jh's jupyterhub_config.py (reference/hub-contracts.md §4.1): chart
@@ -68,26 +74,32 @@ c.Authenticator.allow_all = True
 
 # --- KubeSpawner, recording instead of creating pods ---------------------------------------------
 
-# KubeSpawner loads a kubeconfig when constructed (no API call): point it at a closed loopback port,
-# so that any call we failed to replace fails fast instead of reaching a real cluster.
-kubeconfig = STATE_DIR / "kubeconfig.yaml"
-kubeconfig.write_text(
-    json.dumps(
-        {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [{"name": "none", "cluster": {"server": "https://127.0.0.1:1"}}],
-            "users": [{"name": "none", "user": {"token": "not-a-token"}}],
-            "contexts": [{"name": "none", "context": {"cluster": "none", "user": "none", "namespace": "e2e"}}],
-            "current-context": "none",
-        }
+# KubeSpawner loads a kubeconfig when constructed (no API call). With E2E_KUBECONFIG it is the
+# Kubernetes double's, and the recording spawner creates and deletes its pods there exactly as
+# KubeSpawner does. Without it: a closed loopback port, so that any call we failed to replace fails
+# fast instead of reaching a real cluster.
+NAMESPACE = env("E2E_NAMESPACE", "e2e")
+if os.environ.get("E2E_KUBECONFIG"):
+    kubeconfig = Path(os.environ["E2E_KUBECONFIG"])
+else:
+    kubeconfig = STATE_DIR / "kubeconfig.yaml"
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "none", "cluster": {"server": "https://127.0.0.1:1"}}],
+                "users": [{"name": "none", "user": {"token": "not-a-token"}}],
+                "contexts": [{"name": "none", "context": {"cluster": "none", "user": "none", "namespace": NAMESPACE}}],
+                "current-context": "none",
+            }
+        )
     )
-)
 os.environ["KUBECONFIG"] = str(kubeconfig)
 os.environ.pop("KUBERNETES_SERVICE_HOST", None)  # never the in-cluster config
 
 c.JupyterHub.spawner_class = "recording_spawner.RecordingKubeSpawner"
-c.KubeSpawner.namespace = "e2e"
+c.KubeSpawner.namespace = NAMESPACE
 c.KubeSpawner.events_enabled = False
 c.KubeSpawner.start_timeout = 60
 c.KubeSpawner.http_timeout = 30
@@ -96,10 +108,22 @@ c.KubeSpawner.http_timeout = 30
 # volumeNameTemplate). Note the home volume is NOT called "home" here: only static storage and
 # extraVolumes set-ups use that name.
 c.KubeSpawner.image = "quay.io/jupyterhub/k8s-singleuser-sample:4.2.0"
-c.KubeSpawner.pvc_name_template = "claim-{user_server}"
-c.KubeSpawner.storage_pvc_ensure = True  # as z2jh; the recording spawner never creates the PVC
-c.KubeSpawner.volumes = [{"name": "volume-{user_server}", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
-c.KubeSpawner.volume_mounts = [{"mountPath": "/home/jovyan", "name": "volume-{user_server}"}]
+STORAGE = env("E2E_STORAGE", "dynamic") or "dynamic"
+if STORAGE == "dynamic":
+    c.KubeSpawner.pvc_name_template = "claim-{user_server}"
+    c.KubeSpawner.storage_pvc_ensure = True  # as z2jh; the recording spawner never creates the PVC
+    c.KubeSpawner.volumes = [{"name": "volume-{user_server}", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
+    c.KubeSpawner.volume_mounts = [{"mountPath": "/home/jovyan", "name": "volume-{user_server}"}]
+elif STORAGE == "shared":
+    # z2jh storage.type=static (jupyterhub_config.py "Configure static pvc"): one existing claim,
+    # volume "home", each user's home a subPath of it (values.yaml storage.static.subPath).
+    c.KubeSpawner.storage_pvc_ensure = False
+    c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "home-nfs"}}]
+    c.KubeSpawner.volume_mounts = [{"mountPath": "/home/jovyan", "name": "home", "subPath": "{username}"}]
+else:
+    raise SystemExit(f"E2E_STORAGE must be dynamic or shared: {STORAGE!r}")
+
+c.JupyterHub.allow_named_servers = os.environ.get("E2E_NAMED_SERVERS") == "1"
 
 def load_profile_list(path_text):
     path = Path(path_text)

@@ -9,6 +9,11 @@ reflectors, ``poll``/``stop`` and the state that names the pod.
 The manifest is written to ``$E2E_RECORD_DIR/<user>[-<server>]-<n>.json`` (n = 1, 2, …), together
 with the ``user_options`` it was made from, so that tests can assert on image, resources, mounts
 and init containers.
+
+With ``$E2E_KUBECONFIG`` (the Kubernetes double's), the same pod is also created in that API with
+KubeSpawner's own request (``_make_create_pod_request``: labels and annotations as KubeSpawner and
+the glue made them) and deleted on stop (``_make_delete_pod_request``), so the companion sees
+users' running pods exactly as in a cluster. Nothing runs the pod: the mock server stands in.
 """
 
 import asyncio
@@ -19,7 +24,8 @@ import socket
 import sys
 from pathlib import Path
 
-from jupyterhub.utils import maybe_future
+from jupyterhub.utils import exponential_backoff, maybe_future
+from kubernetes_asyncio.client import V1DeleteOptions
 from kubespawner import KubeSpawner
 
 HERE = Path(__file__).resolve().parent
@@ -64,6 +70,10 @@ class RecordingKubeSpawner(KubeSpawner):
             self.log.info("Pod is being modified via modify_pod_hook")
             pod = await maybe_future(self.modify_pod_hook(self, pod))
         self._record(pod)
+        if _in_double():
+            ok = await self._make_create_pod_request(pod, self.k8s_api_request_timeout)
+            if not ok:
+                raise RuntimeError(f"could not create pod {pod.metadata.name} in the Kubernetes double")
         return await self._start_mock()
 
     def _record(self, pod):
@@ -141,6 +151,18 @@ class RecordingKubeSpawner(KubeSpawner):
         self._mock_proc = None
         self._mock_pid = None
         self._mock_port = None
+        if _in_double():
+            grace = 0 if now else self.delete_grace_period
+            await exponential_backoff(
+                lambda: self._make_delete_pod_request(
+                    self.pod_name,
+                    V1DeleteOptions(grace_period_seconds=grace),
+                    grace,
+                    self.k8s_api_request_timeout,
+                ),
+                f"Could not delete pod {self.namespace}/{self.pod_name}",
+                timeout=self.k8s_api_request_retry_timeout,
+            )
 
     async def progress(self):
         # KubeSpawner's progress watches pod events through a reflector; there is no cluster.
@@ -169,6 +191,10 @@ class RecordingKubeSpawner(KubeSpawner):
         self._mock_proc = None
         self._mock_pid = None
         self._mock_port = None
+
+
+def _in_double():
+    return bool(os.environ.get("E2E_KUBECONFIG"))
 
 
 def _hub_version():

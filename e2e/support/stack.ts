@@ -28,6 +28,31 @@ export interface StackOptions {
   jh?: JupyterHubMajor;
   /** Start the companion too (default true). Without it, the service is registered but down. */
   companion?: boolean;
+  /**
+   * Start the Kubernetes and BinderHub doubles and run the companion with building and projects
+   * on against them (default true; false runs it with both features off, as an admin without a
+   * BinderHub would). The hub's KubeSpawner creates users' pods in the same Kubernetes double.
+   */
+  features?: boolean;
+  /**
+   * The hub's home storage: "dynamic" (default; z2jh storage.type=dynamic, a claim per user server,
+   * volume `volume-{user_server}`, no subPath) or "shared" (one shared volume "home" with a per-user
+   * `subPath: {username}`: z2jh storage.type=static, or 2i2c's NFS homes).
+   */
+  storage?: "dynamic" | "shared";
+  /** c.JupyterHub.allow_named_servers (default false). */
+  namedServers?: boolean;
+}
+
+/** Where the doubles are, for tests that assert on (or act as) the cluster. */
+export interface DoublesInfo {
+  kubeUrl: string;
+  kubeToken: string;
+  /** The hub's namespace: users' pods, project records (ConfigMaps), removal Jobs. */
+  hubNamespace: string;
+  /** Where the BinderHub double runs build pods (labelled component=binderhub-build). */
+  buildNamespace: string;
+  binderhubUrl: string;
 }
 
 /** What tests need to know about a running stack; serialisable, so global setup can hand it on. */
@@ -43,6 +68,9 @@ export interface StackInfo {
   adminToken: string;
   companionPort: number;
   hubApiUrl: string;
+  storage: "dynamic" | "shared";
+  /** Absent when the stack runs without the doubles (features off). */
+  doubles?: DoublesInfo;
 }
 
 export interface Stack extends StackInfo {
@@ -116,6 +144,31 @@ async function waitForHttp(
   );
 }
 
+/** Polls until anything answers HTTP at `url` (any status: the Kubernetes double answers 401). */
+async function waitForListening(
+  url: string,
+  proc: ChildProcess,
+  log: string,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "";
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`${what} exited (${proc.exitCode ?? proc.signalCode}). Log:\n${tail(log)}`);
+    }
+    try {
+      await fetch(url);
+      return;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not listen at ${url} (${lastError}). Log:\n${tail(log)}`);
+}
+
 function startProcess(
   command: string,
   args: string[],
@@ -163,28 +216,43 @@ function killPidFile(file: string): void {
   }
 }
 
+export const HUB_NAMESPACE = "e2e";
+export const BUILD_NAMESPACE = "e2e-builds";
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const baseUrl = options.baseUrl ?? "/";
   const jh = options.jh ?? defaultJupyterHubMajor();
   const withCompanion = options.companion ?? true;
+  const withFeatures = withCompanion && (options.features ?? true);
+  const storage = options.storage ?? "dynamic";
   const venv = path.join(REPO_ROOT, ".cache", `venv-jh${jh}`);
   if (!existsSync(path.join(venv, "bin", "jupyterhub"))) {
     throw new Error(`${venv} is missing: run scripts/setup-e2e.sh first`);
   }
   const stateDir = mkdtempSync(path.join(tmpdir(), "launchpad-e2e-"));
   const recordDir = path.join(stateDir, "manifests");
-  const [hubPort, hubApiPort, proxyApiPort, companionPort] = (await freePorts(4)) as [
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [hubPort, hubApiPort, proxyApiPort, companionPort, kubePort, binderhubPort] =
+    (await freePorts(6)) as [number, number, number, number, number, number];
   const companionToken = randomBytes(32).toString("hex");
   const adminToken = randomBytes(32).toString("hex");
+  const kubeToken = randomBytes(16).toString("hex");
+  const binderhubToken = randomBytes(16).toString("hex");
   const origin = `http://127.0.0.1:${hubPort}`;
   const hubApiUrl = `http://127.0.0.1:${hubApiPort}${baseUrl}hub/api`;
   const binDir = path.join(REPO_ROOT, "node_modules", ".bin");
   const basicEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ""}` };
+  const nodeBin = path.join(binDir, "node");
+  const doubles: DoublesInfo | undefined = withFeatures
+    ? {
+        kubeUrl: `http://127.0.0.1:${kubePort}`,
+        kubeToken,
+        hubNamespace: HUB_NAMESPACE,
+        buildNamespace: BUILD_NAMESPACE,
+        binderhubUrl: `http://127.0.0.1:${binderhubPort}/services/binder/`,
+      }
+    : undefined;
+  // Written by the Kubernetes double's CLI (KubernetesDouble.writeKubeconfig).
+  const kubeconfig = path.join(stateDir, "kubeconfig.json");
 
   const hubEnv: NodeJS.ProcessEnv = {
     ...basicEnv,
@@ -198,6 +266,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     E2E_COMPANION_PORT: String(companionPort),
     E2E_COMPANION_TOKEN: companionToken,
     E2E_ADMIN_TOKEN: adminToken,
+    E2E_STORAGE: storage,
+    E2E_NAMED_SERVERS: options.namedServers ? "1" : "",
+    ...(doubles ? { E2E_KUBECONFIG: kubeconfig, E2E_NAMESPACE: doubles.hubNamespace } : {}),
     LAUNCHPAD_SHARED: SHARED_DIR,
   };
   const servicePrefix = `${baseUrl}services/launchpad/`;
@@ -216,25 +287,37 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     JUPYTERHUB_CLIENT_ID: "service-launchpad",
     JUPYTERHUB_OAUTH_CALLBACK_URL: `${servicePrefix}oauth_callback`,
     JUPYTERHUB_BASE_URL: baseUrl,
-    // Builds need a BinderHub and projects a Kubernetes API: this stack has neither (yet), so the
-    // companion runs with both features off, as an admin without them would configure it.
-    LAUNCHPAD_BUILD_ENABLED: "false",
-    LAUNCHPAD_PROJECTS_ENABLED: "false",
+    ...(doubles
+      ? {
+          // As the chart configures it next to binderhub-service, against the doubles.
+          LAUNCHPAD_BUILD_ENABLED: "true",
+          LAUNCHPAD_PROJECTS_ENABLED: "true",
+          LAUNCHPAD_BINDERHUB_URL: doubles.binderhubUrl,
+          LAUNCHPAD_BINDERHUB_TOKEN: binderhubToken,
+          LAUNCHPAD_HUB_NAMESPACE: doubles.hubNamespace,
+          LAUNCHPAD_BUILD_NAMESPACE: doubles.buildNamespace,
+          LAUNCHPAD_KUBECONFIG: kubeconfig,
+        }
+      : {
+          // Builds need a BinderHub and projects a Kubernetes API: without the doubles the
+          // companion runs with both features off, as an admin without them would configure it.
+          LAUNCHPAD_BUILD_ENABLED: "false",
+          LAUNCHPAD_PROJECTS_ENABLED: "false",
+        }),
   };
 
   const hubLog = path.join(stateDir, "hub.log");
   const companionLog = path.join(stateDir, "companion.log");
+  const kubeLog = path.join(stateDir, "kubernetes-double.log");
+  const binderhubLog = path.join(stateDir, "binderhub-double.log");
   let companion: ChildProcess | undefined;
   let hub: ChildProcess | undefined;
+  let kube: ChildProcess | undefined;
+  let binderhub: ChildProcess | undefined;
 
   const startCompanion = async (): Promise<void> => {
     if (companion && companion.exitCode === null && companion.signalCode === null) return;
-    companion = startProcess(
-      path.join(binDir, "node"),
-      ["server/src/server.ts"],
-      companionEnv,
-      companionLog,
-    );
+    companion = startProcess(nodeBin, ["server/src/server.ts"], companionEnv, companionLog);
     await waitForHttp(
       `http://127.0.0.1:${companionPort}${servicePrefix}api/health`,
       companion,
@@ -251,6 +334,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // The hub stops the users' mock servers and CHP on SIGTERM (cleanup_servers, cleanup_proxy).
     await stopProcess(hub, 20_000);
     killPidFile(path.join(stateDir, "proxy.pid"));
+    await stopProcess(binderhub, 5_000);
+    await stopProcess(kube, 5_000);
     if (process.env.E2E_KEEP_STATE) {
       console.log(`e2e: kept ${stateDir}`);
     } else {
@@ -259,6 +344,51 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
+    if (doubles) {
+      kube = startProcess(
+        nodeBin,
+        [
+          "server/test-support/kubernetes-double-cli.ts",
+          "--port",
+          String(kubePort),
+          "--token",
+          kubeToken,
+          "--kubeconfig-dir",
+          stateDir,
+          "--namespace",
+          doubles.hubNamespace,
+        ],
+        basicEnv,
+        kubeLog,
+      );
+      await waitForListening(doubles.kubeUrl, kube, kubeLog, "The Kubernetes double");
+      binderhub = startProcess(
+        nodeBin,
+        [
+          "server/test-support/binderhub-double-cli.ts",
+          "--port",
+          String(binderhubPort),
+          "--token",
+          binderhubToken,
+          "--base-url",
+          "/services/binder/",
+          "--kube-url",
+          doubles.kubeUrl,
+          "--kube-token",
+          kubeToken,
+          "--build-namespace",
+          doubles.buildNamespace,
+        ],
+        basicEnv,
+        binderhubLog,
+      );
+      await waitForHttp(
+        `${doubles.binderhubUrl}health`,
+        binderhub,
+        binderhubLog,
+        "The BinderHub double",
+      );
+    }
     if (withCompanion) await startCompanion();
     hub = startProcess(
       path.join(venv, "bin", "jupyterhub"),
@@ -290,6 +420,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     adminToken,
     companionPort,
     hubApiUrl,
+    storage,
+    ...(doubles ? { doubles } : {}),
     stop,
     stopCompanion,
     startCompanion,
@@ -298,7 +430,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 /** The parts of a Stack that survive JSON (global setup → workers, via process.env). */
 export function stackInfo(stack: Stack): StackInfo {
-  const { url, origin, baseUrl, jh, recordDir, stateDir, adminToken, companionPort, hubApiUrl } =
-    stack;
-  return { url, origin, baseUrl, jh, recordDir, stateDir, adminToken, companionPort, hubApiUrl };
+  const {
+    url,
+    origin,
+    baseUrl,
+    jh,
+    recordDir,
+    stateDir,
+    adminToken,
+    companionPort,
+    hubApiUrl,
+    storage,
+    doubles,
+  } = stack;
+  return {
+    url,
+    origin,
+    baseUrl,
+    jh,
+    recordDir,
+    stateDir,
+    adminToken,
+    companionPort,
+    hubApiUrl,
+    storage,
+    ...(doubles ? { doubles } : {}),
+  };
 }

@@ -1,0 +1,189 @@
+/**
+ * The tests' handle on the Kubernetes double (the same API the companion, the hub's KubeSpawner and
+ * the BinderHub double use), over its real REST paths, and helpers to drive the build panel.
+ */
+import { readFileSync } from "node:fs";
+import { expect, type Page } from "@playwright/test";
+import { FULLBUILD_EVENTSOURCE_PATH } from "../../server/test-support/fullbuild.ts";
+import { PROVIDER_INFO, toSpec, type BuildSource } from "../../contract/providers.ts";
+import { buildSlug, safeBuildSlug } from "../../server/src/builds/build-spec.ts";
+import type { DoublesInfo, StackInfo } from "./stack.ts";
+
+export interface KubeObject {
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface JobManifest extends KubeObject {
+  spec: {
+    template: {
+      spec: {
+        volumes: Array<Record<string, unknown> & { name: string }>;
+        containers: Array<{
+          name: string;
+          image: string;
+          command?: string[];
+          env?: Array<{ name: string; value?: string }>;
+          volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string }>;
+        }>;
+      };
+    };
+  };
+}
+
+export function doublesOf(hub: StackInfo): DoublesInfo {
+  if (!hub.doubles) throw new Error("this stack runs without the Kubernetes and BinderHub doubles");
+  return hub.doubles;
+}
+
+type Collection = "pods" | "configmaps" | "jobs";
+
+function collectionPath(collection: Collection, namespace: string): string {
+  return collection === "jobs"
+    ? `/apis/batch/v1/namespaces/${namespace}/jobs`
+    : `/api/v1/namespaces/${namespace}/${collection}`;
+}
+
+async function kube(hub: StackInfo, path: string, init: RequestInit = {}): Promise<globalThis.Response> {
+  const doubles = doublesOf(hub);
+  return fetch(`${doubles.kubeUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${doubles.kubeToken}`, "content-type": "application/json" },
+  });
+}
+
+/** `GET` a collection, optionally with a label selector, as `kubectl get -l` would. */
+export async function listObjects<T extends KubeObject = KubeObject>(
+  hub: StackInfo,
+  collection: Collection,
+  namespace: string,
+  labelSelector?: string,
+): Promise<T[]> {
+  const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : "";
+  const response = await kube(hub, `${collectionPath(collection, namespace)}${query}`);
+  expect(response.status, `list ${collection}`).toBe(200);
+  return ((await response.json()) as { items: T[] }).items;
+}
+
+/** The build pods BinderHub (the double) runs, as the companion's canceller selects them. */
+export function buildPods(hub: StackInfo): Promise<KubeObject[]> {
+  return listObjects(hub, "pods", doublesOf(hub).buildNamespace, "component=binderhub-build");
+}
+
+/** A user's single-user pods, as the companion selects them (KubeSpawner's labels). */
+export function userPods(hub: StackInfo, user: string): Promise<KubeObject[]> {
+  return listObjects(
+    hub,
+    "pods",
+    doublesOf(hub).hubNamespace,
+    `component=singleuser-server,hub.jupyter.org/username=${user}`,
+  );
+}
+
+export function jobs(hub: StackInfo): Promise<JobManifest[]> {
+  return listObjects<JobManifest>(hub, "jobs", doublesOf(hub).hubNamespace);
+}
+
+/**
+ * Acts as the Job controller: records that the Job's pod ran to completion (batch/v1 JobStatus,
+ * `succeeded: 1` and a `Complete` condition), replacing the object with its resourceVersion.
+ */
+export async function markJobSucceeded(hub: StackInfo, name: string): Promise<void> {
+  const namespace = doublesOf(hub).hubNamespace;
+  const path = `${collectionPath("jobs", namespace)}/${name}`;
+  const current = (await (await kube(hub, path)).json()) as KubeObject;
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const response = await kube(hub, path, {
+    method: "PUT",
+    body: JSON.stringify({
+      ...current,
+      status: {
+        startTime: now,
+        completionTime: now,
+        succeeded: 1,
+        conditions: [
+          { type: "Complete", status: "True", lastProbeTime: now, lastTransitionTime: now },
+        ],
+      },
+    }),
+  });
+  expect(response.status, "replace the Job with its status").toBe(200);
+}
+
+// --- the recorded build (fullbuild.eventsource) ------------------------------------------------
+
+interface RecordedEvent {
+  phase?: string;
+  message?: string;
+  image?: string;
+  imageName?: string;
+}
+
+function recordedEvents(): RecordedEvent[] {
+  return readFileSync(FULLBUILD_EVENTSOURCE_PATH, "utf8")
+    .split("\n")
+    .filter((line) => line.startsWith("data: "))
+    .map((line) => JSON.parse(line.slice("data: ".length)) as RecordedEvent);
+}
+
+/** The image the recorded build produced (its final `ready` event). */
+export function recordedImageName(): string {
+  const ready = recordedEvents().findLast((e) => e.phase === "ready");
+  const image = ready?.imageName ?? ready?.image;
+  if (!image) throw new Error("the recorded build has no ready event with an image");
+  return image;
+}
+
+/** A line of the recorded log, found by its start (e.g. "Successfully built "), without "\n". */
+export function recordedLogLine(startsWith: string): string {
+  const event = recordedEvents().find((e) => e.message?.startsWith(startsWith));
+  if (!event?.message) throw new Error(`no line starting ${JSON.stringify(startsWith)} in the recording`);
+  return event.message.trimEnd();
+}
+
+// --- the build panel ------------------------------------------------------------------------
+
+/** Fills in the build form (provider, repository, ref where the provider has one). */
+export async function fillBuildForm(page: Page, source: BuildSource): Promise<void> {
+  const info = PROVIDER_INFO[source.provider];
+  await page.getByLabel("Repository provider", { exact: true }).selectOption(source.provider);
+  await page.getByLabel(info.repoLabel, { exact: true }).fill(source.repo);
+  if (info.hasRef) await page.getByLabel("Branch, tag or commit", { exact: true }).fill(source.ref);
+}
+
+/**
+ * The image the BinderHub double names in `ready` for a `cached` build of `source`: BinderHub's
+ * own naming (build slug, escaped and hashed by safeBuildSlug) tagged with the double's fixed ref,
+ * exactly as server/test-support/binderhub-double.ts computes it.
+ */
+export function cachedImageName(source: BuildSource): string {
+  const spec = toSpec(source.provider, source.repo, source.ref);
+  const slug = buildSlug(source.provider, spec) ?? spec;
+  return `${safeBuildSlug(slug, 255)}:1a2b3c4d5e6f`.replace(/_/g, "-").toLowerCase();
+}
+
+/**
+ * Builds `source` with the panel's Build button and waits for the panel to say the image is ready.
+ * Returns the image name the panel shows (the `imageName` it received).
+ */
+export async function buildUntilReady(page: Page, source: BuildSource): Promise<string> {
+  await fillBuildForm(page, source);
+  await page.getByRole("button", { name: "Build", exact: true }).click();
+  await expect(buildStatus(page)).toHaveText(/(?:built and ready|already built\. It is ready)\.$/);
+  const image = page.getByRole("region", { name: "Build your own image" }).getByRole("code");
+  await expect(image).toHaveCount(1);
+  return (await image.textContent()) ?? "";
+}
+
+/** The build panel's live status line. */
+export function buildStatus(page: Page) {
+  return page.getByRole("region", { name: "Build your own image" }).getByRole("status");
+}

@@ -1,0 +1,193 @@
+/**
+ * "Build from a repository" through the real hub and a real browser: the companion in hub mode
+ * relays builds from the BinderHub double (which replays the real recorded 736-event build, or the
+ * scenario its repository name asks for) and cancels them by deleting the build pod in the
+ * Kubernetes double; "Start with this image" posts the built image to KubeSpawner.
+ * Profile list: e2e/hub/profiles/build.yaml (an image option with dynamic_image_building).
+ */
+import { readFileSync } from "node:fs";
+import type { BuildSource } from "../../contract/providers.ts";
+import {
+  buildPods,
+  buildStatus,
+  buildUntilReady,
+  cachedImageName,
+  fillBuildForm,
+  recordedImageName,
+  recordedLogLine,
+} from "../support/doubles.ts";
+import {
+  expect,
+  expectMounted,
+  expectRecordings,
+  expectServerPage,
+  signIn,
+  spawnUrl,
+  test,
+  useOwnStack,
+} from "../support/fixtures.ts";
+import { notebookContainer, recordingCount, recordings } from "../support/manifests.ts";
+
+/**
+ * One repository per provider the double knows, named so that the double answers with its
+ * `cached` scenario (the image exists: `ready` at once). A HydroShare id is 32 hex digits and cannot
+ * say "cached", so it gets the full recorded build, which the double replays as fast as it can.
+ */
+const PER_PROVIDER: BuildSource[] = [
+  { provider: "gh", repo: "e2e-org/cached-notebooks", ref: "main" },
+  { provider: "gl", repo: "e2e-group/sub/cached-project", ref: "HEAD" },
+  { provider: "git", repo: "https://git.example.org/science/cached-repo.git", ref: "v1.0" },
+  { provider: "gist", repo: "cached/0123456789abcdef0123", ref: "" },
+  { provider: "zenodo", repo: "10.5281/zenodo.cached-3242074", ref: "" },
+  { provider: "figshare", repo: "10.6084/m9.figshare.cached.v1", ref: "" },
+  { provider: "dataverse", repo: "10.7910/DVN/cached", ref: "" },
+  { provider: "hydroshare", repo: "0123456789abcdef0123456789abcdef", ref: "" },
+  { provider: "ckan", repo: "https://demo.ckan.org/dataset/cached-dataset", ref: "" },
+];
+
+/** What the double sends: the recorded build's image for the full replay, else the cached name. */
+function expectedImage(source: BuildSource): string {
+  return source.provider === "hydroshare" ? recordedImageName() : cachedImageName(source);
+}
+
+test.describe("build from a repository", () => {
+  useOwnStack({ profiles: "build.yaml" });
+
+  test(
+    "builds the recorded repository, shows its log, and starts on exactly the image built",
+    { tag: "@smoke" },
+    async ({ page, hub, user }) => {
+      await signIn(page, hub, user);
+      await expectMounted(page);
+      const imageName = await buildUntilReady(page, {
+        provider: "gh",
+        repo: "binder-examples/octave",
+        ref: "HEAD",
+      });
+      // BinderHub's imageName, relayed unchanged: the recorded build's own image.
+      expect(imageName).toBe(recordedImageName());
+
+      // The terminal follows the log to its end: the last lines of the recording are on screen.
+      const log = page.getByRole("region", { name: "Build log" });
+      await expect(log).toContainText(recordedLogLine("Successfully built "));
+      // The whole log is kept (copy/download), including lines long scrolled out of view.
+      const download = page.waitForEvent("download");
+      await log.getByRole("button", { name: "Download log" }).click();
+      const text = readFileSync(await (await download).path(), "utf8");
+      expect(text).toContain(recordedLogLine("Step 24/51 : COPY --chown=1000:1000"));
+      expect(text).toContain(recordedLogLine("Successfully tagged "));
+
+      await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+      await expectServerPage(page, hub, user);
+      await expectRecordings(hub, user, 1);
+      const [recording] = recordings(hub.recordDir, user);
+      expect(recording?.user_options).toMatchObject({
+        profile: "python",
+        "image--unlisted-choice": imageName,
+      });
+      expect(recording?.user_options).not.toHaveProperty("image");
+      expect(notebookContainer(recording!.pod).image).toBe(imageName);
+    },
+  );
+
+  for (const source of PER_PROVIDER) {
+    test(`a ${source.provider} build reaches ready`, async ({ page, hub, user }) => {
+      await signIn(page, hub, user);
+      await expectMounted(page);
+      const imageName = await buildUntilReady(page, source);
+      expect(imageName).toBe(expectedImage(source));
+      await expect(
+        page.getByRole("button", { name: "Start with this image", exact: true }),
+      ).toBeEnabled();
+    });
+  }
+
+  for (const source of [PER_PROVIDER[1]!, PER_PROVIDER[4]!]) {
+    test(`starts on a ${source.provider} build's image`, async ({ page, hub, user }) => {
+      await signIn(page, hub, user);
+      await expectMounted(page);
+      const imageName = await buildUntilReady(page, source);
+      expect(imageName).toBe(expectedImage(source));
+      await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+      await expectServerPage(page, hub, user);
+      await expectRecordings(hub, user, 1);
+      expect(notebookContainer(recordings(hub.recordDir, user)[0]!.pod).image).toBe(imageName);
+    });
+  }
+
+  test("a failed build shows BinderHub's message and starts nothing", async ({
+    page,
+    hub,
+    user,
+  }) => {
+    await signIn(page, hub, user);
+    await expectMounted(page);
+    await fillBuildForm(page, { provider: "gh", repo: "e2e-org/fail-to-build", ref: "HEAD" });
+    await page.getByRole("button", { name: "Build and start", exact: true }).click();
+    await expect(buildStatus(page)).toHaveText(
+      "The build failed: Error during build: The command '/bin/sh -c pip install nosuchpackage' returned a non-zero code: 1",
+    );
+    await expect(page.getByRole("button", { name: "Retry", exact: true })).toBeVisible();
+    await expect(
+      page.getByRole("button", { name: "Start with this image", exact: true }),
+    ).toHaveCount(0);
+    await expect(page).toHaveURL(spawnUrl(hub));
+    // "Build and start" never submitted the form: no spawn reached KubeSpawner.
+    expect(recordingCount(hub.recordDir, user)).toBe(0);
+  });
+
+  test("a build BinderHub rate-limits (429) says when to try again", async ({
+    page,
+    hub,
+    user,
+  }) => {
+    await signIn(page, hub, user);
+    await expectMounted(page);
+    await fillBuildForm(page, { provider: "gh", repo: "e2e-org/rate-limited", ref: "HEAD" });
+    await page.getByRole("button", { name: "Build", exact: true }).click();
+    await expect(buildStatus(page)).toContainText(
+      "BinderHub is rate-limiting the companion; try again in 3600 seconds.",
+    );
+    await expect(
+      page.getByRole("button", { name: "Start with this image", exact: true }),
+    ).toHaveCount(0);
+    expect(recordingCount(hub.recordDir, user)).toBe(0);
+  });
+
+  test("a build BinderHub refuses (403) says why", async ({ page, hub, user }) => {
+    await signIn(page, hub, user);
+    await expectMounted(page);
+    await fillBuildForm(page, { provider: "gh", repo: "e2e-org/forbidden", ref: "HEAD" });
+    await page.getByRole("button", { name: "Build", exact: true }).click();
+    await expect(buildStatus(page)).toContainText(
+      "BinderHub refused the companion's token (check access:services!service=binder), or this repository is not allowed.",
+    );
+    await expect(
+      page.getByRole("button", { name: "Start with this image", exact: true }),
+    ).toHaveCount(0);
+  });
+
+  test(
+    "cancel deletes the build pod in Kubernetes and says the build was cancelled",
+    { tag: "@smoke" },
+    async ({ page, hub, user }) => {
+      await signIn(page, hub, user);
+      await expectMounted(page);
+      const repo = `e2e-org/keepalive-only-${user}`;
+      await fillBuildForm(page, { provider: "gh", repo, ref: "HEAD" });
+      await page.getByRole("button", { name: "Build", exact: true }).click();
+      await expect(buildStatus(page)).toHaveText("Waiting for the build to start…");
+      const ours = async () =>
+        (await buildPods(hub)).filter((pod) =>
+          pod.metadata.annotations?.["binder-repo"]?.includes(repo),
+        ).length;
+      await expect.poll(ours, { message: "the build pod in the Kubernetes double" }).toBe(1);
+
+      await page.getByRole("button", { name: "Cancel build", exact: true }).click();
+      await expect(buildStatus(page)).toHaveText("The build was cancelled.");
+      await expect.poll(ours, { message: "the build pod after cancel" }).toBe(0);
+      await expect(page.getByRole("button", { name: "Retry", exact: true })).toBeVisible();
+      expect(recordingCount(hub.recordDir, user)).toBe(0);
+    },
+  );
+});
