@@ -15,6 +15,7 @@ import {
   type KubernetesClient,
 } from "./kubernetes/client.ts";
 import { createProjects } from "./projects/index.ts";
+import type { ProjectService } from "./projects/service.ts";
 
 export interface FeatureDeps {
   /** The Kubernetes API (hub mode); default: in-cluster credentials or `kubeconfigPath`. */
@@ -54,6 +55,32 @@ export function composeFeatures(
     return config.hubNamespace;
   };
 
+  let projectService: ProjectService | undefined;
+  if (projects) {
+    const onError = (error: unknown, context: { user: string; id?: string }) =>
+      log.warn({ err: error, ...context }, "project removal");
+    const created =
+      config.mode === "hub"
+        ? createProjects(
+            {
+              mode: "hub",
+              kube: kubernetes(),
+              namespace: namespace(),
+              limit: config.projectLimitPerUser,
+              // Passed through to the Kubernetes API, which validates tolerations and affinity.
+              removalJob: config.removalJob,
+            },
+            onError,
+          )
+        : createProjects(
+            { mode: "local", localDataDir: config.localDataDir, limit: config.projectLimitPerUser },
+            onError,
+          );
+    projectService = created.service;
+    stops.push(created.stop);
+    routes.push(created.routes);
+  }
+
   if (build && config.binderhubUrl) {
     const limits = {
       concurrentPerUser: config.buildConcurrentPerUser,
@@ -86,32 +113,11 @@ export function composeFeatures(
               })
             : undefined,
         allowedProviders: config.buildProviders,
+        beforeBuild: projectService
+          ? (user, provider, repoUrl) => projectService.buildRefusal(user, provider, repoUrl)
+          : undefined,
       }),
     );
-  }
-
-  if (projects) {
-    const onError = (error: unknown, context: { user: string; id?: string }) =>
-      log.warn({ err: error, ...context }, "project removal");
-    const created =
-      config.mode === "hub"
-        ? createProjects(
-            {
-              mode: "hub",
-              kube: kubernetes(),
-              namespace: namespace(),
-              limit: config.projectLimitPerUser,
-              // Passed through to the Kubernetes API, which validates tolerations and affinity.
-              removalJob: config.removalJob,
-            },
-            onError,
-          )
-        : createProjects(
-            { mode: "local", localDataDir: config.localDataDir, limit: config.projectLimitPerUser },
-            onError,
-          );
-    stops.push(created.stop);
-    routes.push(created.routes);
   }
 
   return {

@@ -9,10 +9,18 @@ import { SseReader, type SseItem } from "../../../contract/sse.ts";
 import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
 import { KubernetesDouble, LEASE, POD } from "../../test-support/kubernetes-double.ts";
 import { installTestAuth } from "../../test-support/test-auth.ts";
-import { createKubernetesClient, loadKubeConfig, type KubernetesClient } from "../kubernetes/client.ts";
-import { createKubernetesBuildLimiter, type BuildLimiter, type KubernetesBuildLimiterOptions } from "./limiter.ts";
+import {
+  createKubernetesClient,
+  loadKubeConfig,
+  type KubernetesClient,
+} from "../kubernetes/client.ts";
+import {
+  createKubernetesBuildLimiter,
+  type BuildLimiter,
+  type KubernetesBuildLimiterOptions,
+} from "./limiter.ts";
 import { createKubernetesPodCanceller } from "./pod-canceller.ts";
-import { buildRoutes } from "./routes.ts";
+import { buildRoutes, type BuildRoutesOptions } from "./routes.ts";
 
 const PREFIX = "/services/launchpad";
 const NS = "hub";
@@ -25,9 +33,14 @@ const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeEach(async () => {
   kube = await new KubernetesDouble().start();
-  binder = await new BinderHubDouble({ keepaliveMs: 10, kubernetes: { url: kube.url, token: kube.token, namespace: BUILD_NS, pollMs: 10 } }).start();
+  binder = await new BinderHubDouble({
+    keepaliveMs: 10,
+    kubernetes: { url: kube.url, token: kube.token, namespace: BUILD_NS, pollMs: 10 },
+  }).start();
   const path = kube.writeKubeconfig(mkdtempSync(join(tmpdir(), "kube-")));
-  client = createKubernetesClient(loadKubeConfig({ kubeconfigPath: path, env: {} }), { requestTimeoutMs: 2000 });
+  client = createKubernetesClient(loadKubeConfig({ kubeconfigPath: path, env: {} }), {
+    requestTimeoutMs: 2000,
+  });
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -36,21 +49,38 @@ afterEach(async () => {
 });
 
 function limiter(options: Partial<KubernetesBuildLimiterOptions> = {}): BuildLimiter {
-  const l = createKubernetesBuildLimiter({ kube: client, namespace: NS, renewIntervalMs: 200, ...options });
+  const l = createKubernetesBuildLimiter({
+    kube: client,
+    namespace: NS,
+    renewIntervalMs: 200,
+    ...options,
+  });
   cleanups.push(() => l.close());
   return l;
 }
 
 /** One companion replica on a real socket. */
-async function companion(options: { limiter?: BuildLimiter; idleTimeoutMs?: number; allowed?: readonly (typeof PROVIDERS)[number][] } = {}) {
+async function companion(
+  options: {
+    limiter?: BuildLimiter;
+    idleTimeoutMs?: number;
+    allowed?: readonly (typeof PROVIDERS)[number][];
+    beforeBuild?: BuildRoutesOptions["beforeBuild"];
+  } = {},
+) {
   const app: FastifyInstance = Fastify({ forceCloseConnections: true });
   installTestAuth(app);
   await app.register(
     buildRoutes({
-      binderhub: { url: binder.buildEndpoint, token: binder.token, idleTimeoutMs: options.idleTimeoutMs ?? 5000 },
+      binderhub: {
+        url: binder.buildEndpoint,
+        token: binder.token,
+        idleTimeoutMs: options.idleTimeoutMs ?? 5000,
+      },
       limiter: options.limiter ?? limiter(),
       podCanceller: createKubernetesPodCanceller({ kube: client, namespace: BUILD_NS }),
       allowedProviders: options.allowed ?? PROVIDERS,
+      beforeBuild: options.beforeBuild,
     }),
     { prefix: PREFIX },
   );
@@ -61,10 +91,18 @@ async function companion(options: { limiter?: BuildLimiter; idleTimeoutMs?: numb
   return `http://127.0.0.1:${port}${PREFIX}/api/builds/`;
 }
 
-const headers = (user = "alice", extra: Record<string, string> = {}) => ({ "x-test-user": user, "sec-fetch-site": "same-origin", ...extra });
+const headers = (user = "alice", extra: Record<string, string> = {}) => ({
+  "x-test-user": user,
+  "sec-fetch-site": "same-origin",
+  ...extra,
+});
 
 /** Reads a build stream; `until` may abort early by returning true. */
-async function readStream(response: Response, until?: (items: SseItem[]) => boolean, controller?: AbortController) {
+async function readStream(
+  response: Response,
+  until?: (items: SseItem[]) => boolean,
+  controller?: AbortController,
+) {
   const reader = new SseReader();
   const items: SseItem[] = [];
   const decoder = new TextDecoder();
@@ -90,14 +128,19 @@ async function readStream(response: Response, until?: (items: SseItem[]) => bool
 async function openStream(base: string, path: string, user = "alice") {
   const controller = new AbortController();
   const response = await fetch(base + path, { headers: headers(user), signal: controller.signal });
-  const done = response.status === 200 ? readStream(response, undefined, controller).catch(() => undefined) : Promise.resolve(undefined);
+  const done =
+    response.status === 200
+      ? readStream(response, undefined, controller).catch(() => undefined)
+      : Promise.resolve(undefined);
   return { response, controller, done };
 }
 
 describe("GET api/builds/<provider>/<spec>", () => {
   it("relays the real recorded build as SSE with non-buffering headers, then ends and releases the lease", async () => {
     const base = await companion();
-    const response = await fetch(base + buildPath("gh", "binder-examples/octave/HEAD"), { headers: headers() });
+    const response = await fetch(base + buildPath("gh", "binder-examples/octave/HEAD"), {
+      headers: headers(),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
@@ -105,9 +148,18 @@ describe("GET api/builds/<provider>/<spec>", () => {
     expect(response.headers.get("content-encoding")).toBe("identity");
     const { events } = await readStream(response);
     expect(events).toHaveLength(725);
-    await expect.poll(() => kube.objects(LEASE, NS)[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"]).toBeDefined();
-    expect(events.at(-1)).toMatchObject({ phase: "ready", imageName: expect.stringContaining("binder-2dexamples-2doctave") });
-    expect(binder.streams[0]).toMatchObject({ provider: "gh", spec: "binder-examples/octave/HEAD", query: "?build_only=true" });
+    await expect
+      .poll(() => kube.objects(LEASE, NS)[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"])
+      .toBeDefined();
+    expect(events.at(-1)).toMatchObject({
+      phase: "ready",
+      imageName: expect.stringContaining("binder-2dexamples-2doctave"),
+    });
+    expect(binder.streams[0]).toMatchObject({
+      provider: "gh",
+      spec: "binder-examples/octave/HEAD",
+      query: "?build_only=true",
+    });
     const [lease] = kube.objects(LEASE, NS);
     expect(lease?.metadata.annotations).toMatchObject({
       "launchpad.jupyter.org/user": "alice",
@@ -120,7 +172,9 @@ describe("GET api/builds/<provider>/<spec>", () => {
 
   it("sends a gl spec with its %2F to BinderHub unchanged (page encodes it as %252F)", async () => {
     const base = await companion();
-    const { events } = await readStream(await fetch(base + buildPath("gl", "group%2Fcached-project/main"), { headers: headers() }));
+    const { events } = await readStream(
+      await fetch(base + buildPath("gl", "group%2Fcached-project/main"), { headers: headers() }),
+    );
     expect(events).toEqual([expect.objectContaining({ phase: "ready" })]);
     expect(binder.streams[0]?.spec).toBe("group%2Fcached-project/main");
   });
@@ -128,18 +182,29 @@ describe("GET api/builds/<provider>/<spec>", () => {
   it("forwards keepalives, and a browser that leaves aborts the upstream request", async () => {
     const base = await companion();
     const controller = new AbortController();
-    const response = await fetch(base + buildPath("gh", "org/keepalive-only/HEAD"), { headers: headers(), signal: controller.signal });
-    const read = await readStream(response, (items) => items.filter((i) => i.type === "comment").length >= 3, controller);
+    const response = await fetch(base + buildPath("gh", "org/keepalive-only/HEAD"), {
+      headers: headers(),
+      signal: controller.signal,
+    });
+    const read = await readStream(
+      response,
+      (items) => items.filter((i) => i.type === "comment").length >= 3,
+      controller,
+    );
     expect(read.keepalives).toBeGreaterThanOrEqual(3);
     const ended = await binder.waitForStreamEnd();
     expect(ended.state).toBe("client-closed");
     // The lease is released (ended) once the stream is torn down.
-    await expect.poll(() => kube.objects(LEASE, NS)[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"]).toBeDefined();
+    await expect
+      .poll(() => kube.objects(LEASE, NS)[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"])
+      .toBeDefined();
   });
 
   it("a silent BinderHub trips the idle watchdog: one failed event, upstream closed", async () => {
     const base = await companion({ idleTimeoutMs: 100 });
-    const { events } = await readStream(await fetch(base + buildPath("gh", "org/hang/HEAD"), { headers: headers() }));
+    const { events } = await readStream(
+      await fetch(base + buildPath("gh", "org/hang/HEAD"), { headers: headers() }),
+    );
     expect(events.map((e) => e.phase)).toEqual(["waiting", "failed"]);
     expect(events[1]?.message).toMatch(/^Lost contact with BinderHub/);
     expect((await binder.waitForStreamEnd()).state).toBe("client-closed");
@@ -147,14 +212,20 @@ describe("GET api/builds/<provider>/<spec>", () => {
 
   it("refuses cross-site requests before anything goes upstream", async () => {
     const base = await companion();
-    const response = await fetch(base + buildPath("gh", "a/b/HEAD"), { headers: headers("alice", { "sec-fetch-site": "cross-site" }) });
+    const response = await fetch(base + buildPath("gh", "a/b/HEAD"), {
+      headers: headers("alice", { "sec-fetch-site": "cross-site" }),
+    });
     expect(response.status).toBe(403);
     expect(binder.streams).toHaveLength(0);
     expect(kube.objects(LEASE, NS)).toHaveLength(0);
   });
 
   it.each([
-    ["a provider the admin did not allow", "zenodo/10.5281%2Fzenodo.3242074", /not enabled on this hub/],
+    [
+      "a provider the admin did not allow",
+      "zenodo/10.5281%2Fzenodo.3242074",
+      /not enabled on this hub/,
+    ],
     ["an unknown provider", "svn/x/y", /not enabled/],
     ["a spec that is not the page's encoding", "gl/group%2Fproject/main", /Invalid gl/],
     ["a dot segment", "gh/a/b/%2E%2E", /Invalid gh/],
@@ -166,6 +237,24 @@ describe("GET api/builds/<provider>/<spec>", () => {
     const body = (await response.json()) as { status: number; message: string };
     expect(body.status).toBe(400);
     expect(body.message).toMatch(message);
+    expect(binder.streams).toHaveLength(0);
+    expect(kube.objects(LEASE, NS)).toHaveLength(0);
+  });
+
+  it("refuses with 409 what the shell refuses (the project limit), before a lease or upstream request", async () => {
+    const asked: [string, string, string][] = [];
+    const base = await companion({
+      beforeBuild: (user, provider, repoUrl) => {
+        asked.push([user, provider, repoUrl]);
+        return Promise.resolve(repoUrl.endsWith("/full") ? "You have 3 of 3 projects." : null);
+      },
+    });
+    const refused = await fetch(base + buildPath("gh", "o/full/HEAD"), { headers: headers() });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { message: string }).message).toBe(
+      "You have 3 of 3 projects.",
+    );
+    expect(asked).toEqual([["alice", "gh", "https://github.com/o/full"]]);
     expect(binder.streams).toHaveLength(0);
     expect(kube.objects(LEASE, NS)).toHaveLength(0);
   });
@@ -184,10 +273,16 @@ describe("per-user limits across replicas (Kubernetes Leases)", () => {
     const first = await openStream(a, buildPath("gh", "org/keepalive-only-1/HEAD"));
     const second = await openStream(b, buildPath("gh", "org/keepalive-only-2/HEAD"));
     expect([first.response.status, second.response.status]).toEqual([200, 200]);
-    const third = await fetch(a + buildPath("gh", "org/keepalive-only-3/HEAD"), { headers: headers() });
+    const third = await fetch(a + buildPath("gh", "org/keepalive-only-3/HEAD"), {
+      headers: headers(),
+    });
     expect(third.status).toBe(429);
     expect(third.headers.get("retry-after")).toMatch(/^\d+$/);
-    expect(await third.json()).toMatchObject({ status: 429, retry_after: expect.any(Number), message: expect.stringMatching(/2 builds running/) });
+    expect(await third.json()).toMatchObject({
+      status: 429,
+      retry_after: expect.any(Number),
+      message: expect.stringMatching(/2 builds running/),
+    });
     // Someone else is not limited by alice's builds.
     const bob = await openStream(b, buildPath("gh", "org/keepalive-only-4/HEAD"), "bob");
     expect(bob.response.status).toBe(200);
@@ -199,8 +294,14 @@ describe("per-user limits across replicas (Kubernetes Leases)", () => {
     const now = () => t;
     const a = await companion({ limiter: limiter({ replicaId: "a", perHourPerUser: 3, now }) });
     const b = await companion({ limiter: limiter({ replicaId: "b", perHourPerUser: 3, now }) });
-    for (const [base, i] of [[a, 1], [b, 2], [a, 3]] as const) {
-      const { events } = await readStream(await fetch(base + buildPath("gh", `org/cached-${i}/HEAD`), { headers: headers() }));
+    for (const [base, i] of [
+      [a, 1],
+      [b, 2],
+      [a, 3],
+    ] as const) {
+      const { events } = await readStream(
+        await fetch(base + buildPath("gh", `org/cached-${i}/HEAD`), { headers: headers() }),
+      );
       expect(events.at(-1)?.phase).toBe("ready");
       t += 60_000;
     }
@@ -218,7 +319,12 @@ describe("per-user limits across replicas (Kubernetes Leases)", () => {
   it("two replicas racing for the last slot: exactly one wins", async () => {
     const a = limiter({ replicaId: "a", concurrentPerUser: 1 });
     const b = limiter({ replicaId: "b", concurrentPerUser: 1 });
-    const build = { user: "carol", provider: "gh" as const, spec: "o/r/HEAD", repoUrl: "https://github.com/o/r" };
+    const build = {
+      user: "carol",
+      provider: "gh" as const,
+      spec: "o/r/HEAD",
+      repoUrl: "https://github.com/o/r",
+    };
     for (let round = 0; round < 5; round++) {
       const results = await Promise.all([a.acquire(build), b.acquire(build)]);
       expect(results.filter((r) => r.ok)).toHaveLength(1);
@@ -230,9 +336,25 @@ describe("per-user limits across replicas (Kubernetes Leases)", () => {
   it("a crashed replica's leases stop counting as running after leaseDurationSeconds", async () => {
     let t = Date.parse("2026-01-01T00:00:00Z");
     const now = () => t;
-    const crashed = limiter({ replicaId: "crashed", concurrentPerUser: 1, leaseDurationSeconds: 30, now, renewIntervalMs: 3_600_000 });
-    const survivor = limiter({ replicaId: "ok", concurrentPerUser: 1, leaseDurationSeconds: 30, now });
-    const build = { user: "dave", provider: "gh" as const, spec: "o/r/HEAD", repoUrl: "https://github.com/o/r" };
+    const crashed = limiter({
+      replicaId: "crashed",
+      concurrentPerUser: 1,
+      leaseDurationSeconds: 30,
+      now,
+      renewIntervalMs: 3_600_000,
+    });
+    const survivor = limiter({
+      replicaId: "ok",
+      concurrentPerUser: 1,
+      leaseDurationSeconds: 30,
+      now,
+    });
+    const build = {
+      user: "dave",
+      provider: "gh" as const,
+      spec: "o/r/HEAD",
+      repoUrl: "https://github.com/o/r",
+    };
     expect((await crashed.acquire(build)).ok).toBe(true);
     crashed.close(); // no more renewals, never released
     expect(await survivor.acquire(build)).toMatchObject({ ok: false, reason: "concurrent" });
@@ -256,7 +378,16 @@ describe("DELETE api/builds/<provider>/<spec> (cancel)", () => {
     const stream = await openStream(base, path, user);
     expect(stream.response.status).toBe(200);
     await expect
-      .poll(() => kube.objects(POD, BUILD_NS).filter((p) => p.metadata.annotations?.["binder-repo"] === "https://github.com/org/keepalive-only" && p.metadata.labels?.component).length)
+      .poll(
+        () =>
+          kube
+            .objects(POD, BUILD_NS)
+            .filter(
+              (p) =>
+                p.metadata.annotations?.["binder-repo"] ===
+                  "https://github.com/org/keepalive-only" && p.metadata.labels?.component,
+            ).length,
+      )
       .toBe(1);
     return stream;
   }
@@ -264,26 +395,63 @@ describe("DELETE api/builds/<provider>/<spec> (cancel)", () => {
   it("closes the stream and deletes exactly the build's pod, never a pod without the build label", async () => {
     const base = await companion();
     // Decoys: same repo annotation but not a build pod; a build pod of another repository.
-    kube.put(POD, BUILD_NS, { metadata: { name: "build-org-2dkeepalive-2donly-imposter", annotations: { "binder-repo": "https://github.com/org/keepalive-only" } } });
-    kube.put(POD, BUILD_NS, { metadata: { name: "build-other", labels: { component: "binderhub-build" }, annotations: { "binder-repo": "https://github.com/org/other" } } });
+    kube.put(POD, BUILD_NS, {
+      metadata: {
+        name: "build-org-2dkeepalive-2donly-imposter",
+        annotations: { "binder-repo": "https://github.com/org/keepalive-only" },
+      },
+    });
+    kube.put(POD, BUILD_NS, {
+      metadata: {
+        name: "build-other",
+        labels: { component: "binderhub-build" },
+        annotations: { "binder-repo": "https://github.com/org/other" },
+      },
+    });
     const stream = await runningBuild(base);
-    const pod = kube.objects(POD, BUILD_NS).find((p) => p.metadata.labels?.component === "binderhub-build" && p.metadata.name !== "build-other");
-    const response = await fetch(base + path, { method: "DELETE", headers: headers("alice", { "x-launchpad-csrf": "ok" }) });
+    const pod = kube
+      .objects(POD, BUILD_NS)
+      .find(
+        (p) =>
+          p.metadata.labels?.component === "binderhub-build" && p.metadata.name !== "build-other",
+      );
+    const response = await fetch(base + path, {
+      method: "DELETE",
+      headers: headers("alice", { "x-launchpad-csrf": "ok" }),
+    });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ streams_cancelled: 1, pods_deleted: [pod?.metadata.name] });
+    expect(await response.json()).toEqual({
+      streams_cancelled: 1,
+      pods_deleted: [pod?.metadata.name],
+    });
     const { events } = (await stream.done)!;
     expect(events.at(-1)?.phase).toBe("failed");
-    expect(kube.objects(POD, BUILD_NS).map((p) => p.metadata.name).sort()).toEqual(["build-org-2dkeepalive-2donly-imposter", "build-other"]);
+    expect(
+      kube
+        .objects(POD, BUILD_NS)
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(["build-org-2dkeepalive-2donly-imposter", "build-other"]);
   });
 
   it("keeps the pod while another user's stream watches the same build", async () => {
     const base = await companion();
     const alice = await runningBuild(base, "alice");
     const bob = await openStream(base, path, "bob");
-    const response = await fetch(base + path, { method: "DELETE", headers: headers("alice", { "x-launchpad-csrf": "ok" }) });
-    expect(await response.json()).toMatchObject({ streams_cancelled: 1, pods_deleted: [], pod_kept_reason: expect.stringMatching(/1 other stream is still watching/) });
+    const response = await fetch(base + path, {
+      method: "DELETE",
+      headers: headers("alice", { "x-launchpad-csrf": "ok" }),
+    });
+    expect(await response.json()).toMatchObject({
+      streams_cancelled: 1,
+      pods_deleted: [],
+      pod_kept_reason: expect.stringMatching(/1 other stream is still watching/),
+    });
     expect(kube.objects(POD, BUILD_NS)).toHaveLength(1);
-    expect((await alice.done)?.events.at(-1)).toMatchObject({ phase: "failed", message: "Build cancelled.\n" });
+    expect((await alice.done)?.events.at(-1)).toMatchObject({
+      phase: "failed",
+      message: "Build cancelled.\n",
+    });
     bob.controller.abort();
   });
 
@@ -291,8 +459,14 @@ describe("DELETE api/builds/<provider>/<spec> (cancel)", () => {
     const a = await companion({ limiter: limiter({ replicaId: "a" }) });
     const b = await companion({ limiter: limiter({ replicaId: "b" }) });
     const stream = await runningBuild(a);
-    const response = await fetch(b + path, { method: "DELETE", headers: headers("alice", { "x-launchpad-csrf": "ok" }) });
-    expect(await response.json()).toMatchObject({ streams_cancelled: 1, pods_deleted: [expect.stringMatching(/^build-org-2dkeepalive-2donly-/)] });
+    const response = await fetch(b + path, {
+      method: "DELETE",
+      headers: headers("alice", { "x-launchpad-csrf": "ok" }),
+    });
+    expect(await response.json()).toMatchObject({
+      streams_cancelled: 1,
+      pods_deleted: [expect.stringMatching(/^build-org-2dkeepalive-2donly-/)],
+    });
     const { events } = (await stream.done)!;
     expect(events.at(-1)?.phase).toBe("failed");
   });

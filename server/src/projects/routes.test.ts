@@ -220,6 +220,38 @@ describe("projects API, local mode", () => {
     expect(again.statusCode).toBe(404);
   });
 
+  it("lets an admin spawning for someone else record the project under that user, nobody else", async () => {
+    harness = await localHarness();
+    const id = projectId("gh", "o/r");
+    const post = (user: string, admin: boolean) =>
+      harness!.app.inject({
+        method: "POST",
+        url: `${PREFIX}/api/projects/${id}/launch?user=bob`,
+        headers: as(user, admin),
+        payload: launchBody("o/r"),
+      });
+    expect((await post("mallory", false)).statusCode).toBe(404);
+    expect((await post("admin", true)).statusCode).toBe(201);
+    const bobs = ProjectListResponseSchema.parse((await list(harness, "bob")).json());
+    expect(bobs.projects.map((p) => p.id)).toEqual([id]);
+    expect(ProjectListResponseSchema.parse((await list(harness, "admin")).json()).projects).toEqual(
+      [],
+    );
+  });
+
+  it("refuses a build of a new repository at the limit, never one of an existing project", async () => {
+    harness = await localHarness({ limit: 1 });
+    expect(await harness.service.buildRefusal("alice", "gh", "https://github.com/o/a")).toBeNull();
+    await launch(harness, "alice", "o/a");
+    expect(
+      await harness.service.buildRefusal("alice", "gh", "https://github.com/O/A.git"),
+    ).toBeNull();
+    expect(await harness.service.buildRefusal("alice", "gh", "https://github.com/o/b")).toMatch(
+      /You have 1 of 1 projects\. Delete one in Your Projects/,
+    );
+    expect(await harness.service.buildRefusal("bob", "gh", "https://github.com/o/b")).toBeNull();
+  });
+
   it("needs a signed-in user and the CSRF header for writes", async () => {
     harness = await localHarness();
     expect(
@@ -291,7 +323,9 @@ describe("projects API, cluster mode against the Kubernetes double", () => {
     expect(refused.statusCode).toBe(409);
     expect(refused.json<{ message: string }>().message).toMatch(/running server/);
     expect(h.double.objects(JOB, NAMESPACE)).toEqual([]);
-    const [project] = ProjectListResponseSchema.parse((await list(h, "alice")).json()).projects;
+    const listing = ProjectListResponseSchema.parse((await list(h, "alice")).json());
+    expect(listing.running_project_ids).toEqual([id]);
+    const [project] = listing.projects;
     expect(project?.storage).toEqual({
       volume: { persistentVolumeClaim: { claimName: "claim-alice" } },
       sub_path: "",

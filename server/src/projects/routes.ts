@@ -2,7 +2,7 @@
  * The projects API under the service prefix:
  *
  *   GET    api/projects[?user=<name>]       list with limit/used (another user's: admins only)
- *   POST   api/projects/<id>/launch         record the project the user is about to start
+ *   POST   api/projects/<id>/launch[?user=] record the project the user is about to start
  *   DELETE api/projects/<id>[?user=<name>]  remove the record and the folder
  *
  * Another user's project answers 404, never 403, so ids do not leak; invalid ids answer 400
@@ -70,10 +70,11 @@ export function projectRoutes(options: ProjectRoutesOptions) {
       { preHandler: [app.requireUser] },
       async (request, reply: FastifyReply) => {
         const id = parseId(request);
-        const me = signedIn(request);
+        // An admin spawning for someone else records the project under that user.
+        const user = targetUser(request, "No such user.");
         const body = parseOr400(LaunchProjectRequestSchema, request.body, "launch request");
         try {
-          const result = await service.launch(me.name, id, body);
+          const result = await service.launch(user, id, body);
           reply.code(result.created ? 201 : 200);
           return serialize(LaunchProjectResponseSchema, result);
         } catch (error) {

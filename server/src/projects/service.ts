@@ -12,6 +12,7 @@ import {
   type ProjectListResponse,
   type ProjectStorage,
 } from "../../../contract/projects.ts";
+import type { Provider } from "../../../contract/build.ts";
 import { HttpError } from "../errors.ts";
 import type { ProjectFolderRemover } from "./folder-removal.ts";
 import { RemovalJobError } from "./removal-job.ts";
@@ -53,14 +54,56 @@ export class ProjectService {
   }
 
   async list(user: string): Promise<ProjectListResponse> {
-    let projects = await this.store.list(user);
+    const [stored, running] = await Promise.all([
+      this.store.list(user),
+      this.runningProjectIds(user),
+    ]);
+    let projects = stored;
     if (projects.some((project) => project.state === "deleting")) {
       await Promise.all(
         projects.filter((p) => p.state === "deleting").map((p) => this.reconcileQuietly(user, p)),
       );
       projects = await this.store.list(user);
     }
-    return { user, projects, limit: this.limit, used: usedOf(projects) };
+    return {
+      user,
+      projects,
+      limit: this.limit,
+      used: usedOf(projects),
+      ...(running ? { running_project_ids: running } : {}),
+    };
+  }
+
+  /**
+   * The projects the user's servers run on, for the page to mark them; undefined when the pods
+   * cannot be read (the list still answers, and deleting a running project is refused anyway).
+   */
+  private async runningProjectIds(user: string): Promise<string[] | undefined> {
+    try {
+      return [...new Set((await this.running.forUser(user)).map((server) => server.projectId))];
+    } catch (error) {
+      this.onError(error, { user });
+      return undefined;
+    }
+  }
+
+  /**
+   * Whether `user` may build `provider`/`repository` now: an existing project always may (same
+   * repository, another ref is the same project); a new one needs room under the limit. Returns
+   * the refusal, or null. Checked before a build starts, so nobody waits for an image they
+   * cannot start on; launching checks again under the store's concurrency control.
+   */
+  async buildRefusal(user: string, provider: Provider, repository: string): Promise<string | null> {
+    if (this.limit === 0) return null;
+    const normalised = normaliseRepository(provider, repository);
+    if (!normalised.ok) return null; // the build route validates the repository itself
+    const projects = await this.store.list(user);
+    const id = projectIdOf(normalised);
+    if (projects.some((p) => p.id === id && p.state !== "deleting")) return null;
+    const used = usedOf(projects);
+    return used >= this.limit
+      ? `You have ${used} of ${this.limit} projects. Delete one in Your Projects to build a new repository.`
+      : null;
   }
 
   async launch(
