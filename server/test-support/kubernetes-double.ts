@@ -37,7 +37,13 @@ export interface ResourceKind {
   microTimeSpecFields?: readonly string[];
 }
 
-export const POD: ResourceKind = { group: "", version: "v1", plural: "pods", kind: "Pod", deleteReturnsObject: true };
+export const POD: ResourceKind = {
+  group: "",
+  version: "v1",
+  plural: "pods",
+  kind: "Pod",
+  deleteReturnsObject: true,
+};
 export const LEASE: ResourceKind = {
   group: "coordination.k8s.io",
   version: "v1",
@@ -45,7 +51,12 @@ export const LEASE: ResourceKind = {
   kind: "Lease",
   microTimeSpecFields: ["acquireTime", "renewTime"],
 };
-export const CONFIG_MAP: ResourceKind = { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap" };
+export const CONFIG_MAP: ResourceKind = {
+  group: "",
+  version: "v1",
+  plural: "configmaps",
+  kind: "ConfigMap",
+};
 export const JOB: ResourceKind = { group: "batch", version: "v1", plural: "jobs", kind: "Job" };
 
 export interface KubeObject {
@@ -118,7 +129,11 @@ export function parseLabelSelector(selector: string): Requirement[] | string {
     } else if ((m = /^([\w./-]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part))) {
       const [, key = "", op, list = ""] = m;
       const values = new Set(list.split(",").map((v) => v.trim()));
-      requirements.push(op === "in" ? (l) => l[key] !== undefined && values.has(l[key]) : (l) => l[key] === undefined || !values.has(l[key]));
+      requirements.push(
+        op === "in"
+          ? (l) => l[key] !== undefined && values.has(l[key])
+          : (l) => l[key] === undefined || !values.has(l[key]),
+      );
     } else if ((m = /^!([\w./-]+)$/.exec(part))) {
       const key = m[1] ?? "";
       requirements.push((l) => l[key] === undefined);
@@ -137,7 +152,16 @@ function apiVersionOf(kind: ResourceKind): string {
 }
 
 function status(code: number, reason: string, message: string, details?: Record<string, unknown>) {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: code < 400 ? "Success" : "Failure", message, reason, details, code };
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: code < 400 ? "Success" : "Failure",
+    message,
+    reason,
+    details,
+    code,
+  };
 }
 
 export class KubernetesDouble {
@@ -189,7 +213,9 @@ export class KubernetesDouble {
       apiVersion: "v1",
       kind: "Config",
       // client-node refuses plain http unless insecure-skip-tls-verify is set (config.ts).
-      clusters: [{ name: "double", cluster: { server: this.url, "insecure-skip-tls-verify": true } }],
+      clusters: [
+        { name: "double", cluster: { server: this.url, "insecure-skip-tls-verify": true } },
+      ],
       users: [{ name: "double", user: { token: this.token } }],
       contexts: [{ name: "double", context: { cluster: "double", user: "double", namespace } }],
       "current-context": "double",
@@ -221,7 +247,11 @@ export class KubernetesDouble {
     return this.bucket(kind, namespace)?.delete(name) ?? false;
   }
 
-  private bucket(kind: ResourceKind, namespace: string, create = false): Map<string, KubeObject> | undefined {
+  private bucket(
+    kind: ResourceKind,
+    namespace: string,
+    create = false,
+  ): Map<string, KubeObject> | undefined {
     const key = `${kind.group}/${kind.version}/${kind.plural}/${namespace}`;
     let bucket = this.store.get(key);
     if (!bucket && create) {
@@ -231,7 +261,12 @@ export class KubernetesDouble {
     return bucket;
   }
 
-  private stamp(kind: ResourceKind, namespace: string, object: KubeObject, fresh: boolean): KubeObject {
+  private stamp(
+    kind: ResourceKind,
+    namespace: string,
+    object: KubeObject,
+    fresh: boolean,
+  ): KubeObject {
     object.apiVersion = apiVersionOf(kind);
     object.kind = kind.kind;
     object.metadata.namespace = namespace;
@@ -261,13 +296,25 @@ export class KubernetesDouble {
       /^\/api\/(v1)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname) ??
       /^\/apis\/([^/]+\/[^/]+)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
     const groupVersion = m?.[1] ?? "";
-    const kind = this.kinds.get(`${groupVersion.includes("/") ? groupVersion : `/${groupVersion}`}/${m?.[3] ?? ""}`);
-    if (!m || !kind) return this.send(req, res, 404, status(404, "NotFound", "the server could not find the requested resource"));
+    const kind = this.kinds.get(
+      `${groupVersion.includes("/") ? groupVersion : `/${groupVersion}`}/${m?.[3] ?? ""}`,
+    );
+    if (!m || !kind)
+      return this.send(
+        req,
+        res,
+        404,
+        status(404, "NotFound", "the server could not find the requested resource"),
+      );
     const namespace = decodeURIComponent(m[2] ?? "");
     const name = m[4] === undefined ? undefined : decodeURIComponent(m[4]);
 
     const rule = this.failures.find(
-      (r) => r.left > 0 && (!r.method || r.method === method) && (!r.plural || r.plural === kind.plural) && (!r.pathIncludes || url.pathname.includes(r.pathIncludes)),
+      (r) =>
+        r.left > 0 &&
+        (!r.method || r.method === method) &&
+        (!r.plural || r.plural === kind.plural) &&
+        (!r.pathIncludes || url.pathname.includes(r.pathIncludes)),
     );
     if (rule) {
       rule.left--;
@@ -279,12 +326,22 @@ export class KubernetesDouble {
       return this.send(req, res, 500, status(500, "InternalError", "injected failure"));
     }
 
-    const body = method === "POST" || method === "PUT" || method === "DELETE" ? await readJson(req) : undefined;
-    if (body === INVALID_JSON) return this.send(req, res, 400, status(400, "BadRequest", "invalid JSON body"));
+    const body =
+      method === "POST" || method === "PUT" || method === "DELETE"
+        ? await readJson(req)
+        : undefined;
+    if (body === INVALID_JSON)
+      return this.send(req, res, 400, status(400, "BadRequest", "invalid JSON body"));
     const bucket = this.bucket(kind, namespace, true)!;
     const resourceName = kind.group === "" ? kind.plural : `${kind.plural}.${kind.group}`;
     const details = { name, group: kind.group, kind: kind.plural };
-    const notFound = () => this.send(req, res, 404, status(404, "NotFound", `${resourceName} "${name}" not found`, details));
+    const notFound = () =>
+      this.send(
+        req,
+        res,
+        404,
+        status(404, "NotFound", `${resourceName} "${name}" not found`, details),
+      );
 
     if (name === undefined) {
       if (method === "GET") {
@@ -292,13 +349,20 @@ export class KubernetesDouble {
         const selector = url.searchParams.get("labelSelector");
         if (selector) {
           const requirements = parseLabelSelector(selector);
-          if (typeof requirements === "string") return this.send(req, res, 400, status(400, "BadRequest", requirements));
+          if (typeof requirements === "string")
+            return this.send(req, res, 400, status(400, "BadRequest", requirements));
           items = items.filter((o) => requirements.every((r) => r(o.metadata.labels ?? {})));
         }
         const fieldSelector = url.searchParams.get("fieldSelector");
         if (fieldSelector) {
           const fm = /^metadata\.name(==|=|!=)(.*)$/.exec(fieldSelector);
-          if (!fm) return this.send(req, res, 400, status(400, "BadRequest", `field label not supported: ${fieldSelector}`));
+          if (!fm)
+            return this.send(
+              req,
+              res,
+              400,
+              status(400, "BadRequest", `field label not supported: ${fieldSelector}`),
+            );
           items = items.filter((o) => (fm[1] === "!=") !== (o.metadata.name === fm[2]));
         }
         return this.send(req, res, 200, {
@@ -310,23 +374,38 @@ export class KubernetesDouble {
       }
       if (method === "POST") {
         const object = body as KubeObject | undefined;
-        if (!object?.metadata) return this.send(req, res, 400, status(400, "BadRequest", "metadata is required"));
+        if (!object?.metadata)
+          return this.send(req, res, 400, status(400, "BadRequest", "metadata is required"));
         if (!object.metadata.name && typeof object.metadata.generateName === "string") {
           object.metadata.name = `${object.metadata.generateName}${randomUUID().slice(0, 5)}`;
         }
         const objectName = object.metadata.name;
-        if (!objectName) return this.send(req, res, 422, status(422, "Invalid", "metadata.name: Required value"));
+        if (!objectName)
+          return this.send(req, res, 422, status(422, "Invalid", "metadata.name: Required value"));
         const invalid = this.checkMicroTimes(kind, object);
         if (invalid) return this.send(req, res, 400, status(400, "BadRequest", invalid));
         if (bucket.has(objectName)) {
-          return this.send(req, res, 409, status(409, "AlreadyExists", `${resourceName} "${objectName}" already exists`, { ...details, name: objectName }));
+          return this.send(
+            req,
+            res,
+            409,
+            status(409, "AlreadyExists", `${resourceName} "${objectName}" already exists`, {
+              ...details,
+              name: objectName,
+            }),
+          );
         }
         delete object.metadata.resourceVersion;
         const stored = this.stamp(kind, namespace, object, true);
         bucket.set(objectName, stored);
         return this.send(req, res, 201, stored);
       }
-      return this.send(req, res, 405, status(405, "MethodNotAllowed", `method ${method} not allowed on a collection here`));
+      return this.send(
+        req,
+        res,
+        405,
+        status(405, "MethodNotAllowed", `method ${method} not allowed on a collection here`),
+      );
     }
 
     const existing = bucket.get(name);
@@ -335,13 +414,32 @@ export class KubernetesDouble {
       if (!existing) return notFound();
       const object = body as KubeObject | undefined;
       if (!object?.metadata || object.metadata.name !== name) {
-        return this.send(req, res, 400, status(400, "BadRequest", "the name of the object does not match the name on the URL"));
+        return this.send(
+          req,
+          res,
+          400,
+          status(400, "BadRequest", "the name of the object does not match the name on the URL"),
+        );
       }
       const invalid = this.checkMicroTimes(kind, object);
       if (invalid) return this.send(req, res, 400, status(400, "BadRequest", invalid));
       const expected = object.metadata.resourceVersion;
-      if (expected !== undefined && expected !== "" && expected !== existing.metadata.resourceVersion) {
-        return this.send(req, res, 409, status(409, "Conflict", `Operation cannot be fulfilled on ${resourceName} "${name}": the object has been modified; please apply your changes to the latest version and try again`, details));
+      if (
+        expected !== undefined &&
+        expected !== "" &&
+        expected !== existing.metadata.resourceVersion
+      ) {
+        return this.send(
+          req,
+          res,
+          409,
+          status(
+            409,
+            "Conflict",
+            `Operation cannot be fulfilled on ${resourceName} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+            details,
+          ),
+        );
       }
       object.metadata.uid = existing.metadata.uid;
       object.metadata.creationTimestamp = existing.metadata.creationTimestamp;
@@ -351,26 +449,57 @@ export class KubernetesDouble {
     }
     if (method === "DELETE") {
       if (!existing) return notFound();
-      const preconditions = (body as { preconditions?: { resourceVersion?: string; uid?: string } } | undefined)?.preconditions;
+      const preconditions = (
+        body as { preconditions?: { resourceVersion?: string; uid?: string } } | undefined
+      )?.preconditions;
       if (
-        (preconditions?.resourceVersion && preconditions.resourceVersion !== existing.metadata.resourceVersion) ||
+        (preconditions?.resourceVersion &&
+          preconditions.resourceVersion !== existing.metadata.resourceVersion) ||
         (preconditions?.uid && preconditions.uid !== existing.metadata.uid)
       ) {
-        return this.send(req, res, 409, status(409, "Conflict", `Operation cannot be fulfilled on ${resourceName} "${name}": the precondition did not match`, details));
+        return this.send(
+          req,
+          res,
+          409,
+          status(
+            409,
+            "Conflict",
+            `Operation cannot be fulfilled on ${resourceName} "${name}": the precondition did not match`,
+            details,
+          ),
+        );
       }
       bucket.delete(name);
-      if (kind.deleteReturnsObject) return this.send(req, res, 200, { ...existing, metadata: { ...existing.metadata, deletionTimestamp: new Date().toISOString() } });
-      return this.send(req, res, 200, status(200, "", "", { ...details, uid: existing.metadata.uid }));
+      if (kind.deleteReturnsObject)
+        return this.send(req, res, 200, {
+          ...existing,
+          metadata: { ...existing.metadata, deletionTimestamp: new Date().toISOString() },
+        });
+      return this.send(
+        req,
+        res,
+        200,
+        status(200, "", "", { ...details, uid: existing.metadata.uid }),
+      );
     }
-    return this.send(req, res, 405, status(405, "MethodNotAllowed", `method ${method} not supported by this double`));
+    return this.send(
+      req,
+      res,
+      405,
+      status(405, "MethodNotAllowed", `method ${method} not supported by this double`),
+    );
   }
 
   private checkMicroTimes(kind: ResourceKind, object: KubeObject): string | undefined {
     const spec = object.spec as Record<string, unknown> | undefined;
     for (const field of kind.microTimeSpecFields ?? []) {
       const value = spec?.[field];
-      if (value !== undefined && value !== null && (typeof value !== "string" || !MICRO_TIME.test(value))) {
-        return `${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: parsing time "${String(value)}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse spec.${field}`;
+      if (
+        value !== undefined &&
+        value !== null &&
+        (typeof value !== "string" || !MICRO_TIME.test(value))
+      ) {
+        return `${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse spec.${field}`;
       }
     }
     return undefined;
@@ -391,6 +520,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export async function startKubernetesDouble(options?: KubernetesDoubleOptions): Promise<KubernetesDouble> {
+export async function startKubernetesDouble(
+  options?: KubernetesDoubleOptions,
+): Promise<KubernetesDouble> {
   return new KubernetesDouble(options).start();
 }

@@ -22,7 +22,12 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Provider } from "../../../contract/build.ts";
-import { isKubernetesError, microTime, type KubernetesClient, type Lease } from "../kubernetes/client.ts";
+import {
+  isKubernetesError,
+  microTime,
+  type KubernetesClient,
+  type Lease,
+} from "../kubernetes/client.ts";
 
 export interface BuildRef {
   user: string;
@@ -69,7 +74,11 @@ const HOUR_MS = 3_600_000;
 /** What a user waits before retrying a refused concurrent build: running builds take minutes. */
 const CONCURRENT_RETRY_SECONDS = 60;
 
-function refusal(reason: LimitRefusal["reason"], limit: number, retryAfterSeconds: number): LimitRefusal {
+function refusal(
+  reason: LimitRefusal["reason"],
+  limit: number,
+  retryAfterSeconds: number,
+): LimitRefusal {
   const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
   return {
     ok: false,
@@ -99,54 +108,75 @@ interface MemoryEntry {
   controller: AbortController;
 }
 
-export function createMemoryBuildLimiter(limits: BuildLimits = {}, now: () => number = Date.now): BuildLimiter {
+export function createMemoryBuildLimiter(
+  limits: BuildLimits = {},
+  now: () => number = Date.now,
+): BuildLimiter {
   const concurrent = limits.concurrentPerUser ?? 2;
   const hourly = limits.perHourPerUser ?? 10;
   let entries: MemoryEntry[] = [];
   let next = 0;
+  // Promise-returning to fit BuildLimiter; the memory limiter itself never waits.
   return {
-    async acquire(build) {
-      const t = now();
-      entries = entries.filter((e) => !e.ended || e.startedAt > t - HOUR_MS);
-      const mine = entries.filter((e) => e.user === build.user);
-      if (mine.filter((e) => !e.ended).length >= concurrent) return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
-      const lastHour = mine.filter((e) => e.startedAt > t - HOUR_MS).sort((a, b) => a.startedAt - b.startedAt);
-      if (lastHour.length >= hourly) {
-        return refusal("hourly", hourly, ((lastHour[lastHour.length - hourly]?.startedAt ?? t) + HOUR_MS - t) / 1000);
-      }
-      const entry: MemoryEntry = {
-        id: `local-${++next}`,
-        user: build.user,
-        key: buildKey(build),
-        repoUrl: build.repoUrl,
-        startedAt: t,
-        ended: false,
-        controller: new AbortController(),
-      };
-      entries.push(entry);
-      return {
-        ok: true,
-        ticket: {
-          id: entry.id,
-          cancelled: entry.controller.signal,
-          release: async () => {
-            entry.ended = true;
-          },
-        },
-      };
+    acquire(build) {
+      return Promise.resolve(acquireNow(build));
     },
-    async requestCancel(build) {
+    requestCancel(build) {
       const key = buildKey(build);
       const targets = entries.filter((e) => !e.ended && e.user === build.user && e.key === key);
       for (const e of targets) e.controller.abort();
-      return targets.length;
+      return Promise.resolve(targets.length);
     },
-    async otherWatchers(build) {
+    otherWatchers(build) {
       const key = buildKey(build);
-      return entries.filter((e) => !e.ended && e.repoUrl === build.repoUrl && !(e.user === build.user && e.key === key)).length;
+      return Promise.resolve(
+        entries.filter(
+          (e) =>
+            !e.ended && e.repoUrl === build.repoUrl && !(e.user === build.user && e.key === key),
+        ).length,
+      );
     },
     close() {},
   };
+
+  function acquireNow(build: BuildRef): AcquireResult {
+    const t = now();
+    entries = entries.filter((e) => !e.ended || e.startedAt > t - HOUR_MS);
+    const mine = entries.filter((e) => e.user === build.user);
+    if (mine.filter((e) => !e.ended).length >= concurrent)
+      return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
+    const lastHour = mine
+      .filter((e) => e.startedAt > t - HOUR_MS)
+      .sort((a, b) => a.startedAt - b.startedAt);
+    if (lastHour.length >= hourly) {
+      return refusal(
+        "hourly",
+        hourly,
+        ((lastHour[lastHour.length - hourly]?.startedAt ?? t) + HOUR_MS - t) / 1000,
+      );
+    }
+    const entry: MemoryEntry = {
+      id: `local-${++next}`,
+      user: build.user,
+      key: buildKey(build),
+      repoUrl: build.repoUrl,
+      startedAt: t,
+      ended: false,
+      controller: new AbortController(),
+    };
+    entries.push(entry);
+    return {
+      ok: true,
+      ticket: {
+        id: entry.id,
+        cancelled: entry.controller.signal,
+        release: () => {
+          entry.ended = true;
+          return Promise.resolve();
+        },
+      },
+    };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,7 +248,10 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
   }
 
   /** Re-reads and rewrites a lease until the write lands (optimistic concurrency). */
-  async function update(name: string, change: (lease: Lease) => Lease | undefined): Promise<Lease | undefined> {
+  async function update(
+    name: string,
+    change: (lease: Lease) => Lease | undefined,
+  ): Promise<Lease | undefined> {
     for (let attempt = 0; attempt < 10; attempt++) {
       let current: Lease;
       try {
@@ -275,9 +308,18 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
       // A cheap early refusal; the decisive check is after our lease exists (see the header).
       const check = (leases: Lease[], before?: bigint): LimitRefusal | undefined => {
         const earlier = before === undefined ? leases : leases.filter((l) => rank(l) < before);
-        if (earlier.filter((l) => isLive(l, t)).length >= concurrent) return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
-        const lastHour = earlier.filter((l) => started(l) > t - HOUR_MS).map(started).sort((a, b) => a - b);
-        if (lastHour.length >= hourly) return refusal("hourly", hourly, ((lastHour[lastHour.length - hourly] ?? t) + HOUR_MS - t) / 1000);
+        if (earlier.filter((l) => isLive(l, t)).length >= concurrent)
+          return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
+        const lastHour = earlier
+          .filter((l) => started(l) > t - HOUR_MS)
+          .map(started)
+          .sort((a, b) => a - b);
+        if (lastHour.length >= hourly)
+          return refusal(
+            "hourly",
+            hourly,
+            ((lastHour[lastHour.length - hourly] ?? t) + HOUR_MS - t) / 1000,
+          );
         return undefined;
       };
       const early = check(existing);
@@ -312,12 +354,17 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
       });
       const order = created.metadata?.resourceVersion ?? "0";
       await update(name, (lease) => {
-        lease.metadata = { ...lease.metadata, annotations: { ...lease.metadata?.annotations, [A_ORDER]: order } };
+        lease.metadata = {
+          ...lease.metadata,
+          annotations: { ...lease.metadata?.annotations, [A_ORDER]: order },
+        };
         return lease;
       });
       const late = check(await listUser(build.user), BigInt(order));
       if (late) {
-        await kube.deleteLease(namespace, name).catch((error: unknown) => onError(error, "back off lease"));
+        await kube
+          .deleteLease(namespace, name)
+          .catch((error: unknown) => onError(error, "back off lease"));
         return late;
       }
       const controller = new AbortController();
@@ -335,7 +382,10 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
             if (entry) clearInterval(entry.timer);
             local.delete(name);
             await update(name, (lease) => {
-              lease.metadata = { ...lease.metadata, annotations: { ...lease.metadata?.annotations, [A_ENDED]: String(now()) } };
+              lease.metadata = {
+                ...lease.metadata,
+                annotations: { ...lease.metadata?.annotations, [A_ENDED]: String(now()) },
+              };
               return lease;
             });
           },
@@ -345,7 +395,10 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
 
     async requestCancel(build) {
       const t = now();
-      const leases = await kube.listLeases(namespace, `${L_MANAGED}=launchpad,${L_USER}=${labelHash(build.user)},${L_BUILD}=${labelHash(buildKey(build))}`);
+      const leases = await kube.listLeases(
+        namespace,
+        `${L_MANAGED}=launchpad,${L_USER}=${labelHash(build.user)},${L_BUILD}=${labelHash(buildKey(build))}`,
+      );
       let asked = 0;
       for (const lease of leases.filter((l) => isLive(l, t))) {
         const name = lease.metadata?.name ?? "";
@@ -356,7 +409,10 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
           continue;
         }
         await update(name, (l) => {
-          l.metadata = { ...l.metadata, annotations: { ...l.metadata?.annotations, [A_CANCEL]: String(t) } };
+          l.metadata = {
+            ...l.metadata,
+            annotations: { ...l.metadata?.annotations, [A_CANCEL]: String(t) },
+          };
           return l;
         });
       }
@@ -365,11 +421,17 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
 
     async otherWatchers(build) {
       const t = now();
-      const leases = await kube.listLeases(namespace, `${L_MANAGED}=launchpad,${L_REPO}=${labelHash(build.repoUrl)}`);
+      const leases = await kube.listLeases(
+        namespace,
+        `${L_MANAGED}=launchpad,${L_REPO}=${labelHash(build.repoUrl)}`,
+      );
       const userHash = labelHash(build.user);
       const keyHash = labelHash(buildKey(build));
       return leases.filter(
-        (l) => isLive(l, t) && annotation(l, A_CANCEL) === undefined && !(l.metadata?.labels?.[L_USER] === userHash && l.metadata?.labels?.[L_BUILD] === keyHash),
+        (l) =>
+          isLive(l, t) &&
+          annotation(l, A_CANCEL) === undefined &&
+          !(l.metadata?.labels?.[L_USER] === userHash && l.metadata?.labels?.[L_BUILD] === keyHash),
       ).length;
     },
 

@@ -77,8 +77,11 @@ export function BuildPanel({
   const { state, start } = build;
   // "Build and start" remembers the intent until the build it started ends.
   const startWhenReady = useRef(false);
-  const [logShown, setLogShown] = useState(autoStart && Boolean(initialSource));
-  const [refusal, setRefusal] = useState<string | null>(null);
+  // A rebuild that starts on mount is asked about before the first render, not in the effect.
+  const [refusal, setRefusal] = useState<string | null>(() =>
+    autoStart && initialSource ? (beforeBuild?.(initialSource) ?? null) : null,
+  );
+  const [logShown, setLogShown] = useState(autoStart && Boolean(initialSource) && refusal === null);
   const begin = (source: BuildSource): boolean => {
     const refused = beforeBuild?.(source) ?? null;
     setRefusal(refused);
@@ -94,7 +97,10 @@ export function BuildPanel({
   });
 
   useEffect(() => {
-    if (autoStart && initialSource) begin(initialSource);
+    if (autoStart && initialSource && refusal === null) {
+      onBuildStart?.(initialSource);
+      start(initialSource);
+    }
     // Only on mount: autoStart means "build this now", not "whenever props change".
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
