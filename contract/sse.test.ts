@@ -104,7 +104,10 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
 );
 
 /** Writes events as a server would, with a random terminator per line, and the items expected back. */
-function encode(events: readonly Event[], terminators: readonly number[]): { text: string; expected: SseItem[] } {
+function encode(
+  events: readonly Event[],
+  terminators: readonly number[],
+): { text: string; expected: SseItem[] } {
   let text = "";
   let k = 0;
   let previous = "";

@@ -39,7 +39,10 @@ export const CompanionError: Story = {
 
 /** Signed out, and the login was already tried from this tab a moment ago. */
 export const CompanionSignedOut: Story = {
-  parameters: { msw: [meHandlers.unauthorized], settledText: "You are not signed in to the Launchpad service." },
+  parameters: {
+    msw: [meHandlers.unauthorized],
+    settledText: "You are not signed in to the Launchpad service.",
+  },
   decorators: [
     (Story) => {
       sessionStorage.setItem(LOGIN_REDIRECT_KEY, String(Date.now()));

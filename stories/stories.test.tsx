@@ -8,7 +8,9 @@ import { server } from "../frontend/src/testing/server.ts";
 import * as fallbackStories from "./fallback.stories.tsx";
 import * as pickerStories from "./profile-picker.stories.tsx";
 
-type ComposedStory = ComponentType & { parameters: { msw?: RequestHandler[]; settledText?: string | RegExp } };
+type ComposedStory = ComponentType & {
+  parameters: { msw?: RequestHandler[]; settledText?: string | RegExp };
+};
 
 const files: Record<string, Record<string, ComposedStory>> = {
   fallback: composeStories(fallbackStories),
@@ -20,12 +22,17 @@ describe.each(Object.entries(files))("%s stories", (_file, stories) => {
     const { parameters } = Story;
     if (parameters.msw) server.use(...parameters.msw);
     const { container } = render(<Story />);
-    if (parameters.settledText) expect(await screen.findByText(parameters.settledText, { exact: false })).toBeInTheDocument();
+    if (parameters.settledText)
+      expect(await screen.findByText(parameters.settledText, { exact: false })).toBeInTheDocument();
     const results = await axe.run(container, {
       // jsdom does no layout or painting, so axe cannot compute colours; contrast is checked in
       // Storybook's a11y panel and the Playwright e2e instead.
       rules: { "color-contrast": { enabled: false } },
     });
-    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+    expect(
+      results.violations.map(
+        (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+      ),
+    ).toEqual([]);
   });
 });

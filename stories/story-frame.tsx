@@ -3,12 +3,24 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { SpawnPageData } from "../contract/spawn-page.ts";
 import { App } from "../frontend/src/app/app.tsx";
 import { mountLaunchpad } from "../frontend/src/app/mount.tsx";
-import { hubSpawnPageHtml, sampleJhData, sampleServiceUrl } from "../frontend/src/testing/fixtures.ts";
+import {
+  hubSpawnPageHtml,
+  sampleJhData,
+  sampleServiceUrl,
+} from "../frontend/src/testing/fixtures.ts";
 
 /** The page as the hub shows it: inside the spawn form, in the glue's `.launchpad` mount point. */
-export function SpawnPage({ data, theme }: { data: SpawnPageData; theme?: "light" | "dark" }): ReactNode {
+export function SpawnPage({
+  data,
+  theme,
+}: {
+  data: SpawnPageData;
+  theme?: "light" | "dark";
+}): ReactNode {
   // One client per story, retries off, so an error story shows its error at once.
-  const [client] = useState(() => new QueryClient({ defaultOptions: { queries: { retry: false } } }));
+  const [client] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { retry: false } } }),
+  );
   const page = (
     <form id="spawn_form" method="post" action="#" onSubmit={(e) => e.preventDefault()}>
       <div id="launchpad-root" className="launchpad" data-launchpad-state="ready">
@@ -20,7 +32,10 @@ export function SpawnPage({ data, theme }: { data: SpawnPageData; theme?: "light
   );
   if (!theme) return page;
   return (
-    <div data-bs-theme={theme} style={{ padding: "1rem", background: theme === "dark" ? "#0d1117" : "#fff" }}>
+    <div
+      data-bs-theme={theme}
+      style={{ padding: "1rem", background: theme === "dark" ? "#0d1117" : "#fff" }}
+    >
       {page}
     </div>
   );

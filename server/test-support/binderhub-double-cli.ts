@@ -11,7 +11,10 @@ import { startBinderHubDouble } from "./binderhub-double.ts";
 const { values } = parseArgs({
   options: {
     port: { type: "string", default: "0" },
-    token: { type: "string", default: process.env.BINDERHUB_DOUBLE_TOKEN ?? "binderhub-double-token" },
+    token: {
+      type: "string",
+      default: process.env.BINDERHUB_DOUBLE_TOKEN ?? "binderhub-double-token",
+    },
     "base-url": { type: "string", default: "/" },
     "keepalive-ms": { type: "string", default: "25000" },
     "event-delay-ms": { type: "string", default: "0" },

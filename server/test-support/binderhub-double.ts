@@ -98,7 +98,8 @@ export class BinderHubDouble {
   url = "";
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
-  private readonly options: Required<Omit<BinderHubDoubleOptions, "kubernetes" | "port">> & Pick<BinderHubDoubleOptions, "kubernetes" | "port">;
+  private readonly options: Required<Omit<BinderHubDoubleOptions, "kubernetes" | "port">> &
+    Pick<BinderHubDoubleOptions, "kubernetes" | "port">;
   private readonly closeWaiters: (() => void)[] = [];
 
   constructor(options: BinderHubDoubleOptions = {}) {
@@ -167,7 +168,10 @@ export class BinderHubDouble {
     const base = this.options.baseUrl;
     const rawPath = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "GET" && url.pathname === `${base}versions`) {
-      res.writeHead(200, { "content-type": "application/json", "access-control-allow-origin": "*" });
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "access-control-allow-origin": "*",
+      });
       res.end(JSON.stringify({ builder_info: {}, binderhub: "0.0.0+launchpad-double" }));
       return;
     }
@@ -177,7 +181,9 @@ export class BinderHubDouble {
       return;
     }
     // base.py get_spec_from_request: the raw, un-decoded path after build/<provider>/.
-    const m = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}build/([^/]+)/(.+)$`).exec(rawPath);
+    const m = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}build/([^/]+)/(.+)$`).exec(
+      rawPath,
+    );
     if (req.method !== "GET" || !m) {
       res.writeHead(404, { "content-type": "text/html" });
       res.end("<html><title>404: Not Found</title></html>");
@@ -185,13 +191,20 @@ export class BinderHubDouble {
     }
     const provider = m[1] ?? "";
     const spec = m[2] ?? "";
-    const record: StreamRecord = { provider, spec, query: url.search, headers: req.headers, state: "open" };
+    const record: StreamRecord = {
+      provider,
+      spec,
+      query: url.search,
+      headers: req.headers,
+      state: "open",
+    };
     this.streams.push(record);
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.flushHeaders();
     let clientGone = false;
     res.on("close", () => {
-      if (record.state === "open") record.state = res.writableFinished ? "finished" : "client-closed";
+      if (record.state === "open")
+        record.state = res.writableFinished ? "finished" : "client-closed";
       clientGone = true;
       this.notifyClosed();
     });
@@ -213,17 +226,23 @@ export class BinderHubDouble {
     };
 
     const accept = req.headers.accept ?? "";
-    if (!accept.includes("text/event-stream")) return reject(400, "Missing Accept header: text/event-stream\n");
+    if (!accept.includes("text/event-stream"))
+      return reject(400, "Missing Accept header: text/event-stream\n");
     const auth = /^(?:token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? "");
     if (auth?.[1]?.trim() !== this.options.token) return reject(403, "Forbidden\n");
-    if (!PROVIDERS.includes(provider as Provider)) return reject(404, `No provider found for prefix ${provider}\n`);
+    if (!PROVIDERS.includes(provider as Provider))
+      return reject(404, `No provider found for prefix ${provider}\n`);
     const buildOnly = (url.searchParams.get("build_only") ?? "").toLowerCase() === "true";
     if (buildOnly && !this.options.apiOnly) {
-      return reject(400, "Building but not launching is not permitted when the API only mode was not enabled.\n");
+      return reject(
+        400,
+        "Building but not launching is not permitted when the API only mode was not enabled.\n",
+      );
     }
     const name = repoName(provider, spec);
     if (name.includes("forbidden")) return reject(403, "Forbidden\n");
-    if (name.includes("rate-limited")) return reject(429, "Rate limit exceeded. Try again in 3600 seconds.\n");
+    if (name.includes("rate-limited"))
+      return reject(429, "Rate limit exceeded. Try again in 3600 seconds.\n");
 
     const slug = buildSlug(provider as Provider, spec) ?? spec;
     const imageName = `${safeBuildSlug(slug, 255)}:${FAKE_REF}`.replace(/_/g, "-").toLowerCase();
@@ -252,32 +271,45 @@ export class BinderHubDouble {
         await emit({ phase: "failed" });
       } else if (name.includes("fail")) {
         await emit({ phase: "fetching", message: "Picked Git content provider.\n" });
-        await emit({ phase: "building", message: "Step 1/3 : FROM docker.io/library/buildpack-deps:jammy" });
+        await emit({
+          phase: "building",
+          message: "Step 1/3 : FROM docker.io/library/buildpack-deps:jammy",
+        });
         await emit({ phase: "building", message: "\n" });
-        await emit({ phase: "failed", message: "Error during build: The command '/bin/sh -c pip install nosuchpackage' returned a non-zero code: 1\n" });
+        await emit({
+          phase: "failed",
+          message:
+            "Error during build: The command '/bin/sh -c pip install nosuchpackage' returned a non-zero code: 1\n",
+        });
       } else if (name.includes("capitalised")) {
-        for (const phase of ["Pending", "Running", "Succeed"]) await emit({ phase, message: `${phase}...\n` });
+        for (const phase of ["Pending", "Running", "Succeed"])
+          await emit({ phase, message: `${phase}...\n` });
         for (let i = 0; i < 6; i++) await emit({ phase: "Building", message: "Building...\n" });
         await emit({ ...built, imageName: "rick-2dmorty-a104b7:1a2b3c4d5e6f" });
       } else if (name.includes("no-phase")) {
         await emit({ message: "Picked Git content provider.\n" });
-        await emit({ message: "Python version unspecified, using current default Python version 3.10. This will change in the future." });
+        await emit({
+          message:
+            "Python version unspecified, using current default Python version 3.10. This will change in the future.",
+        });
         await emit(built);
       } else if (name.includes("garbage")) {
         await emit("this is not JSON");
-        await emit("{\"phase\": ");
+        await emit('{"phase": ');
         await emit(built);
       } else if (name.includes("keepalive-only") || name.includes("hang")) {
         while (!clientGone && !podDeleted) await sleep(20);
         if (podDeleted) await emit({ phase: "failed" });
       } else if (name.includes("drop")) {
-        for (let i = 0; i < 5; i++) await emit({ phase: "building", message: `Step ${i + 1}/51\n` });
+        for (let i = 0; i < 5; i++)
+          await emit({ phase: "building", message: `Step ${i + 1}/51\n` });
         await sleep(50); // let the lines reach the client before the cut
         res.destroy();
         return;
       } else if (/flood-\d+/.test(name)) {
         const count = Number(/flood-(\d+)/.exec(name)?.[1] ?? 0);
-        for (let i = 0; i < count && !clientGone; i++) await emit({ phase: "building", message: `${i} ${process.hrtime.bigint()}\n` });
+        for (let i = 0; i < count && !clientGone; i++)
+          await emit({ phase: "building", message: `${i} ${process.hrtime.bigint()}\n` });
         await emit(built);
       } else {
         const payloads = fullBuildPayloads();
@@ -292,9 +324,14 @@ export class BinderHubDouble {
           }
           const parsed = JSON.parse(payload) as Event;
           if (buildOnly && (parsed.phase === "built" || parsed.phase === "launching")) continue;
-          const text = buildOnly && parsed.phase === "ready"
-            ? pyJson({ phase: "ready", message: "Done! Image built\n", imageName: String(parsed.image) })
-            : payload;
+          const text =
+            buildOnly && parsed.phase === "ready"
+              ? pyJson({
+                  phase: "ready",
+                  message: "Done! Image built\n",
+                  imageName: String(parsed.image),
+                })
+              : payload;
           if (slow && index <= SLOW_EVENTS) {
             const frame = `data: ${text}\n\n`;
             for (let i = 0; i < frame.length && !clientGone; i += 7) {
@@ -325,7 +362,11 @@ export class BinderHubDouble {
     });
   }
 
-  private async createBuildPod(provider: Provider, spec: string, slug: string): Promise<{ name: string } | undefined> {
+  private async createBuildPod(
+    provider: Provider,
+    spec: string,
+    slug: string,
+  ): Promise<{ name: string } | undefined> {
     if (!this.options.kubernetes) return undefined;
     const name = buildPodName(slug, FAKE_REF);
     const response = await this.kube("POST", "", {
@@ -334,7 +375,9 @@ export class BinderHubDouble {
         labels: { name, component: "binderhub-build" },
         annotations: { "binder-repo": repositoryUrl(provider, spec) },
       },
-      spec: { containers: [{ name: "builder", image: "quay.io/jupyterhub/repo2docker:2024.07.0" }] },
+      spec: {
+        containers: [{ name: "builder", image: "quay.io/jupyterhub/repo2docker:2024.07.0" }],
+      },
       status: { phase: "Running" },
     });
     // 409: the same build is already running; BinderHub attaches to it (§A.8).
@@ -358,6 +401,8 @@ export class BinderHubDouble {
   }
 }
 
-export async function startBinderHubDouble(options?: BinderHubDoubleOptions): Promise<BinderHubDouble> {
+export async function startBinderHubDouble(
+  options?: BinderHubDoubleOptions,
+): Promise<BinderHubDouble> {
   return new BinderHubDouble(options).start();
 }

@@ -13,7 +13,8 @@ export function installTestAuth(app: FastifyInstance): void {
   app.decorate("identify", async () => {});
   app.decorate("requireUser", async (request: FastifyRequest, reply: FastifyReply) => {
     const name = request.headers["x-test-user"];
-    if (typeof name !== "string" || name === "") return reply.code(401).send({ status: 401, message: "not logged in" });
+    if (typeof name !== "string" || name === "")
+      return reply.code(401).send({ status: 401, message: "not logged in" });
     request.user = { name, admin: false, groups: [], scopes: [] } satisfies HubUser;
   });
   app.decorate("requireCsrf", async (request: FastifyRequest, reply: FastifyReply) => {

@@ -4,7 +4,10 @@ import { ProfilePicker } from "../features/profiles/components/profile-picker.ts
 import { StartBar } from "../features/profiles/components/start-bar.tsx";
 import { useProfileForm } from "../features/profiles/use-profile-form.ts";
 import { CompanionStatus } from "../features/session/components/companion-status.tsx";
-import { useCompanionSession, type CompanionSession } from "../features/session/use-companion-session.ts";
+import {
+  useCompanionSession,
+  type CompanionSession,
+} from "../features/session/use-companion-session.ts";
 import { SpawnControllerContext } from "./spawn-controller.tsx";
 
 export interface AppProps {

@@ -32,19 +32,28 @@ const data = spawnPageData([python]);
 function renderPage() {
   const page = renderApp(data, {
     companionPanels: (session, profile) => (
-      <CompanionPanels data={data} serviceUrl="/prefix/services/launchpad/" me={session.me} profile={profile} />
+      <CompanionPanels
+        data={data}
+        serviceUrl="/prefix/services/launchpad/"
+        me={session.me}
+        profile={profile}
+      />
     ),
   });
   return { ...page, user: userEvent.setup() };
 }
 
-const fields = (submitted: Array<Array<[string, string]>>) => Object.fromEntries(submitted[0] ?? []);
+const fields = (submitted: Array<Array<[string, string]>>) =>
+  Object.fromEntries(submitted[0] ?? []);
 
 describe("the build panel and Your Projects on the spawn form", () => {
   it("records a built repository as a project, then posts its image and project id", async () => {
     server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }));
     const { user, submitted } = renderPage();
-    await user.type(await screen.findByRole("textbox", { name: "GitHub repository" }), "binder-examples/requirements");
+    await user.type(
+      await screen.findByRole("textbox", { name: "GitHub repository" }),
+      "binder-examples/requirements",
+    );
     await user.click(screen.getByRole("button", { name: "Build" }));
     await user.click(await screen.findByRole("button", { name: "Start with this image" }));
 
@@ -52,11 +61,16 @@ describe("the build panel and Your Projects on the spawn form", () => {
     expect(fields(submitted)).toEqual({
       profile: "python",
       "profile-option-python--image--unlisted-choice": SAMPLE_IMAGE,
-      [`profile-option-python--${PROJECT_OPTION_KEY}`]: projectId("gh", "binder-examples/requirements"),
+      [`profile-option-python--${PROJECT_OPTION_KEY}`]: projectId(
+        "gh",
+        "binder-examples/requirements",
+      ),
     });
     // The project was recorded before the form was posted.
     const table = await screen.findByRole("table", { name: /your projects/i });
-    expect(within(table).getByRole("link", { name: /binder-examples\/requirements/ })).toBeInTheDocument();
+    expect(
+      within(table).getByRole("link", { name: /binder-examples\/requirements/ }),
+    ).toBeInTheDocument();
   });
 
   it("reopens a project from the table with its image and its folder", async () => {
@@ -79,7 +93,9 @@ describe("the build panel and Your Projects on the spawn form", () => {
     await screen.findByRole("table", { name: /your projects/i });
     await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), "someone/new-repo");
     await user.click(screen.getByRole("button", { name: "Build and start" }));
-    expect(await screen.findByText(/Delete one in Your Projects to build a new repository/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Delete one in Your Projects to build a new repository/),
+    ).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Cancel build" })).toBeNull();
     expect(submitted).toHaveLength(0);
   });
@@ -89,7 +105,12 @@ describe("the build panel and Your Projects on the spawn form", () => {
     const me = { ...sampleMe, features: { build: false, projects: true } };
     renderApp(data, {
       companionPanels: (_session, profile) => (
-        <CompanionPanels data={data} serviceUrl="/prefix/services/launchpad/" me={me} profile={profile} />
+        <CompanionPanels
+          data={data}
+          serviceUrl="/prefix/services/launchpad/"
+          me={me}
+          profile={profile}
+        />
       ),
     });
     expect(await screen.findByRole("table", { name: /your projects/i })).toBeInTheDocument();

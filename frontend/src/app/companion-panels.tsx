@@ -26,7 +26,10 @@ function resolvedCommit(image: string): string | undefined {
 }
 
 function displayName(source: BuildSource): string {
-  const parts = source.repo.replace(/\.git$/, "").split(/[/:]/).filter(Boolean);
+  const parts = source.repo
+    .replace(/\.git$/, "")
+    .split(/[/:]/)
+    .filter(Boolean);
   return parts.slice(-2).join("/") || source.repo;
 }
 
@@ -61,7 +64,9 @@ export default function CompanionPanels({ data, serviceUrl, me, profile }: Compa
     setProblem(null);
     const option = onProfile.profile_options.find(canBuildImage);
     if (!spawn || !option) {
-      setProblem(`The profile "${onProfile.display_name}" has no image option that accepts built images.`);
+      setProblem(
+        `The profile "${onProfile.display_name}" has no image option that accepts built images.`,
+      );
       return;
     }
     let id: string | null = null;
@@ -78,7 +83,9 @@ export default function CompanionPanels({ data, serviceUrl, me, profile }: Compa
         });
         id = response.project.id;
       } catch (error) {
-        setProblem(error instanceof Error ? error.message : "Launchpad could not record the project.");
+        setProblem(
+          error instanceof Error ? error.message : "Launchpad could not record the project.",
+        );
         return;
       }
     }
@@ -127,8 +134,7 @@ export default function CompanionPanels({ data, serviceUrl, me, profile }: Compa
           runningProjectIds={list?.running_project_ids ?? []}
           busy={launch.isPending}
           onStart={(project) => {
-            const onProfile =
-              data.profiles.find((p) => p.slug === project.profile_slug) ?? profile;
+            const onProfile = data.profiles.find((p) => p.slug === project.profile_slug) ?? profile;
             void startOn(
               { provider: project.provider, repo: project.repository, ref: project.ref },
               project.image,

@@ -41,7 +41,9 @@ describe("mountLaunchpad", () => {
     expect(result.state).toBe("version-mismatch");
     expect(root.dataset.launchpadState).toBe("version-mismatch");
     expect(root.querySelector(".launchpad-fallback")).not.toBeNull();
-    expect(screen.getByRole("status")).toHaveTextContent("This hub's Launchpad glue speaks version 99, the page speaks version 1");
+    expect(screen.getByRole("status")).toHaveTextContent(
+      "This hub's Launchpad glue speaks version 99, the page speaks version 1",
+    );
     expect(screen.getByRole("status")).toHaveTextContent(/admin/);
     expect(document.querySelector<HTMLElement>(".feedback-container")?.hidden).toBe(false);
   });
@@ -54,7 +56,10 @@ describe("mountLaunchpad", () => {
   });
 
   it("treats unreadable JSON as invalid", () => {
-    document.body.innerHTML = hubSpawnPageHtml(severalProfiles).replace(/<script[^]*?<\/script>/, "");
+    document.body.innerHTML = hubSpawnPageHtml(severalProfiles).replace(
+      /<script[^]*?<\/script>/,
+      "",
+    );
     expect(mountLaunchpad({ jhdata: sampleJhData }).state).toBe("invalid");
   });
 });

@@ -27,7 +27,11 @@ export function readSpawnPageData(doc: Document): SpawnDataResult {
   try {
     raw = JSON.parse(doc.getElementById(SPAWN_PAGE_DATA_ELEMENT_ID)?.textContent ?? "");
   } catch {
-    return { ok: false, state: "invalid", message: `Launchpad found no readable profile data on this page. ${ADMIN_HINT}` };
+    return {
+      ok: false,
+      state: "invalid",
+      message: `Launchpad found no readable profile data on this page. ${ADMIN_HINT}`,
+    };
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== SPAWN_PAGE_CONTRACT_VERSION) {
@@ -45,7 +49,11 @@ export function readSpawnPageData(doc: Document): SpawnDataResult {
       .slice(0, 3)
       .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
       .join("; ");
-    return { ok: false, state: "invalid", message: `Launchpad could not read the profile data (${issues}). ${ADMIN_HINT}` };
+    return {
+      ok: false,
+      state: "invalid",
+      message: `Launchpad could not read the profile data (${issues}). ${ADMIN_HINT}`,
+    };
   }
   return { ok: true, data: parsed.data };
 }
@@ -63,7 +71,9 @@ export function createQueryClient(): QueryClient {
     defaultOptions: {
       queries: {
         // A 4xx will not change by asking again; a 5xx or network failure might.
-        retry: (count, error) => !(error instanceof ApiRequestError && error.status >= 400 && error.status < 500) && count < 2,
+        retry: (count, error) =>
+          !(error instanceof ApiRequestError && error.status >= 400 && error.status < 500) &&
+          count < 2,
         refetchOnWindowFocus: false,
       },
     },
@@ -97,7 +107,9 @@ export function mountLaunchpad(options: MountOptions = {}): { state: string; roo
     mountPoint.dataset.launchpadState = result.state;
     return { state: result.state };
   }
-  const jhdata = readJhData("jhdata" in options ? options.jhdata : (globalThis as { jhdata?: unknown }).jhdata);
+  const jhdata = readJhData(
+    "jhdata" in options ? options.jhdata : (globalThis as { jhdata?: unknown }).jhdata,
+  );
   const url = jhdata ? serviceUrl(jhdata.prefix, result.data.service_name) : null;
   mountPoint.replaceChildren();
   const root = createRoot(mountPoint);
@@ -111,7 +123,12 @@ export function mountLaunchpad(options: MountOptions = {}): { state: string; roo
             options.companionPanels ??
             (url
               ? (session, profile) => (
-                  <LazyCompanionPanels data={result.data} serviceUrl={url} me={session.me} profile={profile} />
+                  <LazyCompanionPanels
+                    data={result.data}
+                    serviceUrl={url}
+                    me={session.me}
+                    profile={profile}
+                  />
                 )
               : undefined)
           }
@@ -121,7 +138,9 @@ export function mountLaunchpad(options: MountOptions = {}): { state: string; roo
   );
   mountPoint.dataset.launchpadState = "ready";
   // The page brings its own Start button, which checks the form first.
-  for (const container of mountPoint.closest("form")?.querySelectorAll<HTMLElement>(".feedback-container") ?? []) {
+  for (const container of mountPoint
+    .closest("form")
+    ?.querySelectorAll<HTMLElement>(".feedback-container") ?? []) {
     container.hidden = true;
     container.style.display = "none";
   }

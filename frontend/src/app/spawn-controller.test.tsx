@@ -50,6 +50,8 @@ describe("SpawnController", () => {
       spawn.submit();
     });
     expect(submitted).toEqual([]);
-    expect(screen.getByRole("alert")).toHaveTextContent("Use an image from quay.io or ghcr.io, with a tag.");
+    expect(screen.getByRole("alert")).toHaveTextContent(
+      "Use an image from quay.io or ghcr.io, with a tag.",
+    );
   });
 });

@@ -19,8 +19,16 @@ describe("admin-written HTML", () => {
   });
 
   it("shows markup as text until DOMPurify has loaded, then sanitised", async () => {
-    render(<Description source={'<b>Big</b> <img src=x onerror="window.__pwned=1"><a href="https://d.example">docs</a>'} />);
-    await waitFor(() => expect(screen.getByTestId("d").querySelector("b")?.textContent).toBe("Big"));
+    render(
+      <Description
+        source={
+          '<b>Big</b> <img src=x onerror="window.__pwned=1"><a href="https://d.example">docs</a>'
+        }
+      />,
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId("d").querySelector("b")?.textContent).toBe("Big"),
+    );
     const out = screen.getByTestId("d");
     expect(out.querySelector("img")).toBeNull();
     expect(out.querySelector("a")?.getAttribute("rel")).toBe("noopener noreferrer");
@@ -28,7 +36,7 @@ describe("admin-written HTML", () => {
   });
 
   it("never parses markup into the page while it waits", () => {
-    expect(plainText('<script>window.__pwned=1</script><i>x</i> &amp; y')).toBe("x & y");
+    expect(plainText("<script>window.__pwned=1</script><i>x</i> &amp; y")).toBe("x & y");
     expect((window as { __pwned?: number }).__pwned).toBeUndefined();
   });
 });

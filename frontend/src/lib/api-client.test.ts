@@ -25,7 +25,11 @@ describe("apiRequest", () => {
     const seen: Array<[string, string | null, unknown]> = [];
     server.use(
       http.all("*/services/launchpad/api/thing", async ({ request }) => {
-        seen.push([request.method, request.headers.get(CSRF_HEADER), request.method === "GET" ? null : await request.json()]);
+        seen.push([
+          request.method,
+          request.headers.get(CSRF_HEADER),
+          request.method === "GET" ? null : await request.json(),
+        ]);
         return HttpResponse.json({ id: "b" });
       }),
     );
@@ -40,7 +44,10 @@ describe("apiRequest", () => {
   it("turns {status, message} errors into ApiRequestError with login_url", async () => {
     server.use(
       http.get("*/services/launchpad/api/thing", () =>
-        HttpResponse.json({ status: 401, message: "Sign in", login_url: "/login" }, { status: 401 }),
+        HttpResponse.json(
+          { status: 401, message: "Sign in", login_url: "/login" },
+          { status: 401 },
+        ),
       ),
     );
     const error = await apiRequest(base, "api/thing", Thing).catch((e: unknown) => e);
@@ -49,10 +56,18 @@ describe("apiRequest", () => {
   });
 
   it("reports non-JSON errors, unexpected bodies and network failures", async () => {
-    server.use(http.get("*/services/launchpad/api/html", () => new HttpResponse("<h1>Bad gateway</h1>", { status: 502 })));
+    server.use(
+      http.get(
+        "*/services/launchpad/api/html",
+        () => new HttpResponse("<h1>Bad gateway</h1>", { status: 502 }),
+      ),
+    );
     await expect(apiRequest(base, "api/html", Thing)).rejects.toMatchObject({ status: 502 });
     server.use(http.get("*/services/launchpad/api/odd", () => HttpResponse.json({ id: 1 })));
-    await expect(apiRequest(base, "api/odd", Thing)).rejects.toMatchObject({ status: 200, message: /does not understand/ });
+    await expect(apiRequest(base, "api/odd", Thing)).rejects.toMatchObject({
+      status: 200,
+      message: /does not understand/,
+    });
     server.use(http.get("*/services/launchpad/api/down", () => HttpResponse.error()));
     await expect(apiRequest(base, "api/down", Thing)).rejects.toMatchObject({ status: 0 });
   });

@@ -56,11 +56,17 @@ export async function apiRequest<S extends z.ZodMiniType>(
       const { message, login_url, retry_after } = parsed.data;
       throw new ApiRequestError(response.status, message, login_url, retry_after);
     }
-    throw new ApiRequestError(response.status, `The Launchpad service answered HTTP ${response.status}.`);
+    throw new ApiRequestError(
+      response.status,
+      `The Launchpad service answered HTTP ${response.status}.`,
+    );
   }
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
-    throw new ApiRequestError(response.status, "The Launchpad service sent a response this page does not understand.");
+    throw new ApiRequestError(
+      response.status,
+      "The Launchpad service sent a response this page does not understand.",
+    );
   }
   return parsed.data;
 }

@@ -4,7 +4,22 @@ import DOMPurify from "dompurify";
  * Profile descriptions are HTML written by the hub admin (KubeSpawner renders them raw). They are
  * trusted for formatting, not for code: only simple inline/list markup and links survive.
  */
-const ALLOWED_TAGS = ["a", "b", "strong", "i", "em", "u", "code", "br", "p", "ul", "ol", "li", "span", "small"];
+const ALLOWED_TAGS = [
+  "a",
+  "b",
+  "strong",
+  "i",
+  "em",
+  "u",
+  "code",
+  "br",
+  "p",
+  "ul",
+  "ol",
+  "li",
+  "span",
+  "small",
+];
 const ALLOWED_ATTR = ["href", "title"];
 
 let hooked = false;

@@ -9,7 +9,10 @@ import {
   type SpawnPageData,
 } from "../../../contract/spawn-page.ts";
 
-export function spawnPageData(profiles: Profile[], userOptions: Record<string, unknown> = {}): SpawnPageData {
+export function spawnPageData(
+  profiles: Profile[],
+  userOptions: Record<string, unknown> = {},
+): SpawnPageData {
   return {
     version: SPAWN_PAGE_CONTRACT_VERSION,
     service_name: "launchpad",
@@ -26,7 +29,12 @@ export const imageOption: ProfileOption = {
   key: "image",
   display_name: "Image",
   choices: [
-    { key: "scipy", display_name: "SciPy", description: "Python with the SciPy stack", default: true },
+    {
+      key: "scipy",
+      display_name: "SciPy",
+      description: "Python with the SciPy stack",
+      default: true,
+    },
     { key: "r", display_name: "R", description: "R and RStudio", default: false },
   ],
   unlisted_choice: {
@@ -54,7 +62,8 @@ export const resourcesOption: ProfileOption = {
 export const cpuProfile: Profile = {
   slug: "cpu",
   display_name: "CPU server",
-  description: "A <strong>general</strong> purpose server. <a href=\"https://example.org/docs\">Docs</a>",
+  description:
+    'A <strong>general</strong> purpose server. <a href="https://example.org/docs">Docs</a>',
   default: true,
   profile_options: [imageOption, resourcesOption],
 };
@@ -94,13 +103,22 @@ export const freeTextProfile: Profile = {
       key: "image",
       display_name: "Image",
       choices: [],
-      unlisted_choice: { enabled: true, display_name: "Image name", validation_regex: "^[a-z0-9./-]+:[\\w.-]+$" },
+      unlisted_choice: {
+        enabled: true,
+        display_name: "Image name",
+        validation_regex: "^[a-z0-9./-]+:[\\w.-]+$",
+      },
     },
   ],
 };
 
 export const oneProfile = spawnPageData([{ ...cpuProfile, default: true }]);
-export const severalProfiles = spawnPageData([cpuProfile, gpuProfile, minimalProfile, freeTextProfile]);
+export const severalProfiles = spawnPageData([
+  cpuProfile,
+  gpuProfile,
+  minimalProfile,
+  freeTextProfile,
+]);
 
 export const savedOptions = spawnPageData([cpuProfile, gpuProfile, minimalProfile], {
   profile: "cpu",
@@ -126,7 +144,13 @@ export const xssPayloads = {
 };
 
 export const xssProfiles = spawnPageData([
-  { slug: "evil", display_name: xssPayloads.displayName, description: xssPayloads.description, default: true, profile_options: [] },
+  {
+    slug: "evil",
+    display_name: xssPayloads.displayName,
+    description: xssPayloads.description,
+    default: true,
+    profile_options: [],
+  },
   { ...gpuProfile, description: xssPayloads.description },
 ]);
 
@@ -139,18 +163,34 @@ export function manyProfiles(profileCount = 50, optionCount = 20): SpawnPageData
       profile_options.push({
         key: `option-${o}`,
         display_name: `Option ${o}`,
-        choices: Array.from({ length: 8 }, (_, c) => ({ key: `c${c}`, display_name: `Choice ${c}`, default: c === 0 })),
-        unlisted_choice: o === 0 ? { enabled: true, display_name: "Custom value", display_name_in_choices: "Other..." } : noUnlisted,
+        choices: Array.from({ length: 8 }, (_, c) => ({
+          key: `c${c}`,
+          display_name: `Choice ${c}`,
+          default: c === 0,
+        })),
+        unlisted_choice:
+          o === 0
+            ? { enabled: true, display_name: "Custom value", display_name_in_choices: "Other..." }
+            : noUnlisted,
       });
     }
-    profiles.push({ slug: `profile-${p}`, display_name: `Profile ${p}`, description: `Profile number ${p}`, default: p === 0, profile_options });
+    profiles.push({
+      slug: `profile-${p}`,
+      display_name: `Profile ${p}`,
+      description: `Profile number ${p}`,
+      default: p === 0,
+      profile_options,
+    });
   }
   return spawnPageData(profiles);
 }
 
 /** What the glue renders around the page's data (launchpad_glue.py render_spawn_form), inside a hub form. */
 export function hubSpawnPageHtml(data: unknown): string {
-  const json = JSON.stringify(data).replaceAll("<", "\\u003c").replaceAll(">", "\\u003e").replaceAll("&", "\\u0026");
+  const json = JSON.stringify(data)
+    .replaceAll("<", "\\u003c")
+    .replaceAll(">", "\\u003e")
+    .replaceAll("&", "\\u0026");
   return `<form id="spawn_form" action="/hub/spawn?_xsrf=t" method="post">
 <script type="application/json" id="launchpad-spawn-data">${json}</script>
 <div id="launchpad-root" class="launchpad" data-launchpad-state="loading"><fieldset class="launchpad-fallback"><legend>Choose what to start</legend>

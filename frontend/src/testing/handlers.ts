@@ -18,12 +18,19 @@ export const meHandlers = {
   ok: http.get(ME, () => HttpResponse.json(sampleMe)),
   unauthorized: http.get(ME, ({ params }) =>
     HttpResponse.json<ApiError>(
-      { status: 401, message: "Not signed in", login_url: `/services/${String(params.service)}/oauth_login` },
+      {
+        status: 401,
+        message: "Not signed in",
+        login_url: `/services/${String(params.service)}/oauth_login`,
+      },
       { status: 401 },
     ),
   ),
   serverError: http.get(ME, () =>
-    HttpResponse.json<ApiError>({ status: 500, message: "The Launchpad service failed." }, { status: 500 }),
+    HttpResponse.json<ApiError>(
+      { status: 500, message: "The Launchpad service failed." },
+      { status: 500 },
+    ),
   ),
 };
 

@@ -5,7 +5,9 @@ import { App, type AppProps } from "../app/app.tsx";
 import { sampleServiceUrl } from "./fixtures.ts";
 
 export function createTestQueryClient(): QueryClient {
-  return new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  return new QueryClient({
+    defaultOptions: { queries: { retry: false }, mutations: { retry: false } },
+  });
 }
 
 /** Renders the app inside a form like the hub's spawn form; `posted()` is what a submit would send. */
@@ -16,7 +18,9 @@ export function renderApp(data: SpawnPageData, props: Partial<AppProps> = {}) {
   // Runs after the app's own check (capture phase), records what the browser would post.
   form.addEventListener("submit", (event) => {
     if (!event.defaultPrevented) {
-      submitted.push([...new FormData(form).entries()].map(([k, v]) => [k, typeof v === "string" ? v : v.name]));
+      submitted.push(
+        [...new FormData(form).entries()].map(([k, v]) => [k, typeof v === "string" ? v : v.name]),
+      );
     }
     event.preventDefault();
   });

@@ -16,12 +16,18 @@ async function start(options: ConstructorParameters<typeof BinderHubDouble>[0] =
   return { url: double.buildEndpoint, token: double.token } satisfies BinderHubClientConfig;
 }
 
-async function collect(config: BinderHubClientConfig, provider: string, spec: string, signal?: AbortSignal) {
+async function collect(
+  config: BinderHubClientConfig,
+  provider: string,
+  spec: string,
+  signal?: AbortSignal,
+) {
   const items: UpstreamItem[] = [];
   for await (const item of streamBuild(config, provider, spec, signal)) items.push(item);
   return items;
 }
-const events = (items: UpstreamItem[]) => items.flatMap((i) => (i.kind === "event" ? [i.event] : []));
+const events = (items: UpstreamItem[]) =>
+  items.flatMap((i) => (i.kind === "event" ? [i.event] : []));
 
 describe("streamBuild against the BinderHub double", () => {
   it("replays the real recorded build in build-only mode: 724 events ending in ready + imageName", async () => {
@@ -45,19 +51,35 @@ describe("streamBuild against the BinderHub double", () => {
   it("forwards the spec's escapes untouched", async () => {
     const config = await start();
     await collect(config, "gl", "group%2Fcached-project/main");
-    expect(double!.streams[0]).toMatchObject({ provider: "gl", spec: "group%2Fcached-project/main" });
+    expect(double!.streams[0]).toMatchObject({
+      provider: "gl",
+      spec: "group%2Fcached-project/main",
+    });
   });
 
   it("normalises FakeBuild's capitalised phases", async () => {
     const config = await start();
     const got = events(await collect(config, "gh", "org/capitalised/HEAD"));
-    expect(got.map((e) => e.phase)).toEqual(["waiting", "unknown", "unknown", "unknown", ...Array(6).fill("building"), "ready"]);
+    expect(got.map((e) => e.phase)).toEqual([
+      "waiting",
+      "unknown",
+      "unknown",
+      "unknown",
+      ...Array(6).fill("building"),
+      "ready",
+    ]);
   });
 
   it("turns a wrong token's HTTP-200 rejection into one failed/403", async () => {
     const config = await start();
     const got = events(await collect({ ...config, token: "wrong" }, "gh", "org/repo/HEAD"));
-    expect(got).toEqual([expect.objectContaining({ phase: "failed", status_code: 403, message: expect.stringContaining("access:services!service=binder") })]);
+    expect(got).toEqual([
+      expect.objectContaining({
+        phase: "failed",
+        status_code: 403,
+        message: expect.stringContaining("access:services!service=binder"),
+      }),
+    ]);
   });
 
   it("reports 429 with retry_after", async () => {
@@ -70,7 +92,10 @@ describe("streamBuild against the BinderHub double", () => {
   it("gives a failure without a message a reason, and keeps lines without a phase", async () => {
     const config = await start();
     const failed = events(await collect(config, "gh", "org/fail-silent/HEAD"));
-    expect(failed.at(-1)).toMatchObject({ phase: "failed", message: expect.stringMatching(/no reason/) });
+    expect(failed.at(-1)).toMatchObject({
+      phase: "failed",
+      message: expect.stringMatching(/no reason/),
+    });
     const logs = events(await collect(config, "gh", "org/no-phase/HEAD"));
     expect(logs.filter((e) => e.phase === undefined)).toHaveLength(2);
   });
@@ -93,14 +118,22 @@ describe("streamBuild against the BinderHub double", () => {
     const config = await start({ keepaliveMs: 10 });
     const controller = new AbortController();
     const quiet: UpstreamItem[] = [];
-    for await (const item of streamBuild({ ...config, idleTimeoutMs: 200 }, "gh", "org/keepalive-only/HEAD", controller.signal)) {
+    for await (const item of streamBuild(
+      { ...config, idleTimeoutMs: 200 },
+      "gh",
+      "org/keepalive-only/HEAD",
+      controller.signal,
+    )) {
       quiet.push(item);
       if (quiet.filter((i) => i.kind === "keepalive").length === 30) controller.abort();
     }
     expect(events(quiet).some((e) => e.phase === "failed")).toBe(false);
 
     const silent = events(await collect({ ...config, idleTimeoutMs: 100 }, "gh", "org/hang/HEAD"));
-    expect(silent.at(-1)).toEqual({ phase: "failed", message: "Lost contact with BinderHub: nothing received for 0 seconds.\n" });
+    expect(silent.at(-1)).toEqual({
+      phase: "failed",
+      message: "Lost contact with BinderHub: nothing received for 0 seconds.\n",
+    });
     const ended = await double!.waitForStreamEnd((s) => s.spec === "org/hang/HEAD");
     expect(ended.state).toBe("client-closed");
   });
@@ -109,11 +142,18 @@ describe("streamBuild against the BinderHub double", () => {
     const config = await start({ keepaliveMs: 10 });
     const controller = new AbortController();
     const items: UpstreamItem[] = [];
-    for await (const item of streamBuild(config, "gh", "org/keepalive-only/HEAD", controller.signal)) {
+    for await (const item of streamBuild(
+      config,
+      "gh",
+      "org/keepalive-only/HEAD",
+      controller.signal,
+    )) {
       items.push(item);
       controller.abort();
     }
-    expect(events(items)).toEqual([{ phase: "waiting", message: "Waiting for build to start...\n" }]);
+    expect(events(items)).toEqual([
+      { phase: "waiting", message: "Waiting for build to start...\n" },
+    ]);
     expect((await double!.waitForStreamEnd()).state).toBe("client-closed");
   });
 
@@ -122,8 +162,12 @@ describe("streamBuild against the BinderHub double", () => {
     await once(closed, "listening");
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const unreachable = events(await collect({ url: `http://127.0.0.1:${closedPort}/`, token: "t" }, "gh", "a/b/c"));
-    expect(unreachable).toEqual([{ phase: "failed", message: expect.stringMatching(/^Could not reach BinderHub \(/) }]);
+    const unreachable = events(
+      await collect({ url: `http://127.0.0.1:${closedPort}/`, token: "t" }, "gh", "a/b/c"),
+    );
+    expect(unreachable).toEqual([
+      { phase: "failed", message: expect.stringMatching(/^Could not reach BinderHub \(/) },
+    ]);
 
     const server = createServer((req, res) => {
       if (req.url?.includes("notfound")) res.writeHead(404).end("nope");
@@ -136,7 +180,12 @@ describe("streamBuild against the BinderHub double", () => {
         { phase: "failed", message: expect.stringMatching(/^BinderHub answered HTTP 404/) },
       ]);
       expect(events(await collect({ url, token: "t" }, "gh", "a/b/c"))).toEqual([
-        { phase: "failed", message: expect.stringMatching(/did not answer with an event stream \(content-type text\/html\)/) },
+        {
+          phase: "failed",
+          message: expect.stringMatching(
+            /did not answer with an event stream \(content-type text\/html\)/,
+          ),
+        },
       ]);
     } finally {
       server.close();
@@ -145,8 +194,12 @@ describe("streamBuild against the BinderHub double", () => {
 
   it("the double insists on Accept: text/event-stream", async () => {
     const config = await start();
-    const response = await fetch(`${config.url}build/gh/a/b/c?build_only=true`, { headers: { authorization: `token ${config.token}` } });
+    const response = await fetch(`${config.url}build/gh/a/b/c?build_only=true`, {
+      headers: { authorization: `token ${config.token}` },
+    });
     expect(response.status).toBe(200);
-    expect(await response.text()).toBe('data: {"phase": "failed", "status_code": 400, "message": "Missing Accept header: text/event-stream\\n"}\n\n');
+    expect(await response.text()).toBe(
+      'data: {"phase": "failed", "status_code": 400, "message": "Missing Accept header: text/event-stream\\n"}\n\n',
+    );
   });
 });

@@ -29,7 +29,11 @@ export type UpstreamItem = { kind: "event"; event: BuildEvent } | { kind: "keepa
 
 const DEFAULT_IDLE_TIMEOUT_MS = 90_000;
 
-export function buildUrl(config: Pick<BinderHubClientConfig, "url">, provider: string, spec: string): string {
+export function buildUrl(
+  config: Pick<BinderHubClientConfig, "url">,
+  provider: string,
+  spec: string,
+): string {
   const base = config.url.endsWith("/") ? config.url : `${config.url}/`;
   // The spec goes through raw: BinderHub re-reads the undecoded path (base.py get_spec_from_request).
   return `${base}build/${provider}/${spec}?build_only=true`;
@@ -69,7 +73,9 @@ export async function* streamBuild(
     upstream.abort(new Error("idle timeout"));
   }, idleMs);
   const lostContact = () =>
-    companionFailure(`Lost contact with BinderHub: nothing received for ${Math.round(idleMs / 1000)} seconds.`);
+    companionFailure(
+      `Lost contact with BinderHub: nothing received for ${Math.round(idleMs / 1000)} seconds.`,
+    );
   const url = buildUrl(config, provider, spec);
 
   try {
@@ -82,7 +88,12 @@ export async function* streamBuild(
       });
     } catch (error) {
       if (signal?.aborted) return;
-      yield { kind: "event", event: silent ? lostContact() : companionFailure(`Could not reach BinderHub (${describeFetchError(error)}).`) };
+      yield {
+        kind: "event",
+        event: silent
+          ? lostContact()
+          : companionFailure(`Could not reach BinderHub (${describeFetchError(error)}).`),
+      };
       return;
     }
     watchdog.refresh();
@@ -107,7 +118,14 @@ export async function* streamBuild(
           chunk = await body.read();
         } catch (error) {
           if (signal?.aborted) return;
-          yield { kind: "event", event: silent ? lostContact() : companionFailure(`The connection to BinderHub broke (${describeFetchError(error)}).`) };
+          yield {
+            kind: "event",
+            event: silent
+              ? lostContact()
+              : companionFailure(
+                  `The connection to BinderHub broke (${describeFetchError(error)}).`,
+                ),
+          };
           return;
         }
         if (chunk.done) break;
@@ -127,7 +145,10 @@ export async function* streamBuild(
         }
       }
       if (signal?.aborted) return;
-      yield { kind: "event", event: companionFailure("BinderHub closed the stream before the build finished.") };
+      yield {
+        kind: "event",
+        event: companionFailure("BinderHub closed the stream before the build finished."),
+      };
     } finally {
       body.cancel().catch(() => {});
     }

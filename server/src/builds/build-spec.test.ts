@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { buildPodName, buildPodNamePrefix, buildSlug, checkSpec, repositoryUrl, safeBuildSlug } from "./build-spec.ts";
+import {
+  buildPodName,
+  buildPodNamePrefix,
+  buildSlug,
+  checkSpec,
+  repositoryUrl,
+  safeBuildSlug,
+} from "./build-spec.ts";
 
 describe("build names (builder.py §A.9 vectors, verified against the real functions upstream)", () => {
   it("computes the image slug and build-pod name of binder-examples/octave", () => {
@@ -22,10 +29,16 @@ describe("build names (builder.py §A.9 vectors, verified against the real funct
 
   it("derives slugs and repository URLs per provider", () => {
     expect(buildSlug("gh", "binder-examples/octave/HEAD")).toBe("binder-examples-octave");
-    expect(repositoryUrl("gh", "binder-examples/octave.git/main")).toBe("https://github.com/binder-examples/octave");
+    expect(repositoryUrl("gh", "binder-examples/octave.git/main")).toBe(
+      "https://github.com/binder-examples/octave",
+    );
     expect(buildSlug("gl", "my-group%2Fproject/main")).toBe("my_-group-project");
-    expect(repositoryUrl("gl", "group%2Fproject/main")).toBe("https://gitlab.com/group/project.git");
-    expect(repositoryUrl("git", "https%3A%2F%2Fexample.org%2Fr.git/v1")).toBe("https://example.org/r.git");
+    expect(repositoryUrl("gl", "group%2Fproject/main")).toBe(
+      "https://gitlab.com/group/project.git",
+    );
+    expect(repositoryUrl("git", "https%3A%2F%2Fexample.org%2Fr.git/v1")).toBe(
+      "https://example.org/r.git",
+    );
     expect(repositoryUrl("zenodo", "10.5281/zenodo.3242074")).toBe("10.5281/zenodo.3242074");
   });
 });
@@ -64,7 +77,10 @@ describe("checkSpec", () => {
   ] as const)("refuses %s %j", (provider, spec) => {
     const result = checkSpec(provider, spec);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.message).toMatch(new RegExp(`^Invalid ${provider} repository spec: .*expected something like`));
+    if (!result.ok)
+      expect(result.message).toMatch(
+        new RegExp(`^Invalid ${provider} repository spec: .*expected something like`),
+      );
   });
 
   it("refuses an overlong spec", () => {

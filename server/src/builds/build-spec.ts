@@ -24,15 +24,42 @@ const REF = "[A-Za-z0-9._/-]{1,255}";
 
 const PATTERNS: Record<Provider, { pattern: RegExp; example: string }> = {
   // tokenize_spec splits on the first two "/", so the ref may contain "/" (§A.2).
-  gh: { pattern: new RegExp(`^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}/${REF}$`), example: "binder-examples/requirements/HEAD" },
-  gl: { pattern: new RegExp(`^[A-Za-z0-9._-]+(?:%2[Ff][A-Za-z0-9._-]+)+/${REF}$`), example: "group%2Fproject/main" },
-  git: { pattern: new RegExp(`^${ESCAPED_COMPONENT}/${REF}$`), example: "https%3A%2F%2Fgithub.com%2Fbinder-examples%2Fconda/main" },
-  gist: { pattern: /^[A-Za-z0-9-]{1,39}\/[0-9a-fA-F]{1,64}(?:\/[A-Za-z0-9._-]{0,64})?$/, example: "user/0123abcd" },
-  zenodo: { pattern: /^10\.\d{4,9}\/[A-Za-z0-9._;()/:-]{1,200}$/, example: "10.5281/zenodo.3242074" },
-  figshare: { pattern: /^10\.\d{4,9}\/[A-Za-z0-9._;()/:-]{1,200}$/, example: "10.6084/m9.figshare.9782777.v1" },
-  dataverse: { pattern: /^10\.\d{4,9}\/[A-Za-z0-9._;()/:-]{1,200}$/, example: "10.7910/DVN/TJCLKP" },
-  hydroshare: { pattern: new RegExp(`^(?:[0-9a-f]{32}|${ESCAPED_COMPONENT})$`), example: "b8f6eae9d89241cf8b5904033460af61" },
-  ckan: { pattern: new RegExp(`^https?%3A%2F%2F${ESCAPED_COMPONENT}$`, "i"), example: "https%3A%2F%2Fdemo.ckan.org%2Fdataset%2Fsample" },
+  gh: {
+    pattern: new RegExp(`^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}/${REF}$`),
+    example: "binder-examples/requirements/HEAD",
+  },
+  gl: {
+    pattern: new RegExp(`^[A-Za-z0-9._-]+(?:%2[Ff][A-Za-z0-9._-]+)+/${REF}$`),
+    example: "group%2Fproject/main",
+  },
+  git: {
+    pattern: new RegExp(`^${ESCAPED_COMPONENT}/${REF}$`),
+    example: "https%3A%2F%2Fgithub.com%2Fbinder-examples%2Fconda/main",
+  },
+  gist: {
+    pattern: /^[A-Za-z0-9-]{1,39}\/[0-9a-fA-F]{1,64}(?:\/[A-Za-z0-9._-]{0,64})?$/,
+    example: "user/0123abcd",
+  },
+  zenodo: {
+    pattern: /^10\.\d{4,9}\/[A-Za-z0-9._;()/:-]{1,200}$/,
+    example: "10.5281/zenodo.3242074",
+  },
+  figshare: {
+    pattern: /^10\.\d{4,9}\/[A-Za-z0-9._;()/:-]{1,200}$/,
+    example: "10.6084/m9.figshare.9782777.v1",
+  },
+  dataverse: {
+    pattern: /^10\.\d{4,9}\/[A-Za-z0-9._;()/:-]{1,200}$/,
+    example: "10.7910/DVN/TJCLKP",
+  },
+  hydroshare: {
+    pattern: new RegExp(`^(?:[0-9a-f]{32}|${ESCAPED_COMPONENT})$`),
+    example: "b8f6eae9d89241cf8b5904033460af61",
+  },
+  ckan: {
+    pattern: new RegExp(`^https?%3A%2F%2F${ESCAPED_COMPONENT}$`, "i"),
+    example: "https%3A%2F%2Fdemo.ckan.org%2Fdataset%2Fsample",
+  },
 };
 
 function decodeOrUndefined(text: string): string | undefined {
@@ -49,10 +76,15 @@ function decodeOrUndefined(text: string): string | undefined {
  * (which a URL parser would collapse into another path).
  */
 export function checkSpecSafety(provider: Provider, spec: string): SpecCheck {
-  const refuse = (why: string): SpecCheck => ({ ok: false, message: `Invalid ${provider} repository spec: ${why}.` });
+  const refuse = (why: string): SpecCheck => ({
+    ok: false,
+    message: `Invalid ${provider} repository spec: ${why}.`,
+  });
   if (spec.length === 0) return refuse("it is empty");
-  if (spec.length > MAX_SPEC_LENGTH) return refuse(`it is longer than ${MAX_SPEC_LENGTH} characters`);
-  if (!/^[A-Za-z0-9._~%!$&'()*+,;=:@/-]+$/.test(spec)) return refuse("it has characters that cannot go into a URL path unescaped");
+  if (spec.length > MAX_SPEC_LENGTH)
+    return refuse(`it is longer than ${MAX_SPEC_LENGTH} characters`);
+  if (!/^[A-Za-z0-9._~%!$&'()*+,;=:@/-]+$/.test(spec))
+    return refuse("it has characters that cannot go into a URL path unescaped");
   if (/%(?![0-9A-Fa-f]{2})/.test(spec)) return refuse("it has a malformed %-escape");
   if (spec.split("/").some((segment) => segment === "" || segment === "." || segment === "..")) {
     return refuse("it has an empty, '.' or '..' path segment");
@@ -68,12 +100,14 @@ export function checkSpec(provider: Provider, spec: string): SpecCheck {
     message: `Invalid ${provider} repository spec: ${why} (expected something like ${rule.example}).`,
   });
   if (spec.length === 0) return refuse("it is empty");
-  if (spec.length > MAX_SPEC_LENGTH) return refuse(`it is longer than ${MAX_SPEC_LENGTH} characters`);
+  if (spec.length > MAX_SPEC_LENGTH)
+    return refuse(`it is longer than ${MAX_SPEC_LENGTH} characters`);
   if (/%(?![0-9A-Fa-f]{2})/.test(spec)) return refuse("it has a malformed %-escape");
   if (spec.split("/").some((segment) => segment === "" || segment === "." || segment === "..")) {
     return refuse("it has an empty, '.' or '..' path segment");
   }
-  if (!rule.pattern.test(spec)) return refuse("it has characters or a shape this provider does not accept");
+  if (!rule.pattern.test(spec))
+    return refuse("it has characters or a shape this provider does not accept");
   const first = spec.split("/")[0] ?? "";
   if (provider === "git") {
     const url = decodeOrUndefined(first);
@@ -83,7 +117,8 @@ export function checkSpec(provider: Provider, spec: string): SpecCheck {
   }
   if (provider === "ckan") {
     const url = decodeOrUndefined(spec);
-    if (url === undefined || !url.includes("/dataset/")) return refuse("a CKAN dataset URL contains /dataset/");
+    if (url === undefined || !url.includes("/dataset/"))
+      return refuse("a CKAN dataset URL contains /dataset/");
   }
   if (provider === "hydroshare" && !/[0-9a-f]{32}/.test(decodeOrUndefined(spec) ?? "")) {
     return refuse("it must contain a 32-hex-digit HydroShare resource id");
@@ -132,7 +167,10 @@ export function buildSlug(provider: Provider, spec: string): string | undefined 
       return `${parts[0] ?? ""}-${(parts[1] ?? "").replace(/\.git$/, "")}`;
     case "gl": {
       const namespace = decodeOrUndefined(parts[0] ?? "");
-      return namespace?.split("/").map((part) => part.replaceAll("-", "_-")).join("-");
+      return namespace
+        ?.split("/")
+        .map((part) => part.replaceAll("-", "_-"))
+        .join("-");
     }
     case "git":
       return decodeOrUndefined(parts[0] ?? "");
@@ -148,8 +186,11 @@ export function buildSlug(provider: Provider, spec: string): string | undefined 
 function escapeSlug(text: string): string {
   let out = "";
   for (const byte of Buffer.from(text, "utf8")) {
-    const safe = (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122);
-    out += safe ? String.fromCharCode(byte) : `-${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    const safe =
+      (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122);
+    out += safe
+      ? String.fromCharCode(byte)
+      : `-${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
 }

@@ -15,15 +15,33 @@ describe("normalizeBuildEvent", () => {
   });
 
   it("lower-cases FakeBuild's capitalised phases; ones the contract lacks become unknown with the message kept", () => {
-    expect(n('{"phase": "Building", "message": "Building...\\n"}')).toEqual({ phase: "building", message: "Building...\n" });
-    expect(n('{"phase": "Pending", "message": "Pending...\\n"}')).toEqual({ phase: "unknown", message: "Pending...\n" });
-    expect(n('{"phase": "Running", "message": "Running...\\n"}')).toEqual({ phase: "unknown", message: "Running...\n" });
-    expect(n('{"phase": "Succeed", "message": "Succeed...\\n"}')).toEqual({ phase: "unknown", message: "Succeed...\n" });
-    expect(n('{"phase": "READY", "imageName": "x:1"}')).toEqual({ phase: "ready", imageName: "x:1" });
+    expect(n('{"phase": "Building", "message": "Building...\\n"}')).toEqual({
+      phase: "building",
+      message: "Building...\n",
+    });
+    expect(n('{"phase": "Pending", "message": "Pending...\\n"}')).toEqual({
+      phase: "unknown",
+      message: "Pending...\n",
+    });
+    expect(n('{"phase": "Running", "message": "Running...\\n"}')).toEqual({
+      phase: "unknown",
+      message: "Running...\n",
+    });
+    expect(n('{"phase": "Succeed", "message": "Succeed...\\n"}')).toEqual({
+      phase: "unknown",
+      message: "Succeed...\n",
+    });
+    expect(n('{"phase": "READY", "imageName": "x:1"}')).toEqual({
+      phase: "ready",
+      imageName: "x:1",
+    });
   });
 
   it("folds old repo2docker's failure into failed", () => {
-    expect(n('{"phase":"failure","message":"boom\\n"}')).toEqual({ phase: "failed", message: "boom\n" });
+    expect(n('{"phase":"failure","message":"boom\\n"}')).toEqual({
+      phase: "failed",
+      message: "boom\n",
+    });
   });
 
   it("keeps a line without a phase as a log line, message untouched (no newline added)", () => {
@@ -49,12 +67,17 @@ describe("normalizeBuildEvent", () => {
   });
 
   it("drops fields the page has no use for (tokens, urls, progress)", () => {
-    const event = n('{"phase":"pushing","message":"Pushing image\\n","progress":{"a":1},"layers":{"b":2}}');
+    const event = n(
+      '{"phase":"pushing","message":"Pushing image\\n","progress":{"a":1},"layers":{"b":2}}',
+    );
     expect(event).toEqual({ phase: "pushing", message: "Pushing image\n" });
   });
 
   it("gives a failed without a message a reason", () => {
-    expect(n('{"phase": "failed"}')).toMatchObject({ phase: "failed", message: expect.stringMatching(/no reason/) });
+    expect(n('{"phase": "failed"}')).toMatchObject({
+      phase: "failed",
+      message: expect.stringMatching(/no reason/),
+    });
   });
 
   it("turns HTTP-200 rejections into clear failures, keeping BinderHub's text", () => {
@@ -64,23 +87,37 @@ describe("normalizeBuildEvent", () => {
       message:
         "BinderHub refused the companion's token (check access:services!service=binder), or this repository is not allowed.\nBinderHub said: Forbidden\n",
     });
-    expect(n('{"phase":"failed","status_code":429,"message":"Rate limit exceeded. Try again in 3600 seconds.\\n"}')).toEqual({
+    expect(
+      n(
+        '{"phase":"failed","status_code":429,"message":"Rate limit exceeded. Try again in 3600 seconds.\\n"}',
+      ),
+    ).toEqual({
       phase: "failed",
       status_code: 429,
       retry_after: 3600,
-      message: "BinderHub is rate-limiting the companion; try again in 3600 seconds.\nBinderHub said: Rate limit exceeded. Try again in 3600 seconds.\n",
+      message:
+        "BinderHub is rate-limiting the companion; try again in 3600 seconds.\nBinderHub said: Rate limit exceeded. Try again in 3600 seconds.\n",
     });
-    expect(n('{"phase":"failed","status_code":400,"message":"Missing Accept header: text/event-stream\\n"}').message).toMatch(
+    expect(
+      n(
+        '{"phase":"failed","status_code":400,"message":"Missing Accept header: text/event-stream\\n"}',
+      ).message,
+    ).toMatch(
       /^BinderHub refused the build request as invalid.*\nBinderHub said: Missing Accept header/s,
     );
-    expect(n('{"phase":"failed","status_code":500,"message":"Internal Server Error\\n"}').message).toBe(
-      "BinderHub hit an internal error.\nBinderHub said: Internal Server Error\n",
+    expect(
+      n('{"phase":"failed","status_code":500,"message":"Internal Server Error\\n"}').message,
+    ).toBe("BinderHub hit an internal error.\nBinderHub said: Internal Server Error\n");
+    expect(n('{"phase":"failed","status_code":409}').message).toBe(
+      "BinderHub refused the build (status 409).\n",
     );
-    expect(n('{"phase":"failed","status_code":409}').message).toBe("BinderHub refused the build (status 409).\n");
   });
 
   it("ignores a status_code on a non-failed event", () => {
-    expect(n('{"phase":"building","status_code":500,"message":"x"}')).toEqual({ phase: "building", message: "x" });
+    expect(n('{"phase":"building","status_code":500,"message":"x"}')).toEqual({
+      phase: "building",
+      message: "x",
+    });
   });
 
   it("wraps non-JSON and non-object JSON as unknown log lines", () => {
@@ -101,7 +138,10 @@ describe("normalizeBuildEvent", () => {
     const events = payloads.map(n);
     for (const e of events) expect(BuildEventSchema.safeParse(e).success).toBe(true);
     expect(events.filter((e) => e.phase === undefined)).toHaveLength(3);
-    expect(events.at(-1)).toMatchObject({ phase: "ready", imageName: expect.stringMatching(/^binder-2dexamples-2doctave/) });
+    expect(events.at(-1)).toMatchObject({
+      phase: "ready",
+      imageName: expect.stringMatching(/^binder-2dexamples-2doctave/),
+    });
   });
 
   it("never throws and always satisfies the contract, whatever the payload", () => {
@@ -109,7 +149,14 @@ describe("normalizeBuildEvent", () => {
       fc.string({ unit: "binary" }),
       fc.json(),
       fc
-        .record({ phase: fc.oneof(fc.string(), fc.constantFrom("Failed", "FAILURE", "ready")), message: fc.string(), status_code: fc.oneof(fc.integer(), fc.double()) }, { requiredKeys: [] })
+        .record(
+          {
+            phase: fc.oneof(fc.string(), fc.constantFrom("Failed", "FAILURE", "ready")),
+            message: fc.string(),
+            status_code: fc.oneof(fc.integer(), fc.double()),
+          },
+          { requiredKeys: [] },
+        )
         .map((o) => JSON.stringify(o)),
     );
     fc.assert(
@@ -121,7 +168,10 @@ describe("normalizeBuildEvent", () => {
   });
 
   it("companionFailure ends its message with one newline", () => {
-    expect(companionFailure("lost contact")).toEqual({ phase: "failed", message: "lost contact\n" });
+    expect(companionFailure("lost contact")).toEqual({
+      phase: "failed",
+      message: "lost contact\n",
+    });
     expect(companionFailure("x\n")).toEqual({ phase: "failed", message: "x\n" });
   });
 });

@@ -81,7 +81,10 @@ export function rejection(statusCode: number, upstream: string | undefined): Bui
     default:
       human = `BinderHub refused the build (status ${statusCode}).`;
   }
-  event.message = upstream === undefined || upstream === "" ? `${human}\n` : `${human}\nBinderHub said: ${upstream}`;
+  event.message =
+    upstream === undefined || upstream === ""
+      ? `${human}\n`
+      : `${human}\nBinderHub said: ${upstream}`;
   return event;
 }
 

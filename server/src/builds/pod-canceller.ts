@@ -36,12 +36,16 @@ export function matchesBuild(pod: Pod, build: BuildRef): boolean {
   const slug = buildSlug(build.provider, build.spec);
   if (slug !== undefined) {
     if (!name.startsWith(buildPodNamePrefix(slug))) return false;
-    if (build.ref && /^[0-9a-f]{40}$/.test(build.ref) && name !== buildPodName(slug, build.ref)) return false;
+    if (build.ref && /^[0-9a-f]{40}$/.test(build.ref) && name !== buildPodName(slug, build.ref))
+      return false;
   }
   return true;
 }
 
-export function createKubernetesPodCanceller(options: { kube: KubernetesClient; namespace: string }): BuildPodCanceller {
+export function createKubernetesPodCanceller(options: {
+  kube: KubernetesClient;
+  namespace: string;
+}): BuildPodCanceller {
   const { kube, namespace } = options;
   return {
     async cancel(build) {

@@ -33,7 +33,12 @@ export class KubernetesError extends Error {
   readonly status: number;
   /** The Status object's `reason`, e.g. "NotFound", "Conflict", "AlreadyExists". */
   readonly reason: string | undefined;
-  constructor(status: number, reason: string | undefined, message: string, options?: { cause?: unknown }) {
+  constructor(
+    status: number,
+    reason: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = "KubernetesError";
     this.status = status;
@@ -53,7 +58,9 @@ export function loadKubeConfig(options: KubernetesClientOptions = {}): KubeConfi
   } else if (options.kubeconfigPath) {
     kc.loadFromFile(options.kubeconfigPath);
   } else {
-    throw new Error("Kubernetes: not in a pod (KUBERNETES_SERVICE_HOST unset) and no kubeconfig path configured");
+    throw new Error(
+      "Kubernetes: not in a pod (KUBERNETES_SERVICE_HOST unset) and no kubeconfig path configured",
+    );
   }
   return kc;
 }
@@ -105,11 +112,17 @@ function toKubernetesError(error: unknown, what: string): KubernetesError {
     return new KubernetesError(error.code, reason, message, { cause: error });
   }
   const name = (error as { name?: string } | null)?.name;
-  const why = name === "TimeoutError" || name === "AbortError" ? "no answer before the deadline" : String((error as Error)?.message ?? error);
+  const why =
+    name === "TimeoutError" || name === "AbortError"
+      ? "no answer before the deadline"
+      : String((error as Error)?.message ?? error);
   return new KubernetesError(0, undefined, `${what}: ${why}`, { cause: error });
 }
 
-export function createKubernetesClient(kc: KubeConfig, options: KubernetesClientOptions = {}): KubernetesClient {
+export function createKubernetesClient(
+  kc: KubeConfig,
+  options: KubernetesClientOptions = {},
+): KubernetesClient {
   const core = kc.makeApiClient(CoreV1Api);
   const coordination = kc.makeApiClient(CoordinationV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
@@ -127,7 +140,11 @@ export function createKubernetesClient(kc: KubeConfig, options: KubernetesClient
     ],
     middlewareMergeStrategy: "append" as const,
   });
-  async function call<T>(what: string, run: (opts: ReturnType<typeof withDeadline>) => Promise<T>, idempotent = false): Promise<T> {
+  async function call<T>(
+    what: string,
+    run: (opts: ReturnType<typeof withDeadline>) => Promise<T>,
+    idempotent = false,
+  ): Promise<T> {
     try {
       return await run(withDeadline());
     } catch (error) {
@@ -146,44 +163,107 @@ export function createKubernetesClient(kc: KubeConfig, options: KubernetesClient
   }
   return {
     async listPods(namespace, labelSelector) {
-      const list = await call(`list pods in ${namespace}`, (o) => core.listNamespacedPod({ namespace, labelSelector }, o as unknown as ConfigurationOptions), true);
+      const list = await call(
+        `list pods in ${namespace}`,
+        (o) =>
+          core.listNamespacedPod(
+            { namespace, labelSelector },
+            o as unknown as ConfigurationOptions,
+          ),
+        true,
+      );
       return list.items;
     },
     async deletePod(namespace, name, uid) {
       await call(`delete pod ${namespace}/${name}`, (o) =>
-        core.deleteNamespacedPod({ namespace, name, body: uid ? { preconditions: { uid } } : {} }, o as unknown as ConfigurationOptions),
+        core.deleteNamespacedPod(
+          { namespace, name, body: uid ? { preconditions: { uid } } : {} },
+          o as unknown as ConfigurationOptions,
+        ),
       );
     },
-    createLease: (namespace, body) => call(`create lease in ${namespace}`, (o) => coordination.createNamespacedLease({ namespace, body }, o as unknown as ConfigurationOptions)),
-    readLease: (namespace, name) => call(`read lease ${namespace}/${name}`, (o) => coordination.readNamespacedLease({ namespace, name }, o as unknown as ConfigurationOptions), true),
+    createLease: (namespace, body) =>
+      call(`create lease in ${namespace}`, (o) =>
+        coordination.createNamespacedLease(
+          { namespace, body },
+          o as unknown as ConfigurationOptions,
+        ),
+      ),
+    readLease: (namespace, name) =>
+      call(
+        `read lease ${namespace}/${name}`,
+        (o) =>
+          coordination.readNamespacedLease(
+            { namespace, name },
+            o as unknown as ConfigurationOptions,
+          ),
+        true,
+      ),
     async listLeases(namespace, labelSelector) {
-      const list = await call(`list leases in ${namespace}`, (o) => coordination.listNamespacedLease({ namespace, labelSelector }, o as unknown as ConfigurationOptions), true);
+      const list = await call(
+        `list leases in ${namespace}`,
+        (o) =>
+          coordination.listNamespacedLease(
+            { namespace, labelSelector },
+            o as unknown as ConfigurationOptions,
+          ),
+        true,
+      );
       return list.items;
     },
     replaceLease: (namespace, body) =>
       call(`replace lease ${namespace}/${body.metadata?.name ?? "?"}`, (o) =>
-        coordination.replaceNamespacedLease({ namespace, name: body.metadata?.name ?? "", body }, o as unknown as ConfigurationOptions),
+        coordination.replaceNamespacedLease(
+          { namespace, name: body.metadata?.name ?? "", body },
+          o as unknown as ConfigurationOptions,
+        ),
       ),
     async deleteLease(namespace, name, resourceVersion) {
       await call(`delete lease ${namespace}/${name}`, (o) =>
-        coordination.deleteNamespacedLease({ namespace, name, body: resourceVersion ? { preconditions: { resourceVersion } } : {} }, o as unknown as ConfigurationOptions),
+        coordination.deleteNamespacedLease(
+          { namespace, name, body: resourceVersion ? { preconditions: { resourceVersion } } : {} },
+          o as unknown as ConfigurationOptions,
+        ),
       );
     },
-    readConfigMap: (namespace, name) => call(`read configmap ${namespace}/${name}`, (o) => core.readNamespacedConfigMap({ namespace, name }, o as unknown as ConfigurationOptions)),
+    readConfigMap: (namespace, name) =>
+      call(`read configmap ${namespace}/${name}`, (o) =>
+        core.readNamespacedConfigMap({ namespace, name }, o as unknown as ConfigurationOptions),
+      ),
     async listConfigMaps(namespace, labelSelector) {
-      const list = await call(`list configmaps in ${namespace}`, (o) => core.listNamespacedConfigMap({ namespace, labelSelector }, o as unknown as ConfigurationOptions));
+      const list = await call(`list configmaps in ${namespace}`, (o) =>
+        core.listNamespacedConfigMap(
+          { namespace, labelSelector },
+          o as unknown as ConfigurationOptions,
+        ),
+      );
       return list.items;
     },
-    createConfigMap: (namespace, body) => call(`create configmap in ${namespace}`, (o) => core.createNamespacedConfigMap({ namespace, body }, o as unknown as ConfigurationOptions)),
+    createConfigMap: (namespace, body) =>
+      call(`create configmap in ${namespace}`, (o) =>
+        core.createNamespacedConfigMap({ namespace, body }, o as unknown as ConfigurationOptions),
+      ),
     replaceConfigMap: (namespace, body) =>
       call(`replace configmap ${namespace}/${body.metadata?.name ?? "?"}`, (o) =>
-        core.replaceNamespacedConfigMap({ namespace, name: body.metadata?.name ?? "", body }, o as unknown as ConfigurationOptions),
+        core.replaceNamespacedConfigMap(
+          { namespace, name: body.metadata?.name ?? "", body },
+          o as unknown as ConfigurationOptions,
+        ),
       ),
-    createJob: (namespace, body) => call(`create job in ${namespace}`, (o) => batch.createNamespacedJob({ namespace, body }, o as unknown as ConfigurationOptions)),
-    readJob: (namespace, name) => call(`read job ${namespace}/${name}`, (o) => batch.readNamespacedJob({ namespace, name }, o as unknown as ConfigurationOptions)),
+    createJob: (namespace, body) =>
+      call(`create job in ${namespace}`, (o) =>
+        batch.createNamespacedJob({ namespace, body }, o as unknown as ConfigurationOptions),
+      ),
+    readJob: (namespace, name) =>
+      call(`read job ${namespace}/${name}`, (o) =>
+        batch.readNamespacedJob({ namespace, name }, o as unknown as ConfigurationOptions),
+      ),
     async deleteJob(namespace, name) {
       await call(`delete job ${namespace}/${name}`, (o) =>
-        batch.deleteNamespacedJob({ namespace, name, body: { propagationPolicy: "Background" } }, o as unknown as ConfigurationOptions),
+        batch.deleteNamespacedJob(
+          { namespace, name, body: { propagationPolicy: "Background" } },
+          o as unknown as ConfigurationOptions,
+        ),
       );
     },
   };

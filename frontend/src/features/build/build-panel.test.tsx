@@ -49,7 +49,10 @@ describe("BuildPanel", () => {
     );
     expect(onImageReady).not.toHaveBeenCalled();
     await user.click(screen.getByRole("button", { name: "Start with this image" }));
-    expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, { start: true, source: { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" } });
+    expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, {
+      start: true,
+      source: { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" },
+    });
   });
 
   it("'Use this image' sets the image without starting", async () => {

@@ -12,10 +12,16 @@ import {
 
 const profiles = [cpuProfile, gpuProfile, minimalProfile, freeTextProfile];
 
-function state(profileSlug: string, selections: Record<string, OptionSelection> = {}, projectId: string | null = null): ProfileFormState {
+function state(
+  profileSlug: string,
+  selections: Record<string, OptionSelection> = {},
+  projectId: string | null = null,
+): ProfileFormState {
   return {
     profileSlug,
-    selections: new Map(Object.entries(selections).map(([key, value]) => [selectionKey(profileSlug, key), value])),
+    selections: new Map(
+      Object.entries(selections).map(([key, value]) => [selectionKey(profileSlug, key), value]),
+    ),
     projectId,
   };
 }
@@ -38,31 +44,49 @@ describe("toFormFields", () => {
   });
 
   it("posts the trimmed free text instead of the choice, never the sentinel", () => {
-    const fields = toFormFields(profiles, state("cpu", { image: { choice: UNLISTED_CHOICE_SENTINEL, unlisted: "  quay.io/a/b:1 \n" } }));
+    const fields = toFormFields(
+      profiles,
+      state("cpu", { image: { choice: UNLISTED_CHOICE_SENTINEL, unlisted: "  quay.io/a/b:1 \n" } }),
+    );
     expect(fields).toContainEqual(["profile-option-cpu--image--unlisted-choice", "quay.io/a/b:1"]);
     expect(fields.some(([name]) => name === "profile-option-cpu--image")).toBe(false);
     expect(fields.some(([, value]) => value === UNLISTED_CHOICE_SENTINEL)).toBe(false);
   });
 
   it("keeps the listed choice when the free text is filled but not selected", () => {
-    const fields = toFormFields(profiles, state("cpu", { image: { choice: "r", unlisted: "quay.io/a/b:1" } }));
+    const fields = toFormFields(
+      profiles,
+      state("cpu", { image: { choice: "r", unlisted: "quay.io/a/b:1" } }),
+    );
     expect(fields).toContainEqual(["profile-option-cpu--image", "r"]);
     expect(fields.some(([name]) => name.endsWith("--unlisted-choice"))).toBe(false);
   });
 
   it("omits an option with nothing chosen (empty free text, unknown choice)", () => {
-    expect(toFormFields(profiles, state("bring-your-own"))).toEqual([["profile", "bring-your-own"]]);
-    expect(toFormFields(profiles, state("cpu", { image: { choice: UNLISTED_CHOICE_SENTINEL, unlisted: "   " } }))).toEqual([
+    expect(toFormFields(profiles, state("bring-your-own"))).toEqual([
+      ["profile", "bring-your-own"],
+    ]);
+    expect(
+      toFormFields(
+        profiles,
+        state("cpu", { image: { choice: UNLISTED_CHOICE_SENTINEL, unlisted: "   " } }),
+      ),
+    ).toEqual([
       ["profile", "cpu"],
       ["profile-option-cpu--resources", "medium"],
     ]);
-    expect(toFormFields(profiles, state("gpu", { gpus: { choice: "gone", unlisted: "" } }))).toEqual([["profile", "gpu"]]);
+    expect(
+      toFormFields(profiles, state("gpu", { gpus: { choice: "gone", unlisted: "" } })),
+    ).toEqual([["profile", "gpu"]]);
   });
 
   it("never posts free text for an option that does not allow it", () => {
-    expect(toFormFields(profiles, state("gpu", { gpus: { choice: UNLISTED_CHOICE_SENTINEL, unlisted: "9" } }))).toEqual([
-      ["profile", "gpu"],
-    ]);
+    expect(
+      toFormFields(
+        profiles,
+        state("gpu", { gpus: { choice: UNLISTED_CHOICE_SENTINEL, unlisted: "9" } }),
+      ),
+    ).toEqual([["profile", "gpu"]]);
   });
 
   it("keeps `short` and `short-plus` apart (KubeSpawner filters by prefix)", () => {
@@ -72,8 +96,18 @@ describe("toFormFields", () => {
       choices: [{ key: "a", display_name: "A", default: true }],
       unlisted_choice: { enabled: false },
     });
-    const short: Profile = { slug: "short", display_name: "Short", default: true, profile_options: [option("x")] };
-    const shortPlus: Profile = { slug: "short-plus", display_name: "Short plus", default: false, profile_options: [option("plus--x")] };
+    const short: Profile = {
+      slug: "short",
+      display_name: "Short",
+      default: true,
+      profile_options: [option("x")],
+    };
+    const shortPlus: Profile = {
+      slug: "short-plus",
+      display_name: "Short plus",
+      default: false,
+      profile_options: [option("plus--x")],
+    };
     const fields = toFormFields([short, shortPlus], state("short"));
     expect(fields).toEqual([
       ["profile", "short"],
@@ -103,7 +137,12 @@ describe("toFormFields", () => {
       ["profile", "p"],
       ["profile-option-p--a--b", "c--d"],
     ]);
-    expect(toFormFields([profile], state("p", { "a--b": { choice: UNLISTED_CHOICE_SENTINEL, unlisted: "v" } }))).toEqual([
+    expect(
+      toFormFields(
+        [profile],
+        state("p", { "a--b": { choice: UNLISTED_CHOICE_SENTINEL, unlisted: "v" } }),
+      ),
+    ).toEqual([
       ["profile", "p"],
       ["profile-option-p--a--b--unlisted-choice", "v"],
     ]);
@@ -124,11 +163,17 @@ describe("toFormFields", () => {
 describe("initialFormState (saved user_options)", () => {
   it("preselects the default profile without saved options", () => {
     expect(initialFormState(profiles, {}).profileSlug).toBe("cpu");
-    expect(initialFormState([minimalProfile, { ...gpuProfile, default: true }], {}).profileSlug).toBe("gpu");
+    expect(
+      initialFormState([minimalProfile, { ...gpuProfile, default: true }], {}).profileSlug,
+    ).toBe("gpu");
   });
 
   it("restores profile, choices and free text", () => {
-    const s = initialFormState(profiles, { profile: "cpu", "image--unlisted-choice": "quay.io/a/b:1", resources: "large" });
+    const s = initialFormState(profiles, {
+      profile: "cpu",
+      "image--unlisted-choice": "quay.io/a/b:1",
+      resources: "large",
+    });
     expect(toFormFields(profiles, s)).toEqual([
       ["profile", "cpu"],
       ["profile-option-cpu--image--unlisted-choice", "quay.io/a/b:1"],
@@ -138,11 +183,15 @@ describe("initialFormState (saved user_options)", () => {
 
   it("falls back to defaults for a profile or choice that no longer exists, and ignores non-strings", () => {
     expect(initialFormState(profiles, { profile: "removed", image: "r" }).profileSlug).toBe("cpu");
-    expect(toFormFields(profiles, initialFormState(profiles, { profile: "removed", image: "r" }))).toContainEqual([
-      "profile-option-cpu--image",
-      "scipy",
-    ]);
-    const s = initialFormState(profiles, { profile: "cpu", resources: "huge", "image--unlisted-choice": 42, image: ["r"] });
+    expect(
+      toFormFields(profiles, initialFormState(profiles, { profile: "removed", image: "r" })),
+    ).toContainEqual(["profile-option-cpu--image", "scipy"]);
+    const s = initialFormState(profiles, {
+      profile: "cpu",
+      resources: "huge",
+      "image--unlisted-choice": 42,
+      image: ["r"],
+    });
     expect(toFormFields(profiles, s)).toEqual([
       ["profile", "cpu"],
       ["profile-option-cpu--image", "scipy"],
@@ -152,8 +201,14 @@ describe("initialFormState (saved user_options)", () => {
   });
 
   it("is not confused by keys like __proto__", () => {
-    const saved = JSON.parse('{"profile":"cpu","__proto__":{"image":"r"}}') as Record<string, unknown>;
-    expect(toFormFields(profiles, initialFormState(profiles, saved))).toContainEqual(["profile-option-cpu--image", "scipy"]);
+    const saved = JSON.parse('{"profile":"cpu","__proto__":{"image":"r"}}') as Record<
+      string,
+      unknown
+    >;
+    expect(toFormFields(profiles, initialFormState(profiles, saved))).toContainEqual([
+      "profile-option-cpu--image",
+      "scipy",
+    ]);
   });
 });
 
@@ -162,11 +217,19 @@ describe("formErrors", () => {
     expect(formErrors(profiles, state("bring-your-own"))).toEqual([
       { profileSlug: "bring-your-own", optionKey: "image", message: "Enter a value for Image." },
     ]);
-    const bad = state("cpu", { image: { choice: UNLISTED_CHOICE_SENTINEL, unlisted: "docker.io/x/y:1" } });
+    const bad = state("cpu", {
+      image: { choice: UNLISTED_CHOICE_SENTINEL, unlisted: "docker.io/x/y:1" },
+    });
     expect(formErrors(profiles, bad)).toEqual([
-      { profileSlug: "cpu", optionKey: "image", message: "Use an image from quay.io or ghcr.io, with a tag." },
+      {
+        profileSlug: "cpu",
+        optionKey: "image",
+        message: "Use an image from quay.io or ghcr.io, with a tag.",
+      },
     ]);
-    const good = state("cpu", { image: { choice: UNLISTED_CHOICE_SENTINEL, unlisted: " quay.io/ada/x:1 " } });
+    const good = state("cpu", {
+      image: { choice: UNLISTED_CHOICE_SENTINEL, unlisted: " quay.io/ada/x:1 " },
+    });
     expect(formErrors(profiles, good)).toEqual([]);
   });
 

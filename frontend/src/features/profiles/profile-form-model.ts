@@ -51,8 +51,17 @@ export function usesUnlisted(option: ProfileOption, selection: OptionSelection):
   return option.choices.length === 0 || selection.choice === UNLISTED_CHOICE_SENTINEL;
 }
 
-export function optionSelection(state: ProfileFormState, profileSlug: string, option: ProfileOption): OptionSelection {
-  return state.selections.get(selectionKey(profileSlug, option.key)) ?? { choice: defaultChoice(option), unlisted: "" };
+export function optionSelection(
+  state: ProfileFormState,
+  profileSlug: string,
+  option: ProfileOption,
+): OptionSelection {
+  return (
+    state.selections.get(selectionKey(profileSlug, option.key)) ?? {
+      choice: defaultChoice(option),
+      unlisted: "",
+    }
+  );
 }
 
 /**
@@ -60,7 +69,10 @@ export function optionSelection(state: ProfileFormState, profileSlug: string, op
  * strings (hub-contracts.md §1.10), so anything else is ignored; a profile or choice that no longer
  * exists falls back to the default, where KubeSpawner 7.1's own form would preselect nothing.
  */
-export function initialFormState(profiles: readonly Profile[], userOptions: Record<string, unknown>): ProfileFormState {
+export function initialFormState(
+  profiles: readonly Profile[],
+  userOptions: Record<string, unknown>,
+): ProfileFormState {
   const saved = (key: string): string | undefined => {
     const value = Object.hasOwn(userOptions, key) ? userOptions[key] : undefined;
     return typeof value === "string" ? value : undefined;
@@ -82,7 +94,11 @@ export function initialFormState(profiles: readonly Profile[], userOptions: Reco
       selections.set(selectionKey(profile!.slug, option.key), { choice, unlisted: "" });
     }
   }
-  return { profileSlug: (savedProfile ?? defaultProfile(profiles)).slug, selections, projectId: null };
+  return {
+    profileSlug: (savedProfile ?? defaultProfile(profiles)).slug,
+    selections,
+    projectId: null,
+  };
 }
 
 export interface OptionError {
@@ -94,13 +110,19 @@ export interface OptionError {
 export const DEFAULT_UNLISTED_MESSAGE = "This value is not accepted here.";
 
 /** Why an option's current value would be refused, or null. `strict` also reports empty required text. */
-export function optionError(option: ProfileOption, selection: OptionSelection, strict: boolean): string | null {
+export function optionError(
+  option: ProfileOption,
+  selection: OptionSelection,
+  strict: boolean,
+): string | null {
   if (!usesUnlisted(option, selection)) return null;
   const text = selection.unlisted.trim();
   if (!text) {
     // With no choices KubeSpawner cannot pick a default and the start fails (spawner.py:3818-3823).
     if (!strict) return null;
-    return option.choices.length ? `Enter a value for ${option.display_name}, or pick one from the list.` : `Enter a value for ${option.display_name}.`;
+    return option.choices.length
+      ? `Enter a value for ${option.display_name}, or pick one from the list.`
+      : `Enter a value for ${option.display_name}.`;
   }
   const regex = option.unlisted_choice.validation_regex;
   if (regex && pythonReMatch(regex, text) === false) {
@@ -124,7 +146,10 @@ export function formErrors(profiles: readonly Profile[], state: ProfileFormState
  * Exactly the fields KubeSpawner's `options_from_form` reads (spawner.py:3598-3661), for the
  * selected profile only: the choice or the trimmed free text, never both and never the sentinel.
  */
-export function toFormFields(profiles: readonly Profile[], state: ProfileFormState): Array<[string, string]> {
+export function toFormFields(
+  profiles: readonly Profile[],
+  state: ProfileFormState,
+): Array<[string, string]> {
   const profile = selectedProfile(profiles, state);
   const fields: Array<[string, string]> = [["profile", profile.slug]];
   for (const option of profile.profile_options) {
@@ -132,7 +157,10 @@ export function toFormFields(profiles: readonly Profile[], state: ProfileFormSta
     if (usesUnlisted(option, selection)) {
       const text = selection.unlisted.trim();
       if (text) fields.push([unlistedFieldName(profile.slug, option.key), text]);
-    } else if (selection.choice !== null && option.choices.some((c) => c.key === selection.choice)) {
+    } else if (
+      selection.choice !== null &&
+      option.choices.some((c) => c.key === selection.choice)
+    ) {
       fields.push([optionFieldName(profile.slug, option.key), selection.choice]);
     }
   }

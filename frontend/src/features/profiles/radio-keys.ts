@@ -12,9 +12,9 @@ export function onRadioGroupKeyDown(event: KeyboardEvent<HTMLElement>): void {
   const step = STEP[event.key];
   if (!step || !(target instanceof HTMLInputElement) || target.type !== "radio") return;
   const group = target.dataset.group;
-  const radios = Array.from(event.currentTarget.querySelectorAll<HTMLInputElement>("input[type=radio]")).filter(
-    (radio) => radio.dataset.group === group,
-  );
+  const radios = Array.from(
+    event.currentTarget.querySelectorAll<HTMLInputElement>("input[type=radio]"),
+  ).filter((radio) => radio.dataset.group === group);
   const next = radios[(radios.indexOf(target) + step + radios.length) % radios.length];
   if (!next || next === target) return;
   event.preventDefault();

@@ -46,10 +46,15 @@ export function useProfileForm(profiles: readonly Profile[], userOptions: Record
   const setSelection = useCallback(
     (profileSlug: string, optionKey: string, change: Partial<OptionSelection>) =>
       update((s) => {
-        const option = profiles.find((p) => p.slug === profileSlug)?.profile_options.find((o) => o.key === optionKey);
+        const option = profiles
+          .find((p) => p.slug === profileSlug)
+          ?.profile_options.find((o) => o.key === optionKey);
         if (!option) return s;
         const selections = new Map(s.selections);
-        selections.set(selectionKey(profileSlug, optionKey), { ...optionSelection(s, profileSlug, option), ...change });
+        selections.set(selectionKey(profileSlug, optionKey), {
+          ...optionSelection(s, profileSlug, option),
+          ...change,
+        });
         return { ...s, selections, projectId: null };
       }),
     [profiles, update],
@@ -85,7 +90,16 @@ export function useProfileForm(profiles: readonly Profile[], userOptions: Record
     [profiles, selectProfile, setSelection, update],
   );
 
-  return { profiles, state, selectProfile, setSelection, controller, startButtonRef, submitErrors, setSubmitErrors };
+  return {
+    profiles,
+    state,
+    selectProfile,
+    setSelection,
+    controller,
+    startButtonRef,
+    submitErrors,
+    setSubmitErrors,
+  };
 }
 
 export type ProfileForm = ReturnType<typeof useProfileForm>;

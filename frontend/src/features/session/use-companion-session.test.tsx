@@ -30,7 +30,9 @@ describe("companion session", () => {
     server.use(meHandlers.unauthorized);
     sessionStorage.setItem(LOGIN_REDIRECT_KEY, String(Date.now()));
     renderApp(oneProfile, { companionPanels: () => <p>build slot</p> });
-    expect(await screen.findByRole("status")).toHaveTextContent("You are not signed in to the Launchpad service.");
+    expect(await screen.findByRole("status")).toHaveTextContent(
+      "You are not signed in to the Launchpad service.",
+    );
     expect(navigation.assign).not.toHaveBeenCalled();
     expect(screen.queryByText("build slot")).toBeNull();
     // The profile picker keeps working.

@@ -19,7 +19,11 @@ export function useCompanionSession(serviceUrl: string | null): CompanionSession
     if (redirecting && serviceUrl) redirectToLoginOnce(serviceUrl);
   }, [redirecting, serviceUrl]);
 
-  if (!serviceUrl) return { status: "unavailable", reason: "This page does not say where the Launchpad service lives." };
+  if (!serviceUrl)
+    return {
+      status: "unavailable",
+      reason: "This page does not say where the Launchpad service lives.",
+    };
   if (query.data) return { status: "ready", me: query.data };
   if (redirecting) return { status: "redirecting" };
   if (query.error) {

@@ -1,5 +1,8 @@
 import { memo } from "react";
-import { UNLISTED_CHOICE_SENTINEL, type ProfileOption } from "../../../../../contract/spawn-page.ts";
+import {
+  UNLISTED_CHOICE_SENTINEL,
+  type ProfileOption,
+} from "../../../../../contract/spawn-page.ts";
 import { optionError, usesUnlisted, type OptionSelection } from "../profile-form-model.ts";
 import { onRadioGroupKeyDown } from "../radio-keys.ts";
 
@@ -16,11 +19,26 @@ interface OptionFieldProps {
   onChange: (profileSlug: string, optionKey: string, change: Partial<OptionSelection>) => void;
 }
 
-export const OptionField = memo(function OptionField({ profileSlug, option, selection, idBase, strict, onChange }: OptionFieldProps) {
+export const OptionField = memo(function OptionField({
+  profileSlug,
+  option,
+  selection,
+  idBase,
+  strict,
+  onChange,
+}: OptionFieldProps) {
   const unlisted = option.unlisted_choice;
-  const entries = option.choices.map((c) => ({ key: c.key, label: c.display_name, description: c.description }));
+  const entries = option.choices.map((c) => ({
+    key: c.key,
+    label: c.display_name,
+    description: c.description,
+  }));
   if (unlisted.enabled && entries.length) {
-    entries.push({ key: UNLISTED_CHOICE_SENTINEL, label: unlisted.display_name_in_choices ?? "Other...", description: undefined });
+    entries.push({
+      key: UNLISTED_CHOICE_SENTINEL,
+      label: unlisted.display_name_in_choices ?? "Other...",
+      description: undefined,
+    });
   }
   const showText = usesUnlisted(option, selection);
   const error = showText ? optionError(option, selection, strict) : null;
@@ -30,7 +48,9 @@ export const OptionField = memo(function OptionField({ profileSlug, option, sele
 
   const text = showText && (
     <div className="lp-other">
-      <label htmlFor={textId}>{unlisted.display_name || unlisted.display_name_in_choices || option.display_name}</label>
+      <label htmlFor={textId}>
+        {unlisted.display_name || unlisted.display_name_in_choices || option.display_name}
+      </label>
       <input
         type="text"
         id={textId}
@@ -67,7 +87,10 @@ export const OptionField = memo(function OptionField({ profileSlug, option, sele
       </div>
     );
   }
-  const checkedIndex = Math.max(0, entries.findIndex((e) => e.key === selection.choice));
+  const checkedIndex = Math.max(
+    0,
+    entries.findIndex((e) => e.key === selection.choice),
+  );
   return (
     <fieldset className="lp-option" onKeyDown={onRadioGroupKeyDown}>
       <legend>{option.display_name}</legend>

@@ -12,7 +12,8 @@ import {
 } from "../../../testing/fixtures.ts";
 import { renderApp } from "../../../testing/render.tsx";
 
-const hiddenFields = (form: HTMLFormElement) => [...new FormData(form).entries()].map(([k, v]) => [k, typeof v === "string" ? v : v.name]);
+const hiddenFields = (form: HTMLFormElement) =>
+  [...new FormData(form).entries()].map(([k, v]) => [k, typeof v === "string" ? v : v.name]);
 
 describe("profile picker", () => {
   it("shows a single profile without a radio, and posts it", () => {
@@ -26,16 +27,21 @@ describe("profile picker", () => {
     renderApp(severalProfiles);
     const group = screen.getByRole("group", { name: "Choose what to start" });
     const names = ["CPU server", "GPU server", "Minimal", "Bring your own image"];
-    for (const name of names) expect(within(group).getByRole("radio", { name })).toBeInTheDocument();
+    for (const name of names)
+      expect(within(group).getByRole("radio", { name })).toBeInTheDocument();
     expect(screen.getByRole("radio", { name: "CPU server" })).toBeChecked();
-    expect(screen.getByRole("radio", { name: "CPU server" })).toHaveAccessibleDescription(/general purpose server/);
+    expect(screen.getByRole("radio", { name: "CPU server" })).toHaveAccessibleDescription(
+      /general purpose server/,
+    );
   });
 
   it("renders options of the selected profile only, with choice descriptions", () => {
     renderApp(severalProfiles);
     expect(screen.getByRole("group", { name: "Image" })).toBeInTheDocument();
     expect(screen.queryByRole("group", { name: "GPUs" })).toBeNull();
-    expect(screen.getByRole("radio", { name: "SciPy" })).toHaveAccessibleDescription("Python with the SciPy stack");
+    expect(screen.getByRole("radio", { name: "SciPy" })).toHaveAccessibleDescription(
+      "Python with the SciPy stack",
+    );
     expect(screen.getByRole("radio", { name: "4 CPU, 16 GB" })).toBeChecked();
   });
 
@@ -86,7 +92,9 @@ describe("profile picker", () => {
   it("preselects saved profile, choices and free text", () => {
     const { form } = renderApp(savedOptions);
     expect(screen.getByRole("radio", { name: "Other..." })).toBeChecked();
-    expect(screen.getByRole("textbox", { name: "Custom image" })).toHaveValue("quay.io/pangeo/notebook:2024.01");
+    expect(screen.getByRole("textbox", { name: "Custom image" })).toHaveValue(
+      "quay.io/pangeo/notebook:2024.01",
+    );
     expect(screen.getByRole("radio", { name: "8 CPU, 32 GB" })).toBeChecked();
     expect(hiddenFields(form)).toEqual([
       ["profile", "cpu"],
@@ -143,7 +151,11 @@ describe("free-text (unlisted) values", () => {
     expect(submitted).toEqual([]);
     const summary = screen.getByRole("alert");
     expect(summary).toHaveFocus();
-    await user.click(within(summary).getByRole("link", { name: "Use an image from quay.io or ghcr.io, with a tag." }));
+    await user.click(
+      within(summary).getByRole("link", {
+        name: "Use an image from quay.io or ghcr.io, with a tag.",
+      }),
+    );
     expect(screen.getByRole("textbox", { name: "Custom image" })).toHaveFocus();
   });
 
@@ -170,7 +182,9 @@ describe("admin-written HTML", () => {
   it("never runs scripts or handlers from names and descriptions", () => {
     const { container } = renderApp(xssProfiles);
     expect(container.querySelector("script")).toBeNull();
-    const attributes = [...container.querySelectorAll("*")].flatMap((el) => [...el.attributes].map((a) => a.name));
+    const attributes = [...container.querySelectorAll("*")].flatMap((el) =>
+      [...el.attributes].map((a) => a.name),
+    );
     expect(attributes.filter((name) => name.startsWith("on"))).toEqual([]);
     expect(container.querySelector('a[href^="javascript"]')).toBeNull();
     expect((window as { __xss?: number }).__xss).toBeUndefined();

@@ -17,7 +17,14 @@ interface ProfileCardProps {
   children?: ReactNode;
 }
 
-const ProfileCard = memo(function ProfileCard({ profile, index, selected, single, onSelect, children }: ProfileCardProps) {
+const ProfileCard = memo(function ProfileCard({
+  profile,
+  index,
+  selected,
+  single,
+  onSelect,
+  children,
+}: ProfileCardProps) {
   const id = profileId(index);
   const description = useAdminHtml(profile.description);
   const descriptionId = description ? `${id}-desc` : undefined;
@@ -46,7 +53,11 @@ const ProfileCard = memo(function ProfileCard({ profile, index, selected, single
       {/* Admin-written HTML, sanitised: formatting and links only. */}
       {description &&
         ("html" in description ? (
-          <div id={descriptionId} className="lp-desc" dangerouslySetInnerHTML={{ __html: description.html }} />
+          <div
+            id={descriptionId}
+            className="lp-desc"
+            dangerouslySetInnerHTML={{ __html: description.html }}
+          />
         ) : (
           <div id={descriptionId} className="lp-desc">
             {description.text}
@@ -64,7 +75,14 @@ export function ProfilePicker({ form, strict }: { form: ProfileForm; strict: boo
   const cards = profiles.map((profile, index) => {
     const selected = profile === current;
     return (
-      <ProfileCard key={profile.slug} profile={profile} index={index} selected={selected} single={single} onSelect={selectProfile}>
+      <ProfileCard
+        key={profile.slug}
+        profile={profile}
+        index={index}
+        selected={selected}
+        single={single}
+        onSelect={selectProfile}
+      >
         {selected && profile.profile_options.length > 0 && (
           <div className="lp-options">
             {profile.profile_options.map((option, optionIndex) => (

@@ -39,11 +39,20 @@ export function StartBar({ form }: { form: ProfileForm }) {
   return (
     <div className="lp-start">
       {submitErrors && (
-        <div className="lp-summary" role="alert" tabIndex={-1} ref={summaryRef} aria-labelledby="lp-summary-title">
+        <div
+          className="lp-summary"
+          role="alert"
+          tabIndex={-1}
+          ref={summaryRef}
+          aria-labelledby="lp-summary-title"
+        >
           <h2 id="lp-summary-title">Fix these before starting:</h2>
           <ul>
             {submitErrors.map((error) => {
-              const id = optionTextId(profileIndex, options.findIndex((o) => o.key === error.optionKey));
+              const id = optionTextId(
+                profileIndex,
+                options.findIndex((o) => o.key === error.optionKey),
+              );
               return (
                 <li key={error.optionKey}>
                   <a

@@ -5,8 +5,8 @@ export function CompanionStatus({ session }: { session: CompanionSession }) {
   if (session.status !== "unavailable") return null;
   return (
     <p className="lp-note" role="status">
-      Building from a repository and Your Projects are unavailable right now: {session.reason} You can still start
-      a server below.
+      Building from a repository and Your Projects are unavailable right now: {session.reason} You
+      can still start a server below.
     </p>
   );
 }
