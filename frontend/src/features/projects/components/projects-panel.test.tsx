@@ -183,7 +183,7 @@ describe("ProjectsPanel", () => {
     renderPanel();
     expect(
       await screen.findByText(
-        /Build a repository below and start it: it becomes a project with its own folder/,
+        /Build an image from a repository and start it: it becomes a project with its own folder/,
       ),
     ).toBeInTheDocument();
     expect(screen.getByRole("heading", { name: "Your projects" })).toBeInTheDocument();

@@ -138,8 +138,8 @@ export function ProjectsPanel({
       <>
         {title}
         <p className="lp-hint">
-          You have no projects yet. Build a repository below and start it: it becomes a project with
-          its own folder, kept between launches.
+          You have no projects yet. Build an image from a repository and start it: it becomes a
+          project with its own folder, kept between launches.
         </p>
       </>
     );
