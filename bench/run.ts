@@ -2,8 +2,12 @@
  * `npm run bench`: measures the budgets in DESIGN.md and prints the figures. Timed checks live
  * here, never in tests (CI machines are noisy). Exits non-zero when a budget is exceeded.
  */
+import { availableParallelism, loadavg } from "node:os";
+import { measureBuilds, type BenchRow } from "./builds.ts";
 import { measureBundle } from "./bundle-size.ts";
 import { measureDependencyCost } from "./dependency-cost.ts";
+import { measureProjectsApi } from "./projects.ts";
+import { measureTerminal } from "./terminal.ts";
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const failures: string[] = [];
@@ -11,6 +15,20 @@ const failures: string[] = [];
 function check(what: string, ok: boolean, figure: string, budget: string): void {
   console.log(`${ok ? "ok  " : "OVER"}  ${what}: ${figure} (budget ${budget})`);
   if (!ok) failures.push(what);
+}
+
+/** Rows with a budget are checks; the others are figures to read. */
+function report(rows: BenchRow[]): void {
+  for (const row of rows) {
+    if (row.budget === undefined || row.ok === undefined) console.log(`  ${row.what}: ${row.figure}`);
+    else check(row.what, row.ok, row.figure, row.budget);
+  }
+}
+
+/** Timed figures depend on what else the machine runs: print its load beside them. */
+function load(): void {
+  const [one, five, fifteen] = loadavg().map((n) => n.toFixed(2));
+  console.log(`  load average ${one}, ${five}, ${fifteen} on ${availableParallelism()} cores`);
 }
 
 console.log("# Spawn page size (gzip -9)");
@@ -37,6 +55,28 @@ console.log(
   `  the page's own code and CSS: ${kib(bundle.initialTotal - initialStack)} ` +
     "(initial page minus React, ReactDOM, TanStack Query and zod/mini; DOMPurify is lazy)",
 );
+
+console.log("\n# Projects API (ConfigMaps on the Kubernetes double, loopback, 200 requests/s open loop)");
+load();
+const projects = await measureProjectsApi();
+console.log(
+  `  ${projects.requests} requests in ${projects.durationMs} ms (${projects.ratePerSecond}/s), ${projects.errors} errors`,
+);
+check(
+  "projects API p99",
+  projects.errors === 0 && projects.p99Ms <= projects.budgetMs,
+  `${projects.p99Ms.toFixed(1)} ms (p50 ${projects.p50Ms.toFixed(1)} ms, max ${projects.maxMs.toFixed(1)} ms, ${projects.errors} errors)`,
+  `${projects.budgetMs} ms, no errors`,
+);
+
+console.log("\n# Build events through the companion (BinderHub double → companion → fetch client, 3 processes)");
+load();
+report(await measureBuilds());
+
+console.log("\n# The build log in the terminal (Chromium, the app's buffer → frame batcher → xterm path)");
+load();
+report(await measureTerminal());
+load();
 
 if (failures.length > 0) {
   console.log(`\nBudgets exceeded: ${failures.join(", ")}`);

@@ -1,0 +1,563 @@
+/**
+ * Build event streams through the companion (DESIGN.md budgets: ≥ 20,000 events/s on one core,
+ * added latency p99 ≤ 5 ms, 1,000 open streams with RSS growth ≤ 150 MB).
+ *
+ * Three processes, so each figure belongs to the process it names:
+ * - the BinderHub double (server/test-support/binderhub-double-cli.ts), the upstream;
+ * - the companion: this file run as `node bench/builds.ts companion <binderhub url> <token>`, a bare
+ *   Fastify with the test auth (user from `x-test-user`), the in-memory limiter at its default
+ *   limits and the real `buildRoutes` plugin; it answers `stats` over IPC (rss, heap, CPU time);
+ * - the client: this process, reading streams with fetch and the page's own SseReader.
+ * Every user name is distinct (`bench-<n>`), so the limiter's per-user limits (2 at once, 10 an
+ * hour) hold without raising them.
+ *
+ * Throughput: one `flood-<n>` stream (n building events written as fast as the socket takes them)
+ * read straight from the double, then through the companion. The companion is one Node thread, so
+ * "on one core" is its CPU time: events / companion CPU-seconds is what one core relays when the
+ * relay is all it does; the wall-clock rate the client saw is printed beside it (on a shared
+ * 2-core machine the three processes compete, so the wall rate also measures the neighbours).
+ *
+ * Latency: a flood queues — the double writes faster than anyone reads, so a stamp's age is the
+ * depth of the socket buffers, not the relay's delay. Instead the load is paced, open loop: a
+ * short `flood-<k>` stream starts every few milliseconds (k events stamped by the double with
+ * process.hrtime.bigint(), written in one burst), spread over many users, whether or not earlier
+ * streams finished. Age at the client = client's hrtime at arrival − stamp (both CLOCK_MONOTONIC on
+ * Linux, so comparable across processes). The same schedule runs direct and through the
+ * companion; the added latency is the companion's percentile minus the direct one.
+ *
+ * Memory: a fresh companion, warmed by a few complete builds, then 1,000 `keepalive-only` streams
+ * held open (each counted once its first event — relayed from upstream — reached the client).
+ */
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { PROVIDERS } from "../contract/build.ts";
+import { buildPath } from "../contract/providers.ts";
+import { SseReader } from "../contract/sse.ts";
+
+export const THROUGHPUT_BUDGET = 20_000;
+export const LATENCY_P99_BUDGET_MS = 5;
+export const STREAMS = 1_000;
+export const RSS_GROWTH_BUDGET_MB = 150;
+
+const PREFIX = "/services/launchpad";
+const TOKEN = "bench-binderhub-token";
+
+/** One line of the report: with a budget it is a check, without one a figure to read. */
+export interface BenchRow {
+  what: string;
+  figure: string;
+  budget?: string;
+  ok?: boolean;
+}
+
+interface CompanionStats {
+  rss: number;
+  heapUsed: number;
+  cpuMicros: number;
+  /** Linux /proc/self/schedstat of the main thread: time spent runnable but waiting for a CPU. */
+  runQueueWaitNs: number;
+  /** Event-loop delay p99 since the previous `stats` (timer lateness: own work or no CPU). */
+  loopDelayP99Ms: number;
+}
+
+function schedWaitNs(): number {
+  try {
+    return Number(readFileSync("/proc/self/schedstat", "utf8").split(" ")[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The companion process.
+
+async function runCompanion(binderhubUrl: string, token: string): Promise<void> {
+  const { default: Fastify } = await import("fastify");
+  const { installTestAuth } = await import("../server/test-support/test-auth.ts");
+  const { buildRoutes } = await import("../server/src/builds/routes.ts");
+  const { createMemoryBuildLimiter } = await import("../server/src/builds/limiter.ts");
+  const app = Fastify({ forceCloseConnections: true });
+  installTestAuth(app);
+  await app.register(
+    buildRoutes({
+      binderhub: { url: binderhubUrl, token },
+      limiter: createMemoryBuildLimiter(),
+      allowedProviders: PROVIDERS,
+    }),
+    { prefix: PREFIX },
+  );
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  process.on("message", (message: { type: string }) => {
+    if (message.type !== "stats") return;
+    const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
+    process.send?.({
+      type: "stats",
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      cpuMicros: cpu.user + cpu.system,
+      runQueueWaitNs: schedWaitNs(),
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    } satisfies CompanionStats & { type: string });
+    loopDelay.reset();
+  });
+  // The parent going away (or closing the channel) ends the companion.
+  process.on("disconnect", () => {
+    void app.close().finally(() => process.exit(0));
+  });
+  process.send?.({ type: "listening", port: (app.server.address() as AddressInfo).port });
+}
+
+if (process.argv[2] === "companion" && import.meta.url === `file://${process.argv[1]}`) {
+  await runCompanion(process.argv[3] ?? "", process.argv[4] ?? "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parent: processes.
+
+const here = fileURLToPath(import.meta.url);
+
+async function startDouble(): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL("../server/test-support/binderhub-double-cli.ts", import.meta.url)),
+      "--token",
+      TOKEN,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    if (stderr.length < 100_000) stderr += chunk.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("the BinderHub double did not start")), 20_000);
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`the BinderHub double exited (${code})`)));
+  });
+  return { url, child, stderr: () => stderr };
+}
+
+class Companion {
+  readonly child: ChildProcess;
+  readonly base: string;
+
+  private constructor(child: ChildProcess, base: string) {
+    this.child = child;
+    this.base = base;
+  }
+
+  static async start(binderhubUrl: string): Promise<Companion> {
+    const child = fork(here, ["companion", binderhubUrl, TOKEN], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the companion did not start")), 20_000);
+      child.on("message", (m: { type: string; port?: number }) => {
+        if (m.type === "listening") {
+          clearTimeout(timer);
+          resolve(m.port!);
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`the companion exited (${code})`)));
+    });
+    return new Companion(child, `http://127.0.0.1:${port}${PREFIX}/api/builds/`);
+  }
+
+  stats(): Promise<CompanionStats> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the companion did not answer")), 10_000);
+      const onMessage = (m: CompanionStats & { type: string }) => {
+        if (m.type !== "stats") return;
+        clearTimeout(timer);
+        this.child.off("message", onMessage);
+        resolve(m);
+      };
+      this.child.on("message", onMessage);
+      this.child.send({ type: "stats" });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = once(this.child, "exit");
+    this.child.disconnect();
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client.
+
+type Route = {
+  name: "direct" | "companion";
+  url: (spec: string) => string;
+  headers: (user: string) => Record<string, string>;
+};
+
+function directRoute(binderhubUrl: string): Route {
+  const base = binderhubUrl.endsWith("/") ? binderhubUrl : `${binderhubUrl}/`;
+  return {
+    name: "direct",
+    url: (spec) => `${base}build/gh/${spec}?build_only=true`,
+    headers: () => ({ accept: "text/event-stream", authorization: `token ${TOKEN}` }),
+  };
+}
+
+function companionRoute(companion: Companion): Route {
+  return {
+    name: "companion",
+    url: (spec) => companion.base + buildPath("gh", spec),
+    headers: (user) => ({ "x-test-user": user, "sec-fetch-site": "same-origin" }),
+  };
+}
+
+interface StreamResult {
+  events: number;
+  last: string;
+}
+
+/**
+ * Reads one stream to its end. `onData` sees each `data:` payload with the client's arrival
+ * time; `onFirst` fires on the first one.
+ */
+async function readStream(
+  route: Route,
+  spec: string,
+  user: string,
+  signal: AbortSignal,
+  onData?: (data: string, arrivedNs: bigint) => void,
+  onFirst?: () => void,
+): Promise<StreamResult> {
+  const response = await fetch(route.url(spec), { headers: route.headers(user), signal });
+  if (response.status !== 200 || !response.body)
+    throw new Error(`${route.name}: HTTP ${response.status}`);
+  const reader = new SseReader();
+  const decoder = new TextDecoder();
+  let events = 0;
+  let last = "";
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    const arrived = process.hrtime.bigint();
+    for (const item of reader.feed(decoder.decode(chunk, { stream: true }))) {
+      if (item.type !== "data") continue;
+      if (events === 0) onFirst?.();
+      events++;
+      last = item.data;
+      onData?.(item.data, arrived);
+    }
+  }
+  return { events, last };
+}
+
+function isReady(data: string): boolean {
+  return /"phase": ?"ready"/.test(data);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Throughput.
+
+interface Throughput {
+  events: number;
+  ms: number;
+  perSecond: number;
+}
+
+async function floodOnce(route: Route, n: number, user: string): Promise<Throughput> {
+  const start = performance.now();
+  const result = await readStream(
+    route,
+    `bench/flood-${n}/HEAD`,
+    user,
+    AbortSignal.timeout(120_000),
+  );
+  const ms = performance.now() - start;
+  // waiting + n building + ready
+  if (result.events !== n + 2 || !isReady(result.last)) {
+    throw new Error(
+      `${route.name}: flood-${n} gave ${result.events} events, last ${result.last.slice(0, 120)}`,
+    );
+  }
+  return { events: result.events, ms, perSecond: (result.events / ms) * 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Latency under a paced load.
+
+interface Latency {
+  streams: number;
+  events: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function pacedLatency(
+  route: Route,
+  options: { streamsPerSecond: number; eventsPerStream: number; durationMs: number; tag: string },
+): Promise<Latency> {
+  const { streamsPerSecond, eventsPerStream, durationMs, tag } = options;
+  const total = Math.round((streamsPerSecond * durationMs) / 1000);
+  const interval = 1000 / streamsPerSecond;
+  const ages: number[] = [];
+  const reads: Promise<void>[] = [];
+  const stop = AbortSignal.timeout(durationMs + 30_000);
+  const onData = (data: string, arrived: bigint) => {
+    const m = /"message": ?"\d+ (\d+)\\n"/.exec(data);
+    if (m) ages.push(Number(arrived - BigInt(m[1]!)) / 1e6);
+  };
+  const start = performance.now();
+  for (let i = 0; i < total; i++) {
+    const wait = start + i * interval - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    reads.push(
+      readStream(
+        route,
+        `bench/flood-${eventsPerStream}/HEAD`,
+        `bench-${tag}-${i}`,
+        stop,
+        onData,
+      ).then((r) => {
+        if (r.events !== eventsPerStream + 2)
+          throw new Error(`${route.name}: paced stream gave ${r.events} events`);
+      }),
+    );
+  }
+  await Promise.all(reads);
+  const sorted = Float64Array.from(ages).sort();
+  return {
+    streams: total,
+    events: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Many open streams.
+
+interface OpenStreams {
+  opened: number;
+  rssBefore: number;
+  rssAfter: number;
+  heapBefore: number;
+  heapAfter: number;
+  idleCpuMs: number;
+  idleMs: number;
+}
+
+async function holdOpenStreams(companion: Companion, count: number): Promise<OpenStreams> {
+  const route = companionRoute(companion);
+  // Warm up: a few complete builds load every module and compile the hot paths.
+  for (let i = 0; i < 20; i++) await floodOnce(route, 50, `bench-warm-${i}`);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const before = await companion.stats();
+
+  const controller = new AbortController();
+  const guard = setTimeout(() => controller.abort(new Error("open streams: time limit")), 120_000);
+  const reads: Promise<unknown>[] = [];
+  let opened = 0;
+  try {
+    // In waves of 100, each stream counted once its first event (relayed from upstream) arrived.
+    for (let wave = 0; wave < count; wave += 100) {
+      const firsts: Promise<void>[] = [];
+      for (let i = wave; i < Math.min(count, wave + 100); i++) {
+        firsts.push(
+          new Promise<void>((resolve, reject) => {
+            reads.push(
+              readStream(
+                route,
+                `bench/keepalive-only-${i}/HEAD`,
+                `bench-open-${i}`,
+                controller.signal,
+                undefined,
+                () => {
+                  opened++;
+                  resolve();
+                },
+              ).catch((error: unknown) => {
+                if (!controller.signal.aborted)
+                  reject(error instanceof Error ? error : new Error(String(error)));
+                else resolve();
+              }),
+            );
+          }),
+        );
+      }
+      await Promise.all(firsts);
+    }
+    if (opened !== count) throw new Error(`only ${opened} of ${count} streams opened`);
+    const idleMs = 2_000;
+    const open = await companion.stats();
+    await new Promise((resolve) => setTimeout(resolve, idleMs));
+    const after = await companion.stats();
+    return {
+      opened,
+      rssBefore: before.rss,
+      rssAfter: Math.max(open.rss, after.rss),
+      heapBefore: before.heapUsed,
+      heapAfter: Math.max(open.heapUsed, after.heapUsed),
+      idleCpuMs: (after.cpuMicros - open.cpuMicros) / 1000,
+      idleMs,
+    };
+  } finally {
+    clearTimeout(guard);
+    controller.abort();
+    await Promise.allSettled(reads);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const rate = (n: number) => `${Math.round(n).toLocaleString("en-US")}/s`;
+
+export async function measureBuilds(
+  options: { floodEvents?: number; streams?: number } = {},
+): Promise<BenchRow[]> {
+  const n = options.floodEvents ?? 200_000;
+  const streams = options.streams ?? STREAMS;
+  const rows: BenchRow[] = [];
+  const double = await startDouble();
+  try {
+    const direct = directRoute(double.url);
+
+    // 1. Throughput: a warm-up each way, then the measured run.
+    let companion = await Companion.start(double.url);
+    try {
+      const via = companionRoute(companion);
+      await floodOnce(direct, 20_000, "bench-warm-direct");
+      await floodOnce(via, 20_000, "bench-warm-via");
+      const straight = await floodOnce(direct, n, "bench-direct");
+      const cpuBefore = await companion.stats();
+      const relayed = await floodOnce(via, n, "bench-flood");
+      const cpuAfter = await companion.stats();
+      const cpuSeconds = (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / 1e6;
+      const perCore = relayed.events / cpuSeconds;
+      rows.push({
+        what: `flood-${n} straight from the double`,
+        figure: `${rate(straight.perSecond)} (${straight.ms.toFixed(0)} ms)`,
+      });
+      rows.push({
+        what: `flood-${n} through the companion, as the client saw it`,
+        figure: `${rate(relayed.perSecond)} (${relayed.ms.toFixed(0)} ms, ${((relayed.perSecond / straight.perSecond) * 100).toFixed(0)}% of direct)`,
+      });
+      rows.push({
+        what: "build events through the companion, per companion CPU-second",
+        figure: `${rate(perCore)} (${(cpuSeconds * 1000).toFixed(0)} ms of CPU for ${relayed.events.toLocaleString("en-US")} events, ${((cpuSeconds / (relayed.ms / 1000)) * 100).toFixed(0)}% of a core while streaming)`,
+        budget: `≥ ${rate(THROUGHPUT_BUDGET)} on one core`,
+        ok: perCore >= THROUGHPUT_BUDGET,
+      });
+
+      // 2. Latency: 100 streams/s × 20 stamped events, 5 s each way (≈ 2,000 events/s plus 100
+      // stream opens/s: a tenth of the throughput budget, so queueing stays out of the figures).
+      const paced = { streamsPerSecond: 100, eventsPerStream: 20, durationMs: 5_000 };
+      const d = await pacedLatency(direct, { ...paced, tag: "direct" });
+      const beforePaced = await companion.stats();
+      const pacedStart = performance.now();
+      const c = await pacedLatency(via, { ...paced, tag: "via" });
+      const pacedMs = performance.now() - pacedStart;
+      const afterPaced = await companion.stats();
+      rows.push({
+        what: `event age, direct (${d.streams} streams, ${d.events} events)`,
+        figure: `p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms, max ${d.max.toFixed(1)} ms`,
+      });
+      rows.push({
+        what: `event age, through the companion (${c.streams} streams, ${c.events} events)`,
+        figure: `p50 ${c.p50.toFixed(2)} ms, p99 ${c.p99.toFixed(2)} ms, max ${c.max.toFixed(1)} ms`,
+      });
+      // Where the companion's time went while relaying: its own CPU, and (Linux schedstat) how
+      // long it sat runnable waiting for a core that other processes held.
+      rows.push({
+        what: "companion during the paced run",
+        figure:
+          `${(((afterPaced.cpuMicros - beforePaced.cpuMicros) / 1000 / pacedMs) * 100).toFixed(0)}% of a core, ` +
+          `waited ${((afterPaced.runQueueWaitNs - beforePaced.runQueueWaitNs) / 1e6).toFixed(0)} ms in ${pacedMs.toFixed(0)} ms for a CPU, ` +
+          `event-loop delay p99 ${afterPaced.loopDelayP99Ms.toFixed(1)} ms`,
+      });
+      rows.push({
+        what: "added latency (companion − direct)",
+        figure: `p99 ${(c.p99 - d.p99).toFixed(2)} ms (p50 ${(c.p50 - d.p50).toFixed(2)} ms)`,
+        budget: `p99 ≤ ${LATENCY_P99_BUDGET_MS} ms`,
+        ok: c.p99 - d.p99 <= LATENCY_P99_BUDGET_MS,
+      });
+    } finally {
+      await companion.stop();
+    }
+
+    // 3. Open streams, on a fresh companion.
+    companion = await Companion.start(double.url);
+    try {
+      const o = await holdOpenStreams(companion, streams);
+      const growth = o.rssAfter - o.rssBefore;
+      rows.push({
+        what: `companion with ${o.opened} open streams`,
+        figure: `RSS ${mb(o.rssBefore)} → ${mb(o.rssAfter)}, heap ${mb(o.heapBefore)} → ${mb(o.heapAfter)} (${((o.heapAfter - o.heapBefore) / o.opened / 1024).toFixed(1)} KiB of heap per stream); ${o.idleCpuMs.toFixed(0)} ms CPU in ${o.idleMs} ms idle`,
+      });
+      rows.push({
+        what: `RSS growth for ${o.opened} open streams`,
+        figure: mb(growth),
+        budget: `≤ ${RSS_GROWTH_BUDGET_MB} MB`,
+        ok: o.opened === streams && growth <= RSS_GROWTH_BUDGET_MB * 1024 * 1024,
+      });
+    } finally {
+      await companion.stop();
+    }
+  } finally {
+    await stopChild(double.child);
+  }
+  // What the double said on stderr, once per distinct line (it is a test double: a warning there
+  // is worth reading, but it is not the companion's).
+  const said = [
+    ...new Set(
+      double
+        .stderr()
+        .split("\n")
+        .filter((line) => line.trim() !== "" && !line.startsWith("(Use `node")),
+    ),
+  ];
+  for (const line of said.slice(0, 5))
+    rows.push({ what: "the BinderHub double's stderr", figure: line.trim() });
+  return rows;
+}
+
+if (process.argv[2] !== "companion" && import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await measureBuilds();
+  for (const row of rows) {
+    if (row.budget === undefined) console.log(`  ${row.what}: ${row.figure}`);
+    else
+      console.log(`${row.ok ? "ok  " : "OVER"}  ${row.what}: ${row.figure} (budget ${row.budget})`);
+  }
+  if (rows.some((row) => row.ok === false)) process.exitCode = 1;
+}
