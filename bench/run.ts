@@ -20,7 +20,8 @@ function check(what: string, ok: boolean, figure: string, budget: string): void 
 /** Rows with a budget are checks; the others are figures to read. */
 function report(rows: BenchRow[]): void {
   for (const row of rows) {
-    if (row.budget === undefined || row.ok === undefined) console.log(`  ${row.what}: ${row.figure}`);
+    if (row.budget === undefined || row.ok === undefined)
+      console.log(`  ${row.what}: ${row.figure}`);
     else check(row.what, row.ok, row.figure, row.budget);
   }
 }
@@ -46,7 +47,9 @@ console.log("\n# What the page's dependencies cost (gzip -9, cumulative)");
 const stack = await measureDependencyCost();
 let previous = 0;
 for (const row of stack) {
-  console.log(`  ${row.name.padEnd(20)} ${kib(row.cumulative)}  (+${kib(row.cumulative - previous)})`);
+  console.log(
+    `  ${row.name.padEnd(20)} ${kib(row.cumulative)}  (+${kib(row.cumulative - previous)})`,
+  );
   previous = row.cumulative;
 }
 // DOMPurify is loaded only when an admin's description holds markup (frontend/src/lib/admin-html.ts).
@@ -56,7 +59,9 @@ console.log(
     "(initial page minus React, ReactDOM, TanStack Query and zod/mini; DOMPurify is lazy)",
 );
 
-console.log("\n# Projects API (ConfigMaps on the Kubernetes double, loopback, 200 requests/s open loop)");
+console.log(
+  "\n# Projects API (ConfigMaps on the Kubernetes double, loopback, 200 requests/s open loop)",
+);
 load();
 const projects = await measureProjectsApi();
 console.log(
@@ -69,11 +74,15 @@ check(
   `${projects.budgetMs} ms, no errors`,
 );
 
-console.log("\n# Build events through the companion (BinderHub double → companion → fetch client, 3 processes)");
+console.log(
+  "\n# Build events through the companion (BinderHub double → companion → fetch client, 3 processes)",
+);
 load();
 report(await measureBuilds());
 
-console.log("\n# The build log in the terminal (Chromium, the app's buffer → frame batcher → xterm path)");
+console.log(
+  "\n# The build log in the terminal (Chromium, the app's buffer → frame batcher → xterm path)",
+);
 load();
 report(await measureTerminal());
 load();
