@@ -52,7 +52,11 @@ function collectionPath(collection: Collection, namespace: string): string {
     : `/api/v1/namespaces/${namespace}/${collection}`;
 }
 
-async function kube(hub: StackInfo, path: string, init: RequestInit = {}): Promise<globalThis.Response> {
+async function kube(
+  hub: StackInfo,
+  path: string,
+  init: RequestInit = {},
+): Promise<globalThis.Response> {
   const doubles = doublesOf(hub);
   return fetch(`${doubles.kubeUrl}${path}`, {
     ...init,
@@ -145,7 +149,8 @@ export function recordedImageName(): string {
 /** A line of the recorded log, found by its start (e.g. "Successfully built "), without "\n". */
 export function recordedLogLine(startsWith: string): string {
   const event = recordedEvents().find((e) => e.message?.startsWith(startsWith));
-  if (!event?.message) throw new Error(`no line starting ${JSON.stringify(startsWith)} in the recording`);
+  if (!event?.message)
+    throw new Error(`no line starting ${JSON.stringify(startsWith)} in the recording`);
   return event.message.trimEnd();
 }
 
