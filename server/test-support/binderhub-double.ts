@@ -211,7 +211,12 @@ export class BinderHubDouble {
     const emit = async (event: Event | string): Promise<void> => {
       if (clientGone) return;
       if (!res.write(`data: ${typeof event === "string" ? event : pyJson(event)}\n\n`)) {
-        await Promise.race([once(res, "drain"), once(res, "close")]);
+        // One abort for both waits, so the loser's listener does not stay on `res` per event.
+        const settled = new AbortController();
+        await Promise.race([
+          once(res, "drain", { signal: settled.signal }),
+          once(res, "close", { signal: settled.signal }),
+        ]).finally(() => settled.abort());
       }
     };
     const finish = (): void => {
