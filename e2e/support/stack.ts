@@ -1,8 +1,17 @@
 /**
  * Starts and stops one e2e stack: a real JupyterHub (which starts configurable-http-proxy itself)
- * configured by e2e/hub/jupyterhub_config.py, and the Launchpad companion registered in it as an
- * external service. Every stack gets its own ports, temp dir and manifest record dir, so several
- * can run side by side (e.g. one at `/` and one at `/jh/`).
+ * configured by e2e/hub/jupyterhub_config.py, the Launchpad companion registered in it as an
+ * external service, and (unless `features: false`) the test doubles of the cluster around them:
+ *
+ * - the Kubernetes double (server/test-support/kubernetes-double-cli.ts): the hub's KubeSpawner
+ *   creates and deletes users' pods there, the companion keeps project records (ConfigMaps), build
+ *   limits (Leases) and removal Jobs there, and the BinderHub double runs its build pods there;
+ * - the BinderHub double (server/test-support/binderhub-double-cli.ts) at /services/binder/, with
+ *   auth on, as binderhub-service runs next to a hub; the companion builds through it.
+ *
+ * Every stack gets its own ports, tokens, temp dir and manifest record dir, so several can run
+ * side by side (e.g. one at `/` and one at `/jh/`). Logs: `<stateDir>/*.log` (E2E_KEEP_STATE=1
+ * keeps the dir).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
