@@ -9,6 +9,7 @@ import {
   type SpawnPageData,
 } from "../../../contract/spawn-page.ts";
 import { ApiRequestError } from "../lib/api-client.ts";
+import { injectStyle } from "../lib/inject-style.ts";
 import { readJhData } from "../lib/jhdata.ts";
 import { serviceUrl } from "../lib/service-url.ts";
 import { App, type AppProps } from "./app.tsx";
@@ -58,14 +59,6 @@ export function readSpawnPageData(doc: Document): SpawnDataResult {
   return { ok: true, data: parsed.data };
 }
 
-function injectStyles(doc: Document): void {
-  if (doc.getElementById("launchpad-styles")) return;
-  const style = doc.createElement("style");
-  style.id = "launchpad-styles";
-  style.textContent = css;
-  doc.head.append(style);
-}
-
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
@@ -96,7 +89,7 @@ export function mountLaunchpad(options: MountOptions = {}): { state: string; roo
   if (!mountPoint) return { state: "absent" };
   // A second import (a page that loads the glue's loader twice) must not mount a second root.
   if (mountPoint.dataset.launchpadState === "ready") return { state: "ready" };
-  injectStyles(doc);
+  injectStyle(doc, "launchpad-styles", css);
   const result = readSpawnPageData(doc);
   if (!result.ok) {
     const notice = doc.createElement("p");

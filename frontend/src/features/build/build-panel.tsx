@@ -4,21 +4,10 @@ import { BuildForm } from "./components/build-form.tsx";
 import { BuildLog, type LoadTerminal } from "./components/build-log.tsx";
 import { BuildStatus } from "./components/build-status.tsx";
 import { useBuild, type UseBuildOptions } from "./hooks/use-build.ts";
+import { injectStyle } from "../../lib/inject-style.ts";
 import css from "./build-panel.css?inline";
 
 const STYLE_ID = "launchpad-build-styles";
-
-/** Into the page's head, or the shadow root the page lives in; once. */
-function injectStyles(element: HTMLElement | null): void {
-  if (!element) return;
-  const root = element.getRootNode();
-  const container = root instanceof ShadowRoot ? root : element.ownerDocument.head;
-  if (container.querySelector(`#${STYLE_ID}`)) return;
-  const style = element.ownerDocument.createElement("style");
-  style.id = STYLE_ID;
-  style.textContent = css;
-  container.append(style);
-}
 
 export interface BuildPanelProps {
   /** The companion, `{prefix}services/<name>/`. */
@@ -117,7 +106,13 @@ export function BuildPanel({
   const busy = state.status === "streaming" || state.status === "reconnecting";
   const headingId = useId();
   return (
-    <section className="lp-build-panel" aria-labelledby={headingId} ref={injectStyles}>
+    <section
+      className="lp-build-panel"
+      aria-labelledby={headingId}
+      ref={(element) => {
+        if (element) injectStyle(element, STYLE_ID, css);
+      }}
+    >
       <h2 id={headingId}>Build your own image</h2>
       {notice}
       {refusal && (

@@ -5,6 +5,7 @@
 import { FitAddon } from "@xterm/addon-fit";
 import { Terminal } from "@xterm/xterm";
 import css from "@xterm/xterm/css/xterm.css?inline";
+import { injectStyle } from "../../../lib/inject-style.ts";
 
 export interface LogTerminal {
   write(text: string, done: () => void): void;
@@ -18,18 +19,8 @@ export interface LogTerminal {
 
 const STYLE_ID = "launchpad-xterm-styles";
 
-function injectStyles(host: HTMLElement): void {
-  const root = host.getRootNode();
-  const container = root instanceof ShadowRoot ? root : host.ownerDocument.head;
-  if (container.querySelector(`#${STYLE_ID}`)) return;
-  const style = host.ownerDocument.createElement("style");
-  style.id = STYLE_ID;
-  style.textContent = css;
-  container.append(style);
-}
-
 export function createLogTerminal(host: HTMLElement): LogTerminal {
-  injectStyles(host);
+  injectStyle(host, STYLE_ID, css);
   const terminal = new Terminal({
     disableStdin: true,
     cursorBlink: false,
