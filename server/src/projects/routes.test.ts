@@ -347,6 +347,22 @@ describe("projects API, cluster mode against the Kubernetes double", () => {
     ).toBe(202);
   });
 
+  it("records where a running project's files live when the list is read, and marks it running", async () => {
+    const h = await clusterHarness();
+    harness = h;
+    const { id } = await launch(h, "alice", "o/r");
+    const before = ProjectListResponseSchema.parse((await list(h, "alice")).json());
+    expect(before.projects[0]?.storage).toBeUndefined();
+    expect(before.running_project_ids).toEqual([]);
+    userPod(h.double, "jupyter-alice", "alice", id);
+    const after = ProjectListResponseSchema.parse((await list(h, "alice")).json());
+    expect(after.running_project_ids).toEqual([id]);
+    expect(after.projects[0]?.storage).toMatchObject({
+      volume: { persistentVolumeClaim: { claimName: "claim-alice" } },
+      sub_path: "",
+    });
+  });
+
   it("creates one removal Job, survives a restart half-way, and removes the record when the Job succeeds", async () => {
     const h = await clusterHarness();
     harness = h;

@@ -16,7 +16,7 @@ import type { Provider } from "../../../contract/build.ts";
 import { HttpError } from "../errors.ts";
 import type { ProjectFolderRemover } from "./folder-removal.ts";
 import { RemovalJobError } from "./removal-job.ts";
-import type { RunningServers } from "./running-servers.ts";
+import type { RunningServers, ServerOnProject } from "./running-servers.ts";
 import { ProjectLimitError, usedOf, type ProjectStore } from "./store.ts";
 
 export interface ProjectServiceOptions {
@@ -54,11 +54,20 @@ export class ProjectService {
   }
 
   async list(user: string): Promise<ProjectListResponse> {
-    const [stored, running] = await Promise.all([
-      this.store.list(user),
-      this.runningProjectIds(user),
-    ]);
+    const [stored, servers] = await Promise.all([this.store.list(user), this.serversQuietly(user)]);
     let projects = stored;
+    // Where a running project's files live, as soon as the page looks (the sweep does it too).
+    const unrecorded = (servers ?? []).filter(
+      (s) =>
+        s.storage !== undefined &&
+        !sameStorage(projects.find((p) => p.id === s.projectId)?.storage, s.storage),
+    );
+    if (unrecorded.length > 0) {
+      await this.recordStorage(user, unrecorded).catch((error: unknown) =>
+        this.onError(error, { user }),
+      );
+      projects = await this.store.list(user);
+    }
     if (projects.some((project) => project.state === "deleting")) {
       await Promise.all(
         projects.filter((p) => p.state === "deleting").map((p) => this.reconcileQuietly(user, p)),
@@ -70,17 +79,17 @@ export class ProjectService {
       projects,
       limit: this.limit,
       used: usedOf(projects),
-      ...(running ? { running_project_ids: running } : {}),
+      ...(servers ? { running_project_ids: [...new Set(servers.map((s) => s.projectId))] } : {}),
     };
   }
 
   /**
-   * The projects the user's servers run on, for the page to mark them; undefined when the pods
-   * cannot be read (the list still answers, and deleting a running project is refused anyway).
+   * The user's servers on projects, for the page to mark them; undefined when the pods cannot be
+   * read (the list still answers, and deleting a running project is refused anyway).
    */
-  private async runningProjectIds(user: string): Promise<string[] | undefined> {
+  private async serversQuietly(user: string): Promise<ServerOnProject[] | undefined> {
     try {
-      return [...new Set((await this.running.forUser(user)).map((server) => server.projectId))];
+      return await this.running.forUser(user);
     } catch (error) {
       this.onError(error, { user });
       return undefined;
