@@ -8,6 +8,7 @@ import { join, relative, sep, isAbsolute } from "node:path";
 
 import { PROJECT_ID_PATTERN, type Project } from "../../../contract/projects.ts";
 import { isKubernetesError, type Job, type KubernetesClient } from "../kubernetes/client.ts";
+import { nodesOfRunningServers } from "./running-servers.ts";
 import {
   buildRemovalJob,
   removalJobName,
@@ -45,10 +46,17 @@ export class KubernetesFolderRemover implements ProjectFolderRemover {
     this.settings = settings;
   }
 
-  private manifest(user: string, project: Project): Job {
+  private async manifest(user: string, project: Project): Promise<Job> {
     if (project.storage === undefined)
       throw new RemovalJobError("where this project's files live is not known yet");
-    const job = buildRemovalJob(user, project.id, project.storage, this.settings);
+    const nodes = await nodesOfRunningServers(this.kube, this.settings.namespace, user);
+    const job = buildRemovalJob(
+      user,
+      project.id,
+      project.storage,
+      this.settings,
+      nodes.length === 1 ? nodes[0] : undefined,
+    );
     const requestedAt = project.deletion?.requested_at ?? "";
     job.metadata!.annotations = {
       ...job.metadata!.annotations,
@@ -58,7 +66,7 @@ export class KubernetesFolderRemover implements ProjectFolderRemover {
   }
 
   async start(user: string, project: Project): Promise<{ jobName?: string }> {
-    const job = this.manifest(user, project);
+    const job = await this.manifest(user, project);
     const name = job.metadata!.name!;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {

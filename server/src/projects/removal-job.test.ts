@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import type { ProjectStorage } from "../../../contract/projects.ts";
 import {
   buildRemovalJob,
+  pinToNode,
   HOME_ROOT,
   REMOVAL_SCRIPT,
   removalJobName,
@@ -154,6 +155,47 @@ describe("buildRemovalJob", () => {
     expect(() =>
       buildRemovalJob("alice", "a", { ...STORAGE, volume: { nfs: {}, hostPath: {} } }, SETTINGS),
     ).toThrow(/volume/);
+  });
+});
+
+describe("a running server's node", () => {
+  const claim: ProjectStorage = {
+    ...STORAGE,
+    volume: { persistentVolumeClaim: { claimName: "claim-alice" } },
+  };
+  const nameIs = { key: "metadata.name", operator: "In", values: ["node-7"] };
+
+  it("pins the Job to it for a claim (ReadWriteOnce attaches there), keeping the admin's terms", () => {
+    const affinity = buildRemovalJob("alice", "o-r-12345678", claim, SETTINGS, "node-7").spec!
+      .template.spec!.affinity;
+    expect(affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toEqual({
+      nodeSelectorTerms: [
+        {
+          matchExpressions: [{ key: "pool", operator: "In", values: ["users"] }],
+          matchFields: [nameIs],
+        },
+      ],
+    });
+  });
+
+  it("leaves volumes that are not claims (NFS is shared) and Jobs without a server alone", () => {
+    expect(
+      buildRemovalJob("alice", "o-r-12345678", STORAGE, SETTINGS, "node-7").spec!.template.spec!
+        .affinity,
+    ).toEqual(SETTINGS.affinity);
+    expect(
+      buildRemovalJob("alice", "o-r-12345678", claim, SETTINGS).spec!.template.spec!.affinity,
+    ).toEqual(SETTINGS.affinity);
+  });
+
+  it("works without any admin affinity", () => {
+    expect(pinToNode(undefined, "node-7")).toEqual({
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchFields: [nameIs] }],
+        },
+      },
+    });
   });
 });
 

@@ -75,11 +75,38 @@ export class RemovalJobError extends Error {
   }
 }
 
+/**
+ * Requires the node named `node` on top of the admin's affinity: every required node selector
+ * term also has to match that node's name (terms are ORed, their fields ANDed).
+ */
+export function pinToNode(affinity: V1Affinity | undefined, node: string): V1Affinity {
+  const field = { key: "metadata.name", operator: "In", values: [node] };
+  const terms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+    ?.nodeSelectorTerms ?? [{}];
+  return {
+    ...affinity,
+    nodeAffinity: {
+      ...affinity?.nodeAffinity,
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: terms.map((term) => ({
+          ...term,
+          matchFields: [...(term.matchFields ?? []), field],
+        })),
+      },
+    },
+  };
+}
+
 export function buildRemovalJob(
   user: string,
   id: string,
   storage: ProjectStorage,
   settings: RemovalJobSettings,
+  /**
+   * The node of the user's running server, when there is exactly one: a claim that is
+   * ReadWriteOnce is attached there, so the Job must run there too (harmless for ReadWriteMany).
+   */
+  serverNode?: string,
 ): V1Job {
   if (!PROJECT_ID_PATTERN.test(id))
     throw new RemovalJobError(`invalid project id ${JSON.stringify(id)}`);
@@ -127,7 +154,11 @@ export function buildRemovalJob(
           },
           ...(settings.nodeSelector ? { nodeSelector: settings.nodeSelector } : {}),
           ...(settings.tolerations ? { tolerations: settings.tolerations } : {}),
-          ...(settings.affinity ? { affinity: settings.affinity } : {}),
+          ...(serverNode !== undefined && "persistentVolumeClaim" in storage.volume
+            ? { affinity: pinToNode(settings.affinity, serverNode) }
+            : settings.affinity
+              ? { affinity: settings.affinity }
+              : {}),
           volumes: [{ ...storage.volume, name: "home" }],
           containers: [
             {

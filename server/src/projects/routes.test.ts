@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
+import type { V1Job } from "@kubernetes/client-node";
 
 import {
   DeleteProjectResponseSchema,
@@ -267,8 +268,16 @@ describe("projects API, local mode", () => {
   });
 });
 
-function userPod(double: KubernetesDouble, name: string, user: string, id: string, storage = true) {
+function userPod(
+  double: KubernetesDouble,
+  name: string,
+  user: string,
+  id: string,
+  storage = true,
+  nodeName?: string,
+) {
   double.put(POD, NAMESPACE, {
+    ...(nodeName ? { spec: { nodeName, containers: [] } } : {}),
     metadata: {
       name,
       labels: { component: "singleuser-server", "hub.jupyter.org/username": user },
@@ -361,6 +370,25 @@ describe("projects API, cluster mode against the Kubernetes double", () => {
       volume: { persistentVolumeClaim: { claimName: "claim-alice" } },
       sub_path: "",
     });
+  });
+
+  it("runs the removal Job on the node of the server using another project (ReadWriteOnce)", async () => {
+    const h = await clusterHarness();
+    harness = h;
+    const first = await launch(h, "alice", "o/first");
+    const second = await launch(h, "alice", "o/second");
+    userPod(h.double, "jupyter-alice", "alice", first.id, true, "node-7");
+    const response = await h.app.inject({
+      method: "DELETE",
+      url: `${PREFIX}/api/projects/${second.id}`,
+      headers: as("alice"),
+    });
+    expect(response.statusCode).toBe(202);
+    const [job] = h.double.objects(JOB, NAMESPACE) as unknown as V1Job[];
+    expect(
+      job?.spec?.template.spec?.affinity?.nodeAffinity
+        ?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchFields,
+    ).toEqual([{ key: "metadata.name", operator: "In", values: ["node-7"] }]);
   });
 
   it("creates one removal Job, survives a restart half-way, and removes the record when the Job succeeds", async () => {

@@ -91,20 +91,39 @@ export class KubernetesRunningServers implements RunningServers {
   }
 
   async forUser(user: string): Promise<ServerOnProject[]> {
-    const selector = isValidLabelValue(user)
-      ? `${SINGLEUSER_SELECTOR},${KUBESPAWNER_USER_LABEL}=${user}`
-      : SINGLEUSER_SELECTOR;
-    const pods = await this.kube.listPods(this.namespace, selector);
-    return pods.flatMap((pod) => {
-      const server = serverOf(pod);
-      return server !== undefined && server.user === user ? [server] : [];
-    });
+    const pods = await userPods(this.kube, this.namespace, user);
+    return pods.flatMap((pod) => serverOf(pod) ?? []);
   }
 
   async all(): Promise<ServerOnProject[]> {
     const pods = await this.kube.listPods(this.namespace, SINGLEUSER_SELECTOR);
     return pods.flatMap((pod) => serverOf(pod) ?? []);
   }
+}
+
+/** The user's server pods, whatever they run on (KubeSpawner's labels, then the exact name). */
+async function userPods(kube: KubernetesClient, namespace: string, user: string): Promise<Pod[]> {
+  const selector = isValidLabelValue(user)
+    ? `${SINGLEUSER_SELECTOR},${KUBESPAWNER_USER_LABEL}=${user}`
+    : SINGLEUSER_SELECTOR;
+  const pods = await kube.listPods(namespace, selector);
+  return pods.filter((pod) => pod.metadata?.annotations?.[KUBESPAWNER_USER_ANNOTATION] === user);
+}
+
+/**
+ * The nodes the user's live servers run on. A ReadWriteOnce home volume is attached to that node,
+ * and a second pod (the removal Job) can mount it only there.
+ */
+export async function nodesOfRunningServers(
+  kube: KubernetesClient,
+  namespace: string,
+  user: string,
+): Promise<string[]> {
+  const pods = await userPods(kube, namespace, user);
+  const nodes = pods
+    .filter((pod) => pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed")
+    .flatMap((pod) => (pod.spec?.nodeName ? [pod.spec.nodeName] : []));
+  return [...new Set(nodes)];
 }
 
 /** Local mode has no pods; the demo hub starts nothing that holds a folder open. */
