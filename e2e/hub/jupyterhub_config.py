@@ -8,8 +8,8 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
   E2E_BASE_URL          the hub's base URL, "/" (default) or e.g. "/jh/"
   E2E_STATE_DIR         a temp dir: sqlite db, cookie secret, CHP pid file, kubeconfig (required)
   E2E_RECORD_DIR        where the spawner records pod manifests (required)
-  E2E_PROFILES          a YAML/JSON file: a profile list, or z2jh values holding one
-                        (default: e2e/hub/profiles/default.yaml)
+  E2E_PROFILES          a YAML/JSON file: a profile list, or z2jh values holding one; absolute,
+                        or relative to e2e/hub/profiles/ (default: default.yaml)
   E2E_COMPANION_PORT    where the Launchpad companion listens (required)
   E2E_COMPANION_TOKEN   the companion's api_token (required)
   E2E_ADMIN_TOKEN       a token for the tests' own admin service (required)
@@ -19,7 +19,6 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
   E2E_STORAGE           "dynamic" (default; z2jh storage.type=dynamic) or "shared" (one volume
                         "home", per-user subPath: z2jh storage.type=static, 2i2c's NFS homes)
   E2E_NAMED_SERVERS     "1" turns on c.JupyterHub.allow_named_servers
-  LAUNCHPAD_SHARED      the shared folder (fixtures); relative paths in E2E_PROFILES may start there
 
 The order below follows z2jh's jupyterhub_config.py (reference/hub-contracts.md §4.1): chart
 settings (services, roles, profile list), then ``hub.extraConfig`` snippets exec'd in sorted key
@@ -128,8 +127,7 @@ c.JupyterHub.allow_named_servers = os.environ.get("E2E_NAMED_SERVERS") == "1"
 def load_profile_list(path_text):
     path = Path(path_text)
     if not path.is_absolute():
-        candidates = [HERE / "profiles" / path, Path(env("LAUNCHPAD_SHARED", str(REPO.parent / "shared"))) / path]
-        path = next((p for p in candidates if p.exists()), candidates[0])
+        path = HERE / "profiles" / path
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if isinstance(data, list):
         return data

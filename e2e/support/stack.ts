@@ -22,9 +22,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-/** The shared folder (fixtures): ../shared beside the clone, unless LAUNCHPAD_SHARED says otherwise. */
-export const SHARED_DIR = path.resolve(REPO_ROOT, process.env.LAUNCHPAD_SHARED ?? "../shared");
-export const REAL_HUBS_DIR = path.join(SHARED_DIR, "fixtures", "real-hubs");
+/** Production hubs' z2jh values files (2i2c-org/infrastructure, BSD-3-Clause; see its README). */
+export const REAL_HUBS_DIR = path.join(REPO_ROOT, "e2e", "fixtures", "real-hubs");
 
 export type JupyterHubMajor = 5 | 6;
 
@@ -278,7 +277,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     E2E_STORAGE: storage,
     E2E_NAMED_SERVERS: options.namedServers ? "1" : "",
     ...(doubles ? { E2E_KUBECONFIG: kubeconfig, E2E_NAMESPACE: doubles.hubNamespace } : {}),
-    LAUNCHPAD_SHARED: SHARED_DIR,
   };
   const servicePrefix = `${baseUrl}services/launchpad/`;
   const companionEnv: NodeJS.ProcessEnv = {

@@ -1,5 +1,5 @@
 /**
- * The profile lists of three production z2jh hubs (fixtures/real-hubs, unchanged upstream values
+ * The profile lists of three production z2jh hubs (e2e/fixtures/real-hubs, unchanged upstream values
  * files): the page renders every profile, and starting each one with its default choices posts
  * what KubeSpawner accepts — a pod manifest is recorded carrying the overrides of those choices.
  */
