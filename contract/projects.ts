@@ -22,25 +22,6 @@ export function isProjectId(value: string): boolean {
   return PROJECT_ID_PATTERN.test(value);
 }
 
-/**
- * Pod annotations the hub glue writes when it starts a server on a project (the glue narrows the
- * home mount; these record what it narrowed, so the companion never recomputes volume names from
- * the hub's name templates).
- */
-export const POD_ANNOTATIONS = {
-  /** The project id the server runs on. */
-  projectId: "launchpad.jupyter.org/project-id",
-  /** JSON of the home volume's source, e.g. `{"persistentVolumeClaim":{"claimName":"claim-alice"}}`. */
-  homeVolume: "launchpad.jupyter.org/home-volume",
-  /** The home mount's ORIGINAL subPath before narrowing; "" when it had none. */
-  homeSubPath: "launchpad.jupyter.org/home-subpath",
-  /** Where the home is mounted in the notebook container, e.g. `/home/jovyan`. */
-  homeMountPath: "launchpad.jupyter.org/home-mount-path",
-  /** The notebook user's uid and gid (decimal strings): the removal Job runs as them. */
-  runAsUid: "launchpad.jupyter.org/run-as-uid",
-  runAsGid: "launchpad.jupyter.org/run-as-gid",
-} as const;
-
 /** The folder of a project, relative to the user's home root (the original subPath). */
 export function projectFolder(id: string): string {
   return `projects/${id}`;

@@ -283,7 +283,7 @@ def _chain_modify_pod_hook(admin_hook, home):
 
 
 #: Annotations the companion reads from the user's pod: where the project's files really live.
-#: They must match PROJECT_ANNOTATIONS in contract/projects.ts.
+#: They must match POD_ANNOTATIONS in server/src/kubernetes/metadata.ts.
 ANNOTATION_PREFIX = "launchpad.jupyter.org/"
 SEED_CONTAINER_NAME = "launchpad-seed"
 #: Inside the seed container: the user's home root (the home mount's own subPath).

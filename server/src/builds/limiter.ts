@@ -5,9 +5,9 @@
  * Two limits: builds streaming at once (default 2) and builds started in the last hour (default
  * 10). The Kubernetes implementation holds them across replicas with one coordination.k8s.io/v1
  * Lease per build stream:
- * - labels: managed-by, the user, the repository and the build (each a SHA-256 prefix: label
- *   values allow 63 characters of [A-Za-z0-9._-] and user names are free text);
- * - annotations: user, provider, spec, repository, ref, startedAt (ms), order, ended, cancel;
+ * - labels (server/src/kubernetes/metadata.ts): managed-by, component `build-stream`, and the
+ *   hashes of the user, the repository and the build;
+ * - annotations: user, provider, spec, repository, ref, started-at (ms), order, ended, cancel;
  * - live = no `ended` annotation and `renewTime + leaseDurationSeconds` in the future; the holder
  *   renews every third of the duration while streaming, so a crashed replica's leases stop counting
  *   as running after `leaseDurationSeconds`;
@@ -20,7 +20,7 @@
  *   limit. Ranks are a total order, so two racing replicas cannot both keep an over-limit lease.
  * - cancel from any replica: the `cancel` annotation; the holder sees it at its next renewal.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Provider } from "../../../contract/build.ts";
 import {
   isKubernetesError,
@@ -28,6 +28,14 @@ import {
   type KubernetesClient,
   type Lease,
 } from "../kubernetes/client.ts";
+import {
+  ANNOTATIONS,
+  COMPONENTS,
+  LABELS,
+  labelHash,
+  launchpadLabels,
+  launchpadSelector,
+} from "../kubernetes/metadata.ts";
 
 export interface BuildRef {
   user: string;
@@ -195,21 +203,7 @@ export interface KubernetesBuildLimiterOptions extends BuildLimits {
   onError?: (error: unknown, what: string) => void;
 }
 
-const PREFIX = "launchpad.jupyter.org/";
-const L_MANAGED = "app.kubernetes.io/managed-by";
-const L_COMPONENT = "app.kubernetes.io/component";
-const L_USER = `${PREFIX}user`;
-const L_REPO = `${PREFIX}repo`;
-const L_BUILD = `${PREFIX}build`;
-const A_STARTED = `${PREFIX}started-at`;
-const A_ORDER = `${PREFIX}order`;
-const A_ENDED = `${PREFIX}ended`;
-const A_CANCEL = `${PREFIX}cancel`;
-
-/** A label-safe stand-in for free text: 40 hex digits of SHA-256. */
-export function labelHash(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 40);
-}
+const { startedAt: A_STARTED, order: A_ORDER, ended: A_ENDED, cancel: A_CANCEL } = ANNOTATIONS;
 
 function annotation(lease: Lease, key: string): string | undefined {
   return lease.metadata?.annotations?.[key];
@@ -244,7 +238,7 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
   };
 
   async function listUser(user: string): Promise<Lease[]> {
-    return kube.listLeases(namespace, `${L_MANAGED}=launchpad,${L_USER}=${labelHash(user)}`);
+    return kube.listLeases(namespace, launchpadSelector(COMPONENTS.buildStream, { user }));
   }
 
   /** Re-reads and rewrites a lease until the write lands (optimistic concurrency). */
@@ -329,19 +323,17 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
       const created = await kube.createLease(namespace, {
         metadata: {
           name,
-          labels: {
-            [L_MANAGED]: "launchpad",
-            [L_COMPONENT]: "build-stream",
-            [L_USER]: labelHash(build.user),
-            [L_REPO]: labelHash(build.repoUrl),
-            [L_BUILD]: labelHash(buildKey(build)),
-          },
+          labels: launchpadLabels(COMPONENTS.buildStream, {
+            user: build.user,
+            repository: build.repoUrl,
+            build: buildKey(build),
+          }),
           annotations: {
-            [`${PREFIX}user`]: build.user,
-            [`${PREFIX}provider`]: build.provider,
-            [`${PREFIX}spec`]: build.spec,
-            [`${PREFIX}repository`]: build.repoUrl,
-            ...(build.ref ? { [`${PREFIX}ref`]: build.ref } : {}),
+            [ANNOTATIONS.user]: build.user,
+            [ANNOTATIONS.provider]: build.provider,
+            [ANNOTATIONS.spec]: build.spec,
+            [ANNOTATIONS.repository]: build.repoUrl,
+            ...(build.ref ? { [ANNOTATIONS.ref]: build.ref } : {}),
             [A_STARTED]: String(t),
           },
         },
@@ -397,7 +389,7 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
       const t = now();
       const leases = await kube.listLeases(
         namespace,
-        `${L_MANAGED}=launchpad,${L_USER}=${labelHash(build.user)},${L_BUILD}=${labelHash(buildKey(build))}`,
+        launchpadSelector(COMPONENTS.buildStream, { user: build.user, build: buildKey(build) }),
       );
       let asked = 0;
       for (const lease of leases.filter((l) => isLive(l, t))) {
@@ -423,7 +415,7 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
       const t = now();
       const leases = await kube.listLeases(
         namespace,
-        `${L_MANAGED}=launchpad,${L_REPO}=${labelHash(build.repoUrl)}`,
+        launchpadSelector(COMPONENTS.buildStream, { repository: build.repoUrl }),
       );
       const userHash = labelHash(build.user);
       const keyHash = labelHash(buildKey(build));
@@ -431,7 +423,10 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
         (l) =>
           isLive(l, t) &&
           annotation(l, A_CANCEL) === undefined &&
-          !(l.metadata?.labels?.[L_USER] === userHash && l.metadata?.labels?.[L_BUILD] === keyHash),
+          !(
+            l.metadata?.labels?.[LABELS.user] === userHash &&
+            l.metadata?.labels?.[LABELS.build] === keyHash
+          ),
       ).length;
     },
 

@@ -8,6 +8,7 @@ import { join, relative, sep, isAbsolute } from "node:path";
 
 import { PROJECT_ID_PATTERN, type Project } from "../../../contract/projects.ts";
 import { isKubernetesError, type Job, type KubernetesClient } from "../kubernetes/client.ts";
+import { ANNOTATIONS } from "../kubernetes/metadata.ts";
 import { nodesOfRunningServers } from "./running-servers.ts";
 import {
   buildRemovalJob,
@@ -33,9 +34,6 @@ export interface ProjectFolderRemover {
   finish(user: string, project: Project): Promise<void>;
 }
 
-/** The deletion request a Job belongs to, so a finished Job of an earlier request is not reused. */
-export const REQUESTED_AT_ANNOTATION = "launchpad.jupyter.org/deletion-requested-at";
-
 export class KubernetesFolderRemover implements ProjectFolderRemover {
   readonly needsStorage = true;
   private readonly kube: KubernetesClient;
@@ -60,7 +58,7 @@ export class KubernetesFolderRemover implements ProjectFolderRemover {
     const requestedAt = project.deletion?.requested_at ?? "";
     job.metadata!.annotations = {
       ...job.metadata!.annotations,
-      [REQUESTED_AT_ANNOTATION]: requestedAt,
+      [ANNOTATIONS.deletionRequestedAt]: requestedAt,
     };
     return job;
   }
@@ -85,7 +83,7 @@ export class KubernetesFolderRemover implements ProjectFolderRemover {
         throw error;
       }
       const sameRequest =
-        existing.metadata?.annotations?.[REQUESTED_AT_ANNOTATION] ===
+        existing.metadata?.annotations?.[ANNOTATIONS.deletionRequestedAt] ===
         project.deletion?.requested_at;
       if (sameRequest || jobOutcome(existing) === undefined) return { jobName: name };
       await this.deleteJob(name);
@@ -103,7 +101,8 @@ export class KubernetesFolderRemover implements ProjectFolderRemover {
     }
     const outcome = jobOutcome(job);
     const sameRequest =
-      job.metadata?.annotations?.[REQUESTED_AT_ANNOTATION] === project.deletion?.requested_at;
+      job.metadata?.annotations?.[ANNOTATIONS.deletionRequestedAt] ===
+      project.deletion?.requested_at;
     if (!sameRequest) return outcome === undefined ? { state: "running" } : { state: "missing" };
     return outcome ?? { state: "running" };
   }

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -126,12 +127,15 @@ describe("buildRemovalJob", () => {
     expect(removalJobName("alice", "owner-repo-12345678")).not.toBe(
       removalJobName("bob", "owner-repo-12345678"),
     );
-    expect(job.metadata!.labels).toMatchObject({
+    const sha40 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 40);
+    expect(job.metadata!.labels).toEqual({
       "app.kubernetes.io/managed-by": "launchpad",
-      "launchpad.jupyter.org/user": "alice",
+      "app.kubernetes.io/component": "project-removal",
+      "launchpad.jupyter.org/user": sha40("alice"),
+      "launchpad.jupyter.org/project": sha40("owner-repo-12345678"),
     });
     expect(job.metadata!.annotations).toEqual({
-      "launchpad.jupyter.org/username": "alice",
+      "launchpad.jupyter.org/user": "alice",
       "launchpad.jupyter.org/project-id": "owner-repo-12345678",
     });
   });

@@ -6,22 +6,9 @@ import type { V1Affinity, V1Job, V1Toleration } from "@kubernetes/client-node";
 
 import { PROJECT_ID_PATTERN, type ProjectStorage } from "../../../contract/projects.ts";
 import { sha256Hex } from "../../../contract/sha256.ts";
-import { userLabelValue } from "./store.ts";
+import { ANNOTATIONS, COMPONENTS, launchpadLabels } from "../kubernetes/metadata.ts";
 
 export const HOME_ROOT = "/home-root";
-
-export const REMOVAL_LABELS = {
-  managedBy: "app.kubernetes.io/managed-by",
-  component: "app.kubernetes.io/component",
-  user: "launchpad.jupyter.org/user",
-  /** Project ids may be 80 characters, label values only 63: the label holds a hash. */
-  projectHash: "launchpad.jupyter.org/project-hash",
-} as const;
-export const REMOVAL_ANNOTATIONS = {
-  user: "launchpad.jupyter.org/username",
-  projectId: "launchpad.jupyter.org/project-id",
-} as const;
-export const REMOVAL_COMPONENT = "project-removal";
 
 export interface RemovalJobSettings {
   namespace: string;
@@ -123,13 +110,8 @@ export function buildRemovalJob(
   }
 
   const name = removalJobName(user, id);
-  const labels = {
-    [REMOVAL_LABELS.managedBy]: "launchpad",
-    [REMOVAL_LABELS.component]: REMOVAL_COMPONENT,
-    [REMOVAL_LABELS.user]: userLabelValue(user),
-    [REMOVAL_LABELS.projectHash]: sha256Hex(id).slice(0, 16),
-  };
-  const annotations = { [REMOVAL_ANNOTATIONS.user]: user, [REMOVAL_ANNOTATIONS.projectId]: id };
+  const labels = launchpadLabels(COMPONENTS.projectRemoval, { user, project: id });
+  const annotations = { [ANNOTATIONS.user]: user, [ANNOTATIONS.projectId]: id };
   return {
     apiVersion: "batch/v1",
     kind: "Job",

@@ -7,7 +7,6 @@ import type { V1Job } from "@kubernetes/client-node";
 import {
   DeleteProjectResponseSchema,
   LaunchProjectResponseSchema,
-  POD_ANNOTATIONS,
   ProjectLimitErrorSchema,
   ProjectListResponseSchema,
   projectId,
@@ -283,16 +282,17 @@ function userPod(
       labels: { component: "singleuser-server", "hub.jupyter.org/username": user },
       annotations: {
         "hub.jupyter.org/username": user,
-        [POD_ANNOTATIONS.projectId]: id,
+        // As the hub glue writes them (chart/files/launchpad_glue.py `_apply_project`).
+        "launchpad.jupyter.org/project-id": id,
         ...(storage
           ? {
-              [POD_ANNOTATIONS.homeVolume]: JSON.stringify({
+              "launchpad.jupyter.org/home-volume": JSON.stringify({
                 persistentVolumeClaim: { claimName: `claim-${user}` },
               }),
-              [POD_ANNOTATIONS.homeSubPath]: "",
-              [POD_ANNOTATIONS.homeMountPath]: "/home/jovyan",
-              [POD_ANNOTATIONS.runAsUid]: "1000",
-              [POD_ANNOTATIONS.runAsGid]: "100",
+              "launchpad.jupyter.org/home-subpath": "",
+              "launchpad.jupyter.org/home-mount-path": "/home/jovyan",
+              "launchpad.jupyter.org/run-as-uid": "1000",
+              "launchpad.jupyter.org/run-as-gid": "100",
             }
           : {}),
       },

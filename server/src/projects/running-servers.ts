@@ -3,15 +3,15 @@
  * user's pods: KubeSpawner 7.1 labels them `component=singleuser-server` and
  * `hub.jupyter.org/username=<safe_slug(name)>` and annotates `hub.jupyter.org/username=<name>`
  * (kubespawner/spawner.py `_build_common_labels`, `_build_pod_labels`,
- * `_build_common_annotations`); the hub glue adds the POD_ANNOTATIONS of contract/projects.ts.
+ * `_build_common_annotations`); the hub glue adds the POD_ANNOTATIONS of kubernetes/metadata.ts.
  */
 import {
-  POD_ANNOTATIONS,
   ProjectStorageSchema,
   PROJECT_ID_PATTERN,
   type ProjectStorage,
 } from "../../../contract/projects.ts";
 import type { KubernetesClient, Pod } from "../kubernetes/client.ts";
+import { isValidLabelValue, POD_ANNOTATIONS } from "../kubernetes/metadata.ts";
 
 export interface ServerOnProject {
   user: string;
@@ -30,15 +30,6 @@ export interface RunningServers {
 export const KUBESPAWNER_USER_ANNOTATION = "hub.jupyter.org/username";
 export const KUBESPAWNER_USER_LABEL = "hub.jupyter.org/username";
 const SINGLEUSER_SELECTOR = "component=singleuser-server";
-
-/**
- * KubeSpawner's `safe_slug(name, is_valid=is_valid_label)` keeps a name that already is a valid
- * label value (kubespawner/slugs.py `is_valid_label`); other names are slugged and hashed, and we
- * then select on the component only and filter by the exact annotation.
- */
-function isValidLabelValue(name: string): boolean {
-  return name.length <= 63 && /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name);
-}
 
 export function storageFromPod(pod: Pod): ProjectStorage | undefined {
   const annotations = pod.metadata?.annotations ?? {};
@@ -101,7 +92,12 @@ export class KubernetesRunningServers implements RunningServers {
   }
 }
 
-/** The user's server pods, whatever they run on (KubeSpawner's labels, then the exact name). */
+/**
+ * The user's server pods, whatever they run on (KubeSpawner's labels, then the exact name).
+ * KubeSpawner's `safe_slug(name, is_valid=is_valid_label)` keeps a name that already is a valid
+ * label value (kubespawner/slugs.py `is_valid_label`); other names are slugged and hashed, and we
+ * then select on the component only and filter by the exact annotation.
+ */
 async function userPods(kube: KubernetesClient, namespace: string, user: string): Promise<Pod[]> {
   const selector = isValidLabelValue(user)
     ? `${SINGLEUSER_SELECTOR},${KUBESPAWNER_USER_LABEL}=${user}`

@@ -13,6 +13,13 @@ import * as z from "zod/mini";
 import { ProjectSchema, type Project, type ProjectDeletion } from "../../../contract/projects.ts";
 import { sha256Hex } from "../../../contract/sha256.ts";
 import { isKubernetesError, type ConfigMap, type KubernetesClient } from "../kubernetes/client.ts";
+import {
+  ANNOTATIONS,
+  COMPONENTS,
+  launchpadLabels,
+  launchpadSelector,
+  userOf,
+} from "../kubernetes/metadata.ts";
 
 export class ProjectLimitError extends Error {
   readonly limit: number;
@@ -262,25 +269,7 @@ export class FileProjectStore extends DocumentProjectStore {
   }
 }
 
-export const CONFIG_MAP_LABELS = {
-  managedBy: "app.kubernetes.io/managed-by",
-  component: "app.kubernetes.io/component",
-  user: "launchpad.jupyter.org/user",
-} as const;
-export const CONFIG_MAP_USER_ANNOTATION = "launchpad.jupyter.org/username";
 export const CONFIG_MAP_DATA_KEY = "projects.json";
-const COMPONENT = "project-records";
-
-/** A label value for a user name: the name itself when it is a valid label value, else a hashed slug. */
-export function userLabelValue(user: string): string {
-  if (
-    user.length <= 63 &&
-    /^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$/.test(user) &&
-    user !== ""
-  )
-    return user;
-  return userKey(user, 40);
-}
 
 export function configMapName(user: string): string {
   return `launchpad-projects-${userKey(user)}`;
@@ -330,8 +319,7 @@ export class ConfigMapProjectStore extends DocumentProjectStore {
       if (isKubernetesError(error, 404)) return { projects: [], resourceVersion: undefined };
       throw error;
     }
-    const owner = configMap.metadata?.annotations?.[CONFIG_MAP_USER_ANNOTATION];
-    if (owner !== user) throw new Error(`ConfigMap ${name} belongs to another user`);
+    if (userOf(configMap) !== user) throw new Error(`ConfigMap ${name} belongs to another user`);
     const text = configMap.data?.[CONFIG_MAP_DATA_KEY];
     const projects = text === undefined ? [] : parseDocument(text, user, `ConfigMap ${name}`);
     return { projects, resourceVersion: configMap.metadata?.resourceVersion };
@@ -377,12 +365,8 @@ export class ConfigMapProjectStore extends DocumentProjectStore {
       metadata: {
         name: configMapName(user),
         namespace: this.namespace,
-        labels: {
-          [CONFIG_MAP_LABELS.managedBy]: "launchpad",
-          [CONFIG_MAP_LABELS.component]: COMPONENT,
-          [CONFIG_MAP_LABELS.user]: userLabelValue(user),
-        },
-        annotations: { [CONFIG_MAP_USER_ANNOTATION]: user },
+        labels: launchpadLabels(COMPONENTS.projectRecords, { user }),
+        annotations: { [ANNOTATIONS.user]: user },
         ...(resourceVersion === undefined ? {} : { resourceVersion }),
       },
       data: { [CONFIG_MAP_DATA_KEY]: serializeDocument(user, projects) },
@@ -392,10 +376,10 @@ export class ConfigMapProjectStore extends DocumentProjectStore {
   async users(): Promise<string[]> {
     const items = await this.kube.listConfigMaps(
       this.namespace,
-      `${CONFIG_MAP_LABELS.managedBy}=launchpad,${CONFIG_MAP_LABELS.component}=${COMPONENT}`,
+      launchpadSelector(COMPONENTS.projectRecords),
     );
     return items.flatMap((item) => {
-      const user = item.metadata?.annotations?.[CONFIG_MAP_USER_ANNOTATION];
+      const user = userOf(item);
       return user === undefined ? [] : [user];
     });
   }
