@@ -53,7 +53,9 @@
 {{- if eq (include "launchpad.build.namespace" .) .Release.Namespace }}true{{ end }}
 {{- end }}
 
-{{- /* JupyterHub's routes for this service (hub-contracts.md §3.1-3.2). */}}
+{{- /* JupyterHub's routes for this service: {base_url}services/{name}/ and its oauth_callback:
+     https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/service.py#L346-L350
+     https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/service.py#L381-L383 */}}
 {{- define "launchpad.hub.baseUrl" -}}
 {{- $base := .Values.hub.baseUrl | trimSuffix "/" }}
 {{- printf "%s/" $base }}

@@ -105,7 +105,8 @@ describe("NOTES.txt: z2jh values", () => {
   it("loads the glue from an extraConfig key that sorts after the admin's own", () => {
     const keys = Object.keys(values.hub.extraConfig);
     expect(keys).toEqual(["zz-launchpad"]);
-    // z2jh execs extraConfig in sorted key order (hub-contracts.md §4.1).
+    // z2jh execs extraConfig in sorted key order
+    // (https://github.com/jupyterhub/zero-to-jupyterhub-k8s/blob/4.4.0/jupyterhub/files/hub/jupyterhub_config.py#L539-L542).
     expect(["00-auth", "my-hooks", "profiles", "z-last-admin", ...keys].sort().at(-1)).toBe(
       "zz-launchpad",
     );

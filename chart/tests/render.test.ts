@@ -212,7 +212,8 @@ describe("defaults", () => {
     expect(vars.get("LAUNCHPAD_BUILD_ENABLED")?.value).toBe("true");
     expect(vars.get("LAUNCHPAD_PROJECTS_ENABLED")?.value).toBe("true");
     expect(vars.get("LAUNCHPAD_CONFIG_FILE")?.value).toBe("/etc/launchpad/config.json");
-    // No hand-copied token: the one z2jh generates for hub.services.launchpad (hub-contracts.md §4.2).
+    // No hand-copied token: the one z2jh generates for hub.services.launchpad
+    // (https://github.com/jupyterhub/zero-to-jupyterhub-k8s/blob/4.4.0/jupyterhub/templates/hub/secret.yaml#L21-L26).
     expect(vars.get("JUPYTERHUB_API_TOKEN")?.valueFrom?.secretKeyRef).toEqual({
       name: "hub",
       key: "hub.services.launchpad.apiToken",

@@ -20,9 +20,10 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
                         "home", per-user subPath: z2jh storage.type=static, 2i2c's NFS homes)
   E2E_NAMED_SERVERS     "1" turns on c.JupyterHub.allow_named_servers
 
-The order below follows z2jh's jupyterhub_config.py (reference/hub-contracts.md §4.1): chart
-settings (services, roles, profile list), then ``hub.extraConfig`` snippets exec'd in sorted key
-order: the admin's own hook first, then the one line the Launchpad chart's NOTES print.
+The order below follows z2jh's jupyterhub_config.py: chart settings (services, roles, profile
+list), then ``hub.extraConfig`` snippets exec'd in sorted key order
+(https://github.com/jupyterhub/zero-to-jupyterhub-k8s/blob/4.4.0/jupyterhub/files/hub/jupyterhub_config.py#L539-L542):
+the admin's own hook first, then the one line the Launchpad chart's NOTES print.
 """
 
 import json
@@ -64,7 +65,8 @@ c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{int(env('E2E_PROXY_API_POR
 c.ConfigurableHTTPProxy.pid_file = str(STATE_DIR / "proxy.pid")
 c.JupyterHub.cleanup_servers = True
 c.JupyterHub.cleanup_proxy = True
-# As z2jh does (jupyterhub_config.py:57-59): spawns return at once, errors arrive through progress.
+# As z2jh does (https://github.com/jupyterhub/zero-to-jupyterhub-k8s/blob/4.4.0/jupyterhub/files/hub/jupyterhub_config.py#L57-L59):
+# spawns return at once, errors arrive through progress.
 c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
 
 # Any username, any password (the DummyAuthenticator's own default).

@@ -2,14 +2,17 @@
  * The companion as one Fastify app (the fastify/demo shape: `app.ts` builds, `server.ts` listens).
  *
  * Routes live under the service prefix, `{hubPrefix}services/{name}/`: CHP keeps the prefix when it
- * proxies (hub-contracts.md §3.2). Everything is injectable (`AppDeps`) so tests run in-process.
+ * proxies (the hub adds the route `{base_url}services/{name}/`,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/proxy.py#L308-L325, and CHP's includePrefix defaults to true,
+ * https://github.com/jupyterhub/configurable-http-proxy/blob/5.3.0/lib/configproxy.js#L186-L190). Everything is injectable (`AppDeps`) so tests run
+ * in-process.
  *
  * ## The auth interface for route plugins (builds, projects, …)
  *
  * Feature plugins are composed in features.ts and registered under the prefix after auth is
  * installed (tests add more through `deps.extraRoutes`). Inside them, use the root's decorations:
  *
- *   app.get("/api/build/*", { preHandler: [app.requireSameOrigin, app.requireUser] }, handler)
+ *   app.get("/api/builds/*", { preHandler: [app.requireSameOrigin, app.requireUser] }, handler)
  *   app.delete("/api/projects/:id", { preHandler: [app.requireUser] }, handler)
  *
  * - `request.user: HubUser | null` — `{ name, admin, groups, scopes }`, set by `requireUser` or `identify`.

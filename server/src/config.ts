@@ -4,7 +4,9 @@
  * error lists every bad variable with how to fix it.
  *
  * Env names mirror the ones JupyterHub gives its own services where they exist
- * (hub-contracts.md §3.2: there is no env injection for external services, so the chart sets them).
+ * (the hub passes them only to services it launches itself,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/docs/source/reference/services.md#L125-L149;
+ * for an external service the chart sets them).
  *
  * Other areas extend the config by adding keys to `configShape` consumers: export their own zod
  * object and merge it with `BaseConfigSchema.extend(...)`; `ENV_KEYS` maps env names to keys.
@@ -147,17 +149,20 @@ export const BaseConfigSchema = z.object({
     .string()
     .regex(SERVICE_NAME, "letters, digits, '.', '_' and '-' only")
     .default("launchpad"),
-  /** `{hubPrefix}services/{name}/`; CHP keeps it when proxying (hub-contracts.md §3.2). */
+  /** `{hubPrefix}services/{name}/`; CHP keeps it when proxying (https://github.com/jupyterhub/configurable-http-proxy/blob/5.3.0/lib/configproxy.js#L186-L190). */
   servicePrefix: urlPath.optional(),
   /** e.g. http://hub:8081/hub/api (server-to-server, never shown to browsers). */
   hubApiUrl: httpUrl.optional(),
-  /** The service's api_token, which is also its OAuth client secret (hub-contracts.md §3.1). */
+  /** The service's api_token, which is also its OAuth client secret (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/app.py#L2967-L2972). */
   hubApiToken: z.string().min(1).optional(),
   clientId: z
     .string()
     .startsWith("service-", "must start with 'service-' (JupyterHub's rule)")
     .optional(),
-  /** Must equal the hub's registered oauth_redirect_uri byte for byte (hub-contracts.md §3.3 step 2). */
+  /**
+   * Must equal the hub's registered oauth_redirect_uri byte for byte (validate_redirect_uri,
+   * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/oauth/provider.py#L568-L597).
+   */
   oauthCallbackUrl: z.string().min(1).optional(),
   /** The hub's public base URL path for browser redirects: `{hubBase}hub/api/oauth2/authorize`. */
   hubBaseUrl: urlPath.default("/"),
@@ -296,8 +301,10 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     }
   }
   if ((raw.mode ?? "hub") === "hub") {
-    // HubOAuth needs all of these (hub-contracts.md §3.6 item 1); say which are missing at once,
-    // alongside any malformed values.
+    // HubOAuth needs all of these (HubAuth's api_url and api_token, HubOAuth's client id and
+    // redirect URI:
+    // https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L868);
+    // say which are missing at once, alongside any malformed values.
     if (raw.hubApiUrl === undefined)
       problems.push(`${describe("hubApiUrl")}: required in hub mode, e.g. http://hub:8081/hub/api`);
     if (raw.hubApiToken === undefined)
@@ -333,7 +340,8 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     host: c.host ?? (c.mode === "local" ? "127.0.0.1" : "0.0.0.0"),
     servicePrefix,
     clientId: c.clientId ?? `service-${c.serviceName}`,
-    // JupyterHub's default oauth_redirect_uri is `{base_url}services/{name}/oauth_callback` (§3.1).
+    // JupyterHub's default oauth_redirect_uri is `{base_url}services/{name}/oauth_callback`
+    // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/service.py#L346-L350).
     oauthCallbackUrl: c.oauthCallbackUrl ?? `${servicePrefix}oauth_callback`,
     // Local mode only: a per-process secret, so sessions simply end when the process restarts.
     cookieSecret: c.cookieSecret ?? randomBytes(32).toString("hex"),

@@ -1,6 +1,7 @@
 /**
- * One error shape for the whole companion: JupyterHub's `{status, message}` (apihandlers/base.py,
- * hub-contracts.md §3.6 item 6), parsed through the shared ApiErrorSchema. 4xx messages are meant
+ * One error shape for the whole companion: JupyterHub's `{status, message}` (APIHandler.write_error,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/base.py#L126-L171), parsed through the shared
+ * ApiErrorSchema. 4xx messages are meant
  * for the user and pass through; 5xx are logged with the request and masked.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";

@@ -385,15 +385,15 @@ def test_a_hub_without_a_home_volume_gets_a_clear_error():
 
 def test_homes_elsewhere_are_named_by_the_admin():
     c = z2jh_dynamic()
-    c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/srv/work"}]
+    c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/srv/data"}]
     launchpad_glue.install(c)
     with pytest.raises(ValueError, match="home_mount_path"):
         run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
     c = z2jh_dynamic()
-    c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/srv/work"}]
-    launchpad_glue.install(c, home_mount_path="/srv/work/")
+    c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/srv/data"}]
+    launchpad_glue.install(c, home_mount_path="/srv/data/")
     pod = run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
-    assert mounts(pod.spec.containers[0]) == [("/srv/work", f"projects/{PROJECT}")]
+    assert mounts(pod.spec.containers[0]) == [("/srv/data", f"projects/{PROJECT}")]
 
 
 # ------------------------------------------------------------------------------------------

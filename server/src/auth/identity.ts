@@ -1,6 +1,7 @@
 /**
  * Who a token belongs to. Two implementations of one interface, so every route runs the same code
- * in the cluster and on a laptop: `HubIdentity` asks JupyterHub (hub-contracts.md §3.3 step 5),
+ * in the cluster and on a laptop: `HubIdentity` asks JupyterHub's `GET /hub/api/user`, as HubAuth's
+ * `user_for_token` does (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L680-L710),
  * `LocalIdentity` knows the tokens it issued to the local demo user.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -8,9 +9,15 @@ import type { HubClient, HubUser } from "../hub/hub-client.ts";
 
 export type TokenCheck =
   | { outcome: "ok"; user: HubUser }
-  /** Unknown, expired or revoked (hub logout revokes the session's tokens, §3.3 step 6). */
+  /**
+   * Unknown, expired or revoked: hub logout deletes the session's tokens
+   * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/base.py#L613-L640).
+   */
   | { outcome: "invalid" }
-  /** A real user whose token lacks `access:services!service=<name>` (§3.3 step 2, §3.4). */
+  /**
+   * A real user whose token lacks `access:services!service=<name>`: the default `user` role is only
+   * `self` (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/roles.py#L23-L30), which does not include it.
+   */
   | { outcome: "no-access"; user: HubUser };
 
 export interface Identity {
@@ -18,7 +25,10 @@ export interface Identity {
   check(token: string): Promise<TokenCheck>;
 }
 
-/** HubAuthenticated.check_hub_user / check_scopes (services/auth.py:74-107, 1462-1536). */
+/**
+ * HubAuthenticated.check_hub_user with check_scopes
+ * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1462-L1500, https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L74-L106).
+ */
 export function hasServiceAccess(scopes: readonly string[], serviceName: string): boolean {
   return (
     scopes.includes("access:services") || scopes.includes(`access:services!service=${serviceName}`)
@@ -29,7 +39,7 @@ export interface HubIdentityOptions {
   hub: HubClient;
   serviceName: string;
   now: () => number;
-  /** HubAuth's cache_max_age is 300 s (§3.3 step 5). */
+  /** HubAuth's cache_max_age is 300 s (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L469-L478). */
   cacheSeconds?: number;
   maxCacheEntries?: number;
 }

@@ -1,6 +1,7 @@
 /**
- * The open-redirect guard for `next` (hub-contracts.md §3.6 item 3): HubOAuth keeps `next_url`
- * server-side; we carry it in a signed cookie, so it is checked on the way in.
+ * The open-redirect guard for `next`: HubOAuth keeps `next_url` server-side (generate_state,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1230-L1250); we carry it in a signed cookie, so it is
+ * checked on the way in.
  */
 const ORIGIN = "http://launchpad.invalid";
 

@@ -1,6 +1,7 @@
 /**
  * `{prefix}oauth_login`, `{prefix}oauth_callback` and `{prefix}logout`: HubOAuth's login flow
- * (hub-contracts.md §3.3, §3.6 items 2-3), with PKCE S256 and the state kept in a signed cookie.
+ * (HubOAuthenticated.get_login_url, https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1421-L1460, and
+ * HubOAuthCallbackHandler, https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1600-L1673), with PKCE S256 and the state kept in a signed cookie.
  * In local mode `oauth_login` hands out a local session directly: there is no hub to ask.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
@@ -21,7 +22,7 @@ import {
   type CookieSettings,
 } from "./session.ts";
 
-/** HubOAuth keeps login state for 600 s (services/auth.py:1163-1250). */
+/** HubOAuth keeps login state for 600 s (oauth_state_max_age, https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1138-L1146). */
 const STATE_MAX_AGE_SECONDS = 600;
 
 export interface OAuthSettings extends CookieSettings {
@@ -72,7 +73,8 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
         return reply.redirect(nextUrl, 302);
       }
 
-      // secrets.token_urlsafe(32), as HubOAuth makes its state and verifier (services/auth.py:1083-1100).
+      // 32 random bytes, as HubOAuth's PKCE verifier is secrets.token_urlsafe(32)
+      // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1083-L1100).
       const state = randomBytes(32).toString("base64url");
       const verifier = randomBytes(32).toString("base64url");
       reply.setCookie(
@@ -94,7 +96,7 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
       );
     });
 
-    // The validation order of HubOAuthCallbackHandler.get (hub-contracts.md §3.3 step 3).
+    // The validation order of HubOAuthCallbackHandler.get (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1610-L1673).
     app.get("/oauth_callback", { config: { errorPage: true } }, async (request, reply) => {
       if (backend.kind === "local")
         throw new HttpError(404, "Local mode has no OAuth callback; open the spawn page instead.");
@@ -120,7 +122,8 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
           "The login state does not match this browser's; start the login again from the spawn page.",
         );
       }
-      // Every `<client_id>-oauth-state*` cookie is cleared, as HubOAuthCallbackHandler does (§3.3 step 3).
+      // Every `<client_id>-oauth-state*` cookie is cleared, as HubOAuthCallbackHandler does
+      // (clear_oauth_state_cookies, https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1257-L1265).
       for (const name of Object.keys(request.cookies)) {
         if (name.startsWith(stateCookieName(settings))) {
           reply.clearCookie(name, { path: settings.servicePrefix });

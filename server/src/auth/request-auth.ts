@@ -1,6 +1,7 @@
 /**
- * Per-request authentication, what HubAuthenticated does for tornado handlers
- * (hub-contracts.md §3.6 item 4), as Fastify decorations:
+ * Per-request authentication, what HubAuthenticated does for tornado handlers (the token from
+ * `Authorization: token|bearer` first, then the cookie: https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L725-L750),
+ * as Fastify decorations:
  *
  * - `request.user`: the HubUser once a preHandler below resolved it, else null;
  * - `request.auth`: how the request authenticated (`token` header or `cookie`) and with which token;
@@ -82,7 +83,8 @@ export function installRequestAuth(app: FastifyInstance, options: RequestAuthOpt
     if (!auth) return "invalid";
     const check = await options.identity.check(auth.token);
     if (check.outcome === "invalid") {
-      // Logged out at the hub (§3.3 step 6): drop the cookie so the page logs in again.
+      // Logged out at the hub, which deletes the session's tokens
+      // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/base.py#L613-L640): drop the cookie so the page logs in again.
       if (auth.kind === "cookie") clearSessionCookie(reply, options);
       return "invalid";
     }

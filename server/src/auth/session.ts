@@ -1,7 +1,8 @@
 /**
  * The companion's cookies, named and scoped as HubOAuth names and scopes its own
- * (hub-contracts.md §3.5): the session cookie is `<client_id>`, the login state cookie
- * `<client_id>-oauth-state`, both signed, HttpOnly, with path = the service prefix.
+ * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L905-L923): the session cookie is `<client_id>`, a login state cookie
+ * `<client_id>-oauth-state-<first 12 characters of the state>`, both signed, HttpOnly, with
+ * path = the service prefix.
  */
 import type { CookieSerializeOptions } from "@fastify/cookie";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -23,7 +24,8 @@ export function stateCookieName(settings: CookieSettings): string {
 
 /**
  * One state cookie per login in flight, named after its state, so two tabs logging in at once do
- * not overwrite each other's (HubOAuth adds a random suffix for the same reason, services/auth.py:1163-1228).
+ * not overwrite each other's (HubOAuth adds a random suffix for the same reason,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1189-L1200).
  */
 export function stateCookieNameFor(settings: CookieSettings, state: string): string {
   return `${stateCookieName(settings)}-${state.slice(0, 12)}`;
@@ -45,7 +47,7 @@ export function cookieOptions(
     path: settings.servicePrefix,
     httpOnly: true,
     sameSite: "lax",
-    // HubOAuth sets Secure when the request is https (services/auth.py:905-915); behind CHP the
+    // HubOAuth sets Secure when the request is https (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1289-L1296); behind CHP the
     // scheme comes from X-Forwarded-Proto, which Fastify reads when trustProxy is on.
     secure: request.protocol === "https",
     signed: true,
@@ -76,7 +78,8 @@ export function readSignedCookie(request: FastifyRequest, name: string): string 
 
 /**
  * The CSRF token of a session: an HMAC of its hub token, so it is bound to the session, needs no
- * storage, and reveals nothing about the token (a synchronizer token, hub-contracts.md §3.6 item 5).
+ * storage, and reveals nothing about the token (a synchronizer token; the hub's own check is
+ * `_needs_check_xsrf`/`check_xsrf_cookie`, https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/_xsrf_utils.py#L189-L250).
  */
 export function csrfTokenFor(cookieSecret: string, sessionToken: string): string {
   return createHmac("sha256", cookieSecret)

@@ -1,11 +1,16 @@
 /**
- * The few JupyterHub REST calls the companion's auth needs (hub-contracts.md §3.3 steps 4-5).
+ * The few JupyterHub REST calls the companion's auth needs: the code exchange and `GET /user`, as
+ * HubOAuth makes them (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L1115-L1134,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L554-L592).
  * `fetch` is injectable so tests drive the same code against an in-process fake hub.
  */
 import * as z from "zod";
 import { UpstreamError } from "../errors.ts";
 
-/** `POST {hub_api}/oauth2/token` reply; there are no refresh tokens (§3.3 step 4). */
+/**
+ * `POST {hub_api}/oauth2/token` reply; the hub issues no refresh tokens
+ * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/oauth/provider.py#L357-L359).
+ */
 const TokenReplySchema = z.object({
   access_token: z.string().min(1),
   token_type: z.string(),
@@ -65,7 +70,7 @@ export function createHubClient(options: HubClientOptions): HubClient {
   return {
     async exchangeCode({ code, redirectUri, codeVerifier }) {
       // client_secret_post: the hub's authenticate_client reads the secret from the body and never
-      // parses HTTP Basic (hub-contracts.md §3.3 step 4).
+      // parses HTTP Basic (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/oauth/provider.py#L42-L75).
       const body = new URLSearchParams({
         client_id: options.clientId,
         client_secret: options.clientSecret,
@@ -106,8 +111,9 @@ export function createHubClient(options: HubClientOptions): HubClient {
       } catch (cause) {
         throw new UpstreamError("the hub API could not be reached", { cause });
       }
-      // A revoked or expired token: hub logout deletes the session's tokens (§3.3 step 6), and
-      // HubAuth treats 403 as "no user" (allow_403).
+      // A revoked or expired token: hub logout deletes the session's tokens
+      // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/base.py#L613-L640), and HubAuth treats 403 as "no user"
+      // (allow_403, https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L579-L584).
       if (response.status === 401 || response.status === 403) return null;
       if (!response.ok)
         throw new UpstreamError(`the hub API answered ${await describeFailure(response)}`);

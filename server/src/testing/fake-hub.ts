@@ -1,6 +1,7 @@
 /**
  * An in-process stand-in for the JupyterHub endpoints the companion's login uses, faithful to the
- * shapes in hub-contracts.md §3.3: the authorize redirect (exact redirect_uri, PKCE S256 recorded),
+ * shapes of JupyterHub's OAuth provider (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/auth.py,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/oauth/provider.py): the authorize redirect (exact redirect_uri, PKCE S256 recorded),
  * the token endpoint (client_secret_post only, one-time codes, PKCE verified) and `GET /user`
  * (token or bearer; 403 once revoked). `fetch` routes requests into it with `inject`, no sockets.
  */
@@ -19,10 +20,13 @@ export interface FakeHubUser {
 export interface FakeHubOptions {
   clientId: string;
   clientSecret: string;
-  /** The registered oauth_redirect_uri; compared as a string, like the hub (§3.3 step 2). */
+  /** The registered oauth_redirect_uri; compared as a string, like the hub (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/oauth/provider.py#L591). */
   redirectUri: string;
   serviceName: string;
-  /** The hub refuses users without access:services at authorize (§3.3 step 2); off to test our own check. */
+  /**
+   * The hub refuses users without access:services at authorize
+   * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/auth.py#L272-L294); off to test our own check.
+   */
   enforceAccessAtAuthorize?: boolean;
 }
 
@@ -45,7 +49,7 @@ export interface FakeHub {
   fetch: FetchFn;
   /** The user the hub's own login cookie would identify at the authorize endpoint. */
   loginAs(user: FakeHubUser | null): void;
-  /** Hub logout: every token of that user's sessions is deleted (handlers/base.py:613-640). */
+  /** Hub logout: every token of that user's sessions is deleted (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/base.py#L613-L640). */
   logout(userName: string): void;
   /** Issues a token directly (like an API token a script would use). */
   issueToken(user: FakeHubUser): string;
@@ -128,7 +132,8 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
     }
     const body = request.body as Record<string, string>;
     tokenRequests.push(body);
-    // authenticate_client reads request.client_secret from the body; HTTP Basic is never parsed (§3.3 step 4).
+    // authenticate_client reads request.client_secret from the body; HTTP Basic is never parsed
+    // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/oauth/provider.py#L42-L75).
     if (body.client_id !== options.clientId || body.client_secret !== options.clientSecret) {
       return reply.code(401).send({ error: "invalid_client" });
     }
@@ -163,7 +168,7 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
     if (!issued)
       return reply.code(403).send({ status: 403, message: "Missing or invalid credentials." });
     const { user, sessionId } = issued;
-    // The real model carries more than the companion uses (apihandlers/users.py:34-80).
+    // The real model carries more than the companion uses (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/users.py#L34-L80).
     return {
       kind: "user",
       name: user.name,
