@@ -4,7 +4,9 @@
  *
  * The glue sends an allow-list of display fields only: nothing from `kubespawner_override` ever
  * reaches the browser (it holds env vars, secrets, node selectors). Profile and option order is
- * the admin's order, as KubeSpawner renders it (reference/hub-contracts.md §1.4-1.5).
+ * the admin's order, as KubeSpawner renders it (`_get_initialized_profile_list` and
+ * `_render_options_form` keep it: https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3829-L3868,
+ * https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3537-L3553).
  */
 import * as z from "zod/mini";
 
@@ -19,9 +21,12 @@ export const SPAWN_PAGE_DATA_ELEMENT_ID = "launchpad-spawn-data";
 /** The id of the element the page mounts into (it holds the plain fallback form until then). */
 export const SPAWN_PAGE_MOUNT_ELEMENT_ID = "launchpad-root";
 
-/** KubeSpawner's sentinel select value for the "Other..." entry; never posted (form.html:24-33). */
+/**
+ * KubeSpawner's sentinel select value for the "Other..." entry; never posted
+ * (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/templates/form.html#L30-L32).
+ */
 export const UNLISTED_CHOICE_SENTINEL = "unlisted-choice";
-/** The user_options key suffix of a free-text value (spawner.py:3598-3661). */
+/** The user_options key suffix of a free-text value (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3796-L3797). */
 export const UNLISTED_CHOICE_SUFFIX = "--unlisted-choice";
 /** The option key the page posts a project id under; KubeSpawner ignores keys that are not options. */
 export const PROJECT_OPTION_KEY = "launchpad-project";
@@ -78,7 +83,10 @@ export type ProfileOption = z.infer<typeof ProfileOptionSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
 export type SpawnPageData = z.infer<typeof SpawnPageDataSchema>;
 
-/** KubeSpawner's form field name for an option (form.html:24, spawner.py:3598-3661). */
+/**
+ * KubeSpawner's form field name for an option (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/templates/form.html#L24, parsed by
+ * https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3642-L3648).
+ */
 export function optionFieldName(profileSlug: string, optionKey: string): string {
   return `profile-option-${profileSlug}--${optionKey}`;
 }

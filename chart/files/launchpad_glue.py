@@ -25,7 +25,8 @@ import json
 import re
 from html.parser import HTMLParser
 
-from slugify import slugify  # python-slugify: KubeSpawner's own dependency (spawner.py:29)
+# python-slugify: KubeSpawner's own dependency (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L29)
+from slugify import slugify
 
 #: Must match SPAWN_PAGE_CONTRACT_VERSION in contract/spawn-page.ts.
 CONTRACT_VERSION = 1
@@ -73,7 +74,7 @@ async def _resolve_profile_list(spawner):
         if inspect.isawaitable(profile_list):
             profile_list = await profile_list
     elif isinstance(profile_list, dict):
-        # spawner.py:2208-2215: profiles are ordered by sorted outer key.
+        # Profiles are ordered by sorted outer key (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L2210-L2216).
         profile_list = [profile_list[k] for k in sorted(profile_list)]
     return copy.deepcopy(list(profile_list or []))
 
@@ -83,7 +84,10 @@ def _text(value):
 
 
 def public_profiles(profile_list):
-    """Allow-listed display fields, with KubeSpawner's defaults (spawner.py:3827-3866)."""
+    """Allow-listed display fields, with KubeSpawner's defaults.
+
+    https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3829-L3868
+    """
     profiles = []
     for profile in profile_list:
         slug = _text(profile.get("slug")) or slugify(str(profile.get("display_name", "")))
@@ -206,7 +210,8 @@ def _fallback_form(profiles, user_options):
                 out.append("</select></div>")
             unlisted = option["unlisted_choice"]
             if unlisted["enabled"]:
-                # KubeSpawner lets a non-empty free-text value win over the choice (spawner.py:3793-3823).
+                # KubeSpawner lets a non-empty free-text value win over the choice
+                # (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3800-L3808).
                 label = unlisted.get("display_name") or unlisted["display_name_in_choices"]
                 saved_text = user_options.get(option["key"] + "--unlisted-choice") if slug == saved_slug else None
                 value = saved_text if isinstance(saved_text, str) else ""

@@ -1,7 +1,7 @@
 """A KubeSpawner that records the pod it would create and runs a local process instead.
 
 Everything up to the pod manifest is KubeSpawner 7.1.0's own code (``KubeSpawner._start``,
-``spawner.py:3173-3275``): ``load_user_options()`` (profile, options, unlisted choices, validation,
+https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3173-L3267): ``load_user_options()`` (profile, options, unlisted choices, validation,
 overrides), ``get_pod_manifest()`` and the ``modify_pod_hook`` (the admin's, chained by the
 Launchpad glue). Only what needs a cluster is replaced: the PVC and pod API calls, the pod and event
 reflectors, ``poll``/``stop`` and the state that names the pod.

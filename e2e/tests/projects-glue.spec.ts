@@ -16,7 +16,8 @@ test("a project id narrows z2jh's dynamic home volume to projects/<id>", async (
 }) => {
   await signIn(page, hub, user);
   await expectMounted(page);
-  // The hub's own form action carries ?_xsrf= (hub-contracts.md §2.5); post the fields the page will.
+  // The hub's own form action carries ?_xsrf=
+  // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/pages.py#L131-L133); post the fields the page will.
   const action = await page.locator("form#spawn_form").getAttribute("action");
   expect(action).toContain("_xsrf=");
   const response = await page.request.post(new URL(action!, hub.origin).href, {

@@ -49,7 +49,10 @@ function profileList(file: string): Profile[] {
   return list;
 }
 
-/** python-slugify's result for these plain ASCII display names (hub-contracts.md §1.4). */
+/**
+ * python-slugify's result for these plain ASCII display names, as KubeSpawner makes missing slugs
+ * (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3846-L3848).
+ */
 function slugOf(profile: Profile): string {
   return (
     profile.slug ??

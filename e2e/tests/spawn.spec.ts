@@ -107,7 +107,8 @@ test.describe("spawn page", () => {
       profile: "python",
       "image--unlisted-choice": "quay.io/jupyter/minimal-notebook:2025-01-06",
     });
-    // Never both the choice and the free text (hub-contracts.md §1.6).
+    // Never both the choice and the free text: KubeSpawner's form swaps the `name` between them
+    // (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/templates/form.html#L67-L90).
     expect(recording?.user_options).not.toHaveProperty("image");
     expect(notebookContainer(recording!.pod).image).toBe(
       "quay.io/jupyter/minimal-notebook:2025-01-06",

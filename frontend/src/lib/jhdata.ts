@@ -1,7 +1,8 @@
 import * as z from "zod/mini";
 
 /**
- * The part of JupyterHub's `window.jhdata` (page.html:79-99) the page relies on. `prefix` is the
+ * The part of JupyterHub's `window.jhdata`
+ * (https://github.com/jupyterhub/jupyterhub/blob/5.5.1/share/jupyterhub/templates/page.html#L78-L98) the page relies on. `prefix` is the
  * proxy root services live under and `base_url` the hub's own `{prefix}hub/`; neither is assumed,
  * so the page works under any prefix.
  */

@@ -1,6 +1,6 @@
 /**
  * KubeSpawner checks `unlisted_choice.validation_regex` with Python's `re.match(rx, value)`
- * (spawner.py:3707-3720): anchored at the start only. The page mirrors that so users hear about a
+ * (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3718-L3722): anchored at the start only. The page mirrors that so users hear about a
  * bad value before the hub refuses it; the hub checks again, so a pattern JS cannot compile never
  * blocks anyone.
  */

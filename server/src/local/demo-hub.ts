@@ -1,5 +1,6 @@
 /**
- * Local mode's stand-in for JupyterHub's spawn page (hub-contracts.md §2.3): the same page
+ * Local mode's stand-in for JupyterHub's spawn page
+ * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/share/jupyterhub/templates/spawn.html): the same page
  * structure, `window.jhdata`, form action with `?_xsrf=` and the markup the hub glue renders, so the
  * bundle runs exactly as it would inside a hub. POST shows what KubeSpawner would receive.
  */
@@ -22,7 +23,10 @@ import { HttpError } from "../errors.ts";
 import { escapeHtml, jsonForScript } from "../html.ts";
 import { optionsFromForm, validateUserOptions, type FormData } from "./spawn-form.ts";
 
-/** The demo hub's fixed XSRF token (`jhdata.xsrf_token`); the real hub's is per session (§2.5). */
+/**
+ * The demo hub's fixed XSRF token (`jhdata.xsrf_token`); the real hub's is per session
+ * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/_xsrf_utils.py#L139-L186).
+ */
 export const LOCAL_XSRF_TOKEN = "local";
 
 export interface DemoHubOptions extends CookieSettings {
@@ -47,7 +51,8 @@ async function parseMultipart(body: Buffer, contentType: string): Promise<FormDa
   }).formData();
   const entries: [string, string][] = [];
   for (const [key, value] of form.entries()) {
-    // JupyterHub files uploaded fields as `<name>_file` (pages.py:342-346); KubeSpawner ignores them.
+    // JupyterHub files uploaded fields as `<name>_file`
+    // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/pages.py#L345-L346); KubeSpawner ignores them.
     entries.push(typeof value === "string" ? [key, value] : [`${key}_file`, value.name]);
   }
   return formDataFromEntries(entries);
@@ -101,7 +106,8 @@ export function renderSpawnPage(options: {
 }
 
 export function demoHubRoutes(options: DemoHubOptions) {
-  // The hub persists user_options per server (hub-contracts.md §2.9); the demo keeps them in memory.
+  // The hub persists user_options per server (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/user.py#L917-L926);
+  // the demo keeps them in memory.
   let savedUserOptions: Record<string, string> = {};
 
   function page(reply: FastifyReply, status: number, html: string): FastifyReply {
@@ -157,7 +163,8 @@ export function demoHubRoutes(options: DemoHubOptions) {
     app.post("/hub/spawn", { config: { errorPage: true } }, async (request, reply) => {
       const query = request.query as Record<string, unknown>;
       const body = (request.body ?? {}) as FormData;
-      // JupyterHub 4.1+ checks `_xsrf` (query or body) or X-XSRFToken on POSTs (§2.5).
+      // JupyterHub 4.1+ checks `_xsrf` (query or body) or X-XSRFToken on POSTs
+      // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/_xsrf_utils.py#L223-L250).
       const xsrf = query._xsrf ?? body._xsrf?.[0] ?? request.headers["x-xsrftoken"];
       if (xsrf !== LOCAL_XSRF_TOKEN) throw new HttpError(403, "'_xsrf' argument missing from POST");
       if (typeof body !== "object" || Array.isArray(body))

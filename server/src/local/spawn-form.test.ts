@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { SAMPLE_PROFILES } from "./sample-profiles.ts";
 import { optionsFromForm, pythonReMatch, validateUserOptions } from "./spawn-form.ts";
 
-describe("optionsFromForm (KubeSpawner options_from_form, hub-contracts.md §1.7)", () => {
+// KubeSpawner 7.1.0: _options_from_form https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3600-L3663,
+// _validate_user_options https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3665-L3722.
+describe("optionsFromForm (KubeSpawner _options_from_form)", () => {
   it("takes the first profile and strips only that profile's prefix, first value only", () => {
     expect(
       optionsFromForm({
@@ -20,7 +22,7 @@ describe("optionsFromForm (KubeSpawner options_from_form, hub-contracts.md §1.7
   });
 });
 
-describe("validateUserOptions (§1.8 plus unknown choices)", () => {
+describe("validateUserOptions (KubeSpawner _validate_user_options plus unknown choices)", () => {
   it("accepts the defaults and a matching unlisted image", () => {
     expect(
       validateUserOptions(

@@ -1,6 +1,7 @@
 /**
  * What KubeSpawner does with a spawn form POST, for local mode's demo hub: parse like
- * `options_from_form` (hub-contracts.md §1.7) and validate like `_validate_user_options` (§1.8),
+ * `_options_from_form` (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3600-L3663) and validate like
+ * `_validate_user_options` (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3665-L3722),
  * plus the checks KubeSpawner leaves to a KeyError later (unknown choice) and the project id the
  * hub glue checks.
  */
@@ -13,7 +14,7 @@ import {
 // The glue checks the same pattern (PROJECT_ID_RE in chart/files/launchpad_glue.py).
 import { PROJECT_ID_PATTERN } from "../../../contract/projects.ts";
 
-/** JupyterHub's `formdata`: every body argument, all values (pages.py:342-346). */
+/** JupyterHub's `formdata`: every body argument, all values (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/pages.py#L342-L346). */
 export type FormData = Record<string, string[]>;
 
 /** `options_from_form`: the first `profile` value, and keys under its prefix with the prefix cut. */
@@ -79,7 +80,7 @@ export function validateUserOptions(
       if (choice === UNLISTED_CHOICE_SENTINEL) {
         problems.push(`${option.key}: the "Other..." entry was posted without its text value.`);
       } else if (!option.choices.some((c) => c.key === choice)) {
-        // KubeSpawner would fail later with a raw KeyError in _load_profile (spawner.py:3808-3810).
+        // KubeSpawner would fail later with a raw KeyError in _load_profile (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3808-L3812).
         problems.push(
           `${option.key}: no such choice ${choice}. Options include: ${option.choices.map((c) => c.key).join(", ")}`,
         );

@@ -2,8 +2,9 @@
  * Which projects a user's servers are running on, and where their files live, read from the
  * user's pods: KubeSpawner 7.1 labels them `component=singleuser-server` and
  * `hub.jupyter.org/username=<safe_slug(name)>` and annotates `hub.jupyter.org/username=<name>`
- * (kubespawner/spawner.py `_build_common_labels`, `_build_pod_labels`,
- * `_build_common_annotations`); the hub glue adds the POD_ANNOTATIONS of kubernetes/metadata.ts.
+ * (`_build_common_labels`, `_build_pod_labels`, `_build_common_annotations`:
+ * https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L2219-L2253, and the
+ * component label, #L650-L651 there); the hub glue adds the POD_ANNOTATIONS of kubernetes/metadata.ts.
  */
 import {
   ProjectStorageSchema,

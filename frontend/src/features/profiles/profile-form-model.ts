@@ -1,6 +1,7 @@
 /**
  * The profile form's state and everything derived from it, as pure functions: what is selected,
- * what is invalid, and the exact fields KubeSpawner parses (hub-contracts.md §1.6-1.8).
+ * what is invalid, and the exact fields KubeSpawner parses (`_options_from_form` and
+ * `_validate_user_options`, https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3600-L3722).
  */
 import {
   PROJECT_OPTION_KEY,
@@ -33,7 +34,8 @@ export function selectionKey(profileSlug: string, optionKey: string): string {
 }
 
 export function defaultProfile(profiles: readonly Profile[]): Profile {
-  // The contract guarantees at least one profile; KubeSpawner falls back to the first (spawner.py:3827-3866).
+  // The contract guarantees at least one profile; KubeSpawner falls back to the first
+  // (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3864-L3866).
   return profiles.find((p) => p.default) ?? (profiles[0] as Profile);
 }
 
@@ -66,7 +68,8 @@ export function optionSelection(
 
 /**
  * The form as the saved user_options describe it. Values set through the REST API are not always
- * strings (hub-contracts.md §1.10), so anything else is ignored; a profile or choice that no longer
+ * strings (the REST body is stored as it came, https://github.com/jupyterhub/jupyterhub/blob/5.5.1/jupyterhub/apihandlers/users.py#L666-L667),
+ * so anything else is ignored; a profile or choice that no longer
  * exists falls back to the default, where KubeSpawner 7.1's own form would preselect nothing.
  */
 export function initialFormState(
@@ -79,7 +82,8 @@ export function initialFormState(
   };
   const savedSlug = saved("profile");
   const savedProfile = profiles.find((p) => p.slug === savedSlug);
-  // Without a saved `profile`, KubeSpawner applies saved options to the default profile (spawner.py:3894-3896).
+  // Without a saved `profile`, KubeSpawner applies saved options to the default profile
+  // (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3733-L3735, https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3896-L3898).
   const profile = savedProfile ?? (savedSlug === undefined ? defaultProfile(profiles) : undefined);
   const selections = new Map<string, OptionSelection>();
   for (const option of profile?.profile_options ?? []) {
@@ -118,7 +122,8 @@ export function optionError(
   if (!usesUnlisted(option, selection)) return null;
   const text = selection.unlisted.trim();
   if (!text) {
-    // With no choices KubeSpawner cannot pick a default and the start fails (spawner.py:3818-3823).
+    // With no choices KubeSpawner cannot pick a default and the start fails
+    // (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3815-L3820).
     if (!strict) return null;
     return option.choices.length
       ? `Enter a value for ${option.display_name}, or pick one from the list.`
@@ -143,7 +148,7 @@ export function formErrors(profiles: readonly Profile[], state: ProfileFormState
 }
 
 /**
- * Exactly the fields KubeSpawner's `options_from_form` reads (spawner.py:3598-3661), for the
+ * Exactly the fields KubeSpawner's `options_from_form` reads (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3631-L3648), for the
  * selected profile only: the choice or the trimmed free text, never both and never the sentinel.
  */
 export function toFormFields(
