@@ -38,6 +38,19 @@ export default defineConfig({
           name: "server",
           environment: "node",
           include: ["server/**/*.test.ts", "contract/**/*.test.ts"],
+          exclude: ["**/*.kube.test.ts", "**/node_modules/**"],
+        },
+      },
+      {
+        // Against a real kube-apiserver + etcd (scripts/setup-kube.sh builds them; one control plane
+        // per run, started by the global setup; each test file works in namespaces of its own).
+        test: {
+          name: "kubernetes",
+          environment: "node",
+          include: ["server/**/*.kube.test.ts"],
+          globalSetup: ["server/test-support/kube/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
