@@ -1,5 +1,5 @@
 /**
- * Build event streams through the companion (DESIGN.md budgets: ≥ 20,000 events/s on one core,
+ * Build event streams through the companion (budgets: ≥ 20,000 events/s on one core,
  * added latency p99 ≤ 5 ms, 1,000 open streams with RSS growth ≤ 150 MB).
  *
  * Three processes, so each figure belongs to the process it names:

@@ -1,5 +1,5 @@
 /**
- * The projects API under a steady 200 requests/s on loopback (DESIGN.md budget: p99 ≤ 25 ms),
+ * The projects API under a steady 200 requests/s on loopback (budget: p99 ≤ 25 ms),
  * with records in ConfigMaps on the Kubernetes double. Open loop: requests go out on schedule
  * whether or not earlier ones finished, and latency counts from the scheduled time, so a stall
  * shows up in the figures instead of slowing the load down.

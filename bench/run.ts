@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: measures the budgets in DESIGN.md and prints the figures. Timed checks live
+ * `npm run bench`: measures the performance budgets (the `*_BUDGET*` constants of each bench file)
+ * and prints the figures. Timed checks live
  * here, never in tests (CI machines are noisy). Exits non-zero when a budget is exceeded.
  */
 import { availableParallelism, loadavg } from "node:os";

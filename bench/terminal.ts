@@ -1,5 +1,5 @@
 /**
- * The build log in the terminal, in real Chromium (DESIGN.md budget: the real 736-event build log
+ * The build log in the terminal, in real Chromium (budget: the real 736-event build log
  * rendered in ≤ 150 ms).
  *
  * A tiny page is built with Vite (inside .cache/, like dependency-cost.ts) from the app's own

@@ -1,7 +1,10 @@
 /**
- * Build events as the companion relays them to the page, after normalising BinderHub's stream
- * (reference/binderhub.md §A.3): phases lower-cased, the old `failure` folded into `failed`, lines
- * without a phase kept as log lines, and the companion's own `lost` for a silent upstream.
+ * Build events as the companion relays them to the page, after normalising BinderHub's stream:
+ * phases lower-cased (as BinderHub's own client does,
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/js/packages/binderhub-client/lib/client.js#L183-L186),
+ * the old `failure` folded into `failed` (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L601), lines without a
+ * phase kept as log lines (repo2docker's, e.g. line 2 of the client's
+ * tests/fixtures/fullbuild.eventsource), and the companion's own `lost` for a silent upstream.
  */
 import * as z from "zod/mini";
 
@@ -37,7 +40,7 @@ export const BuildEventSchema = z.object({
 });
 export type BuildEvent = z.infer<typeof BuildEventSchema>;
 
-/** Repository providers BinderHub knows (reference/binderhub.md §A.2). */
+/** Repository providers BinderHub knows (`repo_providers`, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/app.py#L618-L629). */
 export const PROVIDERS = [
   "gh",
   "gl",

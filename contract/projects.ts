@@ -1,6 +1,6 @@
 /**
  * "Your Projects": one repository a user has built and launched, with its own folder of work at
- * `<home root>/projects/<id>` on the user's volume (DESIGN.md "Projects").
+ * `<home root>/projects/<id>` on the user's volume (docs/projects.md).
  *
  * Shared by the page and the companion. The id derivation here is synchronous and identical in the
  * browser and in Node, because the page computes it before a build and the companion recomputes it.

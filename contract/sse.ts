@@ -4,10 +4,12 @@
  * (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation):
  * lines end in CRLF, LF or CR; `data:` lines of one event are joined with "\n"; a blank line
  * dispatches; `event:`, `id:` and `retry:` are read and ignored, because neither BinderHub
- * (builder.py `emit()` writes only `data:` lines) nor the companion sends them.
+ * (`emit()` writes only `data:` lines, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L150-L158) nor the companion
+ * sends them.
  *
  * Unlike EventSource it surfaces comments, because BinderHub's only sign of life during a quiet
- * build step is `:keepalive` every 25 s (builder.py `keep_alive()`), and a watchdog needs it.
+ * build step is `:keepalive` every 25 s (`keep_alive()`, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L178-L194),
+ * and a watchdog needs it.
  *
  * It never throws: any input is a sequence of lines, and a line that means nothing is dropped.
  */

@@ -1,5 +1,5 @@
 /**
- * The profile editor's shapes (DESIGN.md "Admin editor"), shared by the admin page and the
+ * The profile editor's shapes, shared by the admin page and the
  * companion:
  *
  * - **Bounds** come from the chart values, written by infrastructure admins: the node groups pods

@@ -65,7 +65,8 @@ const listFromEnv = <T extends z.ZodType>(item: T) =>
 const kubernetesObject = z.record(z.string(), z.unknown());
 
 /**
- * Building images through BinderHub (DESIGN.md "Contracts", reference/binderhub.md §A). The chart
+ * Building images through BinderHub's build API (`GET /build/<provider>/<spec>`,
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L273-L274). The chart
  * writes these into the config file (chart/templates/companion/configmap.yaml).
  */
 export const BuildConfigShape = {
@@ -91,7 +92,7 @@ export const BuildConfigShape = {
   buildsPerHourPerUser: countFromEnv.default(10),
 };
 
-/** "Your Projects" (DESIGN.md "Projects"); `removalJob` has the shape of RemovalJobSettings. */
+/** "Your Projects" (docs/projects.md); `removalJob` has the shape of RemovalJobSettings. */
 export const ProjectsConfigShape = {
   projectLimitPerUser: countFromEnv.default(5),
   removalJob: z

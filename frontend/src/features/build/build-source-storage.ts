@@ -1,6 +1,7 @@
 /**
  * Remembers the last provider, repository and ref between visits. These are not secrets; no
- * token ever goes to browser storage (DESIGN.md "Contracts").
+ * token ever goes to browser storage: the hub token stays in the companion's HttpOnly session
+ * cookie (server/src/auth/session.ts).
  */
 import { BuildSourceSchema, type BuildSource } from "../../../../contract/providers.ts";
 

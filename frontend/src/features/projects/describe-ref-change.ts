@@ -2,8 +2,10 @@ import type { Project } from "../../../../contract/projects.ts";
 
 /**
  * What the shell shows before the user starts `project` on another ref. The same repository is the
- * same project (DESIGN.md "Projects"): the folder is kept and the image replaced, as
- * persistent_binderhub did silently (reference/binderhub.md §C.7) — here the user is told first.
+ * same project (docs/projects.md): the folder is kept and the image replaced, as
+ * persistent_binderhub did silently (projects keyed by repo_url, the folder copied only when
+ * missing: https://github.com/gesiscss/persistent_binderhub/blob/198bbac1f582864ab78cb868efc504af3219c198/persistent_binderhub/files/jupyterhub/persistent_bhub_config.py#L276-L293,
+ * #L182-L186 there) — here the user is told first.
  * Null when nothing changes, or for providers without refs (their records are versioned).
  */
 export function describeRefChange(

@@ -1,7 +1,8 @@
 /**
  * The companion's build stream, `GET {serviceUrl}api/builds/<provider>/<spec>`, read as typed
- * events. The companion relays BinderHub's `text/event-stream` (reference/binderhub.md §A.3-A.4):
- * `data:` lines of BuildEvent JSON, `:keepalive` comments, closed after `ready` or `failed`.
+ * events. The companion relays BinderHub's `text/event-stream` (BuildHandler,
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L143-L235): `data:` lines of BuildEvent JSON,
+ * `:keepalive` comments, closed after `ready` or `failed`.
  * Refusals before the stream starts (limits, a bad spec, no session) are JSON with an HTTP status.
  */
 import { ApiErrorSchema } from "../../../../../contract/api.ts";

@@ -1,6 +1,7 @@
 /**
  * Cancels a build: `DELETE {serviceUrl}api/builds/<provider>/<spec>`. Closing the stream alone
- * would leave BinderHub's build pod running (reference/binderhub.md §A.8); the companion deletes it.
+ * would leave BinderHub's build pod running (`stop()` only stops watching,
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L215-L222); the companion deletes it.
  */
 import { CSRF_HEADER } from "../../../../../contract/api.ts";
 import type { Provider } from "../../../../../contract/providers.ts";

@@ -8,8 +8,9 @@
  *   streaming/reconnecting ─cancel→ cancelled;  a refusal (429) → rate-limited
  *
  * A drop (the stream ends without `ready`/`failed`, or the connection fails) re-requests the same
- * provider/spec: BinderHub names build pods after (repo, ref) and attaches a second request to the
- * running pod, replaying its last lines (reference/binderhub.md §A.8), so this re-attaches rather
+ * provider/spec: BinderHub names build pods after (repo, ref) (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L413-L415)
+ * and attaches a second request to the running pod, replaying its last `log_tail_lines`
+ * (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L369-L376, #L587-L591 there), so this re-attaches rather
  * than starting over.
  */
 import { useCallback, useEffect, useRef, useState } from "react";

@@ -125,7 +125,7 @@ export const reattachedBuild: StreamScript = {
 /**
  * The real 736-event Kubernetes build shipped in @jupyterhub/binderhub-client
  * (tests/fixtures/fullbuild.eventsource, BSD-3-Clause), as build-only mode sends it: up to `built`,
- * which becomes the final `ready` carrying `imageName` (reference/binderhub.md §A.3).
+ * which becomes the final `ready` carrying `imageName` (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L561-L571).
  */
 export function recordedBuild(): StreamScript {
   const steps: StreamStep[] = [];

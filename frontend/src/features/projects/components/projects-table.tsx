@@ -18,7 +18,10 @@ export interface ProjectsTableProps {
   onRetryDelete: (project: Project) => void;
 }
 
-/** Newest launch first; the companion keeps no order (persistent_binderhub relied on list order, §C.2). */
+/**
+ * Newest launch first; the companion keeps no order (persistent_binderhub relied on list order,
+ * the last launched last: https://github.com/gesiscss/persistent_binderhub/blob/198bbac1f582864ab78cb868efc504af3219c198/persistent_binderhub/files/jupyterhub/persistent_bhub_config.py#L276-L293).
+ */
 export function sortProjects(projects: readonly Project[]): Project[] {
   return [...projects].sort(
     (a, b) =>
