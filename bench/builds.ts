@@ -35,7 +35,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { PROVIDERS } from "../contract/build.ts";
-import { buildPath } from "../contract/providers.ts";
+import { buildPath } from "../contract/providers/build-path.ts";
 import { SseReader } from "../contract/sse.ts";
 
 export const THROUGHPUT_BUDGET = 20_000;
@@ -79,15 +79,18 @@ async function runCompanion(binderhubUrl: string, token: string): Promise<void> 
   const { default: Fastify } = await import("fastify");
   const { installTestAuth } = await import("../server/test-support/test-auth.ts");
   const { buildRoutes } = await import("../server/src/builds/routes.ts");
+  const { BuildService } = await import("../server/src/builds/service.ts");
   const { createMemoryBuildLimiter } = await import("../server/src/builds/limiter.ts");
   const app = Fastify({ forceCloseConnections: true });
   installTestAuth(app);
   await app.register(
-    buildRoutes({
-      binderhub: { url: binderhubUrl, token },
-      limiter: createMemoryBuildLimiter(),
-      allowedProviders: PROVIDERS,
-    }),
+    buildRoutes(
+      new BuildService({
+        binderhub: { url: binderhubUrl, token },
+        limiter: createMemoryBuildLimiter(),
+        allowedProviders: PROVIDERS,
+      }),
+    ),
     { prefix: PREFIX },
   );
   await app.listen({ host: "127.0.0.1", port: 0 });

@@ -23,9 +23,6 @@ export const BUILD_PHASES = [
 export const BuildPhaseSchema = z.enum(BUILD_PHASES);
 export type BuildPhase = z.infer<typeof BuildPhaseSchema>;
 
-/** Phases after which neither BinderHub nor the companion sends anything more. */
-export const TERMINAL_PHASES: ReadonlySet<BuildPhase> = new Set(["ready", "failed"]);
-
 export const BuildEventSchema = z.object({
   /** Absent on repo2docker log lines that carry only a message. */
   phase: z.optional(BuildPhaseSchema),
@@ -56,7 +53,7 @@ export const ProviderSchema = z.enum(PROVIDERS);
 export type Provider = z.infer<typeof ProviderSchema>;
 
 /**
- * `DELETE api/builds/<provider>/<spec>` (path encoded by `buildPath` in contract/providers.ts:
+ * `DELETE api/builds/<provider>/<spec>` (path encoded by `buildPath` in contract/providers/build-path.ts:
  * each `/`-segment of BinderHub's spec through `encodeURIComponent`): what the companion did.
  * `streams_cancelled`: this user's open streams of the build, on any replica, told to stop.
  * `pods_deleted`: BinderHub build pods deleted (closing a stream alone does not stop a build).

@@ -5,8 +5,10 @@
 import { readFileSync } from "node:fs";
 import { expect, type Page } from "@playwright/test";
 import { FULLBUILD_EVENTSOURCE_PATH } from "../../server/test-support/fullbuild.ts";
-import { PROVIDER_INFO, toSpec, type BuildSource } from "../../contract/providers.ts";
-import { buildSlug, safeBuildSlug } from "../../server/src/builds/build-spec.ts";
+import { PROVIDER_REFS, type BuildSource } from "../../contract/providers/catalog.ts";
+import { toSpec } from "../../contract/providers/spec.ts";
+import { PROVIDER_COPY, REF_LABEL } from "../../frontend/src/lib/provider-copy.ts";
+import { binderhubNames, resolveOffline } from "../../server/test-support/binderhub-naming.ts";
 import type { DoublesInfo, StackInfo } from "./stack.ts";
 
 export interface KubeObject {
@@ -158,21 +160,21 @@ export function recordedLogLine(startsWith: string): string {
 
 /** Fills in the build form (provider, repository, ref where the provider has one). */
 export async function fillBuildForm(page: Page, source: BuildSource): Promise<void> {
-  const info = PROVIDER_INFO[source.provider];
+  const copy = PROVIDER_COPY[source.provider];
   await page.getByLabel("Repository provider", { exact: true }).selectOption(source.provider);
-  await page.getByLabel(info.repoLabel, { exact: true }).fill(source.repo);
-  if (info.hasRef) await page.getByLabel("Branch, tag or commit", { exact: true }).fill(source.ref);
+  await page.getByLabel(copy.repoLabel, { exact: true }).fill(source.repo);
+  if (PROVIDER_REFS[source.provider].hasRef)
+    await page.getByLabel(REF_LABEL, { exact: true }).fill(source.ref);
 }
 
 /**
- * The image the BinderHub double names in `ready` for a `cached` build of `source`: BinderHub's
- * own naming (build slug, escaped and hashed by safeBuildSlug) tagged with the double's fixed ref,
- * exactly as server/test-support/binderhub-double.ts computes it.
+ * The image the BinderHub double names in `ready` for a build of `source`: BinderHub's naming as
+ * the double implements it (server/test-support/binderhub-naming.ts, checked against BinderHub's
+ * own functions), never the companion's.
  */
-export function cachedImageName(source: BuildSource): string {
+export function expectedImageName(source: BuildSource): string {
   const spec = toSpec(source.provider, source.repo, source.ref);
-  const slug = buildSlug(source.provider, spec) ?? spec;
-  return `${safeBuildSlug(slug, 255)}:1a2b3c4d5e6f`.replace(/_/g, "-").toLowerCase();
+  return binderhubNames(source.provider, spec, resolveOffline(source.provider, spec)).imageName;
 }
 
 /**

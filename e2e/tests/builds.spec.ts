@@ -6,12 +6,12 @@
  * Profile list: e2e/hub/profiles/build.yaml (an image option with dynamic_image_building).
  */
 import { readFileSync } from "node:fs";
-import type { BuildSource } from "../../contract/providers.ts";
+import type { BuildSource } from "../../contract/providers/catalog.ts";
 import {
   buildPods,
   buildStatus,
   buildUntilReady,
-  cachedImageName,
+  expectedImageName,
   fillBuildForm,
   recordedImageName,
   recordedLogLine,
@@ -32,6 +32,7 @@ import { notebookContainer, recordingCount, recordings } from "../support/manife
  * One repository per provider the double knows, named so that the double answers with its
  * `cached` scenario (the image exists: `ready` at once). A HydroShare id is 32 hex digits and cannot
  * say "cached", so it gets the full recorded build, which the double replays as fast as it can.
+ * Either way the image is named as BinderHub names it for that repository.
  */
 const PER_PROVIDER: BuildSource[] = [
   { provider: "gh", repo: "e2e-org/cached-notebooks", ref: "main" },
@@ -44,11 +45,6 @@ const PER_PROVIDER: BuildSource[] = [
   { provider: "hydroshare", repo: "0123456789abcdef0123456789abcdef", ref: "" },
   { provider: "ckan", repo: "https://demo.ckan.org/dataset/cached-dataset", ref: "" },
 ];
-
-/** What the double sends: the recorded build's image for the full replay, else the cached name. */
-function expectedImage(source: BuildSource): string {
-  return source.provider === "hydroshare" ? recordedImageName() : cachedImageName(source);
-}
 
 test.describe("build from a repository", () => {
   useOwnStack({ profiles: "build.yaml" });
@@ -64,7 +60,8 @@ test.describe("build from a repository", () => {
         repo: "binder-examples/octave",
         ref: "HEAD",
       });
-      // BinderHub's imageName, relayed unchanged: the recorded build's own image.
+      // BinderHub's imageName, relayed unchanged: the recorded build's own image (the double names
+      // binder-examples/octave at HEAD as BinderHub named it in the recording).
       expect(imageName).toBe(recordedImageName());
 
       // The terminal follows the log to its end: the last lines of the recording are on screen.
@@ -95,7 +92,7 @@ test.describe("build from a repository", () => {
       await signIn(page, hub, user);
       await expectMounted(page);
       const imageName = await buildUntilReady(page, source);
-      expect(imageName).toBe(expectedImage(source));
+      expect(imageName).toBe(expectedImageName(source));
       await expect(
         page.getByRole("button", { name: "Start with this image", exact: true }),
       ).toBeEnabled();
@@ -107,7 +104,7 @@ test.describe("build from a repository", () => {
       await signIn(page, hub, user);
       await expectMounted(page);
       const imageName = await buildUntilReady(page, source);
-      expect(imageName).toBe(expectedImage(source));
+      expect(imageName).toBe(expectedImageName(source));
       await page.getByRole("button", { name: "Start with this image", exact: true }).click();
       await expectServerPage(page, hub, user);
       await expectRecordings(hub, user, 1);

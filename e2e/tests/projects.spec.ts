@@ -11,10 +11,10 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
 import { projectId } from "../../contract/projects.ts";
-import type { BuildSource } from "../../contract/providers.ts";
+import type { BuildSource } from "../../contract/providers/catalog.ts";
 import {
   buildUntilReady,
-  cachedImageName,
+  expectedImageName,
   jobs,
   markJobSucceeded,
   userPods,
@@ -138,7 +138,7 @@ for (const shape of SHAPES) {
         await signIn(page, hub, user);
         await expectMounted(page);
         imageA = await buildUntilReady(page, A);
-        expect(imageA).toBe(cachedImageName(A));
+        expect(imageA).toBe(expectedImageName(A));
         await page.getByRole("button", { name: "Start with this image", exact: true }).click();
         await expectServerPage(page, hub, user);
         await expectRecordings(hub, user, 1);

@@ -6,6 +6,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { Features } from "../../contract/api.ts";
 import { buildRoutes } from "./builds/routes.ts";
+import { BuildService } from "./builds/service.ts";
 import { createKubernetesBuildLimiter, createMemoryBuildLimiter } from "./builds/limiter.ts";
 import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
 import type { Config } from "./config.ts";
@@ -96,8 +97,8 @@ export function composeFeatures(
           })
         : createMemoryBuildLimiter(limits);
     stops.push(() => limiter.close());
-    routes.push(
-      buildRoutes({
+    const service = new BuildService(
+      {
         binderhub: {
           url: config.binderhubUrl,
           // values.yaml: without its own token the companion calls BinderHub with its hub token.
@@ -116,8 +117,10 @@ export function composeFeatures(
         beforeBuild: projectService
           ? (user, provider, repoUrl) => projectService.buildRefusal(user, provider, repoUrl)
           : undefined,
-      }),
+      },
+      log,
     );
+    routes.push(buildRoutes(service));
   }
 
   return {

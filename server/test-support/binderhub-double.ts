@@ -11,10 +11,15 @@
  *   `build_only` the recorded build is replayed whole, launch included;
  * - only `data:` lines and `:keepalive` comments (every `keepaliveMs`, 25 s upstream), Python-style
  *   `json.dumps` separators for the events it makes up;
- * - a build pod (labels `component=binderhub-build`, `name=<build name>`, annotation
- *   `binder-repo=<repo url>`, §A.9) exists in the Kubernetes double while a build runs; closing the
- *   stream does NOT remove it (§A.8), and deleting it ends the build with `{"phase": "failed"}`
- *   (build.py: a DELETED pod whose last phase was not Succeeded is a failure);
+ * - names as BinderHub names, with its own implementation (binderhub-naming.ts, checked against
+ *   BinderHub's functions) and never the companion's: the image `{imagePrefix}{safe slug}:{ref}`
+ *   in `ready`, and a build pod named by `_generate_build_name`, labelled
+ *   `component=binderhub-build` and `name=<build name>` and annotated `binder-repo=<get_repo_url()>`
+ *   (build.py `KubernetesBuildExecutor.submit`), which exists in the Kubernetes double while a build
+ *   runs; closing the stream does NOT remove it (§A.8), and deleting it ends the build with
+ *   `{"phase": "failed"}` (build.py: a DELETED pod whose last phase was not Succeeded is a failure);
+ *   where BinderHub would ask the network (a branch's commit, a DOI's record) it answers with the
+ *   stand-ins of `resolveOffline`; a spec upstream's provider refuses fails as upstream fails it;
  * - `GET {base}versions`, `GET {base}health`.
  *
  * Scenarios, chosen by the repository NAME (the second part of a `gh` spec, else the whole spec):
@@ -38,14 +43,21 @@
  * The recording is a launch (it ends `built`, `launching` ×10, `ready` with url/token). With
  * `build_only=true` BinderHub sends neither `built` nor `launching` and ends with
  * `{"phase": "ready", "message": "Done! Image built\n", "imageName": …}` (builder.py, §A.3), so the
- * replay drops those events and rewrites `ready` that way, keeping the recorded image name.
+ * replay drops those events and rewrites `ready` that way, with the image named for the requested
+ * repository (binder-examples/octave at HEAD gets the recorded build's own image name).
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PROVIDERS, type Provider } from "../../contract/build.ts";
-import { buildPodName, buildSlug, repositoryUrl, safeBuildSlug } from "../src/builds/build-spec.ts";
+import {
+  binderhubNames,
+  ProviderError,
+  resolveOffline,
+  UnresolvedRefError,
+  type BinderHubNames,
+} from "./binderhub-naming.ts";
 import { fullBuildPayloads } from "./fullbuild.ts";
 
 export interface BinderHubDoubleOptions {
@@ -55,6 +67,8 @@ export interface BinderHubDoubleOptions {
   baseUrl?: string;
   /** Whether `build_only=true` is allowed (enable_api_only_mode); default true. */
   apiOnly?: boolean;
+  /** BinderHub's `image_prefix`; default "" (BinderHub's own default). */
+  imagePrefix?: string;
   /** Default 25 000 (KEEPALIVE_INTERVAL). */
   keepaliveMs?: number;
   /** Pause between events of the replayed build; default 0 (as fast as the socket allows). */
@@ -78,7 +92,6 @@ export interface StreamRecord {
 
 type Event = Record<string, unknown>;
 
-const FAKE_REF = "1a2b3c4d5e6f";
 /** How many events of the `slow` scenario trickle in 7-character pieces; the rest flow normally. */
 const SLOW_EVENTS = 40;
 
@@ -107,6 +120,7 @@ export class BinderHubDouble {
       token: options.token ?? "binderhub-double-token",
       baseUrl: options.baseUrl ?? "/",
       apiOnly: options.apiOnly ?? true,
+      imagePrefix: options.imagePrefix ?? "",
       keepaliveMs: options.keepaliveMs ?? 25_000,
       eventDelayMs: options.eventDelayMs ?? 0,
       slowMs: options.slowMs ?? 5,
@@ -225,8 +239,14 @@ export class BinderHubDouble {
         res.end();
       }
     };
+    /** builder.py `send_error`, for the checks done before the handler runs. */
     const reject = async (statusCode: number, message: string) => {
       await emit({ phase: "failed", status_code: statusCode, message });
+      finish();
+    };
+    /** builder.py `fail(message)`: a failed event without a status code. */
+    const fail = async (message: string) => {
+      await emit({ phase: "failed", message });
       finish();
     };
 
@@ -236,7 +256,7 @@ export class BinderHubDouble {
     const auth = /^(?:token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? "");
     if (auth?.[1]?.trim() !== this.options.token) return reject(403, "Forbidden\n");
     if (!PROVIDERS.includes(provider as Provider))
-      return reject(404, `No provider found for prefix ${provider}\n`);
+      return fail(`No provider found for prefix ${provider}\n`);
     const buildOnly = (url.searchParams.get("build_only") ?? "").toLowerCase() === "true";
     if (buildOnly && !this.options.apiOnly) {
       return reject(
@@ -249,8 +269,9 @@ export class BinderHubDouble {
     if (name.includes("rate-limited"))
       return reject(429, "Rate limit exceeded. Try again in 3600 seconds.\n");
 
-    const slug = buildSlug(provider as Provider, spec) ?? spec;
-    const imageName = `${safeBuildSlug(slug, 255)}:${FAKE_REF}`.replace(/_/g, "-").toLowerCase();
+    const names = this.names(provider as Provider, spec);
+    if (typeof names === "string") return fail(names);
+    const { imageName } = names;
     const ready: Event = { phase: "ready", message: "Done! Found built image\n", imageName };
     if (name.includes("cached")) {
       await emit(ready);
@@ -261,7 +282,7 @@ export class BinderHubDouble {
     const keepalive = setInterval(() => {
       if (!clientGone && !name.includes("hang")) res.write(":keepalive\n\n");
     }, this.options.keepaliveMs);
-    const pod = await this.createBuildPod(provider as Provider, spec, slug);
+    const pod = await this.createBuildPod(names);
     let podDeleted = false;
     const stopWatch = pod ? this.watchPod(pod, () => (podDeleted = true)) : () => {};
     const built: Event = { phase: "ready", message: "Done! Image built\n", imageName };
@@ -290,7 +311,7 @@ export class BinderHubDouble {
         for (const phase of ["Pending", "Running", "Succeed"])
           await emit({ phase, message: `${phase}...\n` });
         for (let i = 0; i < 6; i++) await emit({ phase: "Building", message: "Building...\n" });
-        await emit({ ...built, imageName: "rick-2dmorty-a104b7:1a2b3c4d5e6f" });
+        await emit(built);
       } else if (name.includes("no-phase")) {
         await emit({ message: "Picked Git content provider.\n" });
         await emit({
@@ -334,7 +355,7 @@ export class BinderHubDouble {
               ? pyJson({
                   phase: "ready",
                   message: "Done! Image built\n",
-                  imageName: String(parsed.image),
+                  imageName,
                 })
               : payload;
           if (slow && index <= SLOW_EVENTS) {
@@ -367,18 +388,36 @@ export class BinderHubDouble {
     });
   }
 
-  private async createBuildPod(
-    provider: Provider,
-    spec: string,
-    slug: string,
-  ): Promise<{ name: string } | undefined> {
+  /**
+   * builder.py `BuildHandler.get`: the provider from the spec (its errors fail the build), the
+   * repository URL, the resolved ref (None fails it), then the names. A string is the failure.
+   */
+  private names(provider: Provider, rawSpec: string): BinderHubNames | string {
+    const spec = rawSpec.replace(/\/+$/, "");
+    const key = `${provider}:${spec}`;
+    try {
+      return binderhubNames(
+        provider,
+        spec,
+        resolveOffline(provider, spec),
+        this.options.imagePrefix,
+      );
+    } catch (error) {
+      if (error instanceof UnresolvedRefError)
+        return `Could not resolve ref for ${key}. Double check your URL and that your repo is public.\n`;
+      if (error instanceof ProviderError) return `${error.message}\n`;
+      throw error;
+    }
+  }
+
+  private async createBuildPod(names: BinderHubNames): Promise<{ name: string } | undefined> {
     if (!this.options.kubernetes) return undefined;
-    const name = buildPodName(slug, FAKE_REF);
+    const name = names.buildPodName;
     const response = await this.kube("POST", "", {
       metadata: {
         name,
         labels: { name, component: "binderhub-build" },
-        annotations: { "binder-repo": repositoryUrl(provider, spec) },
+        annotations: { "binder-repo": names.repoUrl },
       },
       spec: {
         containers: [{ name: "builder", image: "quay.io/jupyterhub/repo2docker:2024.07.0" }],

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { Me } from "../../../contract/api.ts";
 import { projectId, type Project } from "../../../contract/projects.ts";
-import type { BuildSource } from "../../../contract/providers.ts";
+import type { BuildSource } from "../../../contract/providers/catalog.ts";
 import type { Profile, SpawnPageData } from "../../../contract/spawn-page.ts";
 import { canBuildImage, LazyBuildPanel } from "../features/build/index.ts";
 import { projectLimitOf, useProjects } from "../features/projects/api/get-projects.ts";

@@ -13,7 +13,7 @@
  */
 import type { BuildEvent } from "../../../contract/build.ts";
 import { SseReader } from "../../../contract/sse.ts";
-import { companionFailure, normalizeBuildEvent } from "./normalize.ts";
+import { companionFailure, normalizeBuildPayload } from "./normalize.ts";
 
 export interface BinderHubClientConfig {
   /** BinderHub's base URL, e.g. http://binderhub:8585/ or http://hub/services/binder/. */
@@ -25,7 +25,9 @@ export interface BinderHubClientConfig {
   fetch?: typeof globalThis.fetch;
 }
 
-export type UpstreamItem = { kind: "event"; event: BuildEvent } | { kind: "keepalive" };
+/** `json`: the event's exact JSON when BinderHub sent it in normal form (relayed as it came). */
+export type UpstreamItem =
+  { kind: "event"; event: BuildEvent; json?: string | undefined } | { kind: "keepalive" };
 
 const DEFAULT_IDLE_TIMEOUT_MS = 90_000;
 
@@ -138,8 +140,8 @@ export async function* streamBuild(
             callerBusy = false;
             continue;
           }
-          const event = normalizeBuildEvent(item.data);
-          yield { kind: "event", event };
+          const { event, json } = normalizeBuildPayload(item.data);
+          yield { kind: "event", event, json };
           callerBusy = false;
           if (event.phase === "ready" || event.phase === "failed") return;
         }

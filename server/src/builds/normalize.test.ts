@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BuildEventSchema } from "../../../contract/build.ts";
 import { fullBuildPayloads } from "../../test-support/fullbuild.ts";
-import { companionFailure, normalizeBuildEvent } from "./normalize.ts";
+import { companionFailure, normalizeBuildEvent, normalizeBuildPayload } from "./normalize.ts";
 
 const n = normalizeBuildEvent;
 
@@ -164,6 +164,47 @@ describe("normalizeBuildEvent", () => {
         expect(BuildEventSchema.safeParse(n(data)).success).toBe(true);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("hands back BinderHub's own JSON only when it is exactly the normal event, on one line", () => {
+    expect(normalizeBuildPayload('{"phase": "building", "message": "Step 1/3\\n"}')).toEqual({
+      event: { phase: "building", message: "Step 1/3\n" },
+      json: '{"phase": "building", "message": "Step 1/3\\n"}',
+    });
+    for (const data of [
+      '{"phase": "Building", "message": "x"}',
+      '{"phase": "building", "message": "x", "token": "secret"}',
+      '{"phase": "failed", "status_code": 403, "message": "Forbidden\\n"}',
+      '{"phase":\n"ready"}',
+      '{"message": "x", "__proto__": {"phase": "ready"}}',
+    ])
+      expect(normalizeBuildPayload(data).json).toBeUndefined();
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.json(),
+          fc
+            .record(
+              {
+                phase: fc.constantFrom("building", "ready", "Failed", "x"),
+                message: fc.string(),
+                imageName: fc.string(),
+                extra: fc.string(),
+              },
+              { requiredKeys: [] },
+            )
+            .map((o) => JSON.stringify(o, null, Math.random() < 0.2 ? 1 : undefined)),
+        ),
+        (data) => {
+          const { event, json } = normalizeBuildPayload(data);
+          if (json === undefined) return;
+          expect(json).toBe(data);
+          expect(json).not.toContain("\n");
+          expect(JSON.parse(json)).toEqual(event);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

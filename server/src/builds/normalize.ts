@@ -26,16 +26,49 @@ export function normalizePhase(raw: string): BuildPhase {
 }
 
 export function normalizeBuildEvent(data: string): BuildEvent {
+  return normalizeBuildPayload(data).event;
+}
+
+export interface NormalizedPayload {
+  event: BuildEvent;
+  /**
+   * `data` itself when it already is exactly `event` as JSON on one line (the common case: a
+   * lower-case phase and a message), so the relay forwards it without serialising it again.
+   */
+  json: string | undefined;
+}
+
+export function normalizeBuildPayload(data: string): NormalizedPayload {
   let parsed: unknown;
   try {
     parsed = JSON.parse(data);
   } catch {
-    return { phase: "unknown", message: data };
+    return { event: { phase: "unknown", message: data }, json: undefined };
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    return { phase: "unknown", message: data };
+    return { event: { phase: "unknown", message: data }, json: undefined };
   }
   const raw = parsed as Record<string, unknown>;
+  const event = normalizeObject(raw);
+  // A multi-line `data:` field would break the frame if forwarded as one line.
+  const verbatim = !data.includes("\n") && sameFields(raw, event);
+  return { event, json: verbatim ? data : undefined };
+}
+
+/** Whether `raw` has exactly the fields of `event`, with the same values. */
+function sameFields(raw: Record<string, unknown>, event: BuildEvent): boolean {
+  const normal = event as Record<string, unknown>;
+  let rawCount = 0;
+  for (const key in raw) {
+    rawCount++;
+    if (raw[key] !== normal[key]) return false;
+  }
+  let count = 0;
+  for (const key in normal) if (normal[key] !== undefined) count++;
+  return rawCount === count;
+}
+
+function normalizeObject(raw: Record<string, unknown>): BuildEvent {
   const event: BuildEvent = {};
   if (typeof raw.phase === "string") event.phase = normalizePhase(raw.phase);
   if (typeof raw.message === "string") event.message = raw.message;

@@ -1,11 +1,11 @@
 /**
- * Stops a BinderHub build for real. Closing the event stream does not (reference/binderhub.md
- * §A.8: `stop()` only stops watching; the build pod runs on), so cancel deletes the build pod.
+ * Stops a BinderHub build for real. Closing the event stream does not (binderhub/build.py: the
+ * handler only stops watching; the build pod runs on), so cancel deletes the build pod.
  *
  * A pod is deleted only if ALL of these hold:
  * - it carries the label `component=binderhub-build` (checked again on the object, not only in the
  *   list's selector);
- * - its `binder-repo` annotation equals the build's repository URL (§A.9);
+ * - its `binder-repo` annotation equals the build's repository URL (binderhub-naming.ts);
  * - its name starts with `build-<safe slug>-` when the slug follows from the spec, and equals the
  *   full deterministic name when the ref is already a full commit SHA (builder.py
  *   `_generate_build_name`);
@@ -15,7 +15,7 @@
  */
 import type { Pod } from "../kubernetes/client.ts";
 import { isKubernetesError, type KubernetesClient } from "../kubernetes/client.ts";
-import { buildPodName, buildPodNamePrefix, buildSlug } from "./build-spec.ts";
+import { buildPodName, buildPodNamePrefix, buildSlug } from "./binderhub-naming.ts";
 import type { BuildRef } from "./limiter.ts";
 
 export const BUILD_POD_SELECTOR = "component=binderhub-build";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PROVIDERS, type BuildEvent } from "../../../contract/build.ts";
-import { buildPath } from "../../../contract/providers.ts";
+import { buildPath } from "../../../contract/providers/build-path.ts";
 import { SseReader, type SseItem } from "../../../contract/sse.ts";
 import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
 import { KubernetesDouble, LEASE, POD } from "../../test-support/kubernetes-double.ts";
@@ -20,7 +20,8 @@ import {
   type KubernetesBuildLimiterOptions,
 } from "./limiter.ts";
 import { createKubernetesPodCanceller } from "./pod-canceller.ts";
-import { buildRoutes, type BuildRoutesOptions } from "./routes.ts";
+import { buildRoutes } from "./routes.ts";
+import { BuildService, type BuildServiceOptions } from "./service.ts";
 
 const PREFIX = "/services/launchpad";
 const NS = "hub";
@@ -65,23 +66,25 @@ async function companion(
     limiter?: BuildLimiter;
     idleTimeoutMs?: number;
     allowed?: readonly (typeof PROVIDERS)[number][];
-    beforeBuild?: BuildRoutesOptions["beforeBuild"];
+    beforeBuild?: BuildServiceOptions["beforeBuild"];
   } = {},
 ) {
   const app: FastifyInstance = Fastify({ forceCloseConnections: true });
   installTestAuth(app);
   await app.register(
-    buildRoutes({
-      binderhub: {
-        url: binder.buildEndpoint,
-        token: binder.token,
-        idleTimeoutMs: options.idleTimeoutMs ?? 5000,
-      },
-      limiter: options.limiter ?? limiter(),
-      podCanceller: createKubernetesPodCanceller({ kube: client, namespace: BUILD_NS }),
-      allowedProviders: options.allowed ?? PROVIDERS,
-      beforeBuild: options.beforeBuild,
-    }),
+    buildRoutes(
+      new BuildService({
+        binderhub: {
+          url: binder.buildEndpoint,
+          token: binder.token,
+          idleTimeoutMs: options.idleTimeoutMs ?? 5000,
+        },
+        limiter: options.limiter ?? limiter(),
+        podCanceller: createKubernetesPodCanceller({ kube: client, namespace: BUILD_NS }),
+        allowedProviders: options.allowed ?? PROVIDERS,
+        beforeBuild: options.beforeBuild,
+      }),
+    ),
     { prefix: PREFIX },
   );
   await app.listen({ host: "127.0.0.1", port: 0 });

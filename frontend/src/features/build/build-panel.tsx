@@ -1,5 +1,9 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
-import { PROVIDERS, type BuildSource, type Provider } from "../../../../contract/providers.ts";
+import {
+  PROVIDERS,
+  type BuildSource,
+  type Provider,
+} from "../../../../contract/providers/catalog.ts";
 import { BuildForm } from "./components/build-form.tsx";
 import { BuildLog, type LoadTerminal } from "./components/build-log.tsx";
 import { BuildStatus } from "./components/build-status.tsx";

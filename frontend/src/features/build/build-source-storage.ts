@@ -3,7 +3,7 @@
  * token ever goes to browser storage: the hub token stays in the companion's HttpOnly session
  * cookie (server/src/auth/session.ts).
  */
-import { BuildSourceSchema, type BuildSource } from "../../../../contract/providers.ts";
+import { BuildSourceSchema, type BuildSource } from "../../../../contract/providers/catalog.ts";
 
 const KEY = "launchpad.build.last-source";
 

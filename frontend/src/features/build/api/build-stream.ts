@@ -11,7 +11,8 @@ import {
   BuildPhaseSchema,
   type BuildEvent,
 } from "../../../../../contract/build.ts";
-import { buildPath, type Provider } from "../../../../../contract/providers.ts";
+import type { Provider } from "../../../../../contract/providers/catalog.ts";
+import { buildPath } from "../../../../../contract/providers/build-path.ts";
 import { SseReader } from "../../../../../contract/sse.ts";
 
 export type BuildStreamItem = { type: "event"; event: BuildEvent } | { type: "keepalive" };

@@ -4,7 +4,7 @@
  * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L215-L222); the companion deletes it.
  */
 import { CSRF_HEADER } from "../../../../../contract/api.ts";
-import type { Provider } from "../../../../../contract/providers.ts";
+import type { Provider } from "../../../../../contract/providers/catalog.ts";
 import { buildStreamUrl } from "./build-stream.ts";
 
 export class CancelBuildError extends Error {

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import type { BuildSource, Provider } from "../../../../../contract/providers.ts";
+import type { BuildSource, Provider } from "../../../../../contract/providers/catalog.ts";
 import { loadLastSource, saveLastSource } from "../build-source-storage.ts";
 import { BuildForm, type BuildFormProps } from "./build-form.tsx";
 

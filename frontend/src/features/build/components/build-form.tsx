@@ -1,16 +1,23 @@
 import { useId, useRef, useState, type ClipboardEvent, type KeyboardEvent } from "react";
 import {
   DEFAULT_REF,
-  PROVIDER_INFO,
-  fromUrl,
-  normalizeRef,
-  normalizeRepository,
-  repositoryUrl,
-  validateRef,
-  validateRepository,
+  PROVIDER_REFS,
   type BuildSource,
   type Provider,
-} from "../../../../../contract/providers.ts";
+} from "../../../../../contract/providers/catalog.ts";
+import { repositoryWebUrl, sourceFromLink } from "../../../../../contract/providers/links.ts";
+import {
+  buildRef,
+  refProblem,
+  repositoryProblem,
+  specRepository,
+} from "../../../../../contract/providers/repository.ts";
+import {
+  INVALID_REF,
+  PROVIDER_COPY,
+  REF_LABEL,
+  repositoryMessage,
+} from "../../../lib/provider-copy.ts";
 import { loadLastSource, saveLastSource } from "../build-source-storage.ts";
 
 export interface BuildFormProps {
@@ -31,11 +38,11 @@ function initialValues(
 ): BuildSource {
   const candidate = initial ?? (storage === undefined ? loadLastSource() : loadLastSource(storage));
   if (candidate && allowed.includes(candidate.provider)) {
-    const ref = PROVIDER_INFO[candidate.provider].hasRef ? candidate.ref || DEFAULT_REF : "";
+    const ref = PROVIDER_REFS[candidate.provider].hasRef ? candidate.ref || DEFAULT_REF : "";
     return { ...candidate, ref };
   }
   const provider = allowed[0] ?? "gh";
-  return { provider, repo: "", ref: PROVIDER_INFO[provider].hasRef ? DEFAULT_REF : "" };
+  return { provider, repo: "", ref: PROVIDER_REFS[provider].hasRef ? DEFAULT_REF : "" };
 }
 
 /**
@@ -46,7 +53,7 @@ function fitAllowed(source: BuildSource | null, allowed: readonly Provider[]): B
   if (!source) return null;
   if (allowed.includes(source.provider)) return source;
   if ((source.provider === "gh" || source.provider === "gl") && allowed.includes("git")) {
-    const url = repositoryUrl(source.provider, source.repo);
+    const url = repositoryWebUrl(source.provider, source.repo);
     if (url) return { provider: "git", repo: url, ref: source.ref };
   }
   return null;
@@ -71,9 +78,11 @@ export function BuildForm({
   const repoRef = useRef<HTMLInputElement>(null);
   const refRef = useRef<HTMLInputElement>(null);
   const id = useId();
-  const info = PROVIDER_INFO[values.provider];
-  const repoError = validateRepository(values.provider, values.repo);
-  const refError = validateRef(values.provider, values.ref);
+  const rules = PROVIDER_REFS[values.provider];
+  const copy = PROVIDER_COPY[values.provider];
+  const repoProblem = repositoryProblem(values.provider, values.repo);
+  const repoError = repoProblem === null ? null : repositoryMessage(values.provider, repoProblem);
+  const refError = refProblem(values.provider, values.ref) === null ? null : INVALID_REF;
 
   function build(start: boolean) {
     if (busy) return;
@@ -84,8 +93,8 @@ export function BuildForm({
     }
     const source: BuildSource = {
       provider: values.provider,
-      repo: normalizeRepository(values.provider, values.repo),
-      ref: normalizeRef(values.provider, values.ref),
+      repo: specRepository(values.provider, values.repo),
+      ref: buildRef(values.provider, values.ref),
     };
     if (storage === undefined) saveLastSource(source);
     else saveLastSource(source, storage);
@@ -105,12 +114,15 @@ export function BuildForm({
     const input = event.currentTarget;
     const replacesAll = input.selectionStart === 0 && input.selectionEnd === input.value.length;
     if (!replacesAll && input.value.trim() !== "") return;
-    const source = fitAllowed(fromUrl(event.clipboardData.getData("text")), allowedProviders);
+    const source = fitAllowed(
+      sourceFromLink(event.clipboardData.getData("text")),
+      allowedProviders,
+    );
     if (!source) return;
     event.preventDefault();
     setValues({
       ...source,
-      ref: PROVIDER_INFO[source.provider].hasRef ? source.ref || DEFAULT_REF : "",
+      ref: PROVIDER_REFS[source.provider].hasRef ? source.ref || DEFAULT_REF : "",
     });
   }
 
@@ -119,7 +131,7 @@ export function BuildForm({
     setValues((v) => ({
       provider,
       repo: v.repo,
-      ref: PROVIDER_INFO[provider].hasRef ? v.ref || DEFAULT_REF : "",
+      ref: PROVIDER_REFS[provider].hasRef ? v.ref || DEFAULT_REF : "",
     }));
   }
 
@@ -137,20 +149,20 @@ export function BuildForm({
         >
           {allowedProviders.map((p) => (
             <option key={p} value={p}>
-              {PROVIDER_INFO[p].displayName}
+              {PROVIDER_COPY[p].displayName}
             </option>
           ))}
         </select>
       </div>
       <div className="lp-field">
-        <label htmlFor={`${id}-repo`}>{info.repoLabel}</label>
+        <label htmlFor={`${id}-repo`}>{copy.repoLabel}</label>
         <input
           ref={repoRef}
           id={`${id}-repo`}
           type="text"
           autoComplete="off"
           spellCheck={false}
-          placeholder={info.placeholder}
+          placeholder={copy.placeholder}
           value={values.repo}
           aria-invalid={repoInvalid || undefined}
           aria-describedby={`${id}-repo-hint${repoInvalid ? ` ${id}-repo-error` : ""}`}
@@ -167,16 +179,16 @@ export function BuildForm({
           </p>
         )}
       </div>
-      {info.hasRef && (
+      {rules.hasRef && (
         <div className="lp-field">
-          <label htmlFor={`${id}-ref`}>Branch, tag or commit</label>
+          <label htmlFor={`${id}-ref`}>{REF_LABEL}</label>
           <input
             ref={refRef}
             id={`${id}-ref`}
             type="text"
             autoComplete="off"
             spellCheck={false}
-            placeholder={info.refOptional ? "latest" : DEFAULT_REF}
+            placeholder={rules.refOptional ? "latest" : DEFAULT_REF}
             value={values.ref}
             aria-invalid={refInvalid || undefined}
             aria-describedby={refInvalid ? `${id}-ref-error` : undefined}

@@ -3,7 +3,7 @@ import { http, HttpResponse } from "msw";
 import { useEffect } from "react";
 import { describe, expect, it } from "vitest";
 import { CSRF_HEADER } from "../../../../../contract/api.ts";
-import type { BuildSource } from "../../../../../contract/providers.ts";
+import type { BuildSource } from "../../../../../contract/providers/catalog.ts";
 import { server } from "../../../testing/server.ts";
 import {
   BUILD_STREAM_PATH,

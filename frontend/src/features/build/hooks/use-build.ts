@@ -15,11 +15,9 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { BuildPhase } from "../../../../../contract/build.ts";
-import {
-  InvalidBuildSourceError,
-  toSpec,
-  type BuildSource,
-} from "../../../../../contract/providers.ts";
+import type { BuildSource } from "../../../../../contract/providers/catalog.ts";
+import { InvalidBuildSourceError, toSpec } from "../../../../../contract/providers/spec.ts";
+import { INVALID_REF, repositoryMessage } from "../../../lib/provider-copy.ts";
 import { BuildRequestError, buildStreamUrl, readBuildStream } from "../api/build-stream.ts";
 import { cancelBuild } from "../api/cancel-build.ts";
 import { BuildLogBuffer } from "../log/build-log-buffer.ts";
@@ -244,7 +242,11 @@ export function useBuild({
       try {
         spec = toSpec(source.provider, source.repo, source.ref);
       } catch (error) {
-        const message = error instanceof InvalidBuildSourceError ? error.message : String(error);
+        const message = !(error instanceof InvalidBuildSourceError)
+          ? String(error)
+          : error.field === "ref"
+            ? INVALID_REF
+            : repositoryMessage(source.provider, error.problem);
         setState({ status: "failed", source, spec: "", startedAt, finishedAt: startedAt, message });
         return;
       }

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
 import type { Me } from "../../../../../contract/api.ts";
 import type { Project } from "../../../../../contract/projects.ts";
-import type { Provider } from "../../../../../contract/providers.ts";
+import type { Provider } from "../../../../../contract/providers/catalog.ts";
 import { useDeleteProject } from "../api/delete-project.ts";
 import { projectLimitOf, useProjects } from "../api/get-projects.ts";
 import css from "../projects.css?inline";
@@ -38,7 +38,7 @@ export interface RebuildRequest {
  * - `now`, `pollMs`: fixed in tests and stories; default to the clock and `DELETING_POLL_MS`.
  *
  * The panel brings its own CSS (a React 19 hoisted <style>), so it can and should be loaded lazily:
- * it shows only after `api/me` anyway, and costs ~7 KiB gzip with contract/providers.ts, most of the
+ * it shows only after `api/me` anyway, and costs ~7 KiB gzip with contract/providers/, most of the
  * page's 9 KiB budget. `lazy(() => import("…/projects-panel.tsx").then((m) => ({ default: m.ProjectsPanel })))`.
  */
 export interface ProjectsPanelProps {

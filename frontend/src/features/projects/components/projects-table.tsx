@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import type { Project } from "../../../../../contract/projects.ts";
-import { PROVIDER_INFO, repositoryUrl } from "../../../../../contract/providers.ts";
+import { repositoryWebUrl } from "../../../../../contract/providers/links.ts";
+import { PROVIDER_COPY } from "../../../lib/provider-copy.ts";
 
 export interface ProjectsTableProps {
   projects: readonly Project[];
@@ -64,7 +65,7 @@ function LastLaunched({ iso, now }: { iso: string; now: Date }) {
 
 function Repository({ project }: { project: Project }) {
   // ssh URLs have no web page, so no link.
-  const url = repositoryUrl(project.provider, project.repository);
+  const url = repositoryWebUrl(project.provider, project.repository);
   if (url === null) return <>{project.display_name}</>;
   return (
     <a href={url} target="_blank" rel="noopener noreferrer">
@@ -176,7 +177,7 @@ export function ProjectsTable(props: ProjectsTableProps) {
                 <span className="lp-badge">Running</span>
               )}
             </th>
-            <td>{PROVIDER_INFO[project.provider].displayName}</td>
+            <td>{PROVIDER_COPY[project.provider].displayName}</td>
             <td>
               <Version project={project} />
             </td>

@@ -1,33 +1,16 @@
 import { describe, expect, it } from "vitest";
 
-import {
-  PROVIDERS,
-  PROVIDER_INFO,
-  buildPath,
-  decodeBuildPath,
-  fromUrl,
-  parseSpec,
-  repositoryUrl,
-  toSpec,
-  validateRef,
-  validateRepository,
-  type BuildSource,
-  type Provider,
-} from "./providers.ts";
+import { buildPath, decodeBuildPath } from "./build-path.ts";
+import { PROVIDERS, PROVIDER_REFS, type BuildSource, type Provider } from "./catalog.ts";
+import { repositoryWebUrl, sourceFromLink } from "./links.ts";
+import { refProblem, repositoryProblem } from "./repository.ts";
+import { InvalidBuildSourceError, parseSpec, toSpec } from "./spec.ts";
 
 const HS_ID = "8c7a8b6e1d2f4a3b9c0d1e2f3a4b5c6d";
 
-describe("PROVIDER_INFO", () => {
-  it.each(PROVIDERS)("describes %s", (provider) => {
-    const info = PROVIDER_INFO[provider];
-    expect(info.id).toBe(provider);
-    expect(info.displayName).not.toBe("");
-    expect(info.repoLabel).not.toBe("");
-    expect(info.placeholder).not.toBe("");
-  });
-
+describe("PROVIDER_REFS", () => {
   it("gives refs to git-based providers only", () => {
-    expect(PROVIDERS.filter((p) => PROVIDER_INFO[p].hasRef)).toEqual(["gh", "gl", "git", "gist"]);
+    expect(PROVIDERS.filter((p) => PROVIDER_REFS[p].hasRef)).toEqual(["gh", "gl", "git", "gist"]);
   });
 });
 
@@ -74,12 +57,22 @@ describe("toSpec", () => {
     expect(toSpec(provider, repo, ref)).toBe(spec);
   });
 
-  it("throws the form's message for an invalid repository", () => {
-    expect(() => toSpec("gh", "not a repo", "HEAD")).toThrow(/owner\/repository/);
+  it("throws, naming the field and the problem, for a value that cannot be built", () => {
+    const thrown = (repo: string, ref: string) => {
+      try {
+        toSpec("gh", repo, ref);
+      } catch (error) {
+        return error instanceof InvalidBuildSourceError ? [error.field, error.problem] : error;
+      }
+      return undefined;
+    };
+    expect(thrown("not a repo", "HEAD")).toEqual(["repository", "invalid"]);
+    expect(thrown(" ", "HEAD")).toEqual(["repository", "missing"]);
+    expect(thrown("o/r", "a..b")).toEqual(["ref", "invalid"]);
   });
 });
 
-describe("validateRepository", () => {
+describe("repositoryProblem", () => {
   const invalid: [Provider, string][] = [
     ["gh", ""],
     ["gh", "justowner"],
@@ -111,8 +104,8 @@ describe("validateRepository", () => {
     ["ckan", "ftp://demo.ckan.org/dataset/x"],
     ["ckan", "https://demo.ckan.org/dataset/x/../../etc"],
   ];
-  it.each(invalid)("%s rejects %j with a message", (provider, value) => {
-    expect(validateRepository(provider, value)).toMatch(/\w/);
+  it.each(invalid)("%s rejects %j", (provider, value) => {
+    expect(repositoryProblem(provider, value)).toBe(value === "" ? "missing" : "invalid");
   });
 
   const valid: [Provider, string][] = [
@@ -127,11 +120,11 @@ describe("validateRepository", () => {
     ["ckan", "https://data.example.org/dataset/name?activity_id=abc"],
   ];
   it.each(valid)("%s accepts %j", (provider, value) => {
-    expect(validateRepository(provider, value)).toBeNull();
+    expect(repositoryProblem(provider, value)).toBeNull();
   });
 });
 
-describe("validateRef", () => {
+describe("refProblem", () => {
   it.each([
     "HEAD",
     "main",
@@ -141,7 +134,7 @@ describe("validateRef", () => {
     "a+b@c=d,e",
     "",
   ])("accepts %j", (ref) => {
-    expect(validateRef("gh", ref)).toBeNull();
+    expect(refProblem("gh", ref)).toBeNull();
   });
   it.each([
     "a b",
@@ -161,10 +154,10 @@ describe("validateRef", () => {
     "-x",
     "ü",
   ])("rejects %j", (ref) => {
-    expect(validateRef("gh", ref)).toMatch(/branch, tag or commit/);
+    expect(refProblem("gh", ref)).toBe("invalid");
   });
   it("ignores refs where the provider has none", () => {
-    expect(validateRef("zenodo", "a b")).toBeNull();
+    expect(refProblem("zenodo", "a b")).toBeNull();
   });
 });
 
@@ -267,7 +260,7 @@ describe("buildPath / decodeBuildPath", () => {
   });
 });
 
-describe("fromUrl", () => {
+describe("sourceFromLink", () => {
   const cases: [string, BuildSource | null][] = [
     ["https://github.com/org/repo", { provider: "gh", repo: "org/repo", ref: "HEAD" }],
     ["https://github.com/org/repo/", { provider: "gh", repo: "org/repo", ref: "HEAD" }],
@@ -375,7 +368,7 @@ describe("fromUrl", () => {
     ["https://github.com/org/repo\n/tree/x", null],
   ];
   it.each(cases)("%j", (pasted, expected) => {
-    expect(fromUrl(pasted)).toEqual(expected);
+    expect(sourceFromLink(pasted)).toEqual(expected);
   });
 
   it("returns only sources that toSpec accepts", () => {
@@ -386,7 +379,7 @@ describe("fromUrl", () => {
   });
 });
 
-describe("repositoryUrl", () => {
+describe("repositoryWebUrl", () => {
   const cases: [Provider, string, string, string | null][] = [
     ["gh", "org/repo", "", "https://github.com/org/repo"],
     ["gh", "org/repo", "HEAD", "https://github.com/org/repo"],
@@ -401,6 +394,6 @@ describe("repositoryUrl", () => {
     ["gh", "not valid", "", null],
   ];
   it.each(cases)("%s %s %s", (provider, repo, ref, url) => {
-    expect(repositoryUrl(provider, repo, ref)).toBe(url);
+    expect(repositoryWebUrl(provider, repo, ref)).toBe(url);
   });
 });
