@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeSseData, SseReader, type SseItem } from "./sse.ts";
+import { SseReader, type SseItem } from "./sse.ts";
 
 function readAll(chunks: readonly string[]): SseItem[] {
   const reader = new SseReader();
@@ -67,11 +67,6 @@ describe("SseReader", () => {
     reader.feed("data: stale\n");
     reader.reset();
     expect(reader.feed("\ndata: fresh\n\n")).toEqual([{ type: "data", data: "fresh" }]);
-  });
-
-  it("encodeSseData writes one data line per line", () => {
-    expect(encodeSseData("a")).toBe("data: a\n\n");
-    expect(encodeSseData("a\r\nb")).toBe("data: a\ndata: b\n\n");
   });
 });
 

@@ -140,14 +140,3 @@ export class SseReader {
     }
   }
 }
-
-/** Encodes one event the way the companion writes it: one `data:` line per line of `data`. */
-export function encodeSseData(data: string): string {
-  if (data.indexOf("\n") === -1 && data.indexOf("\r") === -1) return `data: ${data}\n\n`;
-  return (
-    data
-      .split(/\r\n|\r|\n/)
-      .map((line) => `data: ${line}\n`)
-      .join("") + "\n"
-  );
-}

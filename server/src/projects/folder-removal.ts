@@ -3,7 +3,7 @@
  * are idempotent and keep their progress outside the process (the Job, the folder itself), so a
  * companion restarted half-way picks up where it was.
  */
-import { lstat, mkdir, realpath, rm } from "node:fs/promises";
+import { lstat, realpath, rm } from "node:fs/promises";
 import { join, relative, sep, isAbsolute } from "node:path";
 
 import { PROJECT_ID_PATTERN, type Project } from "../../../contract/projects.ts";
@@ -209,11 +209,4 @@ export class LocalFolderRemover implements ProjectFolderRemover {
   }
 
   async finish(): Promise<void> {}
-
-  /** Creates the folder (the local demo's stand-in for the glue's init container). */
-  async ensureProjectFolder(user: string, id: string): Promise<string> {
-    const dir = this.projectDir(user, id);
-    await mkdir(dir, { recursive: true });
-    return dir;
-  }
 }

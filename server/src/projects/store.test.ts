@@ -106,10 +106,11 @@ describe.each(stores)("%s", (_name, make) => {
       limit: 1,
     });
     expect(previous?.ref).toBe("main");
-    await store!.markDeleting("carol", "a", {
-      requested_at: "2026-01-02T00:00:00.000Z",
-      requested_by: "carol",
-    });
+    await store!.update("carol", "a", (p) => ({
+      ...p,
+      state: "deleting",
+      deletion: { requested_at: "2026-01-02T00:00:00.000Z", requested_by: "carol" },
+    }));
     await store!.upsert("carol", "b", () => project("b"), { limit: 1 });
     expect((await store!.list("carol")).map((p) => [p.id, p.state])).toEqual([
       ["a", "deleting"],

@@ -10,7 +10,7 @@ import { join } from "node:path";
 
 import * as z from "zod/mini";
 
-import { ProjectSchema, type Project, type ProjectDeletion } from "../../../contract/projects.ts";
+import { ProjectSchema, type Project } from "../../../contract/projects.ts";
 import { sha256Hex } from "../../../contract/sha256.ts";
 import { isKubernetesError, type ConfigMap, type KubernetesClient } from "../kubernetes/client.ts";
 import {
@@ -71,7 +71,6 @@ export interface ProjectStore {
     id: string,
     change: (project: Project) => Project,
   ): Promise<Project | undefined>;
-  markDeleting(user: string, id: string, deletion: ProjectDeletion): Promise<Project | undefined>;
   /** Removes the record (only if `expect` holds for it); false when nothing was removed. */
   remove(user: string, id: string, expect?: (project: Project) => boolean): Promise<boolean>;
   /** Users with a document (for the background reconciler). */
@@ -167,10 +166,6 @@ abstract class DocumentProjectStore implements ProjectStore {
       next[index] = project;
       return { projects: next, result: project };
     });
-  }
-
-  markDeleting(user: string, id: string, deletion: ProjectDeletion): Promise<Project | undefined> {
-    return this.update(user, id, (project) => ({ ...project, state: "deleting", deletion }));
   }
 
   remove(

@@ -56,12 +56,3 @@ export function projectLimitOf(
     list.projects.some((p) => p.id === candidateId && p.state !== "deleting");
   return { used, limit, reached: limit > 0 && used >= limit && !existing };
 }
-
-/**
- * For the shell and the build panel before a build starts. The companion enforces the limit
- * anyway (a 409 with `reason: "project-limit"`); this only lets the page say so before the wait.
- */
-export function useProjectLimit(scope: ProjectsScope, candidateId?: string): ProjectLimit {
-  const { data } = useProjects(scope);
-  return projectLimitOf(data, candidateId);
-}

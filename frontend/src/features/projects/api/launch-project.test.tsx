@@ -10,7 +10,7 @@ import { server } from "../../../testing/server.ts";
 import { climate, octave, projectList, sampleProjects } from "../testing/fixtures.ts";
 import { LAUNCH_URL, projectsApi } from "../testing/handlers.ts";
 import { TEST_SERVICE_URL } from "../testing/render-panel.tsx";
-import { projectLimitOf, useProjectLimit, useProjects } from "./get-projects.ts";
+import { projectLimitOf, useProjects } from "./get-projects.ts";
 import { useLaunchProject } from "./launch-project.ts";
 
 const own = { serviceUrl: TEST_SERVICE_URL, user: "ada", viewer: "ada" };
@@ -113,12 +113,5 @@ describe("project limit", () => {
       reached: false,
     });
     expect(projectLimitOf(undefined)).toEqual({ used: 0, limit: 0, reached: false });
-  });
-
-  it("useProjectLimit reads the same list the table uses", async () => {
-    server.use(...projectsApi({ projects: sampleProjects, limit: 4 }));
-    const { wrapper: Wrapper } = wrapper();
-    const { result } = renderHook(() => useProjectLimit(own), { wrapper: Wrapper });
-    await waitFor(() => expect(result.current).toEqual({ used: 4, limit: 4, reached: true }));
   });
 });
