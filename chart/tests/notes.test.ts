@@ -84,7 +84,7 @@ describe("NOTES.txt: z2jh values", () => {
       scopes: ["self", "access:services!service=launchpad"],
     });
     expect(values.hub.loadRoles.launchpad).toEqual({
-      scopes: ["read:users", "read:servers", "access:services!service=binder"],
+      scopes: ["access:services!service=binder"],
       services: ["launchpad"],
     });
   });
@@ -256,7 +256,8 @@ describe("NOTES.txt: binderhub-service values", () => {
     expect(renderNotes(options)).not.toContain("binderhub-service values");
     const z2jh = z2jhValues(options);
     expect(Object.keys(z2jh.hub.services)).toEqual(["launchpad"]);
-    expect(z2jh.hub.loadRoles.launchpad?.scopes).toEqual(["read:users", "read:servers"]);
+    // The companion's own token calls nothing else then: no role for it at all.
+    expect(z2jh.hub.loadRoles.launchpad).toBeUndefined();
   });
 });
 

@@ -136,9 +136,9 @@ describe("defaults", () => {
 
   it("grants only the verbs the companion uses, all in the hub's namespace", () => {
     expect(grants(only(objects, "Role"))).toEqual({
-      "core/pods": sorted("get", "list", "delete"),
-      "core/configmaps": sorted("get", "list", "create", "update", "delete"),
-      "batch/jobs": sorted("create", "get", "list", "delete"),
+      "core/pods": sorted("list", "delete"),
+      "core/configmaps": sorted("get", "list", "create", "update"),
+      "batch/jobs": sorted("create", "get", "delete"),
       "coordination.k8s.io/leases": sorted("get", "list", "create", "update", "delete"),
     });
     const binding = only(objects, "RoleBinding");
@@ -350,9 +350,9 @@ describe("toggles remove what they should", () => {
   it("building off: no build-pod delete, no Leases, no BinderHub egress or config", () => {
     const objects = render({ values: ["build-off.yaml"] });
     expect(grants(only(objects, "Role"))).toEqual({
-      "core/pods": sorted("get", "list"),
-      "core/configmaps": sorted("get", "list", "create", "update", "delete"),
-      "batch/jobs": sorted("create", "get", "list", "delete"),
+      "core/pods": sorted("list"),
+      "core/configmaps": sorted("get", "list", "create", "update"),
+      "batch/jobs": sorted("create", "get", "delete"),
     });
     expect(egress(objects).some((r) => r.ports.some((p) => p.port === 8585))).toBe(false);
     expect(egress(objects)).toHaveLength(3);
@@ -363,7 +363,7 @@ describe("toggles remove what they should", () => {
   it("projects off: no ConfigMap or Job rules, pods only for cancelling builds", () => {
     const objects = render({ values: ["projects-off.yaml"] });
     expect(grants(only(objects, "Role"))).toEqual({
-      "core/pods": sorted("get", "list", "delete"),
+      "core/pods": sorted("list", "delete"),
       "coordination.k8s.io/leases": sorted("get", "list", "create", "update", "delete"),
     });
     expect(configFile(objects)).not.toHaveProperty("removalJob");
@@ -399,13 +399,13 @@ describe("BinderHub in another namespace", () => {
     const hubRole = only(objects, "Role", "launchpad");
     expect(hubRole.metadata.namespace).toBeUndefined();
     expect(grants(hubRole)).toEqual({
-      "core/pods": sorted("get", "list"),
-      "core/configmaps": sorted("get", "list", "create", "update", "delete"),
-      "batch/jobs": sorted("create", "get", "list", "delete"),
+      "core/pods": sorted("list"),
+      "core/configmaps": sorted("get", "list", "create", "update"),
+      "batch/jobs": sorted("create", "get", "delete"),
       "coordination.k8s.io/leases": sorted("get", "list", "create", "update", "delete"),
     });
     const buildRole = only(objects, "Role", "launchpad-build", "binderhub");
-    expect(grants(buildRole)).toEqual({ "core/pods": sorted("get", "list", "delete") });
+    expect(grants(buildRole)).toEqual({ "core/pods": sorted("list", "delete") });
     const buildBinding = only(objects, "RoleBinding", "launchpad-build", "binderhub");
     expect(buildBinding.subjects).toEqual([
       { kind: "ServiceAccount", name: "launchpad", namespace: NAMESPACE },

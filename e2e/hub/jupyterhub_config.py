@@ -159,7 +159,9 @@ c.JupyterHub.services = [
 ]
 c.JupyterHub.load_roles = [
     {"name": "user", "scopes": ["self", "access:services!service=launchpad"]},
-    {"name": "launchpad", "scopes": ["read:users", "read:servers"], "services": ["launchpad"]},
+    # As the chart's NOTES print it (server/src/permissions.ts): the companion's own token only
+    # needs BinderHub to accept it.
+    {"name": "launchpad", "scopes": ["access:services!service=binder"], "services": ["launchpad"]},
     {"name": "e2e-admin", "scopes": ["admin:users", "admin:servers", "read:users", "read:servers"], "services": ["e2e-admin"]},
 ]
 

@@ -1,0 +1,239 @@
+/**
+ * Every call the companion makes to Kubernetes and to the hub, who needs it and why — the one
+ * list the chart's Role (chart/templates/companion/rbac.yaml) and the hub scopes the chart's NOTES
+ * print (chart/templates/NOTES.txt) are checked against, in both directions: a call not listed
+ * here fails server/src/permissions.test.ts, a grant nothing here needs fails
+ * chart/tests/permissions.test.ts, and each failure says what to add or remove where.
+ *
+ * To add a call: add the method to KubernetesClient (kubernetes/client.ts) or HubClient
+ * (hub/hub-client.ts), describe it in KUBERNETES_API or HUB_API, say who uses it in
+ * KUBERNETES_USES (which namespace, which feature) or HUB_API's `scope`, then give the Role or the
+ * NOTES the grant the tests ask for.
+ */
+import type { KubernetesClient } from "./kubernetes/client.ts";
+import type { HubClient } from "./hub/hub-client.ts";
+
+export type Verb = "get" | "list" | "create" | "update" | "delete";
+
+/** One Kubernetes API request, as RBAC sees it (apiGroup "" is the core group). */
+export interface KubernetesRequest {
+  group: "" | "coordination.k8s.io" | "batch";
+  resource: "pods" | "leases" | "configmaps" | "jobs";
+  verb: Verb;
+}
+
+/** What each method of the companion's Kubernetes client sends (checked on the wire). */
+export const KUBERNETES_API = {
+  listPods: { group: "", resource: "pods", verb: "list" },
+  deletePod: { group: "", resource: "pods", verb: "delete" },
+  createLease: { group: "coordination.k8s.io", resource: "leases", verb: "create" },
+  readLease: { group: "coordination.k8s.io", resource: "leases", verb: "get" },
+  listLeases: { group: "coordination.k8s.io", resource: "leases", verb: "list" },
+  replaceLease: { group: "coordination.k8s.io", resource: "leases", verb: "update" },
+  deleteLease: { group: "coordination.k8s.io", resource: "leases", verb: "delete" },
+  readConfigMap: { group: "", resource: "configmaps", verb: "get" },
+  listConfigMaps: { group: "", resource: "configmaps", verb: "list" },
+  createConfigMap: { group: "", resource: "configmaps", verb: "create" },
+  replaceConfigMap: { group: "", resource: "configmaps", verb: "update" },
+  createJob: { group: "batch", resource: "jobs", verb: "create" },
+  readJob: { group: "batch", resource: "jobs", verb: "get" },
+  deleteJob: { group: "batch", resource: "jobs", verb: "delete" },
+} as const satisfies Record<keyof KubernetesClient, KubernetesRequest>;
+
+export type KubernetesCall = keyof typeof KUBERNETES_API;
+
+/** A chart feature switch (`projects.enabled`, `build.enabled`). */
+export type Feature = "projects" | "build";
+
+/** The hub's namespace (the release namespace), or BinderHub's build namespace (may differ). */
+export type Namespace = "hub" | "build";
+
+export interface KubernetesUse {
+  call: KubernetesCall;
+  namespace: Namespace;
+  feature: Feature;
+  /** The module and what it does with the call. */
+  by: string;
+}
+
+export const KUBERNETES_USES: readonly KubernetesUse[] = [
+  // Projects (server/src/projects/): records, removal Jobs, users' pods.
+  {
+    call: "readConfigMap",
+    namespace: "hub",
+    feature: "projects",
+    by: "projects/store.ts: read a user's records",
+  },
+  {
+    call: "createConfigMap",
+    namespace: "hub",
+    feature: "projects",
+    by: "projects/store.ts: a user's first record",
+  },
+  {
+    call: "replaceConfigMap",
+    namespace: "hub",
+    feature: "projects",
+    by: "projects/store.ts: change records (resourceVersion)",
+  },
+  {
+    call: "listConfigMaps",
+    namespace: "hub",
+    feature: "projects",
+    by: "projects/store.ts users(): the sweep finds every user's records",
+  },
+  {
+    call: "createJob",
+    namespace: "hub",
+    feature: "projects",
+    by: "projects/folder-removal.ts: start removing a project folder",
+  },
+  {
+    call: "readJob",
+    namespace: "hub",
+    feature: "projects",
+    by: "projects/folder-removal.ts: the removal's outcome",
+  },
+  {
+    call: "deleteJob",
+    namespace: "hub",
+    feature: "projects",
+    by: "projects/folder-removal.ts: clean up a finished or stale removal",
+  },
+  {
+    call: "listPods",
+    namespace: "hub",
+    feature: "projects",
+    by: "projects/running-servers.ts: users' servers (running projects, where files live, the node a removal runs on)",
+  },
+  // Building (server/src/builds/): per-user limits across replicas, cancel.
+  {
+    call: "createLease",
+    namespace: "hub",
+    feature: "build",
+    by: "builds/limiter.ts: hold a place for a running build",
+  },
+  {
+    call: "readLease",
+    namespace: "hub",
+    feature: "build",
+    by: "builds/limiter.ts: renew, end or cancel a build's Lease",
+  },
+  {
+    call: "replaceLease",
+    namespace: "hub",
+    feature: "build",
+    by: "builds/limiter.ts: renew, end or cancel a build's Lease",
+  },
+  {
+    call: "listLeases",
+    namespace: "hub",
+    feature: "build",
+    by: "builds/limiter.ts: a user's builds, a build's other watchers",
+  },
+  {
+    call: "deleteLease",
+    namespace: "hub",
+    feature: "build",
+    by: "builds/limiter.ts: prune an hour-old Lease, back off an over-limit one",
+  },
+  {
+    call: "listPods",
+    namespace: "build",
+    feature: "build",
+    by: "builds/pod-canceller.ts: find the build pod to cancel",
+  },
+  {
+    call: "deletePod",
+    namespace: "build",
+    feature: "build",
+    by: "builds/pod-canceller.ts: cancel a build (uid precondition)",
+  },
+];
+
+/** One Role rule's worth: a resource and verb in a namespace. */
+export interface Grant extends KubernetesRequest {
+  namespace: Namespace;
+}
+
+/** The grants the companion needs with these features on (the chart's Role must match). */
+export function requiredGrants(features: readonly Feature[]): Grant[] {
+  const seen = new Map<string, Grant>();
+  for (const use of KUBERNETES_USES) {
+    if (!features.includes(use.feature)) continue;
+    const grant = { ...KUBERNETES_API[use.call], namespace: use.namespace };
+    seen.set(grantKey(grant), grant);
+  }
+  return [...seen.values()];
+}
+
+export function grantKey(grant: Grant): string {
+  return `${grant.namespace}:${grant.group || "core"}/${grant.resource}:${grant.verb}`;
+}
+
+/**
+ * The hub's REST API, with whose token the companion calls it and the scope that token needs.
+ * `user`: the signed-in user's own OAuth token (its scopes are the user's business, granted by
+ * the hub's `user` role); `client`: the OAuth client's secret, no token; `service`: the
+ * companion's own token, whose scopes are the companion's role in the NOTES.
+ */
+export interface HubApiCall {
+  method: "GET" | "POST";
+  /** Under the hub's API URL (`{hub}/hub/api`). */
+  path: string;
+  token: "user" | "client" | "service";
+  /** The scope the token needs (null: none beyond the call itself). */
+  scope: string | null;
+  feature?: Feature;
+  by: string;
+}
+
+export const HUB_API = {
+  exchangeCode: {
+    method: "POST",
+    path: "/oauth2/token",
+    token: "client",
+    scope: null,
+    by: "auth/oauth-routes.ts: finish a login (client secret in the body)",
+  },
+  getUser: {
+    method: "GET",
+    path: "/user",
+    token: "user",
+    scope: null,
+    by: "auth/identity.ts: who a session is (any token may read its own model)",
+  },
+} as const satisfies Record<keyof HubClient, HubApiCall>;
+
+/**
+ * Other services the companion calls with its own hub token, and the scope the hub must grant
+ * the token so those services accept it (jupyterhub/services/auth.py `HubAuthenticated`).
+ */
+export const SERVICE_CALLS = [
+  {
+    service: "binderhub",
+    /** The service name comes from the chart value `build.binderhub.serviceName`. */
+    scope: "access:services!service={binderhub}",
+    feature: "build",
+    by: "builds/binderhub-client.ts: GET build/<provider>/<spec> with Authorization: token <companion token>",
+  },
+] as const satisfies readonly { service: string; scope: string; feature: Feature; by: string }[];
+
+/** The scopes the companion's own role needs (the NOTES' `loadRoles.<serviceName>.scopes`). */
+export function requiredServiceScopes(
+  features: readonly Feature[],
+  names: { binderhub: string },
+): string[] {
+  const scopes: string[] = [];
+  for (const call of Object.values(HUB_API) as HubApiCall[])
+    if (
+      call.token === "service" &&
+      call.scope !== null &&
+      (!call.feature || features.includes(call.feature))
+    )
+      scopes.push(call.scope);
+  for (const call of SERVICE_CALLS)
+    if (features.includes(call.feature))
+      scopes.push(call.scope.replace("{binderhub}", names.binderhub));
+  return [...new Set(scopes)];
+}
