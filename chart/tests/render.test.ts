@@ -266,7 +266,6 @@ describe("defaults", () => {
       buildConcurrentPerUser: 1,
       buildsPerHourPerUser: 10,
       projectLimitPerUser: 5,
-      pageTitle: "Start your server",
     });
     // RemovalJobSettings (server/src/projects/removal-job.ts) without the namespace (hubNamespace).
     expect(config.removalJob).toEqual({
@@ -466,8 +465,6 @@ describe("BinderHub in another namespace", () => {
       binderhubUrl: "http://binderhub.binderhub.svc:80/services/binder/",
       buildConcurrentPerUser: 2,
       buildsPerHourPerUser: 20,
-      pageTitle: "Start here",
-      pageHelpText: "Pick a profile or build a repository.",
     });
     expect(config.removalJob).toMatchObject({
       defaultUid: 1001,
@@ -526,7 +523,7 @@ describe("checksum annotations roll the pods when config changes", () => {
 
   it("changes checksum/config, not checksum/secret, when a config value changes", () => {
     const before = annotations([]);
-    const after = annotations(["page.title=Another title"]);
+    const after = annotations(["projects.limitPerUser=7"]);
     expect(after["checksum/config"]).not.toBe(before["checksum/config"]);
     expect(after["checksum/secret"]).toBe(before["checksum/secret"]);
   });

@@ -121,13 +121,6 @@ export const KubernetesConfigShape = {
   kubeconfigPath: z.string().min(1).optional(),
 };
 
-/** What the page shows (chart `page.*`). */
-export const PageConfigShape = {
-  pageTitle: z.string().default("Start your server"),
-  pageLogoUrl: z.string().default(""),
-  pageHelpText: z.string().default(""),
-};
-
 /**
  * Every key, with the env variable it comes from. Values arrive as strings (env) or JSON values
  * (file); the schema coerces both. Areas add keys through their own `…ConfigShape`.
@@ -136,7 +129,6 @@ export const BaseConfigSchema = z.object({
   ...BuildConfigShape,
   ...ProjectsConfigShape,
   ...KubernetesConfigShape,
-  ...PageConfigShape,
   mode: z.enum(MODES, { error: "must be hub or local (or pass --local)" }).default("hub"),
   /** Default 0.0.0.0 in hub mode (a pod), 127.0.0.1 in local mode (a laptop). */
   host: z.string().min(1).optional(),
@@ -216,7 +208,6 @@ export const ENV_KEYS = {
   LAUNCHPAD_LOCAL_DATA_DIR: "localDataDir",
   LAUNCHPAD_HUB_NAMESPACE: "hubNamespace",
   LAUNCHPAD_KUBECONFIG: "kubeconfigPath",
-  LAUNCHPAD_PAGE_TITLE: "pageTitle",
 } as const satisfies Record<string, keyof z.input<typeof BaseConfigSchema>>;
 
 const KEY_TO_ENV: Record<string, string> = Object.fromEntries(
