@@ -9,7 +9,7 @@ import {
   PROJECT_ID_PATTERN,
   canonicalProjectKey,
   isProjectId,
-  normaliseRepository,
+  projectRepository,
   projectId,
 } from "./projects.ts";
 import { sha256Hex } from "./sha256.ts";
@@ -73,7 +73,7 @@ describe("projectId golden table", () => {
   });
 });
 
-describe("normaliseRepository", () => {
+describe("projectRepository", () => {
   const cases: ReadonlyArray<[Provider, string, string]> = [
     // gh: case-insensitive path, .git, trailing slash, http, www, ref segments
     ["gh", "  Owner/Repo  ", "https://github.com/owner/repo"],
@@ -114,7 +114,7 @@ describe("normaliseRepository", () => {
     ],
   ];
   it.each(cases)("%s %j → %s", (provider, input, repository) => {
-    const result = normaliseRepository(provider, input);
+    const result = projectRepository(provider, input);
     expect(result).toMatchObject({ ok: true, repository });
   });
 
@@ -158,7 +158,7 @@ describe("normaliseRepository", () => {
     ["ckan", "demo.ckan.org/dataset/x"],
   ];
   it.each(refused)("refuses %s %j", (provider, input) => {
-    expect(normaliseRepository(provider, input).ok).toBe(false);
+    expect(projectRepository(provider, input).ok).toBe(false);
     expect(() => projectId(provider, input)).toThrow();
   });
 });
@@ -177,7 +177,7 @@ describe("project ids are always valid folder names", () => {
             `10.1234/${text}`,
           ];
           for (const input of candidates) {
-            const result = normaliseRepository(provider, input);
+            const result = projectRepository(provider, input);
             if (!result.ok) continue;
             const id = projectId(provider, input);
             expect(id).toMatch(PROJECT_ID_PATTERN);
@@ -192,7 +192,7 @@ describe("project ids are always valid folder names", () => {
   });
 
   it("the hash suffix is SHA-256 of the canonical key", () => {
-    const result = normaliseRepository("git", "https://Example.org/Repos/Thing.git");
+    const result = projectRepository("git", "https://Example.org/Repos/Thing.git");
     if (!result.ok) throw new Error(result.message);
     expect(canonicalProjectKey(result)).toBe("git:example.org/Repos/Thing");
     const hash = createHash("sha256")

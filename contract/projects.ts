@@ -63,7 +63,7 @@ export type ProjectDeletion = z.infer<typeof ProjectDeletionSchema>;
 export const ProjectSchema = z.object({
   id: ProjectIdSchema,
   provider: ProviderSchema,
-  /** Normalised with `normaliseRepository`. */
+  /** Normalised with `projectRepository`. */
   repository: z.string(),
   /** The branch, tag or commit the user asked for last. */
   ref: z.string(),
@@ -136,10 +136,10 @@ export const DeleteProjectResponseSchema = z.object({
 export type DeleteProjectResponse = z.infer<typeof DeleteProjectResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// Repository normalisation and the project id
+// The repository a project is keyed on, and the project id
 // ---------------------------------------------------------------------------------------------
 
-export interface NormalisedRepository {
+export interface ProjectRepository {
   provider: Provider;
   /** The repository as stored and shown: a URL, or a DOI for the DOI providers. */
   repository: string;
@@ -149,11 +149,12 @@ export interface NormalisedRepository {
   path: string;
 }
 
-export type NormaliseResult =
-  ({ ok: true } & NormalisedRepository) | { ok: false; message: string };
+export type ProjectRepositoryResult =
+  ({ ok: true } & ProjectRepository) | { ok: false; message: string };
 
 /**
- * Normalise what a user typed into the canonical repository a project is keyed on.
+ * The repository a PROJECT is keyed on, from what a user typed (not the repository value of
+ * BinderHub's spec: that is `specRepository` in contract/providers/repository.ts).
  *
  * Rules (each is tested in contract/projects.test.ts; changing one changes users' folder names):
  * - Everywhere: surrounding whitespace is trimmed; `http://` becomes `https://`; the host is
@@ -187,7 +188,7 @@ export type NormaliseResult =
  *   offline).
  * - The ref is never part of the key: same repository, another ref, same project.
  */
-export function normaliseRepository(provider: Provider, input: string): NormaliseResult {
+export function projectRepository(provider: Provider, input: string): ProjectRepositoryResult {
   const text = input.trim();
   if (text === "") return fail("The repository is empty.");
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
@@ -224,7 +225,7 @@ export function normaliseRepository(provider: Provider, input: string): Normalis
 }
 
 /** The string the id's hash is taken of: `"<provider>:<host>/<path>"`. */
-export function canonicalProjectKey(repo: NormalisedRepository): string {
+export function canonicalProjectKey(repo: ProjectRepository): string {
   return `${repo.provider}:${repo.host}/${repo.path}`;
 }
 
@@ -233,16 +234,16 @@ const PREFIX_MAX_LENGTH = 48;
 /**
  * The project id: a readable prefix from the last one or two path segments, plus the first 8 hex
  * digits of SHA-256 of the canonical key. THE ID IS FOREVER: it names a folder on users' volumes,
- * so this function and `normaliseRepository` must never change what they return for an input
+ * so this function and `projectRepository` must never change what they return for an input
  * (golden tests guard it). Throws on a repository that does not normalise.
  */
 export function projectId(provider: Provider, repository: string): string {
-  const normalised = normaliseRepository(provider, repository);
+  const normalised = projectRepository(provider, repository);
   if (!normalised.ok) throw new Error(normalised.message);
   return projectIdOf(normalised);
 }
 
-export function projectIdOf(repo: NormalisedRepository): string {
+export function projectIdOf(repo: ProjectRepository): string {
   const hash = sha256Hex(canonicalProjectKey(repo)).slice(0, 8);
   const segments = repo.path.split("/");
   const readable = slug(segments.slice(-2).join("-"))
@@ -258,11 +259,16 @@ function slug(text: string): string {
     .replace(/^-+|-+$/g, "");
 }
 
-function fail(message: string): NormaliseResult {
+function fail(message: string): ProjectRepositoryResult {
   return { ok: false, message };
 }
 
-function ok(provider: Provider, repository: string, host: string, path: string): NormaliseResult {
+function ok(
+  provider: Provider,
+  repository: string,
+  host: string,
+  path: string,
+): ProjectRepositoryResult {
   return { ok: true, provider, repository, host, path };
 }
 
@@ -326,7 +332,11 @@ interface HostedPathRules {
   dropAfter?: number;
 }
 
-function hostedPath(provider: Provider, text: string, rules: HostedPathRules): NormaliseResult {
+function hostedPath(
+  provider: Provider,
+  text: string,
+  rules: HostedPathRules,
+): ProjectRepositoryResult {
   let segments: string[];
   const bareHost = rules.hosts.find((host) => text.toLowerCase().startsWith(`${host}/`));
   const webText = bareHost !== undefined ? `https://${text}` : text;
@@ -358,7 +368,7 @@ function hostedPath(provider: Provider, text: string, rules: HostedPathRules): N
   return ok(provider, `https://${rules.canonicalHost}/${path}`, rules.canonicalHost, path);
 }
 
-function gitlab(text: string): NormaliseResult {
+function gitlab(text: string): ProjectRepositoryResult {
   let host = "gitlab.com";
   let segments: string[];
   const bare = text.toLowerCase().startsWith("gitlab.com/") ? `https://${text}` : text;
@@ -386,7 +396,7 @@ function gitlab(text: string): NormaliseResult {
   return ok("gl", `https://${host}/${path}`, host, path);
 }
 
-function genericGit(text: string): NormaliseResult {
+function genericGit(text: string): ProjectRepositoryResult {
   // scp-like `user@host:path` is what `git clone` accepts and BinderHub maps to ssh://.
   const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/.exec(text);
   if (scp !== null) return sshLike("ssh", scp[1] ?? "", scp[2] ?? "", "", scp[3] ?? "");
@@ -423,7 +433,7 @@ function sshLike(
   hostname: string,
   port: string,
   rawPath: string,
-): NormaliseResult {
+): ProjectRepositoryResult {
   const defaultPort = scheme === "ssh" ? "22" : "9418";
   const host = hostname.toLowerCase() + (port === "" || port === defaultPort ? "" : `:${port}`);
   if (hostname === "") return fail("The URL has no host.");
@@ -437,7 +447,7 @@ function sshLike(
 
 const DOI_PATTERN = /^10\.\d{4,9}\/\S+$/;
 
-function doiProvider(provider: Provider, text: string): NormaliseResult {
+function doiProvider(provider: Provider, text: string): ProjectRepositoryResult {
   let doi: string | undefined;
   if (/^doi:/i.test(text)) {
     doi = text.slice(4);
@@ -484,7 +494,7 @@ function decodeSegments(segments: string[]): string | undefined {
   }
 }
 
-function hydroshare(text: string): NormaliseResult {
+function hydroshare(text: string): ProjectRepositoryResult {
   let candidate = text;
   if (hasScheme(text)) {
     const parsed = parseWebUrl(text);
@@ -500,7 +510,7 @@ function hydroshare(text: string): NormaliseResult {
   return ok("hydroshare", `https://www.hydroshare.org/${path}`, "www.hydroshare.org", path);
 }
 
-function ckan(text: string): NormaliseResult {
+function ckan(text: string): ProjectRepositoryResult {
   if (!hasScheme(text)) return fail("Enter the CKAN dataset's URL (https://…/dataset/…).");
   const parsed = parseWebUrl(text);
   if (typeof parsed === "string") return fail(parsed);

@@ -25,7 +25,8 @@ function start(args: string[], env: Record<string, string>) {
   return { child, exited };
 }
 
-describe("server.ts", () => {
+// Each test starts a Node process: seconds on a loaded shared machine, whatever the code does.
+describe("server.ts", { timeout: 30_000 }, () => {
   it("listens in local mode, answers the health check, and exits 0 on SIGTERM", async () => {
     const { child, exited } = start(["--local"], { LAUNCHPAD_PORT: "0" });
     let address: string | undefined;

@@ -4,7 +4,7 @@
  * — lazily when a user lists, and in a background sweep — so a restart half-way loses nothing.
  */
 import {
-  normaliseRepository,
+  projectRepository,
   projectIdOf,
   type LaunchProjectRequest,
   type LaunchProjectResponse,
@@ -104,7 +104,7 @@ export class ProjectService {
    */
   async buildRefusal(user: string, provider: Provider, repository: string): Promise<string | null> {
     if (this.limit === 0) return null;
-    const normalised = normaliseRepository(provider, repository);
+    const normalised = projectRepository(provider, repository);
     if (!normalised.ok) return null; // the build route validates the repository itself
     const projects = await this.store.list(user);
     const id = projectIdOf(normalised);
@@ -120,7 +120,7 @@ export class ProjectService {
     id: string,
     request: LaunchProjectRequest,
   ): Promise<LaunchProjectResponse> {
-    const normalised = normaliseRepository(request.provider, request.repository);
+    const normalised = projectRepository(request.provider, request.repository);
     if (!normalised.ok) throw new HttpError(400, `Invalid repository: ${normalised.message}`);
     const expected = projectIdOf(normalised);
     if (expected !== id)

@@ -1,6 +1,6 @@
 /**
  * Test and bench wiring for the projects API: a bare Fastify with the companion's error handling
- * and a stand-in for `app.requireUser` (the user comes from an `x-test-user` header), in front of
+ * and the test stand-in for the core's auth (server/test-support/test-auth.ts), in front of
  * either the local stack (file store + folder removal) or the cluster stack against the
  * Kubernetes double (ConfigMap store + removal Jobs + pod lookup).
  */
@@ -8,10 +8,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 
 import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
-import { installErrorHandling, HttpError } from "../errors.ts";
+import { installTestAuth } from "../../test-support/test-auth.ts";
+import { installErrorHandling } from "../errors.ts";
 import {
   createKubernetesClient,
   loadKubeConfig,
@@ -35,19 +36,6 @@ export const JOB_SETTINGS: RemovalJobSettings = {
     { key: "hub.jupyter.org/dedicated", operator: "Equal", value: "user", effect: "NoSchedule" },
   ],
 };
-
-/** Stand-in for the core's auth: `x-test-user` / `x-test-admin`, CSRF via `x-launchpad-csrf: ok`. */
-export function installTestAuth(app: FastifyInstance): void {
-  app.decorateRequest("user", null);
-  app.decorate("requireUser", function requireUser(request: FastifyRequest): Promise<void> {
-    const name = request.headers["x-test-user"];
-    if (typeof name !== "string") throw new HttpError(401, "not logged in");
-    request.user = { name, admin: request.headers["x-test-admin"] === "1", groups: [], scopes: [] };
-    if (request.method !== "GET" && request.headers["x-launchpad-csrf"] !== "ok")
-      throw new HttpError(403, "CSRF");
-    return Promise.resolve();
-  });
-}
 
 export interface ProjectsHarness {
   app: FastifyInstance;
