@@ -51,6 +51,8 @@ export default defineConfig({
           globalSetup: ["server/test-support/kube/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // The API server and the test kubelet take their time on a loaded machine.
+          expect: { poll: { timeout: 15_000, interval: 50 } },
         },
       },
       {
