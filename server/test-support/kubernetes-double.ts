@@ -7,7 +7,9 @@
  *   `/apis/<group>/<version>/namespaces/<ns>/<plural>[/<name>]`;
  * - a generic store keyed by group/version/plural/namespace/name, so more resources (ConfigMaps,
  *   batch/v1 Jobs…) are one `resources` entry away;
- * - `metadata.resourceVersion` (one global counter), `uid`, `creationTimestamp`;
+ * - `metadata.resourceVersion` (one global counter, or with `opaqueResourceVersions` random strings:
+ *   the API conventions let a client compare resourceVersions only for equality), `uid`,
+ *   `creationTimestamp`;
  * - create → 201, or 409 `AlreadyExists`; get/replace/delete of a missing object → 404 `NotFound`;
  *   replace with a stale `metadata.resourceVersion` → 409 `Conflict`; delete with
  *   `preconditions` that do not match → 409 `Conflict`; errors are `Status` objects;
@@ -97,6 +99,13 @@ export interface KubernetesDoubleOptions {
   /** Bearer token the kubeconfig carries and the double requires; default "kube-double-token". */
   token?: string;
   resources?: readonly ResourceKind[];
+  /**
+   * resourceVersions as opaque strings in no order: "Clients must not assume that resource
+   * versions are numeric or collatable" (Kubernetes API conventions, Concurrency Control and
+   * Consistency). A real etcd-backed API server hands out increasing integers, so only this shows
+   * code that compares them.
+   */
+  opaqueResourceVersions?: boolean;
 }
 
 const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(?:Z|[+-]\d{2}:\d{2})$/;
@@ -173,11 +182,14 @@ export class KubernetesDouble {
   private readonly failures: (FailureRule & { left: number })[] = [];
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
-  private resourceVersion = 1000;
+  private resourceVersion = "1000";
+  private versions = 1000;
+  private readonly opaqueResourceVersions: boolean;
   url = "";
 
   constructor(options: KubernetesDoubleOptions = {}) {
     this.token = options.token ?? "kube-double-token";
+    this.opaqueResourceVersions = options.opaqueResourceVersions ?? false;
     for (const kind of options.resources ?? [POD, LEASE, CONFIG_MAP, JOB]) {
       this.kinds.set(`${kind.group}/${kind.version}/${kind.plural}`, kind);
     }
@@ -270,7 +282,10 @@ export class KubernetesDouble {
     object.apiVersion = apiVersionOf(kind);
     object.kind = kind.kind;
     object.metadata.namespace = namespace;
-    object.metadata.resourceVersion = String(++this.resourceVersion);
+    this.resourceVersion = this.opaqueResourceVersions
+      ? randomUUID().slice(0, 8)
+      : String(++this.versions);
+    object.metadata.resourceVersion = this.resourceVersion;
     if (fresh) {
       object.metadata.uid = randomUUID();
       object.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -368,7 +383,7 @@ export class KubernetesDouble {
         return this.send(req, res, 200, {
           kind: `${kind.kind}List`,
           apiVersion: apiVersionOf(kind),
-          metadata: { resourceVersion: String(this.resourceVersion) },
+          metadata: { resourceVersion: this.resourceVersion },
           items: items.map((o) => structuredClone(o)),
         });
       }

@@ -7,17 +7,23 @@
  * Lease per build stream:
  * - labels (server/src/kubernetes/metadata.ts): managed-by, component `build-stream`, and the
  *   hashes of the user, the repository and the build;
- * - annotations: user, provider, spec, repository, ref, started-at (ms), order, ended, cancel;
+ * - annotations: user, provider, spec, repository, ref, started-at (ms), ended, cancel;
  * - live = no `ended` annotation and `renewTime + leaseDurationSeconds` in the future; the holder
  *   renews every third of the duration while streaming, so a crashed replica's leases stop counting
  *   as running after `leaseDurationSeconds`;
  * - hourly = every lease of the user started (annotation) less than an hour ago, running or ended:
  *   a finished build keeps its lease, marked `ended`, until an hour after it started; any acquire
  *   prunes the user's leases older than that;
- * - concurrent acquires on two replicas agree: a lease's rank is the resourceVersion the apiserver
- *   gave it at creation (kept in the `order` annotation); after creating its lease a replica lists
- *   the user's leases and backs off (deletes its own) if the leases ranked before it already fill a
- *   limit. Ranks are a total order, so two racing replicas cannot both keep an over-limit lease.
+ * - concurrent acquires on two replicas agree through the user's admission Lease
+ *   (`launchpad-admission-<user hash>`, component `build-admission`): an acquire reads it, lists
+ *   the user's build Leases, checks the limits, creates its own build Lease, then writes the
+ *   admission Lease back with the `resourceVersion` it read. Only one of two acquires that read
+ *   the same version can write it (409 Conflict for the other, which withdraws its Lease and looks
+ *   again), and a build Lease exists before its admission is written, so whoever reads the
+ *   admission Lease afterwards lists it. resourceVersions are compared for equality only, by the
+ *   API server: the API conventions promise nothing about their order. Two acquires racing may
+ *   both be refused for a moment (each counts the other's Lease before it is withdrawn); they are
+ *   never both admitted over a limit.
  * - cancel from any replica: the `cancel` annotation; the holder sees it at its next renewal.
  */
 import { randomBytes } from "node:crypto";
@@ -203,19 +209,13 @@ export interface KubernetesBuildLimiterOptions extends BuildLimits {
   onError?: (error: unknown, what: string) => void;
 }
 
-const { startedAt: A_STARTED, order: A_ORDER, ended: A_ENDED, cancel: A_CANCEL } = ANNOTATIONS;
+const { startedAt: A_STARTED, ended: A_ENDED, cancel: A_CANCEL } = ANNOTATIONS;
+
+/** How often one acquire looks again after losing the admission race to another replica. */
+const ADMISSION_ATTEMPTS = 10;
 
 function annotation(lease: Lease, key: string): string | undefined {
   return lease.metadata?.annotations?.[key];
-}
-
-function rank(lease: Lease): bigint {
-  const order = annotation(lease, A_ORDER) ?? lease.metadata?.resourceVersion ?? "0";
-  try {
-    return BigInt(order);
-  } catch {
-    return 0n;
-  }
 }
 
 export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOptions): BuildLimiter {
@@ -295,70 +295,108 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
     return keep;
   }
 
-  return {
-    async acquire(build) {
-      const t = now();
-      const existing = await prune(await listUser(build.user), t);
-      // A cheap early refusal; the decisive check is after our lease exists (see the header).
-      const check = (leases: Lease[], before?: bigint): LimitRefusal | undefined => {
-        const earlier = before === undefined ? leases : leases.filter((l) => rank(l) < before);
-        if (earlier.filter((l) => isLive(l, t)).length >= concurrent)
-          return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
-        const lastHour = earlier
-          .filter((l) => started(l) > t - HOUR_MS)
-          .map(started)
-          .sort((a, b) => a - b);
-        if (lastHour.length >= hourly)
-          return refusal(
-            "hourly",
-            hourly,
-            ((lastHour[lastHour.length - hourly] ?? t) + HOUR_MS - t) / 1000,
-          );
-        return undefined;
-      };
-      const early = check(existing);
-      if (early) return early;
-
-      const name = `launchpad-build-${randomBytes(6).toString("hex")}`;
-      const created = await kube.createLease(namespace, {
+  /** The user's admission Lease, created on the user's first build. */
+  async function admissionOf(user: string): Promise<Lease> {
+    const name = `launchpad-admission-${labelHash(user)}`;
+    try {
+      return await kube.readLease(namespace, name);
+    } catch (error) {
+      if (!isKubernetesError(error, 404)) throw error;
+    }
+    try {
+      return await kube.createLease(namespace, {
         metadata: {
           name,
-          labels: launchpadLabels(COMPONENTS.buildStream, {
-            user: build.user,
-            repository: build.repoUrl,
-            build: buildKey(build),
-          }),
-          annotations: {
-            [ANNOTATIONS.user]: build.user,
-            [ANNOTATIONS.provider]: build.provider,
-            [ANNOTATIONS.spec]: build.spec,
-            [ANNOTATIONS.repository]: build.repoUrl,
-            ...(build.ref ? { [ANNOTATIONS.ref]: build.ref } : {}),
-            [A_STARTED]: String(t),
-          },
+          labels: launchpadLabels(COMPONENTS.buildAdmission, { user }),
+          annotations: { [ANNOTATIONS.user]: user },
+        },
+        spec: {},
+      });
+    } catch (error) {
+      if (!isKubernetesError(error, 409)) throw error;
+      return kube.readLease(namespace, name);
+    }
+  }
+
+  function check(leases: Lease[], t: number): LimitRefusal | undefined {
+    if (leases.filter((l) => isLive(l, t)).length >= concurrent)
+      return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
+    const lastHour = leases
+      .filter((l) => started(l) > t - HOUR_MS)
+      .map(started)
+      .sort((a, b) => a - b);
+    if (lastHour.length >= hourly)
+      return refusal(
+        "hourly",
+        hourly,
+        ((lastHour[lastHour.length - hourly] ?? t) + HOUR_MS - t) / 1000,
+      );
+    return undefined;
+  }
+
+  /** Creates the build's Lease and admits it (see the header); undefined when it lost a race. */
+  async function admit(build: BuildRef, t: number): Promise<LimitRefusal | string | undefined> {
+    const admission = await admissionOf(build.user);
+    const refused = check(await prune(await listUser(build.user), t), t);
+    if (refused) return refused;
+    const name = `launchpad-build-${randomBytes(6).toString("hex")}`;
+    await kube.createLease(namespace, {
+      metadata: {
+        name,
+        labels: launchpadLabels(COMPONENTS.buildStream, {
+          user: build.user,
+          repository: build.repoUrl,
+          build: buildKey(build),
+        }),
+        annotations: {
+          [ANNOTATIONS.user]: build.user,
+          [ANNOTATIONS.provider]: build.provider,
+          [ANNOTATIONS.spec]: build.spec,
+          [ANNOTATIONS.repository]: build.repoUrl,
+          ...(build.ref ? { [ANNOTATIONS.ref]: build.ref } : {}),
+          [A_STARTED]: String(t),
+        },
+      },
+      spec: {
+        holderIdentity: replicaId,
+        leaseDurationSeconds: durationS,
+        acquireTime: microTime(new Date(t)) as unknown as Date,
+        renewTime: microTime(new Date(t)) as unknown as Date,
+      },
+    });
+    try {
+      // Carries the version read above: 409 when another acquire was admitted since.
+      await kube.replaceLease(namespace, {
+        ...admission,
+        metadata: {
+          ...admission.metadata,
+          annotations: { ...admission.metadata?.annotations, [ANNOTATIONS.admittedBuild]: name },
         },
         spec: {
+          ...admission.spec,
           holderIdentity: replicaId,
-          leaseDurationSeconds: durationS,
-          acquireTime: microTime(new Date(t)) as unknown as Date,
           renewTime: microTime(new Date(t)) as unknown as Date,
         },
       });
-      const order = created.metadata?.resourceVersion ?? "0";
-      await update(name, (lease) => {
-        lease.metadata = {
-          ...lease.metadata,
-          annotations: { ...lease.metadata?.annotations, [A_ORDER]: order },
-        };
-        return lease;
-      });
-      const late = check(await listUser(build.user), BigInt(order));
-      if (late) {
-        await kube
-          .deleteLease(namespace, name)
-          .catch((error: unknown) => onError(error, "back off lease"));
-        return late;
+      return name;
+    } catch (error) {
+      await kube.deleteLease(namespace, name).catch((e: unknown) => onError(e, "withdraw lease"));
+      // 404: the admission Lease was deleted (e.g. by an admin) since: look again, as for 409.
+      if (isKubernetesError(error, 409) || isKubernetesError(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  return {
+    async acquire(build) {
+      let name: string | undefined;
+      for (let attempt = 0; attempt < ADMISSION_ATTEMPTS && name === undefined; attempt++) {
+        const outcome = await admit(build, now());
+        if (typeof outcome === "object") return outcome;
+        name = outcome;
       }
+      if (name === undefined)
+        throw new Error(`too many build starts at once for one user (${ADMISSION_ATTEMPTS} tries)`);
       const controller = new AbortController();
       local.set(name, { controller, timer: startRenewing(name, controller) });
       let released = false;

@@ -49,6 +49,12 @@ afterEach(async () => {
   await kube.close();
 });
 
+/** The Leases of build streams (not the users' admission Leases). */
+const buildLeases = () =>
+  kube
+    .objects(LEASE, NS)
+    .filter((l) => l.metadata.labels?.["app.kubernetes.io/component"] === "build-stream");
+
 function limiter(options: Partial<KubernetesBuildLimiterOptions> = {}): BuildLimiter {
   const l = createKubernetesBuildLimiter({
     kube: client,
@@ -152,7 +158,7 @@ describe("GET api/builds/<provider>/<spec>", () => {
     const { events } = await readStream(response);
     expect(events).toHaveLength(725);
     await expect
-      .poll(() => kube.objects(LEASE, NS)[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"])
+      .poll(() => buildLeases()[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"])
       .toBeDefined();
     expect(events.at(-1)).toMatchObject({
       phase: "ready",
@@ -163,7 +169,7 @@ describe("GET api/builds/<provider>/<spec>", () => {
       spec: "binder-examples/octave/HEAD",
       query: "?build_only=true",
     });
-    const [lease] = kube.objects(LEASE, NS);
+    const [lease] = buildLeases();
     expect(lease?.metadata.annotations).toMatchObject({
       "launchpad.jupyter.org/user": "alice",
       "launchpad.jupyter.org/repository": "https://github.com/binder-examples/octave",
@@ -199,7 +205,7 @@ describe("GET api/builds/<provider>/<spec>", () => {
     expect(ended.state).toBe("client-closed");
     // The lease is released (ended) once the stream is torn down.
     await expect
-      .poll(() => kube.objects(LEASE, NS)[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"])
+      .poll(() => buildLeases()[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"])
       .toBeDefined();
   });
 

@@ -41,6 +41,8 @@ export const MANAGED_BY = "launchpad";
 export const COMPONENTS = {
   /** A Lease per running build stream (server/src/builds/limiter.ts). */
   buildStream: "build-stream",
+  /** A Lease per user whose every write admits one build stream (server/src/builds/limiter.ts). */
+  buildAdmission: "build-admission",
   /** A ConfigMap of project records per user (server/src/projects/store.ts). */
   projectRecords: "project-records",
   /** A Job removing one project folder (server/src/projects/removal-job.ts). */
@@ -64,8 +66,8 @@ export const ANNOTATIONS = {
   ref: `${PREFIX}ref`,
   /** Milliseconds since the epoch. */
   startedAt: `${PREFIX}started-at`,
-  /** The Lease's rank among concurrent acquires: the resourceVersion of its creation. */
-  order: `${PREFIX}order`,
+  /** The build stream Lease a user's admission Lease admitted last. */
+  admittedBuild: `${PREFIX}admitted-build`,
   /** Milliseconds since the epoch; present once the stream ended. */
   ended: `${PREFIX}ended`,
   /** Milliseconds since the epoch; asks the holding replica to stop the stream. */
