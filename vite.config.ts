@@ -53,6 +53,8 @@ export default defineConfig({
           hookTimeout: 60_000,
           // The API server and the test kubelet take their time on a loaded machine.
           expect: { poll: { timeout: 15_000, interval: 50 } },
+          // After the other projects, so its processes do not starve their timed tests.
+          sequence: { groupOrder: 1 },
         },
       },
       {
