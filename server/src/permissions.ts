@@ -111,19 +111,19 @@ export const KUBERNETES_USES: readonly KubernetesUse[] = [
     call: "createLease",
     namespace: "hub",
     feature: "build",
-    by: "builds/limiter.ts: hold a place for a running build",
+    by: "builds/limiter.ts: hold a place for a running build; a user's first admission Lease",
   },
   {
     call: "readLease",
     namespace: "hub",
     feature: "build",
-    by: "builds/limiter.ts: renew, end or cancel a build's Lease",
+    by: "builds/limiter.ts: renew, end or cancel a build's Lease; read the user's admission Lease",
   },
   {
     call: "replaceLease",
     namespace: "hub",
     feature: "build",
-    by: "builds/limiter.ts: renew, end or cancel a build's Lease",
+    by: "builds/limiter.ts: renew, end or cancel a build's Lease; admit a build (resourceVersion)",
   },
   {
     call: "listLeases",
@@ -135,7 +135,7 @@ export const KUBERNETES_USES: readonly KubernetesUse[] = [
     call: "deleteLease",
     namespace: "hub",
     feature: "build",
-    by: "builds/limiter.ts: prune an hour-old Lease, back off an over-limit one",
+    by: "builds/limiter.ts: prune an hour-old Lease, withdraw one that lost the admission race",
   },
   {
     call: "listPods",
