@@ -10,7 +10,7 @@ import * as z from "zod";
 import { HttpError, parseOr400 } from "../errors.ts";
 import type { HubClient } from "../hub/hub-client.ts";
 import { hasServiceAccess, type HubIdentity, type LocalIdentity } from "./identity.ts";
-import { safeNextUrl } from "./next-url.ts";
+import { redirectTarget } from "./redirect-target.ts";
 import {
   clearSessionCookie,
   cookieOptions,
@@ -65,7 +65,7 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
   return function routes(app: FastifyInstance): Promise<void> {
     app.get("/oauth_login", { config: { errorPage: true } }, async (request, reply) => {
       const { next } = parseOr400(LoginQuerySchema, request.query, "login query");
-      const nextUrl = safeNextUrl(next, settings.hubBaseUrl, fallbackNext);
+      const nextUrl = redirectTarget(next, settings.hubBaseUrl, fallbackNext);
       reply.header("cache-control", "no-store");
 
       if (backend.kind === "local") {
@@ -150,7 +150,7 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
       setSessionCookie(request, reply, settings, token);
       reply.header("cache-control", "no-store");
       // Re-checked although it was checked at login: the cookie's signature is all that vouches for it.
-      return reply.redirect(safeNextUrl(saved.next, settings.hubBaseUrl, fallbackNext), 302);
+      return reply.redirect(redirectTarget(saved.next, settings.hubBaseUrl, fallbackNext), 302);
     });
 
     app.get("/logout", { config: { errorPage: true } }, async (request, reply) => {
@@ -160,7 +160,7 @@ export function oauthRoutes(settings: OAuthSettings, backend: LoginBackend) {
       const { next } = parseOr400(LoginQuerySchema, request.query, "logout query");
       reply.header("cache-control", "no-store");
       return reply.redirect(
-        safeNextUrl(next, settings.hubBaseUrl, `${settings.hubBaseUrl}hub/home`),
+        redirectTarget(next, settings.hubBaseUrl, `${settings.hubBaseUrl}hub/home`),
         302,
       );
     });

@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiErrorSchema, MeSchema } from "../../../contract/api.ts";
+import { buildApp } from "../app.ts";
+import { loadConfig } from "../config.ts";
 import { ALICE, hubTestApp, logIn, type HubTestContext } from "../testing/test-app.ts";
 
 let ctx: HubTestContext | undefined;
@@ -216,6 +221,63 @@ describe("GET oauth_callback", () => {
     expect(callback.body).not.toContain("invalid_client");
     expect(sessionCookie).toBe("");
   });
+});
+
+/** The probes of the security review, as they arrive in a query string. */
+const ESCAPING_NEXT = [
+  "%2F.%2F%2Fevil.example%2Fphish",
+  "%2Fa%2F..%2F%2Fevil.example",
+  "%2F%252e%2F%2Fevil.example",
+  "%2Fhub%2F..%2F..%2F%2Fevil.example",
+];
+
+describe("redirects with a hostile next", () => {
+  it.each(ESCAPING_NEXT)("logout?next=%s goes to the hub's home page", async (next) => {
+    ctx = await hubTestApp();
+    const { sessionCookie } = await logIn(ctx, ALICE);
+    const response = await ctx.app.inject({
+      url: `/services/launchpad/logout?next=${next}`,
+      headers: { cookie: sessionCookie },
+    });
+    expect(response.statusCode).toBe(302);
+    expect(response.headers.location).toBe("/hub/home");
+  });
+
+  it.each(ESCAPING_NEXT)("oauth_login?next=%s comes back to the spawn page", async (next) => {
+    ctx = await hubTestApp();
+    ctx.hub.loginAs(ALICE);
+    const login = await ctx.app.inject({ url: `/services/launchpad/oauth_login?next=${next}` });
+    const authorize = await ctx.hub.app.inject({ url: String(login.headers.location) });
+    const callback = await ctx.app.inject({
+      url: String(authorize.headers.location),
+      headers: { cookie: stateCookie(login) },
+    });
+    expect(callback.headers.location).toBe("/hub/spawn");
+  });
+
+  it.each(ESCAPING_NEXT)(
+    "local mode's oauth_login?next=%s goes to the spawn page",
+    async (next) => {
+      const local = await buildApp(
+        loadConfig({
+          env: {
+            LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static",
+            LAUNCHPAD_LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), "launchpad-local-")),
+          },
+          argv: ["--local"],
+        }),
+      );
+      try {
+        const response = await local.inject({
+          url: `/services/launchpad/oauth_login?next=${next}`,
+        });
+        expect(response.statusCode).toBe(302);
+        expect(response.headers.location).toBe("/hub/spawn");
+      } finally {
+        await local.close();
+      }
+    },
+  );
 });
 
 describe("per-request auth", () => {
