@@ -16,6 +16,7 @@ import {
 interface Rule {
   apiGroups: string[];
   resources: string[];
+  resourceNames?: string[];
   verbs: string[];
 }
 interface EnvVar {
@@ -51,17 +52,24 @@ const VALUES_FILES = [
   "binderhub-other-namespace.yaml",
 ];
 
+/** The companion's ended sessions (server/src/auth/session-revocations.ts REVOCATIONS_CONFIG_MAP). */
+const SESSIONS = "core/configmaps[launchpad-session-revocations]";
+
 function rules(role: K8sObject): Rule[] {
   return role.rules as Rule[];
 }
 
-/** `group/resource` → sorted verbs, so assertions state the whole grant at once. */
+/**
+ * `group/resource` (with `[names]` for a rule limited to resourceNames) → sorted verbs, so
+ * assertions state the whole grant at once.
+ */
 function grants(role: K8sObject): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const rule of rules(role)) {
     for (const group of rule.apiGroups)
       for (const resource of rule.resources) {
-        const key = `${group || "core"}/${resource}`;
+        const names = rule.resourceNames ? `[${rule.resourceNames.join(",")}]` : "";
+        const key = `${group || "core"}/${resource}${names}`;
         out[key] = [...new Set([...(out[key] ?? []), ...rule.verbs])].sort();
       }
   }
@@ -140,6 +148,7 @@ describe("defaults", () => {
       "core/configmaps": sorted("get", "list", "create", "update"),
       "batch/jobs": sorted("create", "get", "delete"),
       "coordination.k8s.io/leases": sorted("get", "list", "create", "update", "delete"),
+      [SESSIONS]: sorted("get", "update"),
     });
     const binding = only(objects, "RoleBinding");
     expect(binding.subjects).toEqual([
@@ -352,6 +361,7 @@ describe("toggles remove what they should", () => {
       "core/pods": sorted("list"),
       "core/configmaps": sorted("get", "list", "create", "update"),
       "batch/jobs": sorted("create", "get", "delete"),
+      [SESSIONS]: sorted("get", "update"),
     });
     expect(egress(objects).some((r) => r.ports.some((p) => p.port === 8585))).toBe(false);
     expect(egress(objects)).toHaveLength(3);
@@ -359,21 +369,26 @@ describe("toggles remove what they should", () => {
     expect(env(objects).get("LAUNCHPAD_BUILD_ENABLED")?.value).toBe("false");
   });
 
-  it("projects off: no ConfigMap or Job rules, pods only for cancelling builds", () => {
+  it("projects off: no project ConfigMap or Job rules, pods only for cancelling builds", () => {
     const objects = render({ values: ["projects-off.yaml"] });
     expect(grants(only(objects, "Role"))).toEqual({
       "core/pods": sorted("list", "delete"),
       "coordination.k8s.io/leases": sorted("get", "list", "create", "update", "delete"),
+      "core/configmaps": ["create"],
+      [SESSIONS]: sorted("get", "update"),
     });
     expect(configFile(objects)).not.toHaveProperty("removalJob");
     expect(configFile(objects)).not.toHaveProperty("projectLimitPerUser");
     expect(env(objects).get("LAUNCHPAD_PROJECTS_ENABLED")?.value).toBe("false");
   });
 
-  it("both off: no Role at all", () => {
+  it("both off: only the ended-sessions ConfigMap", () => {
     const objects = render({ values: ["build-off.yaml", "projects-off.yaml"] });
-    expect(find(objects, "Role")).toEqual([]);
-    expect(find(objects, "RoleBinding")).toEqual([]);
+    expect(grants(only(objects, "Role"))).toEqual({
+      "core/configmaps": ["create"],
+      [SESSIONS]: sorted("get", "update"),
+    });
+    expect(find(objects, "RoleBinding")).toHaveLength(1);
   });
 
   it("rbac.create=false: no Roles or bindings; serviceAccount.create=false: the pod uses the named account", () => {
@@ -402,6 +417,7 @@ describe("BinderHub in another namespace", () => {
       "core/configmaps": sorted("get", "list", "create", "update"),
       "batch/jobs": sorted("create", "get", "delete"),
       "coordination.k8s.io/leases": sorted("get", "list", "create", "update", "delete"),
+      [SESSIONS]: sorted("get", "update"),
     });
     const buildRole = only(objects, "Role", "launchpad-build", "binderhub");
     expect(grants(buildRole)).toEqual({ "core/pods": sorted("list", "delete") });

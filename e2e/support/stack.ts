@@ -294,6 +294,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     JUPYTERHUB_CLIENT_ID: "service-launchpad",
     JUPYTERHUB_OAUTH_CALLBACK_URL: `${servicePrefix}oauth_callback`,
     JUPYTERHUB_BASE_URL: baseUrl,
+    // A companion always has its namespace's API (ended sessions live there), features or not.
+    LAUNCHPAD_HUB_NAMESPACE: HUB_NAMESPACE,
+    LAUNCHPAD_KUBECONFIG: kubeconfig,
     ...(doubles
       ? {
           // As the chart configures it next to binderhub-service, against the doubles.
@@ -301,9 +304,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           LAUNCHPAD_PROJECTS_ENABLED: "true",
           LAUNCHPAD_BINDERHUB_URL: doubles.binderhubUrl,
           LAUNCHPAD_BINDERHUB_TOKEN: binderhubToken,
-          LAUNCHPAD_HUB_NAMESPACE: doubles.hubNamespace,
           LAUNCHPAD_BUILD_NAMESPACE: doubles.buildNamespace,
-          LAUNCHPAD_KUBECONFIG: kubeconfig,
         }
       : {
           // Builds need a BinderHub and projects a Kubernetes API: without the doubles the
@@ -351,7 +352,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    if (doubles) {
+    if (withCompanion) {
       kube = startProcess(
         nodeBin,
         [
@@ -363,12 +364,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           "--kubeconfig-dir",
           stateDir,
           "--namespace",
-          doubles.hubNamespace,
+          HUB_NAMESPACE,
         ],
         basicEnv,
         kubeLog,
       );
-      await waitForListening(doubles.kubeUrl, kube, kubeLog, "The Kubernetes double");
+      await waitForListening(
+        `http://127.0.0.1:${kubePort}`,
+        kube,
+        kubeLog,
+        "The Kubernetes double",
+      );
+    }
+    if (doubles) {
       binderhub = startProcess(
         nodeBin,
         [

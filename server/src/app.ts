@@ -31,10 +31,17 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { HubIdentity, LocalIdentity, LOCAL_USER } from "./auth/identity.ts";
 import { oauthRoutes, type LoginBackend } from "./auth/oauth-routes.ts";
 import { installRequestAuth } from "./auth/request-auth.ts";
+import {
+  configMapRevocationStore,
+  fileRevocationStore,
+  SessionRevocations,
+  type RevocationDocumentStore,
+} from "./auth/session-revocations.ts";
 import type { Config } from "./config.ts";
 import { installErrorHandling } from "./errors.ts";
 import { createHubClient, type FetchFn, type HubClient } from "./hub/hub-client.ts";
 import { composeFeatures, type FeatureDeps, type FeatureSet } from "./features.ts";
+import { lazyKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
 import { demoHubRoutes } from "./local/demo-hub.ts";
 import { SAMPLE_PROFILES } from "./local/sample-profiles.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -50,8 +57,13 @@ export interface AppDeps extends FeatureDeps {
   hub?: HubClient;
   /** The fetch the default hub client uses (tests point it at the fake hub). */
   fetch?: FetchFn;
-  /** Milliseconds since the epoch; the user cache's clock. */
+  /** Milliseconds since the epoch; the clock of sessions and the user cache. */
   now?: () => number;
+  /**
+   * Where ended sessions are recorded; default: a ConfigMap in the hub's namespace (hub mode), a
+   * file in the local data folder (local mode).
+   */
+  revocationStore?: RevocationDocumentStore;
   /** Fastify's logger option (server.ts passes pino settings; tests default to off). */
   logger?: FastifyServerOptions["logger"];
   /**
@@ -63,14 +75,27 @@ export interface AppDeps extends FeatureDeps {
   extraRoutes?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
 
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     trustProxy: config.trustProxy,
-    // No connection or request timeout: build event streams stay open for many minutes with only
-    // keepalive comments; server.ts sets keep-alive and header timeouts instead.
+    // Deadlines for receiving a request (Node's requestTimeout and headersTimeout count until the
+    // request is complete, so an event stream's long response is not cut by them): a client
+    // trickling headers or a body byte by byte gets 408 and loses the connection. No socket
+    // inactivity timeout (connectionTimeout): a build stream is quiet for up to a keepalive period.
     connectionTimeout: 0,
-    requestTimeout: 0,
+    requestTimeout: config.requestDeadlineSeconds * 1000,
+    // Longer than the idle timeout of the proxies in front (CHP's node agent, ingress-nginx's 60 s
+    // upstream keepalive), so the companion is never the side that closes a connection a proxy
+    // is about to reuse.
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.requestDeadlineSeconds * 1000,
+      // How often Node checks those deadlines (default 30 s, which would double a short one).
+      connectionsCheckingInterval: Math.min(2000, config.requestDeadlineSeconds * 250),
+    },
     // A user name or build spec can be long, but not this long.
     routerOptions: { maxParamLength: 2000 },
   });
@@ -78,6 +103,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(cookie, { secret: config.cookieSecret, parseOptions: {} });
 
   const now = deps.now ?? Date.now;
+  const kubernetes = lazyKubernetesClient(config.kubeconfigPath, deps.kube);
   let backend: LoginBackend;
   if (config.mode === "local") {
     backend = { kind: "local", identity: new LocalIdentity() };
@@ -95,9 +121,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     backend = {
       kind: "hub",
       hub,
-      identity: new HubIdentity({ hub, serviceName: config.serviceName, now }),
+      identity: new HubIdentity({
+        hub,
+        serviceName: config.serviceName,
+        now,
+        cacheSeconds: config.identityCacheSeconds,
+      }),
     };
   }
+  const revocations = new SessionRevocations({
+    store: deps.revocationStore ?? defaultRevocationStore(config, kubernetes),
+    now,
+    onError: (error, what) => app.log.warn({ err: error }, what),
+  });
 
   const cookieSettings = {
     clientId: config.clientId,
@@ -107,6 +143,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   installRequestAuth(app, {
     ...cookieSettings,
     identity: backend.identity,
+    revocations,
+    now,
     serviceName: config.serviceName,
     loginUrl: `${config.servicePrefix}oauth_login`,
   });
@@ -121,11 +159,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         hubBaseUrl: config.hubBaseUrl,
         oauthCallbackUrl: config.oauthCallbackUrl,
       },
-      backend,
+      { backend, revocations, now },
     ),
     { prefix },
   );
-  const features = deps.features ?? composeFeatures(config, deps, app.log);
+  const features = deps.features ?? composeFeatures(config, deps, app.log, kubernetes);
   app.addHook("onClose", (_instance, done) => {
     features.stop();
     done();
@@ -144,10 +182,27 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         ...cookieSettings,
         serviceName: config.serviceName,
         identity: backend.identity,
+        now,
         profiles: SAMPLE_PROFILES,
         user: LOCAL_USER.name,
       }),
     );
   }
   return app;
+}
+
+function defaultRevocationStore(
+  config: Config,
+  kubernetes: () => KubernetesClient,
+): RevocationDocumentStore {
+  if (config.mode === "local") return fileRevocationStore(config.localDataDir);
+  if (!config.hubNamespace) throw new Error("hub mode needs hubNamespace (loadConfig checks this)");
+  const namespace = config.hubNamespace;
+  // Created on first use: a request with a session cookie, or a logout.
+  let store: RevocationDocumentStore | undefined;
+  const get = () => (store ??= configMapRevocationStore(kubernetes(), namespace));
+  return {
+    read: () => get().read(),
+    write: (document, version) => get().write(document, version),
+  };
 }

@@ -169,6 +169,22 @@ export const BaseConfigSchema = z.object({
   staticDir: z.string().min(1).default("dist/static"),
   /** CHP adds X-Forwarded-*; trusting them lets the session cookie be Secure behind https. */
   trustProxy: booleanFromEnv.default(true),
+  /**
+   * Seconds a client has to send a whole request, headers and body; then it gets 408 and the
+   * connection closes. Event streams are not cut by it: their request is complete once sent.
+   */
+  requestDeadlineSeconds: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .positive()
+    .default(30),
+  /**
+   * Seconds the hub's answer about a token is reused before asking again: a hub logout counts
+   * after at most this long (writes always ask). HubAuth uses 300.
+   */
+  identityCacheSeconds: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .min(0)
+    .default(60),
   /** Seconds a SIGTERM waits for open requests (build streams included) before exiting. */
   shutdownDeadlineSeconds: z.coerce
     .number({ error: "must be a number of seconds" })
@@ -195,6 +211,8 @@ export const ENV_KEYS = {
   LAUNCHPAD_STATIC_DIR: "staticDir",
   LAUNCHPAD_TRUST_PROXY: "trustProxy",
   LAUNCHPAD_SHUTDOWN_DEADLINE_SECONDS: "shutdownDeadlineSeconds",
+  LAUNCHPAD_REQUEST_DEADLINE_SECONDS: "requestDeadlineSeconds",
+  LAUNCHPAD_IDENTITY_CACHE_SECONDS: "identityCacheSeconds",
   LAUNCHPAD_BUILD_ENABLED: "buildEnabled",
   LAUNCHPAD_PROJECTS_ENABLED: "projectsEnabled",
   LAUNCHPAD_BINDERHUB_URL: "binderhubUrl",
@@ -315,9 +333,9 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
         `${describe("binderhubUrl")}: required in hub mode while building is on (or set LAUNCHPAD_BUILD_ENABLED=false), e.g. http://binderhub/services/binder/`,
       );
     }
-    if ((parsed.projectsEnabled || parsed.buildEnabled) && !parsed.hubNamespace) {
+    if (!parsed.hubNamespace) {
       problems.push(
-        `${describe("hubNamespace")}: required in hub mode while building or projects are on: the hub's namespace (build limits and project records live there)`,
+        `${describe("hubNamespace")}: required in hub mode: the hub's namespace (ended sessions, build limits and project records live there)`,
       );
     }
   }

@@ -109,6 +109,9 @@ function send(
         messagePage(
           status >= 500 ? "Launchpad error" : "Launchpad could not do that",
           body.message,
+          body.login_url === undefined
+            ? undefined
+            : { href: body.login_url, text: "Sign in again" },
         ),
       );
   }

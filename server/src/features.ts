@@ -10,11 +10,7 @@ import { BuildService } from "./builds/service.ts";
 import { createKubernetesBuildLimiter, createMemoryBuildLimiter } from "./builds/limiter.ts";
 import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
 import type { Config } from "./config.ts";
-import {
-  createKubernetesClient,
-  loadKubeConfig,
-  type KubernetesClient,
-} from "./kubernetes/client.ts";
+import { lazyKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
 import { createProjects } from "./projects/index.ts";
 import type { ProjectService } from "./projects/service.ts";
 
@@ -32,10 +28,12 @@ export interface FeatureSet {
   stop(): void;
 }
 
+/** `kubernetes`: the client the app shares with its other parts (session revocations). */
 export function composeFeatures(
   config: Config,
   deps: FeatureDeps,
   log: FastifyBaseLogger,
+  kubernetes = lazyKubernetesClient(config.kubeconfigPath, deps.kube),
 ): FeatureSet {
   const routes: FeatureSet["routes"] = [];
   const stops: (() => void)[] = [];
@@ -43,13 +41,6 @@ export function composeFeatures(
   const build = config.buildEnabled && Boolean(config.binderhubUrl);
   const projects = config.projectsEnabled;
 
-  let kube: KubernetesClient | undefined = deps.kube;
-  const kubernetes = (): KubernetesClient => {
-    kube ??= createKubernetesClient(
-      loadKubeConfig(config.kubeconfigPath ? { kubeconfigPath: config.kubeconfigPath } : {}),
-    );
-    return kube;
-  };
   const namespace = (): string => {
     // loadConfig requires it in hub mode whenever a feature that uses the cluster is on.
     if (!config.hubNamespace) throw new Error("hubNamespace is not configured");

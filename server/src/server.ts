@@ -1,18 +1,11 @@
 /**
  * Entry point: `node server/src/server.ts [--local]`. Owns what the app plugin does not: config
- * loading, listening, socket timeouts and graceful shutdown (the fastify/demo split).
+ * loading, listening and graceful shutdown (the fastify/demo split); the app sets its own
+ * deadlines, so every listener gets them.
  */
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { loggerOptions } from "./logging.ts";
-
-/**
- * Longer than the idle timeout of the proxies in front (CHP's node http agent, ingress-nginx's
- * 60 s upstream keepalive), so the companion is never the side that closes a connection a proxy
- * is about to reuse. headersTimeout must exceed it (Node's documented rule).
- */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
-const HEADERS_TIMEOUT_MS = 66_000;
 
 function readConfig(argv: readonly string[]): Config {
   try {
@@ -29,8 +22,6 @@ function readConfig(argv: readonly string[]): Config {
 async function main(): Promise<void> {
   const config = readConfig(process.argv.slice(2));
   const app = await buildApp(config, { logger: loggerOptions(config.logLevel) });
-  app.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
 
   let closing = false;
   const shutdown = (signal: string): void => {

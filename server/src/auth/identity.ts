@@ -5,7 +5,7 @@
  * `LocalIdentity` knows the tokens it issued to the local demo user.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { HubClient, HubUser } from "../hub/hub-client.ts";
+import type { HubClient, HubUser, TokenOwner } from "../hub/hub-client.ts";
 
 export type TokenCheck =
   | { outcome: "ok"; user: HubUser }
@@ -18,11 +18,20 @@ export type TokenCheck =
    * A real user whose token lacks `access:services!service=<name>`: the default `user` role is only
    * `self` (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/roles.py#L23-L30), which does not include it.
    */
-  | { outcome: "no-access"; user: HubUser };
+  | { outcome: "no-access"; user: HubUser }
+  /** A token the hub accepts that is not a user's (a service's): it never acts as a user. */
+  | { outcome: "not-a-user"; ownerKind: string; name: string };
+
+export interface CheckOptions {
+  /** Ask the hub even when a recent answer is cached (writes: a hub logout counts at once). */
+  fresh?: boolean;
+}
 
 export interface Identity {
   readonly kind: "hub" | "local";
-  check(token: string): Promise<TokenCheck>;
+  check(token: string, options?: CheckOptions): Promise<TokenCheck>;
+  /** Forget a token at once (a logout, or the hub refused it). */
+  forget(token: string): void;
 }
 
 /**
@@ -39,13 +48,18 @@ export interface HubIdentityOptions {
   hub: HubClient;
   serviceName: string;
   now: () => number;
-  /** HubAuth's cache_max_age is 300 s (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L469-L478). */
+  /**
+   * How long the hub's answer about a token is reused: a hub logout counts here after at most this
+   * long (writes ask again every time). HubAuth's `cache_max_age` is 300 s
+   * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L469-L478);
+   * ours is shorter.
+   */
   cacheSeconds?: number;
   maxCacheEntries?: number;
 }
 
 interface CacheEntry {
-  user: HubUser;
+  owner: TokenOwner;
   expiresAt: number;
 }
 
@@ -56,38 +70,40 @@ export class HubIdentity implements Identity {
   readonly #cache = new Map<string, CacheEntry>();
 
   constructor(options: HubIdentityOptions) {
-    this.#options = { cacheSeconds: 300, maxCacheEntries: 10_000, ...options };
+    this.#options = { cacheSeconds: 60, maxCacheEntries: 10_000, ...options };
   }
 
-  async check(token: string): Promise<TokenCheck> {
-    const key = createHash("sha256").update(token).digest("base64url");
+  async check(token: string, options: CheckOptions = {}): Promise<TokenCheck> {
+    const key = cacheKey(token);
     const now = this.#options.now();
-    let user = this.#lookup(key, now);
-    if (!user) {
-      const fetched = await this.#options.hub.getUser(token);
+    let owner = options.fresh ? undefined : this.#lookup(key, now);
+    if (!owner) {
+      const fetched = await this.#options.hub.getTokenOwner(token);
       if (!fetched) {
         this.#cache.delete(key);
         return { outcome: "invalid" };
       }
-      user = fetched;
-      this.#remember(key, user, now);
+      owner = fetched;
+      this.#remember(key, owner, now);
     }
+    if (owner.kind !== "user") return { outcome: "not-a-user", ...owner };
+    const { user } = owner;
     return hasServiceAccess(user.scopes, this.#options.serviceName)
       ? { outcome: "ok", user }
       : { outcome: "no-access", user };
   }
 
-  #lookup(key: string, now: number): HubUser | undefined {
+  #lookup(key: string, now: number): TokenOwner | undefined {
     const entry = this.#cache.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= now) {
       this.#cache.delete(key);
       return undefined;
     }
-    return entry.user;
+    return entry.owner;
   }
 
-  #remember(key: string, user: HubUser, now: number): void {
+  #remember(key: string, owner: TokenOwner, now: number): void {
     this.#cache.delete(key);
     // A Map iterates in insertion order, so the first key is the oldest entry.
     while (this.#cache.size >= this.#options.maxCacheEntries) {
@@ -95,13 +111,17 @@ export class HubIdentity implements Identity {
       if (oldest.done) break;
       this.#cache.delete(oldest.value);
     }
-    this.#cache.set(key, { user, expiresAt: now + this.#options.cacheSeconds * 1000 });
+    this.#cache.set(key, { owner, expiresAt: now + this.#options.cacheSeconds * 1000 });
   }
 
-  /** Forget a token at once (our own logout); other replicas forget it after cacheSeconds. */
+  /** Other replicas learn of a session's end through SessionRevocations, not this cache. */
   forget(token: string): void {
-    this.#cache.delete(createHash("sha256").update(token).digest("base64url"));
+    this.#cache.delete(cacheKey(token));
   }
+}
+
+function cacheKey(token: string): string {
+  return createHash("sha256").update(token).digest("base64url");
 }
 
 export const LOCAL_USER: HubUser = Object.freeze({
@@ -133,5 +153,9 @@ export class LocalIdentity implements Identity {
     return Promise.resolve(
       this.#tokens.has(token) ? { outcome: "ok", user: this.#user } : { outcome: "invalid" },
     );
+  }
+
+  forget(token: string): void {
+    this.#tokens.delete(token);
   }
 }

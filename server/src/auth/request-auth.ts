@@ -6,8 +6,8 @@
  * - `request.user`: the HubUser once a preHandler below resolved it, else null;
  * - `request.auth`: how the request authenticated (`token` header or `cookie`) and with which token;
  * - `app.requireUser`: 401 `{status, message, login_url}` without a valid session or token, 403
- *   without `access:services!service=<name>`; on unsafe methods it also runs the CSRF check, so a
- *   write route cannot forget it;
+ *   without `access:services!service=<name>` or for a token that is not a user's; on unsafe
+ *   methods it also runs the CSRF check, so a write route cannot forget it;
  * - `app.requireCsrf`: cookie-authenticated non-GET requests must send `X-Launchpad-CSRF`;
  * - `app.requireSameOrigin`: refuses cross-site `Sec-Fetch-Site`, for GET routes that start work.
  */
@@ -21,20 +21,21 @@ import { CSRF_HEADER } from "../../../contract/api.ts";
 import { HttpError } from "../errors.ts";
 import type { HubUser } from "../hub/hub-client.ts";
 import type { Identity } from "./identity.ts";
+import type { SessionRevocations } from "./session-revocations.ts";
 import {
   clearSessionCookie,
   csrfTokenMatches,
-  readSignedCookie,
+  readSession,
   sessionCookieName,
   type CookieSettings,
+  type Session,
 } from "./session.ts";
 
-export interface RequestAuth {
-  /** `token`: an Authorization header (no CSRF needed); `cookie`: the session cookie. */
-  kind: "token" | "cookie";
-  /** The user's hub OAuth token (or the local token). Never send it to the browser. */
-  token: string;
-}
+export type RequestAuth =
+  /** An Authorization header with a hub token (no CSRF needed). */
+  | { kind: "token"; token: string }
+  /** The session cookie. `token` is the session's hub token: never send it to the browser. */
+  | { kind: "cookie"; token: string; session: Session };
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -52,12 +53,19 @@ declare module "fastify" {
 
 export interface RequestAuthOptions extends CookieSettings {
   identity: Identity;
+  revocations: SessionRevocations;
+  /** Milliseconds since the epoch. */
+  now: () => number;
   serviceName: string;
   /** Where a browser gets a session: `{prefix}oauth_login`. */
   loginUrl: string;
 }
 
-type Failure = "none" | "invalid" | "no-access";
+type Failure =
+  | { kind: "none" }
+  | { kind: "invalid" }
+  | { kind: "no-access" }
+  | { kind: "not-a-user"; ownerKind: string; name: string };
 
 const AUTH_HEADER = /^(?:token|bearer)\s+(\S+)\s*$/i;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -67,31 +75,47 @@ const ALLOWED_FETCH_SITES = new Set(["same-origin", "none"]);
 export function installRequestAuth(app: FastifyInstance, options: RequestAuthOptions): void {
   const resolved = new WeakMap<FastifyRequest, Promise<Failure>>();
 
+  const INVALID: Failure = { kind: "invalid" };
+
   async function resolve(request: FastifyRequest, reply: FastifyReply): Promise<Failure> {
     const header = request.headers.authorization;
     let auth: RequestAuth | null = null;
     if (header !== undefined) {
       const match = AUTH_HEADER.exec(header);
-      if (!match?.[1]) return "invalid";
+      if (!match?.[1]) return INVALID;
       auth = { kind: "token", token: match[1] };
     } else {
-      const name = sessionCookieName(options);
-      const token = readSignedCookie(request, name);
-      if (token) auth = { kind: "cookie", token };
-      else if (request.cookies[name] !== undefined) clearSessionCookie(reply, options); // tampered or old secret
+      const session = readSession(request, options, options.now());
+      if (session && !(await options.revocations.isRevoked(session))) {
+        auth = { kind: "cookie", token: session.token, session };
+      } else if (request.cookies[sessionCookieName(options)] !== undefined) {
+        // Tampered, signed with an old secret, ended, or revoked: the page signs in again.
+        clearSessionCookie(reply, options);
+      }
     }
-    if (!auth) return "invalid";
-    const check = await options.identity.check(auth.token);
+    if (!auth) return INVALID;
+    // Writes ask the hub every time, so a hub logout stops them at once, cache or not.
+    const check = await options.identity.check(auth.token, {
+      fresh: !SAFE_METHODS.has(request.method),
+    });
     if (check.outcome === "invalid") {
       // Logged out at the hub, which deletes the session's tokens
-      // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/base.py#L613-L640): drop the cookie so the page logs in again.
-      if (auth.kind === "cookie") clearSessionCookie(reply, options);
-      return "invalid";
+      // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/base.py#L613-L640),
+      // or the token expired: the session ends here and on every other replica, whatever their
+      // caches still hold.
+      if (auth.kind === "cookie") {
+        clearSessionCookie(reply, options);
+        await options.revocations.revoke(auth.session).catch((error: unknown) => {
+          request.log.warn({ err: error }, "could not record the end of a session");
+        });
+      }
+      return INVALID;
     }
+    if (check.outcome === "not-a-user") return { kind: "not-a-user", ...check };
     request.auth = auth;
-    if (check.outcome === "no-access") return "no-access";
+    if (check.outcome === "no-access") return { kind: "no-access" };
     request.user = check.user;
-    return "none";
+    return { kind: "none" };
   }
 
   function once(request: FastifyRequest, reply: FastifyReply): Promise<Failure> {
@@ -124,13 +148,19 @@ export function installRequestAuth(app: FastifyInstance, options: RequestAuthOpt
     "requireUser",
     async function requireUser(request: FastifyRequest, reply: FastifyReply) {
       const failure = await once(request, reply);
-      if (failure === "no-access") {
+      if (failure.kind === "not-a-user") {
+        throw new HttpError(
+          403,
+          `This token belongs to the hub ${failure.ownerKind} "${failure.name}", not to a user; Launchpad acts only for users. Use a user's token.`,
+        );
+      }
+      if (failure.kind === "no-access") {
         throw new HttpError(
           403,
           `Your hub account may not use the ${options.serviceName} service: a hub admin must grant the scope access:services!service=${options.serviceName}.`,
         );
       }
-      if (failure === "invalid" || !request.user) {
+      if (failure.kind === "invalid" || !request.user) {
         throw new HttpError(
           401,
           "You are not logged in to Launchpad (or the hub logged you out).",

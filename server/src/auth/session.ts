@@ -3,10 +3,15 @@
  * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L905-L923): the session cookie is `<client_id>`, a login state cookie
  * `<client_id>-oauth-state-<first 12 characters of the state>`, both signed, HttpOnly, with
  * path = the service prefix.
+ *
+ * A session is more than the hub token it acts with: an id the companion can revoke on every
+ * replica (session-revocations.ts) and an end of its own, so a saved copy of the cookie stops
+ * working at logout rather than when the hub token expires.
  */
 import type { CookieSerializeOptions } from "@fastify/cookie";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import * as z from "zod/mini";
 
 export interface CookieSettings {
   clientId: string;
@@ -55,13 +60,74 @@ export function cookieOptions(
   };
 }
 
+/** JupyterHub's own cookies and OAuth tokens last 14 days by default (`cookie_max_age_days`). */
+export const MAX_SESSION_SECONDS = 14 * 24 * 3600;
+
+export interface Session {
+  /** 128 random bits, base64url: what a revocation names. */
+  id: string;
+  /** The user's hub OAuth token (or the local token). Never send it to the browser. */
+  token: string;
+  /** Seconds since the epoch after which the companion no longer accepts the session. */
+  expiresAt: number;
+}
+
+const SessionCookieSchema = z.object({
+  v: z.literal(1),
+  id: z.string().check(z.regex(/^[A-Za-z0-9_-]{22}$/)),
+  exp: z.number().check(z.int()),
+  token: z.string().check(z.minLength(1)),
+});
+
+/** A new session for `token`, ending with the token or after MAX_SESSION_SECONDS, whichever is first. */
+export function newSession(
+  token: string,
+  nowMs: number,
+  tokenLifetimeSeconds: number | undefined,
+): Session {
+  const lifetime = Math.min(tokenLifetimeSeconds ?? MAX_SESSION_SECONDS, MAX_SESSION_SECONDS);
+  return {
+    id: randomBytes(16).toString("base64url"),
+    token,
+    expiresAt: Math.floor(nowMs / 1000) + Math.max(1, Math.floor(lifetime)),
+  };
+}
+
 export function setSessionCookie(
   request: FastifyRequest,
   reply: FastifyReply,
   settings: CookieSettings,
-  token: string,
+  session: Session,
 ): void {
-  reply.setCookie(sessionCookieName(settings), token, cookieOptions(request, settings));
+  const value = JSON.stringify({
+    v: 1,
+    id: session.id,
+    exp: session.expiresAt,
+    token: session.token,
+  });
+  reply.setCookie(sessionCookieName(settings), value, cookieOptions(request, settings));
+}
+
+/**
+ * The session in a request's cookie, or null when there is none, its signature does not verify,
+ * it is of an older format (that browser signs in again) or it has ended.
+ */
+export function readSession(
+  request: FastifyRequest,
+  settings: CookieSettings,
+  nowMs: number,
+): Session | null {
+  const raw = readSignedCookie(request, sessionCookieName(settings));
+  if (raw === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const result = SessionCookieSchema.safeParse(parsed);
+  if (!result.success || result.data.exp * 1000 <= nowMs) return null;
+  return { id: result.data.id, token: result.data.token, expiresAt: result.data.exp };
 }
 
 export function clearSessionCookie(reply: FastifyReply, settings: CookieSettings): void {

@@ -18,7 +18,14 @@ const TokenReplySchema = z.object({
   scope: z.string().optional(),
 });
 
-/** `GET {hub_api}/user` reply (apihandlers/users.py); only what the companion uses is kept. */
+/**
+ * `GET {hub_api}/user` reply: a user model or, for a service's token, a service model
+ * (`SelfAPIHandler.get`,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/users.py#L34-L80,
+ * and `service_model`,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/base.py#L404-L417,
+ * both carrying `kind`); only what the companion uses is kept.
+ */
 export const HubUserReplySchema = z.object({
   kind: z.string().optional(),
   name: z.string().min(1),
@@ -36,6 +43,27 @@ export interface HubUser {
   scopes: string[];
 }
 
+/**
+ * Whom a token belongs to. Only `user` identities act in Launchpad: a service's token holding
+ * `access:services` is not the user of the same name (and may carry that service's `admin`).
+ */
+export type TokenOwner =
+  { kind: "user"; user: HubUser } | { kind: "not-a-user"; ownerKind: string; name: string };
+
+/** The hub refused an authorization code (OAuth `invalid_grant`: replayed, expired, or a wrong PKCE verifier). */
+export class CodeRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CodeRefusedError";
+  }
+}
+
+export interface IssuedToken {
+  token: string;
+  /** Seconds the hub says the token lives (`expires_in`), when it says so. */
+  expiresInSeconds: number | undefined;
+}
+
 export interface CodeExchange {
   code: string;
   redirectUri: string;
@@ -43,10 +71,13 @@ export interface CodeExchange {
 }
 
 export interface HubClient {
-  /** Trades an authorization code for the user's OAuth token. Throws HttpError 403 when refused. */
-  exchangeCode(exchange: CodeExchange): Promise<string>;
-  /** The token's user, or null when the hub no longer accepts the token (401/403: logged out). */
-  getUser(token: string): Promise<HubUser | null>;
+  /**
+   * Trades an authorization code for the user's OAuth token. Throws CodeRefusedError when the hub
+   * refuses the code (400), UpstreamError for anything else (an unreachable hub, a wrong secret).
+   */
+  exchangeCode(exchange: CodeExchange): Promise<IssuedToken>;
+  /** The token's owner, or null when the hub no longer accepts the token (401/403: logged out). */
+  getTokenOwner(token: string): Promise<TokenOwner | null>;
 }
 
 export type FetchFn = typeof fetch;
@@ -92,6 +123,13 @@ export function createHubClient(options: HubClientOptions): HubClient {
       } catch (cause) {
         throw new UpstreamError("the hub's token endpoint could not be reached", { cause });
       }
+      // oauthlib answers a used, unknown or expired code, and a PKCE verifier that does not match
+      // its challenge, with 400 invalid_grant (RFC 6749 §5.2); a wrong client secret is 401.
+      if (response.status === 400) {
+        throw new CodeRefusedError(
+          `the hub refused the authorization code: ${await describeFailure(response)}`,
+        );
+      }
       if (!response.ok) {
         throw new UpstreamError(
           `the hub refused the authorization code: ${await describeFailure(response)}`,
@@ -99,10 +137,10 @@ export function createHubClient(options: HubClientOptions): HubClient {
       }
       const reply = TokenReplySchema.safeParse(await response.json().catch(() => null));
       if (!reply.success) throw new UpstreamError("the hub's token reply has no access_token");
-      return reply.data.access_token;
+      return { token: reply.data.access_token, expiresInSeconds: reply.data.expires_in };
     },
 
-    async getUser(token) {
+    async getTokenOwner(token) {
       let response: Response;
       try {
         response = await doFetch(`${apiUrl}/user`, {
@@ -119,8 +157,12 @@ export function createHubClient(options: HubClientOptions): HubClient {
         throw new UpstreamError(`the hub API answered ${await describeFailure(response)}`);
       const reply = HubUserReplySchema.safeParse(await response.json().catch(() => null));
       if (!reply.success) throw new UpstreamError("the hub's /user reply is not a user model");
-      const { name, admin, groups, scopes } = reply.data;
-      return { name, admin, groups, scopes };
+      const { kind, name, admin, groups, scopes } = reply.data;
+      // Every identify scope includes `kind` (the access map of `user_model`,
+      // https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/base.py#L325-L346),
+      // so a reply without it is not a user model either.
+      if (kind !== "user") return { kind: "not-a-user", ownerKind: kind ?? "unknown", name };
+      return { kind: "user", user: { name, admin, groups, scopes } };
     },
   };
 }

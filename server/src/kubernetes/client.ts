@@ -65,6 +65,21 @@ export function loadKubeConfig(options: KubernetesClientOptions = {}): KubeConfi
   return kc;
 }
 
+/**
+ * The client, created on first use: local mode and tests without a cluster never load a kubeconfig.
+ * `given` (tests) is used as it is.
+ */
+export function lazyKubernetesClient(
+  kubeconfigPath: string | undefined,
+  given?: KubernetesClient,
+): () => KubernetesClient {
+  let client = given;
+  return () => {
+    client ??= createKubernetesClient(loadKubeConfig(kubeconfigPath ? { kubeconfigPath } : {}));
+    return client;
+  };
+}
+
 /** A lease as the companion uses it (only fields it reads or writes). */
 export type Lease = V1Lease;
 export type Pod = V1Pod;

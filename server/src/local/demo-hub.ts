@@ -13,12 +13,7 @@ import {
   type SpawnPageData,
 } from "../../../contract/spawn-page.ts";
 import type { LocalIdentity } from "../auth/identity.ts";
-import {
-  readSignedCookie,
-  sessionCookieName,
-  setSessionCookie,
-  type CookieSettings,
-} from "../auth/session.ts";
+import { newSession, readSession, setSessionCookie, type CookieSettings } from "../auth/session.ts";
 import { HttpError } from "../errors.ts";
 import { escapeHtml, jsonForScript } from "../html.ts";
 import { optionsFromForm, validateUserOptions, type FormData } from "./spawn-form.ts";
@@ -32,6 +27,8 @@ export const LOCAL_XSRF_TOKEN = "local";
 export interface DemoHubOptions extends CookieSettings {
   serviceName: string;
   identity: LocalIdentity;
+  /** Milliseconds since the epoch. */
+  now: () => number;
   profiles: readonly Profile[];
   user: string;
 }
@@ -141,9 +138,10 @@ export function demoHubRoutes(options: DemoHubOptions) {
 
     app.get("/hub/spawn", async (request: FastifyRequest, reply) => {
       // The real hub has logged the user in before the spawn page; the demo hands out a session.
-      const token = readSignedCookie(request, sessionCookieName(options));
-      if (!token || (await options.identity.check(token)).outcome !== "ok") {
-        setSessionCookie(request, reply, options, options.identity.issueToken());
+      const session = readSession(request, options, options.now());
+      if (!session || (await options.identity.check(session.token)).outcome !== "ok") {
+        const token = options.identity.issueToken();
+        setSessionCookie(request, reply, options, newSession(token, options.now(), undefined));
       }
       const data: SpawnPageData = {
         version: SPAWN_PAGE_CONTRACT_VERSION,

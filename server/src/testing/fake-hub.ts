@@ -41,6 +41,8 @@ interface Grant {
 interface IssuedToken {
   user: FakeHubUser;
   sessionId: string;
+  /** A service's token: `GET /user` answers the service model (apihandlers/base.py `service_model`). */
+  service?: boolean;
 }
 
 export interface FakeHub {
@@ -53,6 +55,8 @@ export interface FakeHub {
   logout(userName: string): void;
   /** Issues a token directly (like an API token a script would use). */
   issueToken(user: FakeHubUser): string;
+  /** Issues a token of a hub service (`kind: "service"`), e.g. one named like a user. */
+  issueServiceToken(service: FakeHubUser): string;
   readonly calls: { token: number; user: number };
   readonly tokenRequests: Record<string, string>[];
 }
@@ -168,6 +172,25 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
     if (!issued)
       return reply.code(403).send({ status: 403, message: "Missing or invalid credentials." });
     const { user, sessionId } = issued;
+    if (issued.service) {
+      // SelfAPIHandler answers a service's token with service_model
+      // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/base.py#L404-L417).
+      return {
+        kind: "service",
+        name: user.name,
+        roles: ["launchpad-caller"],
+        admin: user.admin ?? false,
+        url: "",
+        prefix: "",
+        command: "",
+        pid: 0,
+        info: {},
+        display: true,
+        scopes: user.scopes,
+        session_id: null,
+        token_id: "s1",
+      };
+    }
     // The real model carries more than the companion uses (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/users.py#L34-L80).
     return {
       kind: "user",
@@ -220,6 +243,11 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
     },
     issueToken(user) {
       return issue(user, `api-${user.name}`);
+    },
+    issueServiceToken(service) {
+      const token = randomBytes(16).toString("hex");
+      tokens.set(token, { user: service, sessionId: "", service: true });
+      return token;
     },
     calls,
     tokenRequests,

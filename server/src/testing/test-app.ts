@@ -1,6 +1,10 @@
 /** Test wiring: a hub-mode config and app pointed at the fake hub, with a controllable clock. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { buildApp, type AppDeps } from "../app.ts";
+import { fileRevocationStore } from "../auth/session-revocations.ts";
 import { loadConfig, type Config } from "../config.ts";
 import type { FeatureSet } from "../features.ts";
 import { createFakeHub, type FakeHub, type FakeHubUser } from "./fake-hub.ts";
@@ -59,6 +63,9 @@ export async function hubTestApp(
     fetch: hub.fetch,
     now: () => clock.now,
     features: NO_FEATURES,
+    // The local-mode store in a folder of its own: the ConfigMap one is tested against the
+    // Kubernetes double where replicas are the point.
+    revocationStore: fileRevocationStore(mkdtempSync(join(tmpdir(), "launchpad-sessions-"))),
     ...deps,
   });
   return { app, hub, config, clock };
