@@ -38,7 +38,7 @@ import {
   type RevocationDocumentStore,
 } from "./auth/session-revocations.ts";
 import type { Config } from "./config.ts";
-import { installErrorHandling } from "./errors.ts";
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from "./errors.ts";
 import { createHubClient, type FetchFn, type HubClient } from "./hub/hub-client.ts";
 import { composeFeatures, type FeatureDeps, type FeatureSet } from "./features.ts";
 import { lazyKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
@@ -98,6 +98,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
     // A user name or build spec can be long, but not this long.
     routerOptions: { maxParamLength: 2000 },
+    // Errors raised before any route runs leave in the app's {status, message} shape too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   installErrorHandling(app);
   await app.register(cookie, { secret: config.cookieSecret, parseOptions: {} });

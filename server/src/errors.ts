@@ -4,7 +4,14 @@
  * ApiErrorSchema. 4xx messages are meant
  * for the user and pass through; 5xx are logged with the request and masked.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+} from "fastify";
+import type { Socket } from "node:net";
 import { ApiErrorSchema, type ApiError } from "../../contract/api.ts";
 import { escapeHtml } from "./html.ts";
 import { redactUrl } from "./logging.ts";
@@ -90,6 +97,17 @@ export function messagePage(
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${linkHtml}</main></body></html>`;
 }
 
+/** Fastify's own 4xx (its content-type parser, fastify/lib/errors.js), said for a person. */
+const FASTIFY_MESSAGES: Partial<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE:
+    "Launchpad does not take a body of this Content-Type here; send JSON (Content-Type: application/json).",
+  FST_ERR_CTP_BODY_TOO_LARGE: "The request body is too large for Launchpad (over 1 MiB).",
+  FST_ERR_CTP_EMPTY_JSON_BODY:
+    "The request says it holds JSON (Content-Type: application/json) but its body is empty.",
+  FST_ERR_CTP_INVALID_JSON_BODY: "The request body is not valid JSON.",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "The request's Content-Length does not match its body.",
+};
+
 const MASKED: Record<number, string> = {
   502: "An upstream service (the hub or BinderHub) did not answer as expected; try again shortly.",
   503: "Launchpad is shutting down or not ready; try again shortly.",
@@ -126,7 +144,8 @@ export function installErrorHandling(app: FastifyInstance): void {
         : 500;
     if (status < 500) {
       const extra = error instanceof HttpError ? error.extra : {};
-      return send(request, reply, status, apiError(status, error.message, extra));
+      const message = FASTIFY_MESSAGES[(error as FastifyError).code] ?? error.message;
+      return send(request, reply, status, apiError(status, message, extra));
     }
     request.log.error(
       { err: error, method: request.method, url: redactUrl(request.url), user: request.user?.name },
@@ -143,15 +162,66 @@ export function installErrorHandling(app: FastifyInstance): void {
     );
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    send(
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "";
+    // The path is the caller's text: say which one, but not all 8 KiB of it.
+    const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+    return send(
       request,
       reply,
       404,
-      apiError(
-        404,
-        `No such Launchpad endpoint: ${request.method} ${request.url.split("?")[0] ?? ""}`,
-      ),
-    ),
-  );
+      apiError(404, `No such Launchpad endpoint: ${request.method} ${shown}`),
+    );
+  });
+}
+
+/**
+ * Fastify's router answers some requests before any hook or handler runs, in a shape of its own
+ * (fastify.js `onBadUrl`, `onMaxParamLength`); this puts them in ours.
+ */
+export const frameworkErrors: NonNullable<FastifyServerOptions["frameworkErrors"]> = (
+  error,
+  request,
+  reply,
+) => {
+  const [status, message] =
+    error.code === "FST_ERR_BAD_URL"
+      ? [
+          400,
+          "The address is not valid: it holds a broken percent-encoding (a % not followed by two hex digits).",
+        ]
+      : error.code === "FST_ERR_MAX_PARAM_LENGTH"
+        ? [
+            414,
+            "The address is too long for Launchpad (a name or id in it is over 2,000 characters).",
+          ]
+        : [500, "Internal server error; the details are in the companion's log."];
+  if (status >= 500) request.log.error({ err: error }, "request failed before routing");
+  void send(request, reply, status, apiError(status, message));
+};
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (node's `clientError`: a
+ * request too slow to arrive, headers over the size limit, bytes that are not HTTP); Fastify's
+ * default answer is its own shape. The connection cannot be trusted any further, so it closes.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, reason, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "Request Timeout", "The request took too long to send; send it again."]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [
+            431,
+            "Request Header Fields Too Large",
+            "The request's headers are too large; clearing this site's cookies usually helps.",
+          ]
+        : [400, "Bad Request", "The request is not a valid HTTP request."];
+  const body = JSON.stringify(apiError(status, message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
