@@ -18,6 +18,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod/mini";
 import { isKubernetesError, type ConfigMap, type KubernetesClient } from "../kubernetes/client.ts";
+import { COMPONENTS, launchpadLabels } from "../kubernetes/metadata.ts";
 import { KeyedMutex } from "../projects/store.ts";
 
 /** The part of a session that revocation needs. */
@@ -87,10 +88,7 @@ export function configMapRevocationStore(
         metadata: {
           name: REVOCATIONS_CONFIG_MAP,
           namespace,
-          labels: {
-            "app.kubernetes.io/managed-by": "launchpad",
-            "app.kubernetes.io/component": "session-revocations",
-          },
+          labels: launchpadLabels(COMPONENTS.sessionRevocations),
           ...(version === undefined ? {} : { resourceVersion: version }),
         },
         data: { [DATA_KEY]: JSON.stringify(document) },

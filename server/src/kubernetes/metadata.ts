@@ -47,6 +47,8 @@ export const COMPONENTS = {
   projectRecords: "project-records",
   /** A Job removing one project folder (server/src/projects/removal-job.ts). */
   projectRemoval: "project-removal",
+  /** The one ConfigMap of ended sessions (server/src/auth/session-revocations.ts). */
+  sessionRevocations: "session-revocations",
 } as const;
 export type Component = (typeof COMPONENTS)[keyof typeof COMPONENTS];
 
