@@ -46,6 +46,7 @@ import { demoHubRoutes } from "./local/demo-hub.ts";
 import { SAMPLE_PROFILES } from "./local/sample-profiles.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
+import { registerSecurityHeaders } from "./security-headers.ts";
 import { registerStatic } from "./static.ts";
 
 export type { HubUser } from "./hub/hub-client.ts";
@@ -103,6 +104,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     clientErrorHandler,
   });
   installErrorHandling(app);
+  await registerSecurityHeaders(app);
   await app.register(cookie, { secret: config.cookieSecret, parseOptions: {} });
 
   const now = deps.now ?? Date.now;

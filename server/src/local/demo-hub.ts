@@ -16,6 +16,7 @@ import type { LocalIdentity } from "../auth/identity.ts";
 import { newSession, readSession, setSessionCookie, type CookieSettings } from "../auth/session.ts";
 import { HttpError } from "../errors.ts";
 import { escapeHtml, jsonForScript } from "../html.ts";
+import { applyPagePolicy } from "../security-headers.ts";
 import { optionsFromForm, validateUserOptions, type FormData } from "./spawn-form.ts";
 
 /**
@@ -55,19 +56,24 @@ async function parseMultipart(body: Buffer, contentType: string): Promise<FormDa
   return formDataFromEntries(entries);
 }
 
+/** The page's one inline script, as the hub's page.html sets `window.jhdata` (its CSP hash allows it). */
+export function jhdataScript(user: string): string {
+  const jhdata = {
+    base_url: "/hub/",
+    prefix: "/",
+    user,
+    admin_access: true,
+    options_form: true,
+    xsrf_token: LOCAL_XSRF_TOKEN,
+  };
+  return `window.jhdata = ${jsonForScript(jhdata)};`;
+}
+
 export function renderSpawnPage(options: {
   servicePrefix: string;
   data: SpawnPageData;
   user: string;
 }): string {
-  const jhdata = {
-    base_url: "/hub/",
-    prefix: "/",
-    user: options.user,
-    admin_access: true,
-    options_form: true,
-    xsrf_token: LOCAL_XSRF_TOKEN,
-  };
   const bundle = `${options.servicePrefix}static/launchpad.js`;
   // The profile radios are the smallest fallback that still posts KubeSpawner's fields, as the glue's does.
   const fallback = options.data.profiles
@@ -82,7 +88,7 @@ export function renderSpawnPage(options: {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>JupyterHub (Launchpad local demo)</title>
-<script>window.jhdata = ${jsonForScript(jhdata)};</script>
+<script>${jhdataScript(options.user)}</script>
 <style>body{font-family:system-ui,sans-serif;margin:0}.navbar{padding:.5rem 1rem;border-bottom:1px solid #ddd}main{max-width:60rem;margin:1rem auto;padding:0 1rem}.feedback-container{margin-top:1rem}.btn-jupyter{background:#f37524;color:#fff;border:0;padding:.5rem 1.5rem;font-size:1rem;border-radius:.25rem}</style>
 </head>
 <body>
@@ -151,6 +157,7 @@ export function demoHubRoutes(options: DemoHubOptions) {
         profiles: [...options.profiles],
         user_options: savedUserOptions,
       };
+      applyPagePolicy(request, reply, options.servicePrefix, [jhdataScript(options.user)]);
       return page(
         reply,
         200,
