@@ -85,7 +85,38 @@ describe("BuildLog", () => {
     expect(terminal.text).toBe("new\r\n");
   });
 
-  it("copies the raw log", async () => {
+  describe("a hostile log (a repository's build prints control sequences)", () => {
+    const HOSTILE =
+      "Step 1/3 : FROM x\n\u001b[2J\u001b[H\u001b]0;title\u0007\u001b[32mBuild succeeded!\u001b[0m\n\u001b]52;c;cm0gLXJm\u0007";
+    const CLEANED = "Step 1/3 : FROM x\n\u001b[32mBuild succeeded!\u001b[0m\n";
+
+    it("reaches the terminal with only its text and colours", async () => {
+      const { log, frames, terminal } = await renderLog();
+      act(() => log.append(HOSTILE));
+      frames.runFrame();
+      expect(terminal.text).toBe(CLEANED.replaceAll("\n", "\r\n"));
+    });
+
+    it("is copied and downloaded cleaned the same way", async () => {
+      const user = userEvent.setup();
+      const writeText = vi.spyOn(navigator.clipboard, "writeText").mockResolvedValue();
+      const blobs: Blob[] = [];
+      URL.createObjectURL = vi.fn((blob: Blob) => {
+        blobs.push(blob);
+        return "blob:log";
+      });
+      URL.revokeObjectURL = vi.fn();
+      vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => undefined);
+      const { log } = await renderLog();
+      act(() => log.append(HOSTILE));
+      await user.click(screen.getByRole("button", { name: "Copy log" }));
+      expect(writeText).toHaveBeenCalledWith(CLEANED);
+      await user.click(screen.getByRole("button", { name: "Download log" }));
+      expect(await blobs[0]?.text()).toBe(CLEANED);
+    });
+  });
+
+  it("copies the log with its colours and carriage returns", async () => {
     const user = userEvent.setup();
     const writeText = vi.spyOn(navigator.clipboard, "writeText").mockResolvedValue();
     const { log } = await renderLog();
@@ -95,7 +126,7 @@ describe("BuildLog", () => {
     expect(await screen.findByText("Log copied.")).toBeInTheDocument();
   });
 
-  it("downloads the raw log as a file", async () => {
+  it("downloads the log as a file", async () => {
     const user = userEvent.setup();
     const blobs: Blob[] = [];
     URL.createObjectURL = vi.fn((blob: Blob) => {

@@ -1,15 +1,21 @@
 /**
- * The build's raw log, outside React state: a 50,000-line log must not re-render the page per
- * line. The hook appends to it; the terminal subscribes; copy and download read `text()`.
+ * The build's log, outside React state: a 50,000-line log must not re-render the page per line.
+ * The hook appends to it; the terminal subscribes; copy and download read `text()`. Text is
+ * cleaned as it is appended (log-cleaner.ts), so nothing a repository prints can drive the
+ * terminal, the clipboard, or the terminal a downloaded log is later shown in.
  */
+import { LogCleaner } from "./log-cleaner.ts";
+
 export type BuildLogChange = { type: "append"; text: string } | { type: "clear" };
 
 export class BuildLogBuffer {
   private chunks: string[] = [];
   private joined: string | null = "";
+  private cleaner = new LogCleaner();
   private readonly listeners = new Set<(change: BuildLogChange) => void>();
 
-  append(text: string): void {
+  append(raw: string): void {
+    const text = this.cleaner.push(raw);
     if (text === "") return;
     this.chunks.push(text);
     this.joined = null;
@@ -18,11 +24,12 @@ export class BuildLogBuffer {
 
   clear(): void {
     this.chunks = [];
+    this.cleaner = new LogCleaner();
     this.joined = "";
     for (const listener of this.listeners) listener({ type: "clear" });
   }
 
-  /** Everything so far, exactly as BinderHub sent it (ANSI colours and `\r` included). */
+  /** Everything so far, cleaned (colours and `\r` kept). */
   text(): string {
     this.joined ??= this.chunks.join("");
     return this.joined;
