@@ -9,6 +9,7 @@ import { parse } from "yaml";
 
 import {
   grantKey,
+  isOn,
   KUBERNETES_USES,
   requiredGrants,
   requiredServiceScopes,
@@ -21,6 +22,7 @@ import { find, NAMESPACE, notesBlock, render, renderNotes, type K8sObject } from
 interface Rule {
   apiGroups: string[];
   resources: string[];
+  resourceNames?: string[];
   verbs: string[];
 }
 
@@ -62,7 +64,13 @@ function granted(objects: K8sObject[], buildNamespace: string): Map<string, stri
           for (const verb of rule.verbs) {
             // Same namespace: one Role holds both, and a build grant is a hub grant too.
             const namespace = roleNamespace === NAMESPACE ? "hub" : "build";
-            const key = grantKey({ group, resource, verb, namespace } as Grant);
+            const key = grantKey({
+              group,
+              resource,
+              verb,
+              namespace,
+              names: rule.resourceNames,
+            } as Grant);
             out.set(key, `Role ${role.metadata.name} in ${roleNamespace}`);
           }
   }
@@ -74,9 +82,11 @@ function needed(features: Feature[], sameNamespace: boolean): Map<string, string
   for (const grant of requiredGrants(features)) {
     const namespace = sameNamespace ? "hub" : grant.namespace;
     const users = KUBERNETES_USES.filter(
-      (u) => features.includes(u.feature) && u.namespace === grant.namespace,
+      (u) => isOn(u, features) && u.namespace === grant.namespace,
     )
-      .filter((u) => grantKey({ ...grant, namespace: u.namespace }) === grantKey(grant))
+      .filter(
+        (u) => grantKey({ ...grant, namespace: u.namespace, names: u.names }) === grantKey(grant),
+      )
       .map((u) => u.by);
     out.set(grantKey({ ...grant, namespace }), users.join("; "));
   }

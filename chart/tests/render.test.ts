@@ -148,7 +148,6 @@ describe("defaults", () => {
       "core/configmaps": sorted("get", "list", "create", "update"),
       "batch/jobs": sorted("create", "get", "delete"),
       "coordination.k8s.io/leases": sorted("get", "list", "create", "update", "delete"),
-      [SESSIONS]: sorted("get", "update"),
     });
     const binding = only(objects, "RoleBinding");
     expect(binding.subjects).toEqual([
@@ -361,7 +360,6 @@ describe("toggles remove what they should", () => {
       "core/pods": sorted("list"),
       "core/configmaps": sorted("get", "list", "create", "update"),
       "batch/jobs": sorted("create", "get", "delete"),
-      [SESSIONS]: sorted("get", "update"),
     });
     expect(egress(objects).some((r) => r.ports.some((p) => p.port === 8585))).toBe(false);
     expect(egress(objects)).toHaveLength(3);
@@ -417,7 +415,6 @@ describe("BinderHub in another namespace", () => {
       "core/configmaps": sorted("get", "list", "create", "update"),
       "batch/jobs": sorted("create", "get", "delete"),
       "coordination.k8s.io/leases": sorted("get", "list", "create", "update", "delete"),
-      [SESSIONS]: sorted("get", "update"),
     });
     const buildRole = only(objects, "Role", "launchpad-build", "binderhub");
     expect(grants(buildRole)).toEqual({ "core/pods": sorted("list", "delete") });

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { projectId } from "../../contract/projects.ts";
 import { generateBuildName } from "../test-support/binderhub-naming.ts";
 import { JOB, KubernetesDouble, POD } from "../test-support/kubernetes-double.ts";
+import { configMapRevocationStore, SessionRevocations } from "./auth/session-revocations.ts";
 import { createKubernetesBuildLimiter } from "./builds/limiter.ts";
 import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
 import { createHubClient } from "./hub/hub-client.ts";
@@ -138,7 +139,7 @@ function recording(inner: KubernetesClient, log: string[]): KubernetesClient {
   });
 }
 
-function declared(feature: Feature): string[] {
+function declared(feature: Feature | "always"): string[] {
   return [
     ...new Set(
       KUBERNETES_USES.filter((u) => u.feature === feature).map((u) => `${u.call}@${u.namespace}`),
@@ -160,7 +161,7 @@ describe("the adapters make exactly the calls KUBERNETES_USES declares", () => {
   });
   afterEach(() => double.close());
 
-  const explain = (feature: Feature, made: string[]) => {
+  const explain = (feature: Feature | "always", made: string[]) => {
     const want = declared(feature);
     const undeclared = made.filter((m) => !want.includes(m));
     const unused = want.filter((w) => !made.includes(w));
@@ -273,6 +274,36 @@ describe("the adapters make exactly the calls KUBERNETES_USES declares", () => {
   });
 });
 
+describe("the session revocations make exactly the calls KUBERNETES_USES declares", () => {
+  it("always: revoke twice (create, then replace), check from another replica (read)", async () => {
+    const double = await new KubernetesDouble().start();
+    try {
+      const log: string[] = [];
+      const kube = recording(
+        createKubernetesClient(
+          loadKubeConfig({
+            kubeconfigPath: double.writeKubeconfig(mkdtempSync(join(tmpdir(), "uses-"))),
+            env: {},
+          }),
+        ),
+        log,
+      );
+      const store = configMapRevocationStore(kube, HUB_NS);
+      const replica = new SessionRevocations({ store, now: Date.now });
+      await replica.revoke({ id: "a".repeat(22), expiresAt: 4_000_000_000 });
+      await replica.revoke({ id: "b".repeat(22), expiresAt: 4_000_000_000 });
+      const other = new SessionRevocations({ store, now: Date.now });
+      expect(await other.isRevoked({ id: "a".repeat(22), expiresAt: 4_000_000_000 })).toBe(true);
+      const made = [...new Set(log)].sort();
+      const want = declared("always");
+      expect(made.filter((m) => !want.includes(m))).toEqual([]);
+      expect(want.filter((w) => !made.includes(w))).toEqual([]);
+    } finally {
+      await double.close();
+    }
+  });
+});
+
 describe("HUB_API says what each hub client method sends", () => {
   it("calls only the declared paths, with the declared credentials", async () => {
     const seen: string[] = [];
@@ -296,10 +327,10 @@ describe("HUB_API says what each hub client method sends", () => {
       },
     });
     await hub.exchangeCode({ code: "c", redirectUri: "http://x/cb", codeVerifier: "v" });
-    await hub.getUser("user-token");
+    await hub.getTokenOwner("user-token");
     expect(seen).toEqual([
       `${HUB_API.exchangeCode.method} ${HUB_API.exchangeCode.path} ${HUB_API.exchangeCode.token}`,
-      `${HUB_API.getUser.method} ${HUB_API.getUser.path} ${HUB_API.getUser.token}`,
+      `${HUB_API.getTokenOwner.method} ${HUB_API.getTokenOwner.path} ${HUB_API.getTokenOwner.token}`,
     ]);
   });
 });

@@ -11,6 +11,7 @@
  * NOTES the grant the tests ask for.
  */
 import type { KubernetesClient } from "./kubernetes/client.ts";
+import { REVOCATIONS_CONFIG_MAP } from "./auth/session-revocations.ts";
 import type { HubClient } from "./hub/hub-client.ts";
 
 export type Verb = "get" | "list" | "create" | "update" | "delete";
@@ -51,7 +52,13 @@ export type Namespace = "hub" | "build";
 export interface KubernetesUse {
   call: KubernetesCall;
   namespace: Namespace;
-  feature: Feature;
+  /** The switch that turns the use on; `always` whatever is switched on (hub mode). */
+  feature: Feature | "always";
+  /**
+   * The objects the call is limited to (the Role rule's resourceNames). Not for create or list:
+   * RBAC has no object name to check there.
+   */
+  names?: readonly string[];
   /** The module and what it does with the call. */
   by: string;
 }
@@ -149,26 +156,58 @@ export const KUBERNETES_USES: readonly KubernetesUse[] = [
     feature: "build",
     by: "builds/pod-canceller.ts: cancel a build (uid precondition)",
   },
+  // Sessions (server/src/auth/session-revocations.ts): ended sessions, whatever is switched on.
+  {
+    call: "readConfigMap",
+    namespace: "hub",
+    feature: "always",
+    names: [REVOCATIONS_CONFIG_MAP],
+    by: "auth/session-revocations.ts: read the ended sessions",
+  },
+  {
+    call: "createConfigMap",
+    namespace: "hub",
+    feature: "always",
+    by: "auth/session-revocations.ts: the first ended session",
+  },
+  {
+    call: "replaceConfigMap",
+    namespace: "hub",
+    feature: "always",
+    names: [REVOCATIONS_CONFIG_MAP],
+    by: "auth/session-revocations.ts: record an ended session (resourceVersion)",
+  },
 ];
 
-/** One Role rule's worth: a resource and verb in a namespace. */
+/** One Role rule's worth: a resource and verb in a namespace, on named objects or all. */
 export interface Grant extends KubernetesRequest {
   namespace: Namespace;
+  names?: readonly string[] | undefined;
 }
 
-/** The grants the companion needs with these features on (the chart's Role must match). */
+export function isOn(use: KubernetesUse, features: readonly Feature[]): boolean {
+  return use.feature === "always" || features.includes(use.feature);
+}
+
+/**
+ * The grants the companion needs with these features on (the chart's Role must match). A grant on
+ * named objects is not needed where the same verb is granted on every object.
+ */
 export function requiredGrants(features: readonly Feature[]): Grant[] {
   const seen = new Map<string, Grant>();
   for (const use of KUBERNETES_USES) {
-    if (!features.includes(use.feature)) continue;
-    const grant = { ...KUBERNETES_API[use.call], namespace: use.namespace };
+    if (!isOn(use, features)) continue;
+    const grant = { ...KUBERNETES_API[use.call], namespace: use.namespace, names: use.names };
     seen.set(grantKey(grant), grant);
   }
-  return [...seen.values()];
+  return [...seen.values()].filter(
+    (grant) => grant.names === undefined || !seen.has(grantKey({ ...grant, names: undefined })),
+  );
 }
 
 export function grantKey(grant: Grant): string {
-  return `${grant.namespace}:${grant.group || "core"}/${grant.resource}:${grant.verb}`;
+  const names = grant.names ? `[${[...grant.names].sort().join(",")}]` : "";
+  return `${grant.namespace}:${grant.group || "core"}/${grant.resource}${names}:${grant.verb}`;
 }
 
 /**
@@ -196,7 +235,7 @@ export const HUB_API = {
     scope: null,
     by: "auth/oauth-routes.ts: finish a login (client secret in the body)",
   },
-  getUser: {
+  getTokenOwner: {
     method: "GET",
     path: "/user",
     token: "user",
