@@ -25,6 +25,8 @@ import json
 import re
 from html.parser import HTMLParser
 
+from tornado import web
+
 # python-slugify: KubeSpawner's own dependency (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L29)
 from slugify import slugify
 
@@ -257,17 +259,136 @@ def render_spawn_form(profiles, user_options, service_name, user, server_name):
     )
 
 
+def _kind(value):
+    if value is None:
+        return "empty (None)"
+    return {list: "a list", tuple: "a list", str: "a string", bool: "true/false"}.get(
+        type(value), f"a {type(value).__name__}"
+    )
+
+
+def profile_list_problem(profile_list):
+    """The first entry KubeSpawner 7.1 cannot read, in words an admin can act on; None if none.
+
+    KubeSpawner walks the whole list at render and again at every start
+    (``_get_initialized_profile_list``,
+    https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3829-L3868, called by
+    ``load_user_options``, #L3870-L3903 there): ``profile.get("profile_options", {}).values()``,
+    ``option.get("choices")``, ``choices.values()`` and ``c.get("default")`` on each choice, and
+    ``option.setdefault("unlisted_choice", {}).setdefault(...)``. A value without those methods
+    fails every start, for every user.
+    """
+    for index, profile in enumerate(profile_list):
+        where = f"profile_list[{index}]"
+        if not isinstance(profile, dict):
+            return f"{where} is {_kind(profile)}; each profile must be a mapping (display_name, slug, …)"
+        if isinstance(profile.get("display_name"), str):
+            where += f" ({profile['display_name']!r})"
+        if "slug" not in profile and "display_name" not in profile:
+            return f"{where} has neither a slug nor a display_name"
+        options = profile.get("profile_options", {})
+        if not isinstance(options, dict):
+            return (
+                f"{where}: profile_options is {_kind(options)}; it must be a mapping of option "
+                "name to option, or left out"
+            )
+        for key, option in options.items():
+            at = f"{where}, profile_options[{key!r}]"
+            if not isinstance(option, dict):
+                return f"{at} is {_kind(option)}; an option must be a mapping (display_name, choices, …)"
+            choices = option.get("choices")
+            if choices and not isinstance(choices, dict):
+                return (
+                    f"{at}: choices is {_kind(choices)}; it must be a mapping of choice name to "
+                    "choice, e.g. choices: {small: {display_name: Small}}"
+                )
+            for choice_key, choice in (choices or {}).items():
+                if not isinstance(choice, dict):
+                    return (
+                        f"{at}, choices[{choice_key!r}] is {_kind(choice)}; a choice must be a "
+                        "mapping (display_name, kubespawner_override, …)"
+                    )
+            unlisted = option.get("unlisted_choice", {})
+            if not isinstance(unlisted, dict):
+                return f"{at}: unlisted_choice is {_kind(unlisted)}; it must be a mapping (enabled, …)"
+    return None
+
+
+def _kubespawner_refusal(spawner, profile_list):
+    """Why KubeSpawner itself cannot use the list, or None when it can.
+
+    KubeSpawner's own initialisation decides; ``profile_list_problem`` names the entry.
+    """
+    initialise = getattr(spawner, "_get_initialized_profile_list", None)
+    if initialise is None:
+        return profile_list_problem(profile_list)
+    try:
+        initialise(profile_list)
+    except Exception as error:
+        return profile_list_problem(profile_list) or f"KubeSpawner cannot read it ({type(error).__name__}: {error})"
+    return None
+
+
+ERROR_ELEMENT_ID = "launchpad-profile-list-error"
+
+
+def profile_list_error_page(problem):
+    """What users see when no server can start from this profile list: the reason, not a form.
+
+    The hub's Start button is hidden: every start would fail the same way.
+    """
+    return (
+        f'<div id="{ERROR_ELEMENT_ID}" class="alert alert-danger" role="alert">'
+        "<p><strong>No server can start from this page right now:</strong> this hub's profile list "
+        "has an entry that KubeSpawner cannot use. Please tell your JupyterHub admin, quoting:</p>"
+        f"<p><code>{html.escape(problem)}</code></p></div>"
+        f"<style>form:has(#{ERROR_ELEMENT_ID}) .feedback-container {{ display: none; }}</style>"
+    )
+
+
+def _kubespawner_form(spawner, profile_list):
+    """KubeSpawner's own form for the list (``_render_options_form``,
+    https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3495-L3554): what
+    the hub would show without Launchpad."""
+    return spawner._render_options_form(profile_list)
+
+
 async def render_options_form(spawner, service_name="launchpad"):
-    profile_list = await _resolve_profile_list(spawner)
+    """The spawn form; never an exception, because the spawn page is every user's way in.
+
+    - the profile list cannot be read, or KubeSpawner cannot use it: a page naming the bad entry,
+      logged (KubeSpawner would fail every start anyway);
+    - KubeSpawner can use it but the glue cannot project it (a shape the glue does not know):
+      logged, and KubeSpawner's own form, which starts servers as it always has.
+    """
+    try:
+        profile_list = await _resolve_profile_list(spawner)
+    except Exception as error:
+        spawner.log.exception("Launchpad: the hub's profile_list could not be read")
+        return profile_list_error_page(f"profile_list could not be read ({type(error).__name__}: {error})")
     if not profile_list:
         return ""  # no profiles: JupyterHub spawns without showing a form, as KubeSpawner does
-    return render_spawn_form(
-        public_profiles(profile_list),
-        spawner.user_options or {},
-        service_name,
-        spawner.user.name,
-        spawner.name or "",
-    )
+    problem = _kubespawner_refusal(spawner, profile_list)
+    if problem is not None:
+        spawner.log.error("Launchpad: KubeSpawner cannot use this hub's profile_list: %s", problem)
+        return profile_list_error_page(problem)
+    try:
+        return render_spawn_form(
+            public_profiles(profile_list),
+            spawner.user_options or {},
+            service_name,
+            spawner.user.name,
+            spawner.name or "",
+        )
+    except Exception:
+        spawner.log.exception(
+            "Launchpad could not read this profile_list; showing KubeSpawner's own form instead"
+        )
+    try:
+        return _kubespawner_form(spawner, profile_list)
+    except Exception as error:
+        spawner.log.exception("Launchpad: KubeSpawner's own form failed too")
+        return profile_list_error_page(f"KubeSpawner cannot render it ({type(error).__name__}: {error})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,6 +436,24 @@ fi
 touch "$target/$LAUNCHPAD_MARKER"
 echo "launchpad-seed: copied $LAUNCHPAD_IMAGE_HOME into projects/$LAUNCHPAD_PROJECT_ID"
 """
+
+
+class ProjectRefused(web.HTTPError):
+    """A start the glue refuses, with the reason shown to the user on the hub's own pages.
+
+    JupyterHub shows an exception's ``jupyterhub_message`` on the page of a failed spawn
+    (``format_exception(exc, only_jupyterhub=True)`` in ``SpawnPendingHandler``,
+    https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/handlers/pages.py#L418-L447, and
+    in the progress stream, apihandlers/users.py#L873-L885 there), and a spawn failing within the
+    first second is re-raised only if it is an ``HTTPError``: anything else becomes "Unhandled error
+    starting server" (``_wrap_spawn_single_user``, handlers/pages.py#L347-L372 there; the same in
+    https://github.com/jupyterhub/jupyterhub/blob/6.1.1/jupyterhub/handlers/pages.py#L405-L434).
+    """
+
+    def __init__(self, status_code, message):
+        # log_message is %-formatted with args by tornado: pass the text as an argument.
+        super().__init__(status_code, "%s", message)
+        self.jupyterhub_message = message
 
 
 def _field(obj, snake, camel):
@@ -457,14 +596,17 @@ def apply_project(pod, project_id, home=None):
     Mounts of other subPaths on the same volume (shared folders) are left alone.
     """
     if not isinstance(project_id, str) or not PROJECT_ID_RE.match(project_id):
-        raise ValueError("Launchpad: the project id is not valid; start from the spawn page again.")
+        raise ProjectRefused(
+            400, "Launchpad: the project id is not valid; start from the spawn page again."
+        )
     home_mount = (home or HomeMount()).find(pod)
     if home_mount is None:
-        raise ValueError(
+        raise ProjectRefused(
+            409,
             "Launchpad: projects need one writable home volume mount "
             f"{(home or HomeMount()).describe()} in the notebook container; this hub has none "
             "(or several), so the project cannot be opened. The admin can name it in "
-            "launchpad_glue.install(c, home_mount_path=...)."
+            "launchpad_glue.install(c, home_mount_path=...).",
         )
     home = home_mount
     volume_name = _field(home, "name", "name")

@@ -19,6 +19,7 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
   E2E_STORAGE           "dynamic" (default; z2jh storage.type=dynamic) or "shared" (one volume
                         "home", per-user subPath: z2jh storage.type=static, 2i2c's NFS homes)
   E2E_NAMED_SERVERS     "1" turns on c.JupyterHub.allow_named_servers
+  E2E_SLOW_SPAWN_TIMEOUT  the hub's slow_spawn_timeout in seconds (default 0, as z2jh)
 
 The order below follows z2jh's jupyterhub_config.py: chart settings (services, roles, profile
 list), then ``hub.extraConfig`` snippets exec'd in sorted key order
@@ -66,8 +67,9 @@ c.ConfigurableHTTPProxy.pid_file = str(STATE_DIR / "proxy.pid")
 c.JupyterHub.cleanup_servers = True
 c.JupyterHub.cleanup_proxy = True
 # As z2jh does (https://github.com/jupyterhub/zero-to-jupyterhub-k8s/blob/4.4.0/jupyterhub/files/hub/jupyterhub_config.py#L57-L59):
-# spawns return at once, errors arrive through progress.
-c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
+# spawns return at once, errors arrive through progress. E2E_SLOW_SPAWN_TIMEOUT sets another value
+# (JupyterHub's own default is 10 s: a spawn failing within the first second then fails the POST).
+c.JupyterHub.tornado_settings = {"slow_spawn_timeout": int(env("E2E_SLOW_SPAWN_TIMEOUT", "0"))}
 
 # Any username, any password (the DummyAuthenticator's own default).
 c.JupyterHub.authenticator_class = "dummy"

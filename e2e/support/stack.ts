@@ -50,6 +50,8 @@ export interface StackOptions {
   storage?: "dynamic" | "shared";
   /** c.JupyterHub.allow_named_servers (default false). */
   namedServers?: boolean;
+  /** The hub's slow_spawn_timeout in seconds (default 0, as z2jh sets it; JupyterHub's own is 10). */
+  slowSpawnTimeout?: number;
 }
 
 /** Where the doubles are, for tests that assert on (or act as) the cluster. */
@@ -276,6 +278,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     E2E_ADMIN_TOKEN: adminToken,
     E2E_STORAGE: storage,
     E2E_NAMED_SERVERS: options.namedServers ? "1" : "",
+    E2E_SLOW_SPAWN_TIMEOUT: String(options.slowSpawnTimeout ?? 0),
     ...(doubles ? { E2E_KUBECONFIG: kubeconfig, E2E_NAMESPACE: doubles.hubNamespace } : {}),
   };
   const servicePrefix = `${baseUrl}services/launchpad/`;

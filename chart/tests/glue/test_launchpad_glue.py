@@ -5,6 +5,7 @@ configure it for each home storage shape, so the mounts the glue narrows are the
 """
 
 import asyncio
+import html as html_lib
 import json
 import os
 import subprocess
@@ -174,6 +175,11 @@ def render(c, user_options=None):
     return run(go())
 
 
+async def load_user_options(c, user_options):
+    """What KubeSpawner does with the list at the start of every spawn."""
+    await make_spawner(c, user_options).load_user_options()
+
+
 def spawn_data(html):
     start = html.index('id="launchpad-spawn-data">') + len('id="launchpad-spawn-data">')
     return json.loads(html[start : html.index("</script>", start)])
@@ -263,6 +269,122 @@ def test_saved_profile_that_no_longer_exists_falls_back_to_the_default():
     launchpad_glue.install(c)
     html = render(c, {"profile": "gone"})
     assert 'value="small" checked' in html
+
+
+# Lists KubeSpawner itself renders and starts, in shapes the glue's projection does not read.
+KUBESPAWNER_ACCEPTS = {
+    # YAML `b:` with nothing after it: KubeSpawner stops looking at choices once one is the default.
+    "a choice left empty after the default": (
+        [
+            {
+                "display_name": "Python",
+                "slug": "python",
+                "profile_options": {
+                    "image": {
+                        "display_name": "Image",
+                        "choices": {
+                            "a": {
+                                "display_name": "A",
+                                "default": True,
+                                "kubespawner_override": {"image": "quay.io/a:1"},
+                            },
+                            "b": None,
+                        },
+                    }
+                },
+            }
+        ],
+        {},
+    ),
+    # user_options set through the REST API (POST /users/:name/server takes any JSON object).
+    "saved options from the REST API with a list as the profile": (
+        [{"display_name": "Small", "slug": "small"}, {"display_name": "Large", "slug": "large"}],
+        {"profile": ["large"]},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KUBESPAWNER_ACCEPTS))
+def test_a_list_kubespawner_accepts_but_the_glue_cannot_read_gets_kubespawners_own_form(
+    case, caplog
+):
+    profile_list, saved = KUBESPAWNER_ACCEPTS[case]
+    c = z2jh_dynamic()
+    c.KubeSpawner.profile_list = profile_list
+    launchpad_glue.install(c)
+    with caplog.at_level("ERROR"):
+        html = render(c, saved)
+    # KubeSpawner's form.html (its radio per profile), not the glue's data and loader.
+    assert 'id="launchpad-spawn-data"' not in html and "launchpad.js" not in html
+    assert 'name="profile"' in html and 'value="python"' in html or 'value="small"' in html
+    assert any(
+        "showing KubeSpawner's own form" in r.getMessage() and r.exc_info for r in caplog.records
+    )
+    # ...and KubeSpawner starts the default from it, as without Launchpad.
+    run(load_user_options(c, {}))
+
+
+# Lists KubeSpawner fails on at every start (and the entry the page must name).
+KUBESPAWNER_FAILS = {
+    "choices given as a list": (
+        {"image": {"display_name": "Image", "choices": [{"display_name": "A"}]}},
+        "profile_list[0] ('Python'), profile_options['image']: choices is a list",
+    ),
+    "an option that is not a mapping": (
+        {"image": "quay.io/a:1"},
+        "profile_list[0] ('Python'), profile_options['image'] is a string",
+    ),
+    "profile_options left empty": (
+        None,
+        "profile_list[0] ('Python'): profile_options is empty (None)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KUBESPAWNER_FAILS))
+def test_a_list_kubespawner_cannot_use_gets_a_page_naming_the_bad_entry(case, caplog):
+    options, named = KUBESPAWNER_FAILS[case]
+    c = z2jh_dynamic()
+    c.KubeSpawner.profile_list = [
+        {"display_name": "Small", "slug": "small"},
+        {"display_name": "Python", "slug": "python", "profile_options": options},
+    ]
+    named = named.replace("profile_list[0]", "profile_list[1]")
+    launchpad_glue.install(c)
+    with caplog.at_level("ERROR"):
+        html = render(c)
+    assert html.startswith(f'<div id="{launchpad_glue.ERROR_ELEMENT_ID}"')
+    assert html_lib.escape(named) in html
+    assert "launchpad.js" not in html and 'name="profile"' not in html
+    assert "form:has(#launchpad-profile-list-error) .feedback-container" in html
+    assert any(named in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    # KubeSpawner itself fails every start on it, even of the other, valid profile.
+    for saved in ({}, {"profile": "small"}):
+        with pytest.raises(AttributeError):
+            run(load_user_options(c, saved))
+
+
+def test_a_profile_list_function_that_raises_gets_a_page_not_a_500(caplog):
+    def profiles(spawner):
+        raise RuntimeError("groups service down")
+
+    c = Config()
+    c.KubeSpawner.profile_list = profiles
+    launchpad_glue.install(c)
+    with caplog.at_level("ERROR"):
+        html = render(c)
+    assert "profile_list could not be read (RuntimeError: groups service down)" in html
+    assert any(r.exc_info for r in caplog.records)
+
+
+def test_admin_text_in_a_bad_entry_is_escaped():
+    c = Config()
+    c.KubeSpawner.profile_list = [
+        {"display_name": "<img src=x onerror=alert(1)>", "profile_options": None}
+    ]
+    launchpad_glue.install(c)
+    html = render(c)
+    assert "<img" not in html and "&lt;img src=x" in html
 
 
 # ------------------------------------------------------------------------------------------
@@ -370,8 +492,21 @@ def test_rstudio_home_path_is_what_the_seed_copies():
 def test_invalid_project_ids_stop_the_spawn(bad):
     c = z2jh_dynamic()
     launchpad_glue.install(c)
-    with pytest.raises(ValueError, match="project id is not valid"):
+    with pytest.raises(launchpad_glue.ProjectRefused, match="project id is not valid") as refused:
         run(pod_for(c, {**BUILT, "launchpad-project": bad}))
+    assert_shown_by_the_hub(refused.value, 400, "the project id is not valid")
+
+
+def assert_shown_by_the_hub(error, status, text):
+    """What JupyterHub needs to show the reason: an HTTPError (it passes a first-second failure
+    through) with jupyterhub_message (the failed-spawn page shows only that), as the hub reads it."""
+    from jupyterhub.utils import format_exception
+    from tornado import web
+
+    assert isinstance(error, web.HTTPError) and error.status_code == status
+    message, _html = format_exception(error, only_jupyterhub=True)
+    assert text in message
+    assert text in str(error)  # the hub's log line
 
 
 def test_a_hub_without_a_home_volume_gets_a_clear_error():
@@ -379,15 +514,18 @@ def test_a_hub_without_a_home_volume_gets_a_clear_error():
     c.KubeSpawner.volumes = []
     c.KubeSpawner.volume_mounts = []
     launchpad_glue.install(c)
-    with pytest.raises(ValueError, match="one writable home volume mount directly below /home"):
+    with pytest.raises(launchpad_glue.ProjectRefused) as refused:
         run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
+    assert_shown_by_the_hub(
+        refused.value, 409, "one writable home volume mount directly below /home"
+    )
 
 
 def test_homes_elsewhere_are_named_by_the_admin():
     c = z2jh_dynamic()
     c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/srv/data"}]
     launchpad_glue.install(c)
-    with pytest.raises(ValueError, match="home_mount_path"):
+    with pytest.raises(launchpad_glue.ProjectRefused, match="home_mount_path"):
         run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
     c = z2jh_dynamic()
     c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/srv/data"}]
