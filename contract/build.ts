@@ -65,3 +65,21 @@ export const BuildCancelResultSchema = z.object({
   pod_kept_reason: z.optional(z.string()),
 });
 export type BuildCancelResult = z.infer<typeof BuildCancelResultSchema>;
+
+/**
+ * The most of one log message the companion relays, in UTF-16 code units. repo2docker writes a
+ * line per message, so this is a line of the build log; a longer one (a build printing megabytes
+ * without a line break) is cut and ends in `omissionMarker`.
+ */
+export const MAX_LOG_MESSAGE_LENGTH = 64 * 1024;
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} byte${bytes === 1 ? "" : "s"}`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/** What ends a cut log line, e.g. "… 9.6 MB of this line not shown\n". */
+export function omissionMarker(omittedBytes: number): string {
+  return `… ${formatBytes(omittedBytes)} of this line not shown\n`;
+}

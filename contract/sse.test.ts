@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SseReader, type SseItem } from "./sse.ts";
+import { SseReader, utf8Length, type SseItem } from "./sse.ts";
 
 function readAll(chunks: readonly string[]): SseItem[] {
   const reader = new SseReader();
@@ -55,11 +55,41 @@ describe("SseReader", () => {
     expect(reader.feed("\n")).toEqual([{ type: "data", data: "partial more" }]);
   });
 
-  it("drops a line longer than the limit and recovers at the next line break", () => {
-    const reader = new SseReader({ maxLineLength: 16 });
+  it("keeps the first part of an over-long line, counts the rest in UTF-8 bytes, and recovers", () => {
+    const reader = new SseReader({ maxEventLength: 8 });
     expect(reader.feed("data: " + "x".repeat(10))).toEqual([]);
-    expect(reader.feed("y".repeat(10) + "\n\n")).toEqual([]);
+    expect(reader.feed("é".repeat(10) + "\n\n")).toEqual([
+      { type: "data", data: "xxxxxxxx", omitted: 2 + 2 * 10 },
+    ]);
     expect(reader.feed("data: ok\n\n")).toEqual([{ type: "data", data: "ok" }]);
+  });
+
+  it("caps an event of many lines as a whole", () => {
+    const reader = new SseReader({ maxEventLength: 10 });
+    expect(reader.feed("data: abcd\ndata: efgh\ndata: ijkl\ndata: mnop\n\n")).toEqual([
+      // "abcd\nefgh" fills 9 of 10 units; no room for "\nijkl" or "\nmnop" (5 bytes each).
+      { type: "data", data: "abcd\nefgh", omitted: 5 + 5 },
+    ]);
+  });
+
+  it("never splits a surrogate pair where it cuts", () => {
+    const reader = new SseReader({ maxEventLength: 3 });
+    expect(reader.feed("data: ab\u{1F600}c\n\n")).toEqual([
+      { type: "data", data: "ab", omitted: 4 + 1 },
+    ]);
+  });
+
+  it("holds at most the cap of a line that never ends, however much arrives", () => {
+    const reader = new SseReader({ maxEventLength: 1024 });
+    const megabyte = "y".repeat(1024 * 1024);
+    reader.feed("data: ");
+    for (let i = 0; i < 10; i++) expect(reader.feed(megabyte)).toEqual([]);
+    const [item] = reader.feed("\n\n");
+    expect(item).toEqual({
+      type: "data",
+      data: "y".repeat(1024),
+      omitted: 10 * 1024 * 1024 - 1024,
+    });
   });
 
   it("reset forgets partial input", () => {
@@ -143,6 +173,14 @@ function splitAt(text: string, cuts: readonly number[]): string[] {
   return chunks;
 }
 
+describe("utf8Length", () => {
+  it("counts as TextEncoder does, lone surrogates as U+FFFD", () => {
+    for (const text of ["", "ascii", "é", "€", "\u{1F600}", "a\uD800b", "\uDC00", "x\uD83D"]) {
+      expect(utf8Length(text)).toBe(new TextEncoder().encode(text).length);
+    }
+  });
+});
+
 describe("SseReader properties", () => {
   it("random chunk boundaries never lose, add or alter an event", () => {
     fc.assert(
@@ -153,6 +191,31 @@ describe("SseReader properties", () => {
         (events, terminators, cuts) => {
           const { text, expected } = encode(events, terminators);
           expect(readAll(splitAt(text, cuts))).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("a capped reader keeps a prefix of each event within the cap and counts every byte it cut", () => {
+    fc.assert(
+      fc.property(
+        fc.array(eventArb, { maxLength: 20 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 1, max: 30 }),
+        (events, terminators, cap) => {
+          const { text, expected } = encode(events, terminators);
+          const reader = new SseReader({ maxEventLength: cap });
+          const items = reader.feed(text);
+          expect(items.map((i) => i.type)).toEqual(expected.map((i) => i.type));
+          items.forEach((item, k) => {
+            const want = expected[k];
+            if (item.type !== "data" || want?.type !== "data") return;
+            expect(item.data.length).toBeLessThanOrEqual(cap);
+            expect(want.data.startsWith(item.data)).toBe(true);
+            expect(utf8Length(item.data) + (item.omitted ?? 0)).toBe(utf8Length(want.data));
+            expect(item.omitted === undefined).toBe(want.data === item.data);
+          });
         },
       ),
       { numRuns: 500 },

@@ -11,19 +11,30 @@
  * build step is `:keepalive` every 25 s (`keep_alive()`, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L178-L194),
  * and a watchdog needs it.
  *
- * It never throws: any input is a sequence of lines, and a line that means nothing is dropped.
+ * It never throws: any input is a sequence of lines, and a line that means nothing is dropped. Its
+ * memory is bounded: an event longer than `maxEventLength` keeps its first part and says how much
+ * of it was not kept (`omitted`), so the reader of the event can say so to people.
  */
 
 export type SseItem =
-  | { readonly type: "data"; readonly data: string }
+  | {
+      readonly type: "data";
+      readonly data: string;
+      /**
+       * UTF-8 bytes of this event's data that were not kept, because the event was longer than
+       * `maxEventLength`: `data` is then its first part. Absent when nothing was cut.
+       */
+      readonly omitted?: number;
+    }
   | { readonly type: "comment"; readonly text: string };
 
 export interface SseReaderOptions {
   /**
-   * A single line longer than this (in UTF-16 code units) is dropped rather than buffered, so a
-   * peer that never sends a line break cannot grow memory without bound. Default 8 MiB.
+   * The most of one event's data kept, in UTF-16 code units; the rest of the event (and of any
+   * line longer than this) is counted, not buffered, so a peer that never ends a line or an event
+   * cannot grow memory without bound. Default 1 MiB.
    */
-  maxLineLength?: number;
+  maxEventLength?: number;
 }
 
 const LF = 10;
@@ -32,19 +43,47 @@ const COLON = 58;
 const SPACE = 32;
 const BOM = 0xfeff;
 const NOTHING: readonly SseItem[] = Object.freeze([]);
+/** `data: ` and a little more: a line may be this much longer than the data it carries. */
+const LINE_OVERHEAD = 8;
+
+const encoder = new TextEncoder();
+const scratch = new Uint8Array(64 * 1024);
+
+/** UTF-8 length of `text[from, to)` (a lone surrogate counts as U+FFFD), without keeping it. */
+export function utf8Length(text: string, from = 0, to = text.length): number {
+  let bytes = 0;
+  let rest = from === 0 && to === text.length ? text : text.slice(from, to);
+  while (rest.length > 0) {
+    const { read, written } = encoder.encodeInto(rest, scratch);
+    bytes += written;
+    rest = rest.slice(read);
+  }
+  return bytes;
+}
+
+/** Where to cut `text` at most at `end` without splitting a surrogate pair. */
+function cutPoint(text: string, from: number, end: number): number {
+  if (end <= from) return from;
+  const last = text.charCodeAt(end - 1);
+  return last >= 0xd800 && last <= 0xdbff ? end - 1 : end;
+}
 
 export class SseReader {
   private partial = "";
-  private partialTooLong = false;
+  /** UTF-8 bytes of the current line past `maxLineLength`, counted instead of kept. */
+  private partialOmitted = 0;
   /** The previous chunk ended in CR: a LF opening the next chunk belongs to the same line break. */
   private skipLeadingLf = false;
   private atStreamStart = true;
   private data = "";
   private hasData = false;
+  private dataOmitted = 0;
+  private readonly maxEventLength: number;
   private readonly maxLineLength: number;
 
   constructor(options: SseReaderOptions = {}) {
-    this.maxLineLength = options.maxLineLength ?? 8 * 1024 * 1024;
+    this.maxEventLength = options.maxEventLength ?? 1024 * 1024;
+    this.maxLineLength = this.maxEventLength + LINE_OVERHEAD;
   }
 
   /**
@@ -64,22 +103,26 @@ export class SseReader {
       this.skipLeadingLf = false;
       if (chunk.charCodeAt(start) === LF) start += 1;
     }
-    for (let i = start; i < n; i++) {
-      const c = chunk.charCodeAt(i);
-      if (c !== LF && c !== CR) continue;
-      let line: string | undefined;
-      if (this.partialTooLong) {
-        this.partialTooLong = false;
-      } else if (this.partial === "") {
-        line = chunk.slice(start, i);
+    const max = this.maxLineLength;
+    // indexOf is the engine's own scan, many times faster than a loop over charCodeAt.
+    let lf = chunk.indexOf("\n", start);
+    let cr = chunk.indexOf("\r", start);
+    while (lf !== -1 || cr !== -1) {
+      let i = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+      const c = i === lf ? LF : CR;
+      let line: string;
+      let omitted = this.partialOmitted;
+      if (omitted === 0 && this.partial.length + (i - start) <= max) {
+        line = this.partial === "" ? chunk.slice(start, i) : this.partial + chunk.slice(start, i);
       } else {
-        line = this.partial + chunk.slice(start, i);
+        const keep = cutPoint(chunk, start, Math.min(i, start + max - this.partial.length));
+        line = this.partial + chunk.slice(start, keep);
+        omitted += utf8Length(chunk, keep, i);
       }
       this.partial = "";
-      if (line !== undefined && line.length <= this.maxLineLength) {
-        const item = this.processLine(line);
-        if (item !== undefined) (out ??= []).push(item);
-      }
+      this.partialOmitted = 0;
+      const item = this.processLine(line, omitted);
+      if (item !== undefined) (out ??= []).push(item);
       if (c === CR) {
         if (i + 1 < n) {
           if (chunk.charCodeAt(i + 1) === LF) i += 1;
@@ -88,13 +131,16 @@ export class SseReader {
         }
       }
       start = i + 1;
+      if (lf !== -1 && lf < start) lf = chunk.indexOf("\n", start);
+      if (cr !== -1 && cr < start) cr = chunk.indexOf("\r", start);
     }
-    if (start < n && !this.partialTooLong) {
-      if (this.partial.length + (n - start) > this.maxLineLength) {
-        this.partial = "";
-        this.partialTooLong = true;
-      } else {
+    if (start < n) {
+      if (this.partialOmitted === 0 && this.partial.length + (n - start) <= max) {
         this.partial += start === 0 ? chunk : chunk.slice(start);
+      } else {
+        const keep = cutPoint(chunk, start, Math.min(n, start + max - this.partial.length));
+        if (keep > start) this.partial += chunk.slice(start, keep);
+        this.partialOmitted += utf8Length(chunk, keep, n);
       }
     }
     return out ?? NOTHING;
@@ -103,40 +149,54 @@ export class SseReader {
   /** Forgets everything buffered, as at the start of a new stream. */
   reset(): void {
     this.partial = "";
-    this.partialTooLong = false;
+    this.partialOmitted = 0;
     this.skipLeadingLf = false;
     this.atStreamStart = true;
     this.data = "";
     this.hasData = false;
+    this.dataOmitted = 0;
   }
 
-  private processLine(line: string): SseItem | undefined {
+  private processLine(line: string, omitted: number): SseItem | undefined {
     if (line.length === 0) {
       if (!this.hasData) return undefined;
       const data = this.data;
+      const dropped = this.dataOmitted;
       this.data = "";
       this.hasData = false;
-      return { type: "data", data };
+      this.dataOmitted = 0;
+      return dropped === 0 ? { type: "data", data } : { type: "data", data, omitted: dropped };
     }
     if (line.charCodeAt(0) === COLON) return { type: "comment", text: line.slice(1) };
     const colon = line.indexOf(":");
     // Only `data` matters here; any other field (event, id, retry, or nonsense) is ignored.
     if (colon === -1) {
-      if (line === "data") this.appendData("");
+      if (line === "data") this.appendData("", 0);
       return undefined;
     }
     if (colon !== 4 || !line.startsWith("data")) return undefined;
     const valueStart = line.charCodeAt(5) === SPACE ? 6 : 5;
-    this.appendData(line.slice(valueStart));
+    this.appendData(line.slice(valueStart), omitted);
     return undefined;
   }
 
-  private appendData(value: string): void {
-    if (this.hasData) {
-      this.data = this.data + "\n" + value;
-    } else {
-      this.data = value;
+  /** `omitted`: bytes of this very line already cut. Once an event is cut, the rest of it is too. */
+  private appendData(value: string, omitted: number): void {
+    const separator = this.hasData ? 1 : 0;
+    const room = this.maxEventLength - this.data.length - separator;
+    if (this.dataOmitted === 0 && omitted === 0 && value.length <= room) {
+      this.data = separator === 1 ? this.data + "\n" + value : value;
       this.hasData = true;
+      return;
     }
+    let kept = 0;
+    if (this.dataOmitted === 0 && room > 0) {
+      kept = cutPoint(value, 0, Math.min(value.length, room));
+      this.data = separator === 1 ? this.data + "\n" + value.slice(0, kept) : value.slice(0, kept);
+    } else {
+      omitted += separator;
+    }
+    this.hasData = true;
+    this.dataOmitted += omitted + utf8Length(value, kept);
   }
 }

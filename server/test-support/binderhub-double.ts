@@ -39,6 +39,7 @@
  * | `slow`            | the recorded build, its first 40 events trickled in 7-character pieces (`slowMs` apart) |
  * | `flood-<n>`       | waiting, n building lines written as fast as the socket takes them, ready |
  * | `hostile-log`     | building lines with what a repository's build can print (`HOSTILE_LOG`), ready |
+ * | `huge-line-<n>`   | waiting, one building message of n characters without a line break, a line, ready |
  * | anything else     | the real recorded build (fullbuild.eventsource, 736 events) |
  *
  * The recording is a launch (it ends `built`, `launching` ×10, `ready` with url/token). With
@@ -351,6 +352,12 @@ export class BinderHubDouble {
         await sleep(50); // let the lines reach the client before the cut
         res.destroy();
         return;
+      } else if (/huge-line-\d+/.test(name)) {
+        // A build printing megabytes without a line break: one event, one `data:` line.
+        const size = Number(/huge-line-(\d+)/.exec(name)?.[1] ?? 0);
+        await emit({ phase: "building", message: "x".repeat(size) });
+        await emit({ phase: "building", message: "\nStep 2/2 : the next line\n" });
+        await emit(built);
       } else if (/flood-\d+/.test(name)) {
         const count = Number(/flood-(\d+)/.exec(name)?.[1] ?? 0);
         for (let i = 0; i < count && !clientGone; i++)

@@ -11,7 +11,7 @@
  * `idleTimeoutMs`) each produce one clear `failed`; the upstream request is always closed at the
  * end, because BinderHub only ends build-only streams itself after `ready`/`failed`.
  */
-import type { BuildEvent } from "../../../contract/build.ts";
+import { MAX_LOG_MESSAGE_LENGTH, type BuildEvent } from "../../../contract/build.ts";
 import { SseReader } from "../../../contract/sse.ts";
 import { companionFailure, normalizeBuildPayload } from "./normalize.ts";
 
@@ -30,6 +30,11 @@ export type UpstreamItem =
   { kind: "event"; event: BuildEvent; json?: string | undefined } | { kind: "keepalive" };
 
 const DEFAULT_IDLE_TIMEOUT_MS = 90_000;
+/**
+ * The most of one BinderHub event kept: a log message at its limit plus room for its JSON escapes
+ * and the other fields. Anything longer is cut by the reader and marked by normalize.ts.
+ */
+const MAX_UPSTREAM_EVENT_LENGTH = MAX_LOG_MESSAGE_LENGTH + 16 * 1024;
 
 export function buildUrl(
   config: Pick<BinderHubClientConfig, "url">,
@@ -110,7 +115,7 @@ export async function* streamBuild(
       return;
     }
 
-    const reader = new SseReader();
+    const reader = new SseReader({ maxEventLength: MAX_UPSTREAM_EVENT_LENGTH });
     const decoder = new TextDecoder();
     const body = response.body.getReader();
     try {
@@ -140,7 +145,7 @@ export async function* streamBuild(
             callerBusy = false;
             continue;
           }
-          const { event, json } = normalizeBuildPayload(item.data);
+          const { event, json } = normalizeBuildPayload(item.data, item.omitted);
           yield { kind: "event", event, json };
           callerBusy = false;
           if (event.phase === "ready" || event.phase === "failed") return;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BuildEventSchema } from "../../../contract/build.ts";
+import { BuildEventSchema, MAX_LOG_MESSAGE_LENGTH } from "../../../contract/build.ts";
 import { fullBuildPayloads } from "../../test-support/fullbuild.ts";
 import { companionFailure, normalizeBuildEvent, normalizeBuildPayload } from "./normalize.ts";
 
@@ -211,6 +211,49 @@ describe("normalizeBuildEvent", () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("cuts a log message over the limit and says how much is not shown", () => {
+    const line = "x".repeat(MAX_LOG_MESSAGE_LENGTH + 1_000_000);
+    const { event, json } = normalizeBuildPayload(
+      JSON.stringify({ phase: "building", message: line }),
+    );
+    expect(json).toBeUndefined();
+    expect(event.phase).toBe("building");
+    expect(event.message).toBe(
+      "x".repeat(MAX_LOG_MESSAGE_LENGTH) + "… 1.0 MB of this line not shown\n",
+    );
+  });
+
+  it("reads BinderHub's event the SSE reader cut as far as it goes, and marks the cut", () => {
+    // The first 40 bytes of {"phase": "building", "message": "Step 1 \u001b[1mbold\\ \"q\" é ...
+    const whole = JSON.stringify({
+      phase: "building",
+      message: 'Step 1 \u001b[1mbold\\ "q" é' + "y".repeat(9_000_000),
+    });
+    const prefix = whole.slice(0, 80);
+    const omitted = Buffer.byteLength(whole.slice(80));
+    const { event, json } = normalizeBuildPayload(prefix, omitted);
+    expect(json).toBeUndefined();
+    expect(event).toEqual({
+      phase: "building",
+      message: `Step 1 \u001b[1mbold\\ "q" é${"y".repeat(80 - 61)}… 9.0 MB of this line not shown\n`,
+    });
+  });
+
+  it("never ends a build on a cut event, and never splits an escape where it was cut", () => {
+    for (const [prefix, phase, message] of [
+      ['{"phase": "ready", "message": "ab', "unknown", "ab"],
+      ['{"phase": "failed", "message": "a\\u00', "unknown", "a"],
+      ['{"phase": "building", "message": "a\\', "building", "a"],
+      ['{"message": "no phase', "unknown", "no phase"],
+      ["not json at all", "unknown", ""],
+    ] as const) {
+      expect(normalizeBuildPayload(prefix, 10).event).toEqual({
+        phase,
+        message: `${message}… 10 bytes of this line not shown\n`,
+      });
+    }
   });
 
   it("companionFailure ends its message with one newline", () => {

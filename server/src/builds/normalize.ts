@@ -10,9 +10,18 @@
  *   (builder.py overrides `send_error`): they get a message a person can act on;
  * - a `failed` from a build-pod state change may have no message at all (`{"phase": phase}`);
  * - in launch mode `ready` names the image `image`, in build-only mode `imageName`.
- * It never throws: anything that is not a JSON object is an `unknown` log line.
+ * It never throws: anything that is not a JSON object is an `unknown` log line. A message longer
+ * than MAX_LOG_MESSAGE_LENGTH, or an event the SSE reader cut (`omitted`), keeps its first part and
+ * ends in a marker saying how much is not shown: never dropped without a word.
  */
-import { BUILD_PHASES, type BuildEvent, type BuildPhase } from "../../../contract/build.ts";
+import {
+  BUILD_PHASES,
+  MAX_LOG_MESSAGE_LENGTH,
+  omissionMarker,
+  type BuildEvent,
+  type BuildPhase,
+} from "../../../contract/build.ts";
+import { utf8Length } from "../../../contract/sse.ts";
 
 const KNOWN_PHASES: ReadonlySet<string> = new Set(BUILD_PHASES);
 
@@ -38,7 +47,85 @@ export interface NormalizedPayload {
   json: string | undefined;
 }
 
-export function normalizeBuildPayload(data: string): NormalizedPayload {
+/**
+ * `omitted`: UTF-8 bytes of the event the SSE reader did not keep (contract/sse.ts); `data` is
+ * then the start of BinderHub's JSON, whose fields are read as far as they go.
+ */
+export function normalizeBuildPayload(data: string, omitted = 0): NormalizedPayload {
+  if (omitted > 0) return { event: cutEvent(data, omitted), json: undefined };
+  const normal = parsePayload(data);
+  const message = normal.event.message;
+  if (message === undefined || message.length <= MAX_LOG_MESSAGE_LENGTH) return normal;
+  return {
+    event: { ...normal.event, message: cutMessage(message, MAX_LOG_MESSAGE_LENGTH, 0) },
+    json: undefined,
+  };
+}
+
+function cutMessage(message: string, keep: number, alreadyOmitted: number): string {
+  let end = Math.min(keep, message.length);
+  const last = message.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return message.slice(0, end) + omissionMarker(alreadyOmitted + utf8Length(message, end));
+}
+
+/**
+ * BinderHub's event cut short: `{"phase": "building", "message": "<megabytes of one line…` (its
+ * `emit()` writes one `json.dumps` per event,
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L150-L158).
+ */
+function cutEvent(prefix: string, omitted: number): BuildEvent {
+  const phase = /"phase"\s*:\s*"([^"\\]*)"/.exec(prefix)?.[1];
+  const messageStart = /"message"\s*:\s*"/.exec(prefix);
+  const text =
+    messageStart === null
+      ? ""
+      : readJsonStringPrefix(prefix, messageStart.index + messageStart[0].length);
+  const event: BuildEvent = { phase: phase === undefined ? "unknown" : normalizePhase(phase) };
+  // A terminal phase from a cut event would end the build on a guess: keep it a log line.
+  if (event.phase === "ready" || event.phase === "failed") event.phase = "unknown";
+  event.message = cutMessage(text, MAX_LOG_MESSAGE_LENGTH, omitted);
+  return event;
+}
+
+const ESCAPES: Record<string, string> = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+};
+
+/** The JSON string starting at `from` (after its quote), up to its end or the end of `text`. */
+function readJsonStringPrefix(text: string, from: number): string {
+  let out = "";
+  let i = from;
+  let quote = text.indexOf('"', i);
+  for (;;) {
+    // Each scan starts where the last one ended, so many escapes cost one pass, not one each.
+    if (quote !== -1 && quote < i) quote = text.indexOf('"', i);
+    const backslash = text.indexOf("\\", i);
+    const end = quote === -1 ? text.length : quote;
+    if (backslash === -1 || backslash > end) return out + text.slice(i, end);
+    out += text.slice(i, backslash);
+    const kind = text[backslash + 1];
+    if (kind === undefined) return out;
+    if (kind === "u") {
+      const hex = text.slice(backslash + 2, backslash + 6);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) return out;
+      out += String.fromCharCode(parseInt(hex, 16));
+      i = backslash + 6;
+    } else {
+      out += ESCAPES[kind] ?? kind;
+      i = backslash + 2;
+    }
+  }
+}
+
+function parsePayload(data: string): NormalizedPayload {
   let parsed: unknown;
   try {
     parsed = JSON.parse(data);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PROVIDERS, type BuildEvent } from "../../../contract/build.ts";
+import { MAX_LOG_MESSAGE_LENGTH, PROVIDERS, type BuildEvent } from "../../../contract/build.ts";
 import { buildPath } from "../../../contract/providers/build-path.ts";
 import { SseReader, type SseItem } from "../../../contract/sse.ts";
 import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
@@ -217,6 +217,18 @@ describe("GET api/builds/<provider>/<spec>", () => {
     expect(events.map((e) => e.phase)).toEqual(["waiting", "failed"]);
     expect(events[1]?.message).toMatch(/^Lost contact with BinderHub/);
     expect((await binder.waitForStreamEnd()).state).toBe("client-closed");
+  });
+
+  it("relays a 10 MB log line cut to its first 64 KiB with a marker, and the build goes on", async () => {
+    const base = await companion();
+    const { events } = await readStream(
+      await fetch(base + buildPath("gh", "org/huge-line-10000000/HEAD"), { headers: headers() }),
+    );
+    expect(events.map((e) => e.phase)).toEqual(["waiting", "building", "building", "ready"]);
+    expect(events[1]?.message).toBe(
+      "x".repeat(MAX_LOG_MESSAGE_LENGTH) + "… 9.9 MB of this line not shown\n",
+    );
+    expect(events[2]?.message).toBe("\nStep 2/2 : the next line\n");
   });
 
   it("refuses cross-site requests before anything goes upstream", async () => {

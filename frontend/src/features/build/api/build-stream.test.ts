@@ -67,6 +67,13 @@ describe("toBuildEvent", () => {
   ])("%s", (data, event) => {
     expect(toBuildEvent(data)).toEqual(event);
   });
+
+  it("says how much of an event the reader cut instead of showing half its JSON", () => {
+    expect(toBuildEvent('{"phase":"building","message":"xx', 2_000_000)).toEqual({
+      phase: "unknown",
+      message: "… 2.0 MB of this line not shown\n",
+    });
+  });
 });
 
 describe("readBuildStream", () => {

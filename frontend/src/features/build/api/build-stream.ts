@@ -9,11 +9,12 @@ import { ApiErrorSchema } from "../../../../../contract/api.ts";
 import {
   BuildEventSchema,
   BuildPhaseSchema,
+  omissionMarker,
   type BuildEvent,
 } from "../../../../../contract/build.ts";
 import type { Provider } from "../../../../../contract/providers/catalog.ts";
 import { buildPath } from "../../../../../contract/providers/build-path.ts";
-import { SseReader } from "../../../../../contract/sse.ts";
+import { SseReader, utf8Length } from "../../../../../contract/sse.ts";
 
 export type BuildStreamItem = { type: "event"; event: BuildEvent } | { type: "keepalive" };
 
@@ -49,9 +50,11 @@ export function buildStreamUrl(serviceUrl: string, provider: Provider, spec: str
 
 /**
  * One data item as an event. Anything the contract does not describe is kept as a log line with
- * phase `unknown` — a build log must never crash the page.
+ * phase `unknown` — a build log must never crash the page. An event the reader cut (`omitted`
+ * bytes; the companion cuts long lines itself, far below the reader's cap) is said, not shown.
  */
-export function toBuildEvent(data: string): BuildEvent {
+export function toBuildEvent(data: string, omitted = 0): BuildEvent {
+  if (omitted > 0) return { phase: "unknown", message: omissionMarker(utf8Length(data) + omitted) };
   let raw: unknown;
   try {
     raw = JSON.parse(data);
@@ -152,7 +155,7 @@ export async function* readBuildStream(
       if (done) return;
       for (const item of sse.feed(decoder.decode(value, { stream: true }))) {
         yield item.type === "data"
-          ? { type: "event", event: toBuildEvent(item.data) }
+          ? { type: "event", event: toBuildEvent(item.data, item.omitted) }
           : { type: "keepalive" };
       }
     }
