@@ -34,6 +34,12 @@ export const BuildEventSchema = z.object({
   status_code: z.optional(z.number()),
   /** Seconds to wait before retrying, when the companion refuses for a limit. */
   retry_after: z.optional(z.number()),
+  /**
+   * The companion's own, on the last event of a stream it ends while the build goes on (it is
+   * restarting): reconnect at once; the build is still running. Carries no phase, so a page that
+   * does not know it shows the message and reconnects after the stream ends.
+   */
+  reconnect: z.optional(z.boolean()),
 });
 export type BuildEvent = z.infer<typeof BuildEventSchema>;
 

@@ -169,6 +169,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     { prefix },
   );
   const features = deps.features ?? composeFeatures(config, deps, app.log, kubernetes);
+  // close() answers new requests 503 from here on (return503OnClosing), then waits for open ones:
+  // build streams end first, each telling its page to reconnect (to another replica).
+  app.addHook("preClose", () => features.drain());
   app.addHook("onClose", (_instance, done) => {
     features.stop();
     done();

@@ -48,6 +48,8 @@ const httpUrl = z
 
 const countFromEnv = z.coerce.number({ error: "must be a whole number" }).int().min(0);
 
+const secondsFromEnv = z.coerce.number({ error: "must be a number of seconds" }).positive();
+
 /** A comma-separated env value or a JSON array. */
 const listFromEnv = <T extends z.ZodType>(item: T) =>
   z.preprocess(
@@ -90,6 +92,10 @@ export const BuildConfigShape = {
   ).default([...PROVIDERS]),
   buildConcurrentPerUser: countFromEnv.default(1),
   buildsPerHourPerUser: countFromEnv.default(10),
+  /** No log line from BinderHub for this long (keepalives are not progress) stops a build. */
+  buildIdleTimeoutSeconds: secondsFromEnv.default(900),
+  /** The longest a build may run. */
+  buildTimeoutSeconds: secondsFromEnv.default(7200),
 };
 
 /** "Your Projects" (docs/projects.md); `removalJob` has the shape of RemovalJobSettings. */
@@ -186,10 +192,7 @@ export const BaseConfigSchema = z.object({
     .min(0)
     .default(60),
   /** Seconds a SIGTERM waits for open requests (build streams included) before exiting. */
-  shutdownDeadlineSeconds: z.coerce
-    .number({ error: "must be a number of seconds" })
-    .positive()
-    .default(25),
+  shutdownDeadlineSeconds: secondsFromEnv.default(25),
   buildEnabled: booleanFromEnv.default(true),
   projectsEnabled: booleanFromEnv.default(true),
 });
@@ -222,6 +225,8 @@ export const ENV_KEYS = {
   LAUNCHPAD_BUILD_PROVIDERS: "buildProviders",
   LAUNCHPAD_BUILD_CONCURRENT_PER_USER: "buildConcurrentPerUser",
   LAUNCHPAD_BUILDS_PER_HOUR_PER_USER: "buildsPerHourPerUser",
+  LAUNCHPAD_BUILD_IDLE_TIMEOUT_SECONDS: "buildIdleTimeoutSeconds",
+  LAUNCHPAD_BUILD_TIMEOUT_SECONDS: "buildTimeoutSeconds",
   LAUNCHPAD_PROJECT_LIMIT_PER_USER: "projectLimitPerUser",
   LAUNCHPAD_LOCAL_DATA_DIR: "localDataDir",
   LAUNCHPAD_HUB_NAMESPACE: "hubNamespace",

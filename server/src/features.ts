@@ -24,6 +24,8 @@ export interface FeatureDeps {
 export interface FeatureSet {
   features: Features;
   routes: ((app: FastifyInstance) => Promise<void>)[];
+  /** Ends open build streams for shutdown (each tells its page to reconnect); resolves once all have. */
+  drain(): Promise<void>;
   /** Stops background work (lease renewals, the projects sweep) on shutdown. */
   stop(): void;
 }
@@ -37,6 +39,7 @@ export function composeFeatures(
 ): FeatureSet {
   const routes: FeatureSet["routes"] = [];
   const stops: (() => void)[] = [];
+  let buildService: BuildService | undefined;
   // Local mode builds only when a BinderHub (usually the simulator start-local.sh runs) is configured.
   const build = config.buildEnabled && Boolean(config.binderhubUrl);
   const projects = config.projectsEnabled;
@@ -88,7 +91,7 @@ export function composeFeatures(
           })
         : createMemoryBuildLimiter(limits);
     stops.push(() => limiter.close());
-    const service = new BuildService(
+    const service = (buildService = new BuildService(
       {
         binderhub: {
           url: config.binderhubUrl,
@@ -108,15 +111,22 @@ export function composeFeatures(
         beforeBuild: projectService
           ? (user, provider, repoUrl) => projectService.buildRefusal(user, provider, repoUrl)
           : undefined,
+        watch: {
+          idleMs: config.buildIdleTimeoutSeconds * 1000,
+          deadlineMs: config.buildTimeoutSeconds * 1000,
+        },
       },
       log,
-    );
+    ));
     routes.push(buildRoutes(service));
   }
 
   return {
     features: { build, projects },
     routes,
+    drain: async () => {
+      await buildService?.drain();
+    },
     stop: () => {
       for (const stop of stops) stop();
     },

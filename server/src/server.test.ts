@@ -8,6 +8,9 @@ import { join } from "node:path";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
+import { SseReader, type SseItem } from "../../contract/sse.ts";
+import { BinderHubDouble } from "../test-support/binderhub-double.ts";
+import { RECONNECT_EVENT } from "./builds/service.ts";
 
 const ENTRY = new URL("./server.ts", import.meta.url).pathname;
 
@@ -25,26 +28,76 @@ function start(args: string[], env: Record<string, string>) {
   return { child, exited };
 }
 
+/** The address the process logs once it listens. */
+async function listening(child: ReturnType<typeof start>["child"]): Promise<string> {
+  for await (const line of createInterface({ input: child.stdout })) {
+    const entry = JSON.parse(line) as { msg?: string };
+    const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(entry.msg ?? "");
+    if (match?.[1]) return match[1];
+  }
+  throw new Error("the companion exited before listening");
+}
+
 // Each test starts a Node process: seconds on a loaded shared machine, whatever the code does.
 describe("server.ts", { timeout: 30_000 }, () => {
   it("listens in local mode, answers the health check, and exits 0 on SIGTERM", async () => {
     const { child, exited } = start(["--local"], { LAUNCHPAD_PORT: "0" });
-    let address: string | undefined;
-    for await (const line of createInterface({ input: child.stdout })) {
-      const entry = JSON.parse(line) as { msg?: string };
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(entry.msg ?? "");
-      if (match?.[1]) {
-        address = match[1];
-        break;
-      }
-    }
-    expect(address).toBeDefined();
+    const address = await listening(child);
     const health = await fetch(`${address}/services/launchpad/api/health`);
     expect(await health.json()).toEqual({ status: "ok" });
     child.kill("SIGTERM");
     const [code] = await exited;
     expect(code).toBe(0);
   });
+
+  it(
+    "on SIGTERM ends each build stream with a reconnect event, then exits 0 at once",
+    { timeout: 60_000 },
+    async () => {
+      const binder = await new BinderHubDouble().start();
+      try {
+        const { child, exited } = start(["--local"], {
+          LAUNCHPAD_PORT: "0",
+          LAUNCHPAD_BINDERHUB_URL: binder.buildEndpoint,
+          LAUNCHPAD_BINDERHUB_TOKEN: binder.token,
+          // Past this the old entry point gave up and exited 1 with the streams still open.
+          LAUNCHPAD_SHUTDOWN_DEADLINE_SECONDS: "20",
+        });
+        const address = await listening(child);
+        const login = await fetch(`${address}/services/launchpad/oauth_login`, {
+          redirect: "manual",
+        });
+        const cookie = (login.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+        const stream = await fetch(
+          `${address}/services/launchpad/api/builds/gh/org/keepalive-only/HEAD`,
+          { headers: { cookie, "sec-fetch-site": "same-origin" } },
+        );
+        expect(stream.status).toBe(200);
+        const reader = new SseReader();
+        const decoder = new TextDecoder();
+        const body = stream.body!.getReader();
+        const first = await body.read();
+        expect(reader.feed(decoder.decode(first.value))).toEqual([
+          { type: "data", data: expect.stringContaining('"phase": "waiting"') },
+        ]);
+        const killedAt = Date.now();
+        child.kill("SIGTERM");
+        const rest: SseItem[] = [];
+        for (;;) {
+          const { done, value } = await body.read();
+          if (done) break;
+          rest.push(...reader.feed(decoder.decode(value, { stream: true })));
+        }
+        const [code] = await exited;
+        expect(code).toBe(0);
+        expect(Date.now() - killedAt).toBeLessThan(10_000);
+        const last = rest.filter((i) => i.type === "data").at(-1);
+        expect(last?.type === "data" && JSON.parse(last.data)).toEqual(RECONNECT_EVENT);
+      } finally {
+        await binder.close();
+      }
+    },
+  );
 
   it("refuses to start with exit code 2 and lists every bad variable", async () => {
     const { child, exited } = start([], { LAUNCHPAD_PORT: "x" });

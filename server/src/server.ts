@@ -31,8 +31,10 @@ async function main(): Promise<void> {
       { signal, deadlineSeconds: config.shutdownDeadlineSeconds },
       "shutting down: draining open requests",
     );
-    // Open build streams end through their routes' onClose hooks; past the deadline we stop waiting
-    // so Kubernetes' terminationGracePeriodSeconds is never what kills us.
+    // close() refuses new requests, ends every build stream with a reconnect event (their builds
+    // go on; their Leases are left for another replica to take over: app.ts preClose), then waits
+    // for the rest. Past the deadline we stop waiting, so Kubernetes'
+    // terminationGracePeriodSeconds is never what kills us.
     const deadline = setTimeout(() => {
       app.log.warn("drain deadline passed; exiting with requests still open");
       process.exit(1);

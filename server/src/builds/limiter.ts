@@ -55,7 +55,14 @@ export interface BuildTicket {
   readonly id: string;
   /** Aborted when someone (any replica) cancels this build. */
   readonly cancelled: AbortSignal;
+  /** The build ended (ready, failed, cancelled, stopped): a new stream of it is a new build. */
   release(): Promise<void>;
+  /**
+   * The stream ended but the build goes on (the browser left, or this replica shuts down): the
+   * place is kept, unrenewed, for `leaseDurationSeconds`, and a stream of the same build taking it
+   * over in that time is a re-attach, not a new build.
+   */
+  detach(): Promise<void>;
 }
 
 export interface LimitRefusal {
@@ -119,77 +126,116 @@ interface MemoryEntry {
   repoUrl: string;
   startedAt: number;
   ended: boolean;
+  /** When the stream holding it detached; undefined while held. */
+  detachedAt: number | undefined;
+  /** Another stream of a build already counted: not counted again per hour. */
+  attached: boolean;
   controller: AbortController;
 }
 
+/**
+ * The same rules as the Kubernetes limiter, in one process: a build counts once however many
+ * streams watch it (a second tab, a re-attach after a reload), and a detached place is taken over.
+ */
 export function createMemoryBuildLimiter(
-  limits: BuildLimits = {},
+  limits: BuildLimits & { detachedSeconds?: number } = {},
   now: () => number = Date.now,
 ): BuildLimiter {
   const concurrent = limits.concurrentPerUser ?? 2;
   const hourly = limits.perHourPerUser ?? 10;
+  const detachedMs = (limits.detachedSeconds ?? 60) * 1000;
   let entries: MemoryEntry[] = [];
   let next = 0;
+  const live = (e: MemoryEntry, t: number) =>
+    !e.ended && (e.detachedAt === undefined || e.detachedAt + detachedMs > t);
   // Promise-returning to fit BuildLimiter; the memory limiter itself never waits.
   return {
     acquire(build) {
       return Promise.resolve(acquireNow(build));
     },
     requestCancel(build) {
+      const t = now();
       const key = buildKey(build);
-      const targets = entries.filter((e) => !e.ended && e.user === build.user && e.key === key);
-      for (const e of targets) e.controller.abort();
+      const targets = entries.filter((e) => live(e, t) && e.user === build.user && e.key === key);
+      for (const e of targets) {
+        if (e.detachedAt === undefined) e.controller.abort();
+        else e.ended = true;
+      }
       return Promise.resolve(targets.length);
     },
     otherWatchers(build) {
+      const t = now();
       const key = buildKey(build);
       return Promise.resolve(
         entries.filter(
           (e) =>
-            !e.ended && e.repoUrl === build.repoUrl && !(e.user === build.user && e.key === key),
+            live(e, t) &&
+            e.detachedAt === undefined &&
+            e.repoUrl === build.repoUrl &&
+            !(e.user === build.user && e.key === key),
         ).length,
       );
     },
     close() {},
   };
 
+  function ticketFor(entry: MemoryEntry): BuildTicket {
+    const controller = entry.controller;
+    const holding = () => entry.controller === controller && entry.detachedAt === undefined;
+    return {
+      id: entry.id,
+      cancelled: controller.signal,
+      release: () => {
+        if (holding()) entry.ended = true;
+        return Promise.resolve();
+      },
+      detach: () => {
+        if (holding()) entry.detachedAt = now();
+        return Promise.resolve();
+      },
+    };
+  }
+
   function acquireNow(build: BuildRef): AcquireResult {
     const t = now();
-    entries = entries.filter((e) => !e.ended || e.startedAt > t - HOUR_MS);
+    entries = entries.filter((e) => live(e, t) || e.startedAt > t - HOUR_MS);
     const mine = entries.filter((e) => e.user === build.user);
-    if (mine.filter((e) => !e.ended).length >= concurrent)
-      return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
-    const lastHour = mine
-      .filter((e) => e.startedAt > t - HOUR_MS)
-      .sort((a, b) => a.startedAt - b.startedAt);
-    if (lastHour.length >= hourly) {
-      return refusal(
-        "hourly",
-        hourly,
-        ((lastHour[lastHour.length - hourly]?.startedAt ?? t) + HOUR_MS - t) / 1000,
-      );
+    const key = buildKey(build);
+    const same = mine.filter((e) => e.key === key && live(e, t));
+    const free = same.find((e) => e.detachedAt !== undefined);
+    if (free) {
+      free.detachedAt = undefined;
+      free.controller = new AbortController();
+      return { ok: true, ticket: ticketFor(free) };
+    }
+    if (same.length === 0) {
+      const running = new Set(mine.filter((e) => live(e, t)).map((e) => e.key));
+      if (running.size >= concurrent)
+        return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
+      const lastHour = mine
+        .filter((e) => !e.attached && e.startedAt > t - HOUR_MS)
+        .sort((a, b) => a.startedAt - b.startedAt);
+      if (lastHour.length >= hourly) {
+        return refusal(
+          "hourly",
+          hourly,
+          ((lastHour[lastHour.length - hourly]?.startedAt ?? t) + HOUR_MS - t) / 1000,
+        );
+      }
     }
     const entry: MemoryEntry = {
       id: `local-${++next}`,
       user: build.user,
-      key: buildKey(build),
+      key,
       repoUrl: build.repoUrl,
       startedAt: t,
       ended: false,
+      detachedAt: undefined,
+      attached: same.length > 0,
       controller: new AbortController(),
     };
     entries.push(entry);
-    return {
-      ok: true,
-      ticket: {
-        id: entry.id,
-        cancelled: entry.controller.signal,
-        release: () => {
-          entry.ended = true;
-          return Promise.resolve();
-        },
-      },
-    };
+    return { ok: true, ticket: ticketFor(entry) };
   }
 }
 
@@ -400,26 +446,23 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
       const controller = new AbortController();
       local.set(name, { controller, timer: startRenewing(name, controller) });
       let released = false;
+      const release = async () => {
+        if (released) return;
+        released = true;
+        const entry = local.get(name);
+        if (entry) clearInterval(entry.timer);
+        local.delete(name);
+        await update(name, (lease) => {
+          lease.metadata = {
+            ...lease.metadata,
+            annotations: { ...lease.metadata?.annotations, [A_ENDED]: String(now()) },
+          };
+          return lease;
+        });
+      };
       return {
         ok: true,
-        ticket: {
-          id: name,
-          cancelled: controller.signal,
-          release: async () => {
-            if (released) return;
-            released = true;
-            const entry = local.get(name);
-            if (entry) clearInterval(entry.timer);
-            local.delete(name);
-            await update(name, (lease) => {
-              lease.metadata = {
-                ...lease.metadata,
-                annotations: { ...lease.metadata?.annotations, [A_ENDED]: String(now()) },
-              };
-              return lease;
-            });
-          },
-        },
+        ticket: { id: name, cancelled: controller.signal, release, detach: release },
       };
     },
 

@@ -21,7 +21,7 @@ import {
 } from "./limiter.ts";
 import { createKubernetesPodCanceller } from "./pod-canceller.ts";
 import { buildRoutes } from "./routes.ts";
-import { BuildService, type BuildServiceOptions } from "./service.ts";
+import { BuildService, RECONNECT_EVENT, type BuildServiceOptions } from "./service.ts";
 
 const PREFIX = "/services/launchpad";
 const NS = "hub";
@@ -66,6 +66,9 @@ function limiter(options: Partial<KubernetesBuildLimiterOptions> = {}): BuildLim
   return l;
 }
 
+/** The build service of the replica `companion()` started last. */
+let service: BuildService;
+
 /** One companion replica on a real socket. */
 async function companion(
   options: {
@@ -73,26 +76,24 @@ async function companion(
     idleTimeoutMs?: number;
     allowed?: readonly (typeof PROVIDERS)[number][];
     beforeBuild?: BuildServiceOptions["beforeBuild"];
+    watch?: BuildServiceOptions["watch"];
   } = {},
 ) {
   const app: FastifyInstance = Fastify({ forceCloseConnections: true });
   installTestAuth(app);
-  await app.register(
-    buildRoutes(
-      new BuildService({
-        binderhub: {
-          url: binder.buildEndpoint,
-          token: binder.token,
-          idleTimeoutMs: options.idleTimeoutMs ?? 5000,
-        },
-        limiter: options.limiter ?? limiter(),
-        podCanceller: createKubernetesPodCanceller({ kube: client, namespace: BUILD_NS }),
-        allowedProviders: options.allowed ?? PROVIDERS,
-        beforeBuild: options.beforeBuild,
-      }),
-    ),
-    { prefix: PREFIX },
-  );
+  service = new BuildService({
+    binderhub: {
+      url: binder.buildEndpoint,
+      token: binder.token,
+      idleTimeoutMs: options.idleTimeoutMs ?? 5000,
+    },
+    limiter: options.limiter ?? limiter(),
+    podCanceller: createKubernetesPodCanceller({ kube: client, namespace: BUILD_NS }),
+    allowedProviders: options.allowed ?? PROVIDERS,
+    beforeBuild: options.beforeBuild,
+    watch: options.watch,
+  });
+  await app.register(buildRoutes(service), { prefix: PREFIX });
   await app.listen({ host: "127.0.0.1", port: 0 });
   cleanups.push(() => app.close());
   const address = app.server.address();
@@ -229,6 +230,66 @@ describe("GET api/builds/<provider>/<spec>", () => {
       "x".repeat(MAX_LOG_MESSAGE_LENGTH) + "… 9.9 MB of this line not shown\n",
     );
     expect(events[2]?.message).toBe("\nStep 2/2 : the next line\n");
+  });
+
+  it("sends its own heartbeat while BinderHub sends nothing at all", async () => {
+    const base = await companion({ watch: { heartbeatMs: 20 } });
+    const controller = new AbortController();
+    const response = await fetch(base + buildPath("gh", "org/hang/HEAD"), {
+      headers: headers(),
+      signal: controller.signal,
+    });
+    const read = await readStream(
+      response,
+      (items) => items.filter((i) => i.type === "comment").length >= 3,
+      controller,
+    );
+    // The hang scenario sends one event and then not a byte, not even BinderHub's keepalive.
+    expect(read.events.map((e) => e.phase)).toEqual(["waiting"]);
+    expect(read.keepalives).toBeGreaterThanOrEqual(3);
+  });
+
+  it("keepalives are not progress: a build logging nothing past the idle limit stops, pod and all", async () => {
+    const base = await companion({ watch: { heartbeatMs: 20, idleMs: 150 } });
+    const { events, keepalives } = await readStream(
+      await fetch(base + buildPath("gh", "org/keepalive-only/HEAD"), { headers: headers() }),
+    );
+    expect(keepalives).toBeGreaterThan(3);
+    expect(events.map((e) => e.phase)).toEqual(["waiting", "failed"]);
+    expect(events[1]?.message).toBe(
+      "No build output for 0 seconds (BinderHub sent only keepalives), so Launchpad stopped the build.\n",
+    );
+    expect(kube.objects(POD, BUILD_NS)).toHaveLength(0);
+    await expect
+      .poll(() => buildLeases()[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"])
+      .toBeDefined();
+  });
+
+  it("a build past the overall deadline stops even while it logs", async () => {
+    const base = await companion({ watch: { heartbeatMs: 20, deadlineMs: 100 } });
+    const { events } = await readStream(
+      await fetch(base + buildPath("gh", "org/slow/HEAD"), { headers: headers() }),
+    );
+    expect(events.at(-1)).toEqual({
+      phase: "failed",
+      message:
+        "The build ran for 0 seconds, the longest this hub allows, so Launchpad stopped the build.\n",
+    });
+    expect(events.length).toBeLessThan(100);
+  });
+
+  it("on shutdown every stream ends with a reconnect event, and drain waits for them", async () => {
+    const base = await companion();
+    const streams = await Promise.all(
+      ["a", "b"].map((n) => openStream(base, buildPath("gh", `org/keepalive-only-${n}/HEAD`), n)),
+    );
+    await expect.poll(() => service.openStreams).toBe(2);
+    await service.drain();
+    expect(service.openStreams).toBe(0);
+    for (const stream of streams) {
+      const read = await stream.done;
+      expect(read?.events.at(-1)).toEqual(RECONNECT_EVENT);
+    }
   });
 
   it("refuses cross-site requests before anything goes upstream", async () => {

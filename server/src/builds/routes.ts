@@ -85,7 +85,7 @@ export function buildRoutes(service: BuildService) {
         const onClose = () => gone.abort();
         reply.raw.on("close", onClose);
         try {
-          await service.relay(asked.build, outcome.ticket, writer, gone.signal);
+          await service.relay(asked.user, asked.build, outcome.ticket, writer, gone.signal);
         } finally {
           reply.raw.off("close", onClose);
         }

@@ -7,6 +7,12 @@
  * until it finishes), so cancel asks this user's open streams of the build, on every replica, to
  * stop, and deletes the build pod — unless another stream of the same repository is still watching
  * it (BinderHub attaches a second request for the same repository and ref to the running pod).
+ *
+ * Every open stream is watched by one timer (open-streams.ts): heartbeats while BinderHub is quiet,
+ * and a build that only sends keepalives for too long, or runs past the deadline, is stopped (its
+ * pod too, unless someone else watches it). On shutdown every stream ends with a `reconnect` event
+ * and its ticket is detached, not released: the build goes on, and the page re-attaches through
+ * another replica without it counting as a new build.
  */
 import type { FastifyBaseLogger } from "fastify";
 
@@ -15,6 +21,12 @@ import { streamBuild, type BinderHubClientConfig } from "./binderhub-client.ts";
 import { parseBuildPath, type BuildRequest, type BuildRequestCheck } from "./build-request.ts";
 import type { BuildLimiter, BuildRef, BuildTicket } from "./limiter.ts";
 import { companionFailure } from "./normalize.ts";
+import {
+  OpenStreams,
+  type StopReason,
+  type StreamWatchOptions,
+  type WatchedSink,
+} from "./open-streams.ts";
 import type { BuildPodCanceller } from "./pod-canceller.ts";
 
 export interface BuildServiceOptions {
@@ -30,14 +42,26 @@ export interface BuildServiceOptions {
    */
   beforeBuild?:
     ((user: string, provider: Provider, repoUrl: string) => Promise<string | null>) | undefined;
+  /** Heartbeats, the idle limit and the deadline of every stream (open-streams.ts). */
+  watch?: StreamWatchOptions;
 }
 
 /** Where a relayed build goes; a returned promise means "wait before sending more". */
-export interface BuildEventSink {
+export interface BuildEventSink extends WatchedSink {
   readonly closed: boolean;
   event(event: BuildEvent, json?: string): Promise<void> | undefined;
-  keepalive(): Promise<void> | undefined;
   end(): void;
+}
+
+/** The last event of a stream the companion ends for a restart (contract/build.ts `reconnect`). */
+export const RECONNECT_EVENT: BuildEvent = {
+  message: "[Launchpad] The companion is restarting; reconnecting to the build…\n",
+  reconnect: true,
+};
+
+function minutes(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  return m >= 1 ? `${m} minute${m === 1 ? "" : "s"}` : `${Math.round(ms / 1000)} seconds`;
 }
 
 export type StartOutcome =
@@ -48,10 +72,18 @@ export type StartOutcome =
 export class BuildService {
   private readonly options: BuildServiceOptions;
   private readonly log: FastifyBaseLogger | undefined;
+  private readonly streams: OpenStreams;
+  private readonly relays = new Set<Promise<void>>();
 
   constructor(options: BuildServiceOptions, log?: FastifyBaseLogger) {
     this.options = options;
     this.log = log;
+    this.streams = new OpenStreams(options.watch);
+  }
+
+  /** Streams open on this replica now. */
+  get openStreams(): number {
+    return this.streams.size;
   }
 
   /** Reads `<provider>/<encoded spec>` (the path after `api/builds/`) for an allowed provider. */
@@ -86,47 +118,106 @@ export class BuildService {
   }
 
   /**
-   * Relays the build to `sink` until BinderHub's terminal event, the sink's end (`gone` aborts:
-   * the browser left) or a cancel; then ends the sink and releases the ticket. Never throws: an
-   * internal error is logged and told to the sink as a failure.
+   * Relays `user`'s build to `sink` until BinderHub's terminal event, the sink's end (`gone`: the
+   * browser left), a cancel, the watcher's limits or shutdown; then ends the sink and lets go of
+   * the ticket. Never throws: an internal error is logged and told to the sink as a failure.
    */
-  async relay(
+  relay(
+    user: string,
     request: BuildRequest,
     ticket: BuildTicket,
     sink: BuildEventSink,
     gone: AbortSignal,
   ): Promise<void> {
-    const stop = new AbortController();
-    const onGone = () => stop.abort(new Error("browser went away"));
-    const onCancel = () => stop.abort(new Error("cancelled"));
+    const relay = this.relayUntilEnd({ user, ...request }, ticket, sink, gone);
+    this.relays.add(relay);
+    void relay.finally(() => this.relays.delete(relay));
+    return relay;
+  }
+
+  /**
+   * Shutdown: ends every open stream with a `reconnect` event and detaches its ticket (the build
+   * goes on; another replica takes it over when the page reconnects). Resolves once all have.
+   */
+  async drain(): Promise<void> {
+    this.streams.stopAll("shutdown");
+    await Promise.all([...this.relays]);
+  }
+
+  private async relayUntilEnd(
+    build: BuildRef,
+    ticket: BuildTicket,
+    sink: BuildEventSink,
+    gone: AbortSignal,
+  ): Promise<void> {
+    const stream = this.streams.open(sink);
+    const onGone = () => stream.stop("gone");
+    const onCancel = () => stream.stop("cancelled");
+    if (gone.aborted) onGone();
     gone.addEventListener("abort", onGone, { once: true });
     ticket.cancelled.addEventListener("abort", onCancel, { once: true });
+    let detach = false;
     try {
       const { binderhub } = this.options;
       for await (const item of streamBuild(
         binderhub,
-        request.provider,
-        request.spec,
-        stop.signal,
+        build.provider,
+        build.spec,
+        stream.controller.signal,
       )) {
-        const wait =
-          item.kind === "keepalive" ? sink.keepalive() : sink.event(item.event, item.json);
+        let wait;
+        if (item.kind === "keepalive") {
+          wait = sink.keepalive();
+        } else {
+          stream.progressed = true;
+          wait = sink.event(item.event, item.json);
+        }
         if (wait) await wait;
       }
-      if (ticket.cancelled.aborted && !sink.closed)
-        await sink.event(companionFailure("Build cancelled."));
+      const reason = stream.stopReason;
+      detach = reason === "gone" || reason === "shutdown";
+      const ending =
+        reason === undefined || sink.closed ? undefined : await this.ending(reason, build);
+      if (ending) await sink.event(ending);
     } catch (error) {
       this.log?.error({ err: error }, "build stream failed");
       await sink.event(
         companionFailure("The companion hit an internal error while relaying the build."),
       );
     } finally {
+      this.streams.close(stream);
       gone.removeEventListener("abort", onGone);
       ticket.cancelled.removeEventListener("abort", onCancel);
       sink.end();
-      await ticket
-        .release()
-        .catch((error: unknown) => this.log?.warn({ err: error }, "could not release build lease"));
+      await (detach ? ticket.detach() : ticket.release()).catch((error: unknown) =>
+        this.log?.warn({ err: error }, "could not let go of the build lease"),
+      );
+    }
+  }
+
+  /** The last event of a stream the companion stopped, and what stopping it takes. */
+  private async ending(reason: StopReason, build: BuildRef): Promise<BuildEvent | undefined> {
+    switch (reason) {
+      case "gone":
+        return undefined;
+      case "shutdown":
+        return RECONNECT_EVENT;
+      case "cancelled":
+        return companionFailure("Build cancelled.");
+      case "idle":
+      case "deadline": {
+        // A build that hangs or overruns holds cluster resources: its pod goes too.
+        const pod = await this.stopPod(build).catch((error: unknown) => {
+          this.log?.warn({ err: error }, "could not delete the pod of a stopped build");
+          return undefined;
+        });
+        const stopped = pod?.pods_deleted.length ? "stopped the build" : "stopped watching it";
+        return companionFailure(
+          reason === "idle"
+            ? `No build output for ${minutes(this.streams.idleMs)} (BinderHub sent only keepalives), so Launchpad ${stopped}.`
+            : `The build ran for ${minutes(this.streams.deadlineMs)}, the longest this hub allows, so Launchpad ${stopped}.`,
+        );
+      }
     }
   }
 
@@ -134,24 +225,23 @@ export class BuildService {
   async cancel(user: string, request: BuildRequest): Promise<BuildCancelResult> {
     const build: BuildRef = { user, ...request };
     const streams = await this.options.limiter.requestCancel(build);
+    return { streams_cancelled: streams, ...(await this.stopPod(build)) };
+  }
+
+  /** Deletes the build's pod, unless another stream (not `build.user`'s of this build) watches it. */
+  private async stopPod(build: BuildRef): Promise<Omit<BuildCancelResult, "streams_cancelled">> {
     const watchers = await this.options.limiter.otherWatchers(build);
     if (watchers > 0) {
       return {
-        streams_cancelled: streams,
         pods_deleted: [],
         pod_kept_reason: `${watchers} other stream${watchers === 1 ? " is" : "s are"} still watching a build of this repository.`,
       };
     }
     if (!this.options.podCanceller) {
-      return {
-        streams_cancelled: streams,
-        pods_deleted: [],
-        pod_kept_reason: "No build pods to stop in this mode.",
-      };
+      return { pods_deleted: [], pod_kept_reason: "No build pods to stop in this mode." };
     }
     const { deleted } = await this.options.podCanceller.cancel(build);
     return {
-      streams_cancelled: streams,
       pods_deleted: deleted,
       ...(deleted.length === 0
         ? { pod_kept_reason: "No running build pod matched this build (it may have finished)." }

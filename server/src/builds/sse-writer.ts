@@ -24,6 +24,7 @@ const KEEPALIVE_FRAME = ":keepalive\n\n";
 export class SseWriter {
   private readonly res: ServerResponse;
   private corked = false;
+  private written = false;
   private waiting: Promise<void> | undefined;
   private resume: (() => void) | undefined;
   private readonly uncork = () => {
@@ -54,6 +55,18 @@ export class SseWriter {
     return this.res.destroyed || this.res.writableEnded;
   }
 
+  /** Waiting for the socket buffer to drain. */
+  get blocked(): boolean {
+    return this.waiting !== undefined;
+  }
+
+  /** Whether anything was written since the last call (the heartbeat asks, open-streams.ts). */
+  takeWritten(): boolean {
+    const written = this.written;
+    this.written = false;
+    return written;
+  }
+
   /** One event; `json` is its exact JSON text when the caller has it already (one line). */
   event(event: BuildEvent, json?: string): Promise<void> | undefined {
     return this.write(`data: ${json ?? JSON.stringify(event)}\n\n`);
@@ -70,6 +83,7 @@ export class SseWriter {
   private write(frame: string): Promise<void> | undefined {
     const res = this.res;
     if (res.destroyed || res.writableEnded) return undefined;
+    this.written = true;
     if (!this.corked) {
       this.corked = true;
       res.cork();

@@ -13,6 +13,7 @@ import { createFakeHub, type FakeHub, type FakeHubUser } from "./fake-hub.ts";
 export const NO_FEATURES: FeatureSet = {
   features: { build: true, projects: true },
   routes: [],
+  drain: () => Promise.resolve(),
   stop: () => {},
 };
 
