@@ -43,6 +43,13 @@ function renderPage() {
   return { ...page, user: userEvent.setup() };
 }
 
+/**
+ * The build panel is a lazy chunk of its own: the first import in a test run is transformed on
+ * demand, which takes seconds on a loaded machine, so wait longer than findBy's default 1 s.
+ */
+const findBuildPanelRepository = () =>
+  screen.findByRole("textbox", { name: "GitHub repository" }, { timeout: 15_000 });
+
 const fields = (submitted: Array<Array<[string, string]>>) =>
   Object.fromEntries(submitted[0] ?? []);
 
@@ -50,10 +57,7 @@ describe("the build panel and Your Projects on the spawn form", () => {
   it("records a built repository as a project, then posts its image and project id", async () => {
     server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }));
     const { user, submitted } = renderPage();
-    await user.type(
-      await screen.findByRole("textbox", { name: "GitHub repository" }),
-      "binder-examples/requirements",
-    );
+    await user.type(await findBuildPanelRepository(), "binder-examples/requirements");
     await user.click(screen.getByRole("button", { name: "Build" }));
     await user.click(await screen.findByRole("button", { name: "Start with this image" }));
 
@@ -91,7 +95,7 @@ describe("the build panel and Your Projects on the spawn form", () => {
     server.use(...projectsApi({ projects: sampleProjects, limit: sampleProjects.length }));
     const { user, submitted } = renderPage();
     await screen.findByRole("table", { name: /your projects/i });
-    await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), "someone/new-repo");
+    await user.type(await findBuildPanelRepository(), "someone/new-repo");
     await user.click(screen.getByRole("button", { name: "Build and start" }));
     expect(
       await screen.findByText(/Delete one in Your Projects to build a new repository/),
