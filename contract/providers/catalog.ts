@@ -1,5 +1,6 @@
 /**
- * The repository providers BinderHub knows (binderhub/repoproviders.py) and what a build from each
+ * The repository providers BinderHub knows (`repo_providers`, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/app.py#L618-L629)
+ * and what a build from each
  * takes: a repository, and for the git-based ones a ref. What a person reads about them (names,
  * labels, placeholders, messages) is the page's: frontend/src/lib/provider-copy.ts.
  */

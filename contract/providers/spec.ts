@@ -9,9 +9,9 @@
  *
  * Refs are limited to a conservative subset of git's ref syntax (letters, digits, `. _ - / + @ = ,`)
  * so they never need URL-escaping: BinderHub takes the raw request path as the spec
- * (binderhub/base.py `get_spec_from_request`, "tornado converts 'foo%2Fbar/ref' to 'foo/bar/ref'")
- * and the gh provider splits on the first two `/` only (repoproviders.py `tokenize_spec`), so a ref
- * may contain `/`.
+ * (`get_spec_from_request`, "tornado converts 'foo%2Fbar/ref' to 'foo/bar/ref'",
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/base.py#L160-L167) and the gh provider splits on the first two `/` only
+ * (`tokenize_spec`, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/repoproviders.py#L36-L46), so a ref may contain `/`.
  */
 import { PROVIDER_REFS, type BuildSource, type Provider } from "./catalog.ts";
 import {
@@ -36,8 +36,9 @@ export class InvalidBuildSourceError extends Error {
 }
 
 /**
- * BinderHub's spec for a repository and ref (binderhub/repoproviders.py, each provider's
- * `__init__` and `display_config`):
+ * BinderHub's spec for a repository and ref, as each provider's `__init__` and `display_config`
+ * read it (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/repoproviders.py) and BinderHub's table shows it
+ * (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/docs/source/developer/repoproviders.rst#L16-L45):
  * gh `<owner>/<repo>/<ref>`; gl `<url-escaped namespace>/<ref>`; git `<url-escaped URL>/<ref>`;
  * gist `<user>/<id>[/<ref>]`; zenodo, figshare, dataverse the DOI; hydroshare the resource id;
  * ckan the url-escaped dataset URL. Inputs are made canonical first (`specRepository`).

@@ -1,10 +1,11 @@
 /**
- * A test double of BinderHub's build API (reference/binderhub.md §A), for tests, e2e and local mode.
+ * A test double of BinderHub's build API (jupyterhub/binderhub at b9fad995: BuildHandler,
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L143-L628), for tests, e2e and local mode.
  *
  * Faithful to upstream in what a client can observe:
  * - `GET {base}build/<provider>/<spec>` always answers HTTP 200 `text/event-stream`
  *   (`cache-control: no-cache`); errors are `data: {"phase": "failed", "status_code": N, …}`
- *   (builder.py overrides `send_error`);
+ *   (`send_error`, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L196-L214);
  * - without `Accept: text/event-stream`: failed/400 "Missing Accept header: text/event-stream";
  * - a missing or wrong `Authorization: token|bearer <t>`: failed/403 "Forbidden";
  * - `build_only=true` with `apiOnly: false`: failed/400 (`_get_build_only()`); without
@@ -15,9 +16,10 @@
  *   BinderHub's functions) and never the companion's: the image `{imagePrefix}{safe slug}:{ref}`
  *   in `ready`, and a build pod named by `_generate_build_name`, labelled
  *   `component=binderhub-build` and `name=<build name>` and annotated `binder-repo=<get_repo_url()>`
- *   (build.py `KubernetesBuildExecutor.submit`), which exists in the Kubernetes double while a build
- *   runs; closing the stream does NOT remove it (§A.8), and deleting it ends the build with
- *   `{"phase": "failed"}` (build.py: a DELETED pod whose last phase was not Succeeded is a failure);
+ *   (`KubernetesBuildExecutor.submit`, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L535-L545), which exists in
+ *   the Kubernetes double while a build runs; closing the stream does NOT remove it (`stop()` only
+ *   stops watching, #L215-L222 there), and deleting it ends the build with `{"phase": "failed"}`
+ *   (a DELETED pod whose last phase was not Succeeded is a failure, #L608-L625 there);
  *   where BinderHub would ask the network (a branch's commit, a DOI's record) it answers with the
  *   stand-ins of `resolveOffline`; a spec upstream's provider refuses fails as upstream fails it;
  * - `GET {base}versions`, `GET {base}health`.
@@ -44,7 +46,8 @@
  *
  * The recording is a launch (it ends `built`, `launching` ×10, `ready` with url/token). With
  * `build_only=true` BinderHub sends neither `built` nor `launching` and ends with
- * `{"phase": "ready", "message": "Done! Image built\n", "imageName": …}` (builder.py, §A.3), so the
+ * `{"phase": "ready", "message": "Done! Image built\n", "imageName": …}` (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L561-L571,
+ * #L611-L612 there), so the
  * replay drops those events and rewrites `ready` that way, with the image named for the requested
  * repository (binder-examples/octave at HEAD gets the recorded build's own image name).
  */
@@ -211,7 +214,8 @@ export class BinderHubDouble {
       res.end(JSON.stringify({ ok: true, checks: [] }));
       return;
     }
-    // base.py get_spec_from_request: the raw, un-decoded path after build/<provider>/.
+    // get_spec_from_request (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/base.py#L160-L167):
+    // the raw, un-decoded path after build/<provider>/.
     const m = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}build/([^/]+)/(.+)$`).exec(
       rawPath,
     );
@@ -256,12 +260,12 @@ export class BinderHubDouble {
         res.end();
       }
     };
-    /** builder.py `send_error`, for the checks done before the handler runs. */
+    /** `send_error` (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L196-L214), for the checks done before the handler runs. */
     const reject = async (statusCode: number, message: string) => {
       await emit({ phase: "failed", status_code: statusCode, message });
       finish();
     };
-    /** builder.py `fail(message)`: a failed event without a status code. */
+    /** `fail(message)` (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L223-L229): a failed event without a status code. */
     const fail = async (message: string) => {
       await emit({ phase: "failed", message });
       finish();
@@ -295,7 +299,8 @@ export class BinderHubDouble {
       return finish();
     }
 
-    // The build runs: keepalives start (only after the checks, builder.py), and a pod exists.
+    // The build runs: keepalives start (only after the checks, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L292-L305),
+    // and a pod exists.
     const keepalive = setInterval(() => {
       if (!clientGone && !name.includes("hang")) res.write(":keepalive\n\n");
     }, this.options.keepaliveMs);
@@ -400,7 +405,8 @@ export class BinderHubDouble {
     } finally {
       clearInterval(keepalive);
       stopWatch();
-      // A build that ended (not one whose client merely left) has its pod removed (build.py).
+      // A build that ended (not one whose client merely left) has its pod removed
+      // (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L662-L665).
       if (pod && record.state === "finished") await this.deletePod(pod.name).catch(() => {});
     }
   }
@@ -415,7 +421,7 @@ export class BinderHubDouble {
   }
 
   /**
-   * builder.py `BuildHandler.get`: the provider from the spec (its errors fail the build), the
+   * `BuildHandler.get` (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L273-L423): the provider from the spec (its errors fail the build), the
    * repository URL, the resolved ref (None fails it), then the names. A string is the failure.
    */
   private names(provider: Provider, rawSpec: string): BinderHubNames | string {
@@ -450,7 +456,7 @@ export class BinderHubDouble {
       },
       status: { phase: "Running" },
     });
-    // 409: the same build is already running; BinderHub attaches to it (§A.8).
+    // 409: the same build is already running; BinderHub attaches to it (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L587-L591).
     if (response.status !== 201 && response.status !== 409) return undefined;
     return { name };
   }

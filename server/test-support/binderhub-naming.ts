@@ -5,7 +5,8 @@
  * binderhub-naming.test.ts against golden vectors that BinderHub's own functions produced
  * (binderhub-naming/vectors.json, made by binderhub-naming/make_vectors.py).
  *
- * Upstream (jupyterhub/binderhub at the commit in vectors.json):
+ * Upstream (jupyterhub/binderhub at the commit in vectors.json, b9fad995:
+ * https://github.com/jupyterhub/binderhub/tree/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub):
  * - binderhub/builder.py `BuildHandler.get`: `spec.rstrip("/")`, `repo_url =
  *   provider.get_repo_url()`, `ref = await provider.get_resolved_ref()`, the image
  *   `"{image_prefix}{_safe_build_slug(slug, limit=255 - len(image_prefix))}:{ref}"` with `_` → `-`

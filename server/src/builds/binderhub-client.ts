@@ -1,9 +1,9 @@
 /**
- * Reads one BinderHub build-only stream (reference/binderhub.md §A.3-A.6):
+ * Reads one BinderHub build-only stream (BuildHandler, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L143-L628):
  * `GET {binderhubUrl}build/<provider>/<spec>?build_only=true` with `Accept: text/event-stream`
  * and `Authorization: token <companion token>` (a service token with
  * `access:services!service=binder`, which also exempts the companion from BinderHub's per-IP rate
- * limit, §A.5).
+ * limit: https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/base.py#L100-L125).
  *
  * Guarantees to the caller, whatever BinderHub does: the items end with exactly one terminal event
  * (`ready` or `failed`) unless the caller aborted; an unreachable BinderHub, a non-200, a non-SSE
@@ -42,7 +42,8 @@ export function buildUrl(
   spec: string,
 ): string {
   const base = config.url.endsWith("/") ? config.url : `${config.url}/`;
-  // The spec goes through raw: BinderHub re-reads the undecoded path (base.py get_spec_from_request).
+  // The spec goes through raw: BinderHub re-reads the undecoded path (get_spec_from_request,
+  // https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/base.py#L160-L167).
   return `${base}build/${provider}/${spec}?build_only=true`;
 }
 

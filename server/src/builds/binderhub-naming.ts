@@ -3,11 +3,13 @@
  * the repository URL it annotates the build pod with (`binder-repo`), the build slug, and the
  * build pod's name. The cancel policy finds the pod to delete by them.
  *
- * Upstream (jupyterhub/binderhub): binderhub/repoproviders.py, each provider's `__init__`,
- * `get_repo_url()` and `get_build_slug()`; binderhub/builder.py `BuildHandler.get`
- * (`spec.rstrip("/")`, `build_name = _generate_build_name(provider.get_build_slug(), ref,
- * prefix="build-")`), `_generate_build_name` and `_safe_build_slug`; binderhub/build.py
- * `KubernetesBuildExecutor.submit` (the `binder-repo` annotation). Checked against golden vectors
+ * Upstream (jupyterhub/binderhub at b9fad995, the commit of the vectors below):
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/repoproviders.py (each provider's `__init__`,
+ * `get_repo_url()` and `get_build_slug()`); `BuildHandler.get` (`spec.rstrip("/")`,
+ * `build_name = _generate_build_name(provider.get_build_slug(), ref, prefix="build-")`:
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L306, #L413-L415 there), `_generate_build_name` and
+ * `_safe_build_slug` (#L84-L140 there); `KubernetesBuildExecutor.submit` (the `binder-repo`
+ * annotation, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L535-L545). Checked against golden vectors
  * that BinderHub's own functions produced (server/test-support/binderhub-naming/vectors.json).
  *
  * Only what follows from the spec is computed: the DOI providers' and HydroShare's slugs depend on

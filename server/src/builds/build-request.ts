@@ -7,7 +7,8 @@
  *
  * The spec stays RAW: exactly the characters that follow `build/<provider>/` in BinderHub's URL,
  * e.g. `binder-examples/octave/HEAD` or `group%2Fproject/main`. BinderHub itself re-reads the raw
- * path (binderhub/base.py `get_spec_from_request`, because tornado would turn `%2F` into `/`), so
+ * path (`get_spec_from_request`, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/base.py#L160-L167,
+ * because tornado would turn `%2F` into `/`), so
  * the companion forwards those characters unchanged and never decodes or re-encodes them.
  */
 import type { Provider } from "../../../contract/build.ts";

@@ -1,9 +1,12 @@
 /**
  * Per-user build limits, enforced by the companion because BinderHub's own limit is per client IP
- * and would pool every user behind the companion (reference/binderhub.md §A.5).
+ * and would pool every user behind the companion (`check_rate_limit`: 10 requests an hour per
+ * `request.remote_ip`, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/base.py#L100-L125,
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/ratelimit.py#L29-L39).
  *
- * Two limits: builds streaming at once (default 2) and builds started in the last hour (default
- * 10). The Kubernetes implementation holds them across replicas with one coordination.k8s.io/v1
+ * Two limits: builds streaming at once and builds started in the last hour (the config's
+ * `buildConcurrentPerUser`, default 1, and `buildsPerHourPerUser`, default 10; chart
+ * `build.limits`). The Kubernetes implementation holds them across replicas with one coordination.k8s.io/v1
  * Lease per build stream:
  * - labels (server/src/kubernetes/metadata.ts): managed-by, component `build-stream`, and the
  *   hashes of the user, the repository and the build;

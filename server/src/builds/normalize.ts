@@ -1,14 +1,17 @@
 /**
  * Turns one BinderHub `data:` payload into the contract's BuildEvent (contract/build.ts).
- * Quirks handled, all from reference/binderhub.md §A.3:
+ * Quirks handled, all from BinderHub's BuildHandler (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L143-L628)
+ * and its JS client (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/js/packages/binderhub-client/lib/client.js#L183-L186):
  * - `phase` may be missing (repo2docker lines carrying only `message`): kept as a log line;
  * - `phase` may be capitalised (FakeBuild emits `Pending`, `Running`, `Succeed`, `Building`; the
  *   JS client lower-cases it too, "FIXME: fix case of phase/state upstream" in client.js);
  * - old repo2docker says `failure` for `failed`;
  * - phases we do not know (`pending`, `running`, `succeed`…) become `unknown`, message kept;
  * - handler errors arrive with HTTP 200 as `{"phase":"failed","status_code":N,"message":…}`
- *   (builder.py overrides `send_error`): they get a message a person can act on;
- * - a `failed` from a build-pod state change may have no message at all (`{"phase": phase}`);
+ *   (`send_error`, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L196-L214): they get a message a person can act
+ *   on;
+ * - a `failed` from a build-pod state change may have no message at all (`{"phase": phase}`,
+ *   https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L588-L591);
  * - in launch mode `ready` names the image `image`, in build-only mode `imageName`.
  * It never throws: anything that is not a JSON object is an `unknown` log line. A message longer
  * than MAX_LOG_MESSAGE_LENGTH, or an event the SSE reader cut (`omitted`), keeps its first part and
@@ -25,7 +28,10 @@ import { utf8Length } from "../../../contract/sse.ts";
 
 const KNOWN_PHASES: ReadonlySet<string> = new Set(BUILD_PHASES);
 
-/** BinderHub's 429 text: "Rate limit exceeded. Try again in 3600 seconds.\n" (ratelimit.py). */
+/**
+ * BinderHub's 429 text: "Rate limit exceeded. Try again in 3600 seconds.\n"
+ * (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/base.py#L120-L124).
+ */
 const RETRY_IN = /try again in (\d+) seconds?/i;
 
 export function normalizePhase(raw: string): BuildPhase {

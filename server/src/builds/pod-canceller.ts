@@ -1,14 +1,15 @@
 /**
- * Stops a BinderHub build for real. Closing the event stream does not (binderhub/build.py: the
- * handler only stops watching; the build pod runs on), so cancel deletes the build pod.
+ * Stops a BinderHub build for real. Closing the event stream does not (`stop()` only stops
+ * watching, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L215-L222; the build pod runs on), so cancel deletes
+ * the build pod.
  *
  * A pod is deleted only if ALL of these hold:
  * - it carries the label `component=binderhub-build` (checked again on the object, not only in the
  *   list's selector);
  * - its `binder-repo` annotation equals the build's repository URL (binderhub-naming.ts);
  * - its name starts with `build-<safe slug>-` when the slug follows from the spec, and equals the
- *   full deterministic name when the ref is already a full commit SHA (builder.py
- *   `_generate_build_name`);
+ *   full deterministic name when the ref is already a full commit SHA (`_generate_build_name`,
+ *   https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L84-L114);
  * - it is not already being deleted.
  * The delete carries the pod's uid as a precondition, so a pod re-created under the same name in
  * between is left alone.

@@ -3,10 +3,11 @@
  * per-user build limits), relaying one build from BinderHub to a sink until it ends, and the cancel
  * policy. Transport (the event stream's framing and backpressure) is the sink's: sse-writer.ts.
  *
- * Cancel: closing BinderHub's stream does not stop a build (binderhub/build.py: the pod runs on
- * until it finishes), so cancel asks this user's open streams of the build, on every replica, to
+ * Cancel: closing BinderHub's stream does not stop a build (`stop()` only stops watching,
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L215-L222: the pod runs on until it finishes), so cancel asks this user's open streams of the build, on every replica, to
  * stop, and deletes the build pod — unless another stream of the same repository is still watching
- * it (BinderHub attaches a second request for the same repository and ref to the running pod).
+ * it (BinderHub attaches a second request for the same repository and ref to the running pod:
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L587-L591).
  *
  * Every open stream is watched by one timer (open-streams.ts): heartbeats while BinderHub is quiet,
  * and a build that only sends keepalives for too long, or runs past the deadline, is stopped (its
