@@ -1,6 +1,7 @@
 /**
- * Wiring for the core app: `buildApp(config, { extraRoutes: [projectsPlugin(...)] })` or the
- * equivalent inside `buildApp`. Returns the route plugin and a stop function for the sweep.
+ * Wiring: `createProjects(settings)` builds the projects service for local or hub mode and returns
+ * it with its route plugin and a stop function for the background sweep. features.ts calls it and
+ * `buildApp` registers the routes under the service prefix.
  */
 import type { FastifyInstance } from "fastify";
 

@@ -20,7 +20,7 @@ export interface RebuildRequest {
 }
 
 /**
- * "Your projects", mounted by the shell in its `projectsTable` slot once `api/me` is ready.
+ * "Your projects", rendered by CompanionPanels (app/companion-panels.tsx) once `api/me` is ready.
  *
  * - `serviceUrl`: `{prefix}services/<name>/` (the shell's `serviceUrl`).
  * - `user`: whose projects, the spawn data's `user`. An admin spawning for someone else sees that
@@ -37,9 +37,9 @@ export interface RebuildRequest {
  * - `busy`: disables Start and Rebuild (a build is running, the form is being submitted).
  * - `now`, `pollMs`: fixed in tests and stories; default to the clock and `DELETING_POLL_MS`.
  *
- * The panel brings its own CSS (a React 19 hoisted <style>), so it can and should be loaded lazily:
- * it shows only after `api/me` anyway, and costs ~7 KiB gzip with contract/providers/, most of the
- * page's 9 KiB budget. `lazy(() => import("…/projects-panel.tsx").then((m) => ({ default: m.ProjectsPanel })))`.
+ * The panel brings its own CSS (a React 19 hoisted <style>). It is not lazy by itself: it is part
+ * of the companion-panels chunk, which app/lazy-companion-panels.tsx loads once the companion has
+ * answered, so the spawn page's entry never carries it.
  */
 export interface ProjectsPanelProps {
   serviceUrl: string;
