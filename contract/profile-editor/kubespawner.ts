@@ -1,5 +1,5 @@
 /**
- * A profile document as KubeSpawner's own `profile_list` (kubespawner/spawner.py `profile_list`):
+ * A profile document as KubeSpawner's own `profile_list` (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L1738):
  * each profile's and choice's `kubespawner_override` generated from the bounded settings only, and
  * unlisted choices that set the image through KubeSpawner's `{value}` substitution.
  *
@@ -118,7 +118,8 @@ function optionFor(option: EditableOption, bounds: ProfileBounds): KubeSpawnerOp
       ...(set(unlisted.validation_message)
         ? { validation_message: unlisted.validation_message }
         : {}),
-      // spawner.py _load_profile: "{value}" becomes what the user typed.
+      // _load_profile (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3800-L3807): "{value}" becomes what
+      // the user typed.
       kubespawner_override: { image: "{value}" },
     };
     if (unlisted.dynamic_image_building) out.dynamic_image_building = { enabled: true };

@@ -3,7 +3,7 @@
  * generated list (kubespawner.ts) and within the infrastructure admins' bounds. Pure and shared:
  * the editor shows the same issues as you type that the companion enforces on publish.
  *
- * KubeSpawner's own rules (kubespawner/spawner.py): slugs pick profiles (`_get_profile`), the first
+ * KubeSpawner's own rules (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py): slugs pick profiles (`_get_profile`), the first
  * default wins and the first profile is the default when none is (`_get_initialized_profile_list`),
  * an option needs a default or a value (`_load_profile`), free text is checked with
  * `re.match(validation_regex, value)` (`_validate_user_options`). On top: unique keys, one default

@@ -5,8 +5,9 @@
  *
  * The scheme (the same on Leases, ConfigMaps and Jobs):
  * - labels select; their values must be valid label values (at most 63 characters of
- *   `[A-Za-z0-9._-]`, alphanumeric at both ends: apimachinery `IsValidLabelValue`,
- *   https://github.com/kubernetes/apimachinery/blob/master/pkg/util/validation/validation.go).
+ *   `[A-Za-z0-9._-]`, alphanumeric at both ends: apimachinery `IsLabelValue`, which
+ *   `IsValidLabelValue` now forwards to,
+ *   https://github.com/kubernetes/apimachinery/blob/v0.36.5/pkg/api/validate/content/kube.go#L74-L94).
  *   User names, repository URLs, build specs and project ids are free text or too long, so a label
  *   derived from one always holds `labelHash(text)`, never the text — one rule, whatever the text;
  * - annotations carry the real text: the user's name is the `launchpad.jupyter.org/user`

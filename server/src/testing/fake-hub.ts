@@ -1,6 +1,7 @@
 /**
  * An in-process stand-in for the JupyterHub endpoints the companion's login uses, faithful to the
- * shapes of JupyterHub's OAuth provider (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/auth.py,
+ * shapes of JupyterHub's OAuth provider (the authorize and token handlers in
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/auth.py and the validator in
  * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/oauth/provider.py): the authorize redirect (exact redirect_uri, PKCE S256 recorded),
  * the token endpoint (client_secret_post only, one-time codes, PKCE verified) and `GET /user`
  * (token or bearer; 403 once revoked). `fetch` routes requests into it with `inject`, no sockets.
