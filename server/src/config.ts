@@ -4,8 +4,8 @@
  * error lists every bad variable with how to fix it.
  *
  * Env names mirror the ones JupyterHub gives its own services where they exist
- * (the hub passes them only to services it launches itself,
- * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/docs/source/reference/services.md#L125-L149;
+ * (the hub sets them only for services it launches itself, in `Service.start`,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/service.py#L414-L440;
  * for an external service the chart sets them).
  *
  * Other areas extend the config by adding keys to `configShape` consumers: export their own zod
