@@ -7,6 +7,7 @@ import { server } from "../frontend/src/testing/server.ts";
 import * as buildStories from "./build-panel.stories.tsx";
 
 const stories = composeStories(buildStories);
+const STORY_TIMEOUT_MS = 30_000;
 
 describe("build panel stories", () => {
   it.each(Object.entries(stories))(
@@ -29,5 +30,7 @@ describe("build panel stories", () => {
         ),
       ).toEqual([]);
     },
+    // Waiting up to 15 s for the settled state, then axe over a long log: more than vitest's 5 s.
+    STORY_TIMEOUT_MS,
   );
 });
