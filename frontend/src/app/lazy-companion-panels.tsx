@@ -1,4 +1,5 @@
-import { lazy, Suspense } from "react";
+import { lazy } from "react";
+import { LazyPart } from "../lib/error-boundary.tsx";
 import type { CompanionPanelsProps } from "./companion-panels.tsx";
 
 // The build panel, Your Projects and what ties them to the form load as one chunk once the
@@ -7,8 +8,11 @@ const CompanionPanels = lazy(() => import("./companion-panels.tsx"));
 
 export function LazyCompanionPanels(props: CompanionPanelsProps) {
   return (
-    <Suspense fallback={<p className="lp-hint">Loading Launchpad's builder and projects…</p>}>
+    <LazyPart
+      loading={<p className="lp-hint">Loading Launchpad's builder and projects…</p>}
+      failed="Launchpad's builder and projects could not load. You can still start a server below; reload the page to try them again."
+    >
       <CompanionPanels {...props} />
-    </Suspense>
+    </LazyPart>
   );
 }

@@ -1,5 +1,5 @@
-import { act, screen } from "@testing-library/react";
-import { afterEach, describe, expect, it } from "vitest";
+import { act, screen, waitFor } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTestQueryClient } from "../testing/render.tsx";
 import { hubSpawnPageHtml, sampleJhData, severalProfiles } from "../testing/fixtures.ts";
 import { mountLaunchpad } from "./mount.tsx";
@@ -53,6 +53,32 @@ describe("mountLaunchpad", () => {
     expect(result.state).toBe("invalid");
     expect(root.querySelector(".launchpad-fallback")).not.toBeNull();
     expect(screen.getByRole("status")).toHaveTextContent(/profiles/);
+  });
+
+  it("a component that throws puts the glue's form and the hub's Start button back", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    document.body.innerHTML = hubSpawnPageHtml(severalProfiles);
+    function Throws(): never {
+      throw new Error("a bug in the page");
+    }
+    act(() => {
+      mountLaunchpad({
+        jhdata: sampleJhData,
+        queryClient: createTestQueryClient(),
+        companionPanels: () => <Throws />,
+      });
+    });
+    const root = document.getElementById("launchpad-root")!;
+    await waitFor(() => expect(root.dataset.launchpadState).toBe("fallback"));
+    // The server-rendered form, as the glue wrote it: KubeSpawner's fields, with the default chosen.
+    expect(root.querySelector(".launchpad-fallback")).not.toBeNull();
+    expect(root.querySelector<HTMLInputElement>('input[name="profile"][checked]')).not.toBeNull();
+    expect(screen.getByRole("status")).toHaveTextContent(
+      "Launchpad hit a problem, so the basic form is back.",
+    );
+    const hubStart = document.querySelector<HTMLElement>(".feedback-container")!;
+    expect(hubStart.hidden).toBe(false);
+    expect(hubStart.style.display).toBe("");
   });
 
   it("treats unreadable JSON as invalid", () => {

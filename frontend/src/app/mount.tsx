@@ -9,6 +9,7 @@ import {
   type SpawnPageData,
 } from "../../../contract/spawn-page.ts";
 import { ApiRequestError } from "../lib/api-client.ts";
+import { ErrorBoundary } from "../lib/error-boundary.tsx";
 import { injectStyle } from "../lib/inject-style.ts";
 import { readJhData } from "../lib/jhdata.ts";
 import { serviceUrl } from "../lib/service-url.ts";
@@ -104,38 +105,75 @@ export function mountLaunchpad(options: MountOptions = {}): { state: string; roo
     "jhdata" in options ? options.jhdata : (globalThis as { jhdata?: unknown }).jhdata,
   );
   const url = jhdata ? serviceUrl(jhdata.prefix, result.data.service_name) : null;
+  const serverForm = [...mountPoint.childNodes];
   mountPoint.replaceChildren();
   const root = createRoot(mountPoint);
+  let failed = false;
+  // The root boundary: a render error anywhere outside the lazy parts (which have their own, see
+  // lib/error-boundary.tsx) puts the glue's form and the hub's Start button back.
+  const stepAside = (error: unknown) => {
+    if (failed) return;
+    failed = true;
+    console.error("Launchpad failed; the basic form is back.", error);
+    // After React's commit, never inside it.
+    setTimeout(() => {
+      root.unmount();
+      restoreServerForm(mountPoint, serverForm);
+    }, 0);
+  };
   root.render(
     <StrictMode>
-      <QueryClientProvider client={options.queryClient ?? createQueryClient()}>
-        <App
-          data={result.data}
-          serviceUrl={url}
-          companionPanels={
-            options.companionPanels ??
-            (url
-              ? (session, profile) => (
-                  <LazyCompanionPanels
-                    data={result.data}
-                    serviceUrl={url}
-                    me={session.me}
-                    profile={profile}
-                  />
-                )
-              : undefined)
-          }
-        />
-      </QueryClientProvider>
+      <ErrorBoundary fallback={null} onError={stepAside}>
+        <QueryClientProvider client={options.queryClient ?? createQueryClient()}>
+          <App
+            data={result.data}
+            serviceUrl={url}
+            companionPanels={
+              options.companionPanels ??
+              (url
+                ? (session, profile) => (
+                    <LazyCompanionPanels
+                      data={result.data}
+                      serviceUrl={url}
+                      me={session.me}
+                      profile={profile}
+                    />
+                  )
+                : undefined)
+            }
+          />
+        </QueryClientProvider>
+      </ErrorBoundary>
     </StrictMode>,
   );
   mountPoint.dataset.launchpadState = "ready";
   // The page brings its own Start button, which checks the form first.
+  showHubStart(mountPoint, false);
+  return { state: "ready", root };
+}
+
+function showHubStart(mountPoint: HTMLElement, shown: boolean): void {
   for (const container of mountPoint
     .closest("form")
     ?.querySelectorAll<HTMLElement>(".feedback-container") ?? []) {
-    container.hidden = true;
-    container.style.display = "none";
+    container.hidden = !shown;
+    container.style.display = shown ? "" : "none";
   }
-  return { state: "ready", root };
+}
+
+const STEPPED_ASIDE =
+  "Launchpad hit a problem, so the basic form is back. It starts your server as usual.";
+
+/**
+ * Launchpad steps aside: the server-rendered form the glue put in the mount point, and the hub's
+ * own Start button, are back as the page found them.
+ */
+export function restoreServerForm(mountPoint: HTMLElement, serverForm: readonly Node[]): void {
+  const notice = mountPoint.ownerDocument.createElement("p");
+  notice.className = "lp-notice";
+  notice.setAttribute("role", "status");
+  notice.textContent = STEPPED_ASIDE;
+  mountPoint.replaceChildren(notice, ...serverForm);
+  mountPoint.dataset.launchpadState = "fallback";
+  showHubStart(mountPoint, true);
 }

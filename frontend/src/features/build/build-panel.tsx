@@ -8,6 +8,7 @@ import { BuildForm } from "./components/build-form.tsx";
 import { BuildLog, type LoadTerminal } from "./components/build-log.tsx";
 import { BuildStatus } from "./components/build-status.tsx";
 import { useBuild, type UseBuildOptions } from "./hooks/use-build.ts";
+import { ErrorBoundary } from "../../lib/error-boundary.tsx";
 import { injectStyle } from "../../lib/inject-style.ts";
 import css from "./build-panel.css?inline";
 
@@ -144,11 +145,20 @@ export function BuildPanel({
         }
       />
       {logShown && state.status !== "idle" && (
-        <BuildLog
-          log={build.log}
-          fileName={logFileName(state.source)}
-          {...(loadTerminal ? { loadTerminal } : {})}
-        />
+        <ErrorBoundary
+          fallback={
+            <p className="lp-notice" role="status">
+              The build log could not be shown. The build goes on, and its outcome appears above.
+            </p>
+          }
+          onError={(error) => console.error("Launchpad: the build log failed", error)}
+        >
+          <BuildLog
+            log={build.log}
+            fileName={logFileName(state.source)}
+            {...(loadTerminal ? { loadTerminal } : {})}
+          />
+        </ErrorBoundary>
       )}
     </section>
   );

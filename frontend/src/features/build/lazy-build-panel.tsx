@@ -1,4 +1,5 @@
-import { lazy, Suspense } from "react";
+import { lazy } from "react";
+import { LazyPart } from "../../lib/error-boundary.tsx";
 import type { BuildPanelProps } from "./build-panel.tsx";
 
 // The panel, its form, the stream reader and the provider rules are a chunk of their own (about
@@ -10,8 +11,11 @@ const BuildPanel = lazy(() =>
 
 export function LazyBuildPanel(props: BuildPanelProps) {
   return (
-    <Suspense fallback={<p className="lp-hint">Loading the image builder…</p>}>
+    <LazyPart
+      loading={<p className="lp-hint">Loading the image builder…</p>}
+      failed="The image builder could not load. You can still start a server below; reload the page to try it again."
+    >
       <BuildPanel {...props} />
-    </Suspense>
+    </LazyPart>
   );
 }

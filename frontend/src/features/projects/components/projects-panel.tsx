@@ -1,7 +1,8 @@
-import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
+import { lazy, useEffect, useId, useRef, useState } from "react";
 import type { Me } from "../../../../../contract/api.ts";
 import type { Project } from "../../../../../contract/projects.ts";
 import type { Provider } from "../../../../../contract/providers/catalog.ts";
+import { LazyPart } from "../../../lib/error-boundary.tsx";
 import { useDeleteProject } from "../api/delete-project.ts";
 import { projectLimitOf, useProjects } from "../api/get-projects.ts";
 import css from "../projects.css?inline";
@@ -197,7 +198,10 @@ export function ProjectsPanel({
         {announcement}
       </p>
       {confirming !== null && (
-        <Suspense fallback={null}>
+        <LazyPart
+          loading={null}
+          failed="The delete dialog could not load; reload the page to try again."
+        >
           <DeleteProjectDialog
             project={confirming}
             homeOwner={homeOwner}
@@ -206,7 +210,7 @@ export function ProjectsPanel({
             onConfirm={() => remove(confirming, () => setConfirming(null))}
             onClose={() => setConfirming(null)}
           />
-        </Suspense>
+        </LazyPart>
       )}
     </section>
   );
