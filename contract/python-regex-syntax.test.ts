@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
-import { checkPythonRegex, MAX_DEPTH } from "./python-regex-syntax.ts";
+import { checkPythonRegex, MAX_DEPTH } from "./python-regex.ts";
 
 interface Verdict {
   /** null: compiles. */

@@ -12,7 +12,7 @@
  */
 import { describeInvisibleCharacter, findInvisibleCharacters } from "../invisible-characters.ts";
 import { isAllowedImage, normaliseAllowedImage, parseImageReference } from "../image-reference.ts";
-import { checkPythonRegex } from "../python-regex-syntax.ts";
+import { checkPythonRegex } from "../python-regex.ts";
 import {
   PROJECT_OPTION_KEY,
   UNLISTED_CHOICE_SENTINEL,

@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { UNLISTED_CHOICE_SENTINEL, type Profile } from "../../../../contract/spawn-page.ts";
 import { cpuProfile, freeTextProfile, gpuProfile, minimalProfile } from "../../testing/fixtures.ts";
+import { loadUnlistedCheck } from "./unlisted-check.ts";
 import {
   formErrors,
   initialFormState,
@@ -213,6 +214,8 @@ describe("initialFormState (saved user_options)", () => {
 });
 
 describe("formErrors", () => {
+  beforeAll(loadUnlistedCheck);
+
   it("reports empty required text and regex failures, with the admin's message", () => {
     expect(formErrors(profiles, state("bring-your-own"))).toEqual([
       { profileSlug: "bring-your-own", optionKey: "image", message: "Enter a value for Image." },

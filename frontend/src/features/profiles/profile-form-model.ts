@@ -12,7 +12,7 @@ import {
   type Profile,
   type ProfileOption,
 } from "../../../../contract/spawn-page.ts";
-import { pythonReMatch } from "../../lib/python-regex.ts";
+import { unlistedValueMatches } from "./unlisted-check.ts";
 
 export interface OptionSelection {
   /** A choice key, UNLISTED_CHOICE_SENTINEL for "Other...", or null when nothing can be chosen. */
@@ -130,7 +130,8 @@ export function optionError(
       : `Enter a value for ${option.display_name}.`;
   }
   const regex = option.unlisted_choice.validation_regex;
-  if (regex && pythonReMatch(regex, text) === false) {
+  // Only a certain "no" blocks (null: not loaded yet, or only Python can tell).
+  if (regex && unlistedValueMatches(regex, text) === false) {
     return option.unlisted_choice.validation_message || DEFAULT_UNLISTED_MESSAGE;
   }
   return null;

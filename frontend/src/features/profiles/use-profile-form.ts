@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { flushSync } from "react-dom";
 import { UNLISTED_CHOICE_SENTINEL, type Profile } from "../../../../contract/spawn-page.ts";
 import {
@@ -10,6 +10,7 @@ import {
   type OptionSelection,
   type ProfileFormState,
 } from "./profile-form-model.ts";
+import { loadUnlistedCheck, needsUnlistedCheck } from "./unlisted-check.ts";
 
 /**
  * What the profile form offers to the rest of the page. The app passes `controller` to features
@@ -31,6 +32,19 @@ export function useProfileForm(profiles: readonly Profile[], userOptions: Record
   const startButtonRef = useRef<HTMLButtonElement>(null);
   // The controller reads state outside render (from another feature's event handler).
   const stateRef = useRef(state);
+
+  // Free-text values are checked once the regex translator has loaded (its own chunk): render again then.
+  const [, setUnlistedCheckLoaded] = useState(false);
+  useEffect(() => {
+    if (!needsUnlistedCheck(profiles)) return;
+    let mounted = true;
+    void loadUnlistedCheck().then(() => {
+      if (mounted) setUnlistedCheckLoaded(true);
+    });
+    return () => {
+      mounted = false;
+    };
+  }, [profiles]);
 
   const update = useCallback((next: (s: ProfileFormState) => ProfileFormState) => {
     setState((s) => (stateRef.current = next(s)));

@@ -1,6 +1,6 @@
 import { screen, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   manyProfiles,
   oneProfile,
@@ -11,6 +11,7 @@ import {
   xssProfiles,
 } from "../../../testing/fixtures.ts";
 import { renderApp } from "../../../testing/render.tsx";
+import { loadUnlistedCheck } from "../unlisted-check.ts";
 
 const hiddenFields = (form: HTMLFormElement) =>
   [...new FormData(form).entries()].map(([k, v]) => [k, typeof v === "string" ? v : v.name]);
@@ -105,6 +106,8 @@ describe("profile picker", () => {
 });
 
 describe("free-text (unlisted) values", () => {
+  beforeAll(loadUnlistedCheck);
+
   it("validates with the Python regex and shows the admin's message", async () => {
     const user = userEvent.setup();
     renderApp(severalProfiles);

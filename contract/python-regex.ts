@@ -1,18 +1,26 @@
 /**
- * Does Python's `re` accept this pattern? KubeSpawner checks an unlisted choice with
- * `re.match(validation_regex, value)` in the hub (kubespawner/spawner.py `_validate_user_options`),
- * so a pattern Python refuses breaks every spawn of that profile. The editor checks it here, with
- * Python's own messages and positions, before anything is published; the hub glue compiles it again
- * with Python's `re` when it loads a version and refuses the version if it does not compile.
+ * Python's `re` for str patterns, from one parser: does Python accept a pattern
+ * (`checkPythonRegex`, for the profile editor), and what does `re.match(pattern, value)` answer
+ * (`compilePythonRegex`, for the spawn page and the local demo hub)? KubeSpawner checks an unlisted
+ * choice with exactly that call, `if validation_regex and not re.match(validation_regex,
+ * unlisted_choice): raise ValueError(…)` (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3718-L3722):
+ * anchored at the start only, Unicode classes, Python's syntax and flags. A pattern Python refuses
+ * breaks every spawn of that profile; the editor refuses it before publishing, and the hub glue
+ * compiles it again with Python's `re` when it loads a version.
  *
- * This follows the grammar of CPython 3.11-3.13 `Lib/re/_parser.py` (the Tokenizer, `_escape`,
- * `_class_escape`, `_parse`, `_parse_flags`, `fix_flags`) and the look-behind width check of
- * `Lib/re/_compiler.py` (`_compile`, ASSERT with direction -1). Positions count code points, as
- * Python's `re.error.pos` does. The test suite compares this module with the real `re.compile` on
- * a table of patterns and on random ones.
+ * The parser follows CPython 3.11-3.13 `Lib/re/_parser.py` (the Tokenizer, `_escape`,
+ * `_class_escape`, `_parse_sub`, `_parse`, `_parse_flags`, `fix_flags`) and the look-behind width
+ * check of `Lib/re/_compiler.py` (`_compile`, ASSERT with direction -1). Positions count code
+ * points, as Python's `re.error.pos` does. Deliberate refusals where Python would accept: `\N{name}`
+ * (Unicode names cannot be looked up here), nesting deeper than MAX_DEPTH, and nested sets or set
+ * operations, which Python warns will change meaning.
  *
- * Two deliberate refusals where Python would accept: `\N{name}` (Unicode names cannot be looked up
- * here; write the character or `\uXXXX`) and nesting deeper than MAX_DEPTH groups.
+ * While parsing, each construct is translated into a JavaScript RegExp (flags `u` and `y`, never
+ * JS's own `i`, `m` or `s`): `.` is `[^\n]`, `$` is `(?=\n?$)`, `\s` is Python's exact list, `\w` is
+ * `[\p{L}\p{N}_]`, `(?i)` is an explicit pair of cases. What has no exact JS equivalent
+ * (backreferences, possessive quantifiers, atomic groups, conditionals, `\B`, `(?i)` beyond ASCII)
+ * makes the pattern untranslatable rather than approximated: the page then does not block, and
+ * KubeSpawner decides. Both test files compare this module with CPython's own `re`.
  */
 
 export interface PythonRegexProblem {
@@ -31,11 +39,27 @@ export interface PythonRegexReport {
   nestedRepeat: { position: number } | null;
 }
 
+export type PythonRegex =
+  | {
+      exact: true;
+      /** `re.match(pattern, value) is not None`, or null when this value cannot be decided here. */
+      test(value: string): boolean | null;
+    }
+  | {
+      exact: false;
+      /** Why not: the problem's message, or the construct that has no exact translation. */
+      reason: string;
+      /** Set when Python (or Launchpad's checker, see above) refuses the pattern. */
+      problem: PythonRegexProblem | null;
+    };
+
 const MAXREPEAT = 4294967295;
 const MAXGROUPS = 1073741823;
 const MAXCODE = 4294967295;
 /** Deeper nesting than this is refused (CPython itself stops at its recursion limit). */
 export const MAX_DEPTH = 100;
+/** Beyond this a JS engine may be slow to compile a counted repeat; only Python checks it. */
+const MAX_TRANSLATED_COUNT = 65535;
 
 const DIGITS = new Set("0123456789");
 const OCTDIGITS = new Set("01234567");
@@ -45,15 +69,100 @@ const WHITESPACE = new Set(" \t\n\r\v\f");
 const SPECIAL_CHARS = new Set(".\\[{()*+?^$|");
 const REPEAT_CHARS = new Set("*+?{");
 /** Escapes that stand for one literal character, in and out of sets. */
-const LITERAL_ESCAPES = new Set(["\\a", "\\b", "\\f", "\\n", "\\r", "\\t", "\\v", "\\\\"]);
+const LITERAL_ESCAPES: Record<string, number> = {
+  "\\a": 7,
+  "\\b": 8,
+  "\\f": 12,
+  "\\n": 10,
+  "\\r": 13,
+  "\\t": 9,
+  "\\v": 11,
+  "\\\\": 92,
+};
 const CLASS_CATEGORIES = new Set(["\\d", "\\D", "\\s", "\\S", "\\w", "\\W"]);
 /** Outside a set `\b` is a word boundary; the zero-width ones are AT codes. */
 const AT_CATEGORIES = new Set(["\\A", "\\b", "\\B", "\\Z"]);
 const FLAG_BITS: Record<string, number> = { i: 2, L: 4, m: 8, s: 16, x: 64, a: 256, t: 1, u: 32 };
+const IGNORECASE = 2;
+const MULTILINE = 8;
+const DOTALL = 16;
 const VERBOSE = 64;
+const ASCII = 256;
+const UNICODE = 32;
 const TYPE_FLAGS = 256 | 4 | 32;
 const GLOBAL_FLAGS = 1 | 128; // TEMPLATE | DEBUG
 const IDENTIFIER = /^[\p{ID_Start}_][\p{ID_Continue}]*$/u;
+
+// --- what the translation knows about Python's classes -----------------------------------------
+
+type Ranges = readonly (readonly [number, number])[];
+/** Python's `\s` for str patterns (`str.isspace()`): a set Unicode has not changed since 6.3. */
+const SPACE: Ranges = [
+  [0x09, 0x0d],
+  [0x1c, 0x20],
+  [0x85, 0x85],
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x2000, 0x200a],
+  [0x2028, 0x2029],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+];
+/** With `(?a)`: C's isspace(), isalnum() and isdigit() on ASCII. */
+const ASCII_SPACE: Ranges = [
+  [0x09, 0x0d],
+  [0x20, 0x20],
+];
+const ASCII_WORD: Ranges = [
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x5f, 0x5f],
+  [0x61, 0x7a],
+];
+const ASCII_DIGIT: Ranges = [[0x30, 0x39]];
+/** Python's `\w` for str patterns is `str.isalnum()` or `_`: exactly the categories L* and N*. */
+const UNICODE_WORD = "\\p{L}\\p{N}_";
+/**
+ * Below U+0800 Unicode has assigned no letter or number since 11.0 (2018, DerivedAge.txt), older
+ * than every Python JupyterHub runs on and every browser with `\p{…}`. Above it `\w`, `\d` and `\b`
+ * depend on the Unicode versions of the hub's Python and of this JS engine, which may differ.
+ */
+const STABLE_UNICODE_BELOW = 0x800;
+
+const hex = (code: number) => `\\u{${code.toString(16)}}`;
+const isAsciiLetter = (code: number) =>
+  (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+
+function rangesJs(ranges: Ranges): string {
+  return ranges.map(([lo, hi]) => (lo === hi ? hex(lo) : `${hex(lo)}-${hex(hi)}`)).join("");
+}
+
+function complement(ranges: Ranges): [number, number][] {
+  const out: [number, number][] = [];
+  let next = 0;
+  for (const [lo, hi] of ranges) {
+    if (lo > next) out.push([next, lo - 1]);
+    next = hi + 1;
+  }
+  if (next <= 0x10ffff) out.push([next, 0x10ffff]);
+  return out;
+}
+
+/** A set being translated: JS class bodies it holds, and bodies whose complement it holds (`\W`). */
+interface SetParts {
+  pos: string[];
+  neg: string[];
+}
+
+function setJs(parts: SetParts, negate: boolean): string {
+  const body = parts.pos.join("");
+  if (parts.neg.length === 0) return negate ? `[^${body}]` : `[${body}]`;
+  const union = [...(body ? [`[${body}]`] : []), ...parts.neg.map((n) => `[^${n}]`)].join("|");
+  return negate ? `(?:(?!${union})[\\s\\S])` : `(?:${union})`;
+}
+
+// --- the parser ----------------------------------------------------------------------------------
 
 class RegexError extends Error {
   readonly position: number;
@@ -69,12 +178,14 @@ interface Width {
 }
 
 /** What a parsed item is, as far as quantifiers and widths care. */
-type ItemKind = "at" | "repeat" | "subpattern" | "other";
+type ItemKind = "at" | "repeat" | "subpattern" | "assert" | "other";
 interface Item {
   kind: ItemKind;
   width: Width;
   /** The item holds an unbounded repetition somewhere inside (for the nested-repeat warning). */
   hasRepeat: boolean;
+  /** Its JavaScript translation (meaningless once the pattern is untranslatable). */
+  js: string;
 }
 
 /** The tokenizer of `_parser.py`: `next` is one character, or a backslash and the one after it. */
@@ -202,6 +313,12 @@ class State {
   lookbehindGroups: number | null = null;
   readonly groupRefPositions = new Map<number, number>();
   nestedRepeat: { position: number } | null = null;
+  /** The first construct with no exact JS translation. */
+  untranslatable: string | null = null;
+  /** A `(?i)` letter or `\w`: only ASCII values are decided. */
+  caseFolds = false;
+  /** A Unicode `\w`, `\d` or `\b`: only values below STABLE_UNICODE_BELOW are decided. */
+  unicodeClasses = false;
 
   get groups(): number {
     return this.groupWidths.length;
@@ -232,13 +349,21 @@ class State {
     if (gid >= this.lookbehindGroups)
       throw source.error("cannot refer to group defined in the same lookbehind subpattern");
   }
+
+  cannotTranslate(what: string): void {
+    this.untranslatable ??= what;
+  }
 }
 
 const UNIT: Width = { lo: 1, hi: 1 };
 const ZERO: Width = { lo: 0, hi: 0 };
 
-function unit(): Item {
-  return { kind: "other", width: UNIT, hasRepeat: false };
+function unit(js: string): Item {
+  return { kind: "other", width: UNIT, hasRepeat: false, js };
+}
+
+function at(js: string): Item {
+  return { kind: "at", width: ZERO, hasRepeat: false, js };
 }
 
 function sequenceWidth(items: readonly Item[]): Width {
@@ -251,37 +376,109 @@ function sequenceWidth(items: readonly Item[]): Width {
   return { lo, hi };
 }
 
-/** `_class_escape`: an escape inside `[...]`; returns whether it is one literal character. */
-function classEscape(source: Source, escape: string): { literal: number | null } {
-  if (LITERAL_ESCAPES.has(escape)) return { literal: literalEscapeCode(escape) };
-  if (CLASS_CATEGORIES.has(escape)) return { literal: null };
+interface ParseContext {
+  source: Source;
+  state: State;
+  depth: number;
+  /** The flags in force: the global ones (`state.flags`) unless a scoped group changed them. */
+  flags: () => number;
+}
+
+/** `_compiler.py` `_combine_flags`: a scoped type flag (a, u) replaces the enclosing one. */
+function combineFlags(flags: number, add: number, del: number): number {
+  const base = add & TYPE_FLAGS ? flags & ~TYPE_FLAGS : flags;
+  return (base | add) & ~del;
+}
+
+/** One character matched literally, as `LITERAL` (or `LITERAL_UNI_IGNORE` under `(?i)`). */
+function literalJs(ctx: ParseContext, code: number): string {
+  const { state } = ctx;
+  if (code >= 0xd800 && code <= 0xdfff) state.cannotTranslate("a surrogate code point");
+  if (ctx.flags() & IGNORECASE) {
+    foldable(state, code);
+    if (isAsciiLetter(code)) {
+      state.caseFolds = true;
+      return `[${hex(code)}${hex(code ^ 0x20)}]`;
+    }
+  }
+  return /^[A-Za-z0-9]$/.test(String.fromCodePoint(code)) ? String.fromCodePoint(code) : hex(code);
+}
+
+/**
+ * Under `(?i)` only ASCII is translated: beyond it Python's rules (lower() and `_sre`'s extra
+ * equivalences) and JS's simple case folding differ, and a non-ASCII character can match an ASCII
+ * letter (U+212A KELVIN SIGN matches `k`).
+ */
+function foldable(state: State, highest: number): void {
+  if (highest >= 0x80) state.cannotTranslate("a non-ASCII character under the i (IGNORECASE) flag");
+}
+
+/** A category escape `\d\D\s\S\w\W` added to a set being translated. */
+function addCategory(ctx: ParseContext, escape: string, parts: SetParts): void {
+  const { state } = ctx;
+  const flags = ctx.flags();
+  const letter = escape.slice(1);
+  const lower = letter.toLowerCase();
+  const negated = letter !== lower;
+  // Python tests the lowered character: the same answer for digits and spaces, not for \w.
+  if (flags & IGNORECASE && lower === "w") state.caseFolds = true;
+  if (lower === "s") {
+    const ranges = flags & ASCII ? ASCII_SPACE : SPACE;
+    parts.pos.push(rangesJs(negated ? complement(ranges) : ranges));
+  } else if (flags & ASCII) {
+    const ranges = lower === "d" ? ASCII_DIGIT : ASCII_WORD;
+    parts.pos.push(rangesJs(negated ? complement(ranges) : ranges));
+  } else {
+    state.unicodeClasses = true;
+    if (lower === "d") parts.pos.push(negated ? "\\P{Nd}" : "\\p{Nd}");
+    else if (negated) parts.neg.push(UNICODE_WORD);
+    else parts.pos.push(UNICODE_WORD);
+  }
+}
+
+/** A range of a set being translated; under `(?i)`, with the other case of its ASCII letters. */
+function addRange(ctx: ParseContext, lo: number, hi: number, parts: SetParts): void {
+  const { state } = ctx;
+  if (hi >= 0xd800 && lo <= 0xdfff) state.cannotTranslate("a surrogate code point");
+  parts.pos.push(lo === hi ? hex(lo) : `${hex(lo)}-${hex(hi)}`);
+  if (!(ctx.flags() & IGNORECASE)) return;
+  foldable(state, hi);
+  // Python matches c when c or its other case is in the set (IN_UNI_IGNORE on the lowered
+  // character, against the set closed under lower()); for ASCII that is this closure.
+  for (const [a, z] of [
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ] as const) {
+    const from = Math.max(lo, a);
+    const to = Math.min(hi, z);
+    if (from > to) continue;
+    state.caseFolds = true;
+    parts.pos.push(`${hex(from ^ 0x20)}-${hex(to ^ 0x20)}`);
+  }
+}
+
+/** `_class_escape`: an escape inside `[...]`; the character it stands for, or null for a category. */
+function classEscape(ctx: ParseContext, escape: string, parts: SetParts): number | null {
+  const { source } = ctx;
+  const literal = LITERAL_ESCAPES[escape];
+  if (literal !== undefined) return literal;
+  if (CLASS_CATEGORIES.has(escape)) {
+    addCategory(ctx, escape, parts);
+    return null;
+  }
   const c = escape.slice(1);
   const code = numericEscape(source, escape, c);
-  if (code !== undefined) return { literal: code };
+  if (code !== undefined) return code;
   if (OCTDIGITS.has(c)) {
     const digits = escape + source.getWhile(2, OCTDIGITS);
     const value = parseInt(digits.slice(1), 8);
     if (value > 0o377)
       throw source.error(`octal escape value ${digits} outside of range 0-0o377`, length(digits));
-    return { literal: value };
+    return value;
   }
   if (DIGITS.has(c)) throw source.error(`bad escape ${escape}`, length(escape));
   if (ASCII_LETTERS.test(c)) throw source.error(`bad escape ${escape}`, length(escape));
-  return { literal: c.codePointAt(0) ?? 0 };
-}
-
-function literalEscapeCode(escape: string): number {
-  const map: Record<string, number> = {
-    "\\a": 7,
-    "\\b": 8,
-    "\\f": 12,
-    "\\n": 10,
-    "\\r": 13,
-    "\\t": 9,
-    "\\v": 11,
-    "\\\\": 92,
-  };
-  return map[escape] ?? 0;
+  return c.codePointAt(0) ?? 0;
 }
 
 /** `\x`, `\u`, `\U` and `\N`, the same in and out of sets; undefined for any other escape. */
@@ -312,15 +509,29 @@ function numericEscape(source: Source, escape: string, c: string): number | unde
 }
 
 /** `_escape`: an escape outside a set. */
-function escapeItem(source: Source, escape: string, state: State): Item {
-  if (AT_CATEGORIES.has(escape)) return { kind: "at", width: ZERO, hasRepeat: false };
-  if (CLASS_CATEGORIES.has(escape) || LITERAL_ESCAPES.has(escape)) return unit();
-  const c = escape.slice(1);
-  if (numericEscape(source, escape, c) !== undefined) return unit();
-  if (c === "0") {
-    source.getWhile(2, OCTDIGITS);
-    return unit();
+function escapeItem(ctx: ParseContext, escape: string): Item {
+  const { source, state } = ctx;
+  const flags = ctx.flags();
+  if (AT_CATEGORIES.has(escape)) {
+    if (escape === "\\A") return at("(?<![\\s\\S])");
+    if (escape === "\\Z") return at("(?![\\s\\S])");
+    // Python 3.14 made \B match the empty string; earlier versions never do.
+    if (escape === "\\B") state.cannotTranslate("\\B");
+    if (!(flags & ASCII)) state.unicodeClasses = true;
+    const word = flags & ASCII ? `[${rangesJs(ASCII_WORD)}]` : `[${UNICODE_WORD}]`;
+    return at(`(?:(?<=${word})(?!${word})|(?<!${word})(?=${word}))`);
   }
+  if (CLASS_CATEGORIES.has(escape)) {
+    const parts: SetParts = { pos: [], neg: [] };
+    addCategory(ctx, escape, parts);
+    return unit(setJs(parts, false));
+  }
+  const literal = LITERAL_ESCAPES[escape];
+  if (literal !== undefined) return unit(literalJs(ctx, literal));
+  const c = escape.slice(1);
+  const code = numericEscape(source, escape, c);
+  if (code !== undefined) return unit(literalJs(ctx, code));
+  if (c === "0") return unit(literalJs(ctx, parseInt(c + source.getWhile(2, OCTDIGITS), 8)));
   if (DIGITS.has(c)) {
     let text = escape;
     if (source.next !== null && DIGITS.has(source.next)) {
@@ -336,7 +547,7 @@ function escapeItem(source: Source, escape: string, state: State): Item {
         const value = parseInt(text.slice(1), 8);
         if (value > 0o377)
           throw source.error(`octal escape value ${text} outside of range 0-0o377`, length(text));
-        return unit();
+        return unit(literalJs(ctx, value));
       }
     }
     const group = parseInt(text.slice(1), 10);
@@ -344,18 +555,13 @@ function escapeItem(source: Source, escape: string, state: State): Item {
       if (!state.checkGroup(group))
         throw source.error("cannot refer to an open group", length(text));
       state.checkLookbehindGroup(group, source);
-      return { kind: "other", width: state.groupWidths[group] ?? ZERO, hasRepeat: false };
+      state.cannotTranslate("a backreference");
+      return { kind: "other", width: state.groupWidths[group] ?? ZERO, hasRepeat: false, js: "" };
     }
     throw source.error(`invalid group reference ${group}`, length(text) - 1);
   }
   if (ASCII_LETTERS.test(c)) throw source.error(`bad escape ${escape}`, length(escape));
-  return unit();
-}
-
-interface ParseContext {
-  source: Source;
-  state: State;
-  depth: number;
+  return unit(literalJs(ctx, c.codePointAt(0) ?? 0));
 }
 
 /** `_parse_sub`: alternatives separated by `|`. */
@@ -377,6 +583,7 @@ function parseSub(ctx: ParseContext, verbose: boolean, nested: number): Item {
     kind: "other",
     width: { lo, hi },
     hasRepeat: items.some((item) => item.hasRepeat),
+    js: `(?:${items.map((item) => item.js).join("|")})`,
   };
 }
 
@@ -439,34 +646,43 @@ function parseFlags(
  * where a future version will read nested sets and set operations; those are refused here, since
  * the pattern would change meaning under a newer hub.
  */
-function parseSet(source: Source, here: number): void {
+function parseSet(ctx: ParseContext, here: number): string {
+  const { source } = ctx;
   if (source.next === "[") throw futureChange("Possible nested set", source.tell());
-  source.match("^");
+  const negate = source.match("^");
+  const parts: SetParts = { pos: [], neg: [] };
   let members = 0;
   for (;;) {
     const start = source.tell();
     const current = source.get();
     if (current === null) throw source.error("unterminated character set", source.tell() - here);
-    if (current === "]" && members > 0) return;
-    let first: { literal: number | null };
-    if (current.startsWith("\\")) first = classEscape(source, current);
+    if (current === "]" && members > 0) return setJs(parts, negate);
+    let first: number | null;
+    if (current.startsWith("\\")) first = classEscape(ctx, current, parts);
     else {
       if (members > 0 && SET_OPERATIONS[current] && source.next === current)
         throw futureChange(`Possible set ${SET_OPERATIONS[current]}`, source.tell() - 1);
-      first = { literal: current.codePointAt(0) ?? 0 };
+      first = current.codePointAt(0) ?? 0;
     }
     if (source.match("-")) {
       const that = source.get();
       if (that === null) throw source.error("unterminated character set", source.tell() - here);
-      if (that === "]") return;
-      let second: { literal: number | null };
-      if (that.startsWith("\\")) second = classEscape(source, that);
+      if (that === "]") {
+        if (first !== null) addRange(ctx, first, first, parts);
+        addRange(ctx, 0x2d, 0x2d, parts);
+        return setJs(parts, negate);
+      }
+      let second: number | null;
+      if (that.startsWith("\\")) second = classEscape(ctx, that, { pos: [], neg: [] });
       else {
         if (that === "-") throw futureChange("Possible set difference", source.tell() - 2);
-        second = { literal: that.codePointAt(0) ?? 0 };
+        second = that.codePointAt(0) ?? 0;
       }
-      if (first.literal === null || second.literal === null || second.literal < first.literal)
+      if (first === null || second === null || second < first)
         throw new RegexError(`bad character range ${current}-${that}`, start);
+      addRange(ctx, first, second, parts);
+    } else if (first !== null) {
+      addRange(ctx, first, first, parts);
     }
     members += 1;
   }
@@ -484,6 +700,12 @@ function futureChange(what: string, position: number): RegexError {
     `${what} at position ${position}: Python warns that a future version will read it differently; escape the character`,
     position,
   );
+}
+
+function quantifierJs(min: number, max: number): string {
+  if (max === MAXREPEAT) return min === 0 ? "*" : min === 1 ? "+" : `{${min},}`;
+  if (min === 0 && max === 1) return "?";
+  return min === max ? `{${min}}` : `{${min},${max}}`;
 }
 
 /** `_parse`: one alternative (a sequence of items) up to `|`, `)` or the end. */
@@ -507,12 +729,11 @@ function parseSequence(ctx: ParseContext, verbose: boolean, nested: number, firs
     }
 
     if (current.startsWith("\\")) {
-      items.push(escapeItem(source, current, state));
+      items.push(escapeItem(ctx, current));
     } else if (!SPECIAL_CHARS.has(current)) {
-      items.push(unit());
+      items.push(unit(literalJs(ctx, current.codePointAt(0) ?? 0)));
     } else if (current === "[") {
-      parseSet(source, source.tell() - 1);
-      items.push(unit());
+      items.push(unit(parseSet(ctx, source.tell() - 1)));
     } else if (REPEAT_CHARS.has(current)) {
       const here = source.tell();
       let min = 0;
@@ -521,7 +742,7 @@ function parseSequence(ctx: ParseContext, verbose: boolean, nested: number, firs
       else if (current === "+") min = 1;
       else if (current === "{") {
         if (source.next === "}") {
-          items.push(unit());
+          items.push(unit(literalJs(ctx, 0x7b)));
           continue;
         }
         let lo = "";
@@ -531,7 +752,7 @@ function parseSequence(ctx: ParseContext, verbose: boolean, nested: number, firs
           while (source.next !== null && DIGITS.has(source.next)) hi += source.get() ?? "";
         } else hi = lo;
         if (!source.match("}")) {
-          items.push(unit());
+          items.push(unit(literalJs(ctx, 0x7b)));
           source.seek(here);
           continue;
         }
@@ -553,11 +774,16 @@ function parseSequence(ctx: ParseContext, verbose: boolean, nested: number, firs
         throw source.error("nothing to repeat", source.tell() - here + length(current));
       if (previous.kind === "repeat")
         throw source.error("multiple repeat", source.tell() - here + length(current));
-      if (!source.match("?")) source.match("+");
+      const lazy = source.match("?");
+      if (!lazy && source.match("+")) state.cannotTranslate("a possessive quantifier");
+      if (Math.max(min, max === MAXREPEAT ? 0 : max) > MAX_TRANSLATED_COUNT)
+        state.cannotTranslate("a repetition count this large");
       const unbounded = max === MAXREPEAT;
       if (unbounded && previous.hasRepeat && state.nestedRepeat === null)
         state.nestedRepeat = { position: here - 1 };
       const inner = previous.width;
+      // A quantified look-around is valid Python; JS wants it inside a group.
+      const atom = previous.kind === "assert" ? `(?:${previous.js})` : previous.js;
       items[items.length - 1] = {
         kind: "repeat",
         width: {
@@ -565,22 +791,27 @@ function parseSequence(ctx: ParseContext, verbose: boolean, nested: number, firs
           hi: unbounded && inner.hi > 0 ? Infinity : inner.hi * max,
         },
         hasRepeat: previous.hasRepeat || (unbounded && inner.hi > 0),
+        js: atom + quantifierJs(min, max) + (lazy ? "?" : ""),
       };
     } else if (current === ".") {
-      items.push(unit());
+      items.push(unit(ctx.flags() & DOTALL ? "[\\s\\S]" : "[^\\n]"));
     } else if (current === "(") {
       const item = parseGroup(ctx, verbose, nested, first, items.length === 0);
       if (item === "global-flags") verbose = (state.flags & VERBOSE) !== 0;
       else if (item !== "comment") items.push(item);
+    } else if (current === "^") {
+      // Only "\n" starts a line in Python; JS's m flag would also take \r, U+2028 and U+2029.
+      items.push(at(ctx.flags() & MULTILINE ? "(?<![^\\n])" : "^"));
     } else {
-      // "^" and "$"
-      items.push({ kind: "at", width: ZERO, hasRepeat: false });
+      // "$": at the end, or before a newline that ends the string (every newline with (?m)).
+      items.push(at(ctx.flags() & MULTILINE ? "(?=\\n|$)" : "(?=\\n?$)"));
     }
   }
   return {
     kind: "other",
     width: sequenceWidth(items),
     hasRepeat: items.some((item) => item.hasRepeat),
+    js: items.map((item) => item.js).join(""),
   };
 }
 
@@ -616,7 +847,8 @@ function parseGroup(
         if (!state.checkGroup(gid))
           throw source.error("cannot refer to an open group", length(ref) + 1);
         state.checkLookbehindGroup(gid, source);
-        return { kind: "other", width: state.groupWidths[gid] ?? ZERO, hasRepeat: false };
+        state.cannotTranslate("a backreference");
+        return { kind: "other", width: state.groupWidths[gid] ?? ZERO, hasRepeat: false, js: "" };
       } else {
         const next = source.get();
         if (next === null) throw source.error("unexpected end of pattern");
@@ -633,6 +865,7 @@ function parseGroup(
       return "comment";
     } else if ("=!<".includes(char)) {
       let behind = false;
+      let kind = char;
       let outerLookbehind: number | null = null;
       if (char === "<") {
         const next = source.get();
@@ -640,6 +873,7 @@ function parseGroup(
         if (!"=!".includes(next))
           throw source.error(`unknown extension ?<${next}`, length(next) + 2);
         behind = true;
+        kind = next;
         outerLookbehind = state.lookbehindGroups;
         if (outerLookbehind === null) state.lookbehindGroups = state.groups;
       }
@@ -653,7 +887,8 @@ function parseGroup(
         if (inner.width.lo !== inner.width.hi)
           throw new RegexError("look-behind requires fixed-width pattern", start);
       }
-      return { kind: "other", width: ZERO, hasRepeat: inner.hasRepeat };
+      const js = `(?${behind ? "<" : ""}${kind}${inner.js})`;
+      return { kind: "assert", width: ZERO, hasRepeat: inner.hasRepeat, js };
     } else if (char === "(") {
       const condName = source.getUntil(")", "group name");
       let condGroup: number;
@@ -677,6 +912,7 @@ function parseGroup(
           state.groupRefPositions.set(condGroup, source.tell() - length(condName) - 1);
       }
       state.checkLookbehindGroup(condGroup, source);
+      state.cannotTranslate("a conditional group");
       const innerCtx = { ...ctx, depth: ctx.depth + 1 };
       const yes = parseSequence(innerCtx, verbose, nested + 1, false);
       let no: Item | null = null;
@@ -690,9 +926,15 @@ function parseGroup(
       const width = no
         ? { lo: Math.min(yes.width.lo, no.width.lo), hi: Math.max(yes.width.hi, no.width.hi) }
         : { lo: 0, hi: yes.width.hi };
-      return { kind: "other", width, hasRepeat: yes.hasRepeat || Boolean(no?.hasRepeat) };
+      return {
+        kind: "other",
+        width,
+        hasRepeat: yes.hasRepeat || Boolean(no?.hasRepeat),
+        js: "",
+      };
     } else if (char === ">") {
       capture = false;
+      state.cannotTranslate("an atomic group");
     } else if (char in FLAG_BITS || char === "-") {
       const flags = parseFlags(source, state, char);
       if (flags === null) {
@@ -719,34 +961,90 @@ function parseGroup(
     }
   }
   const subVerbose = (verbose || (add & VERBOSE) !== 0) && (del & VERBOSE) === 0;
-  const inner = parseSub({ ...ctx, depth: ctx.depth + 1 }, subVerbose, nested + 1);
+  const outer = ctx.flags;
+  const flags = add || del ? () => combineFlags(outer(), add, del) : outer;
+  const inner = parseSub({ ...ctx, depth: ctx.depth + 1, flags }, subVerbose, nested + 1);
   if (!source.match(")"))
     throw source.error("missing ), unterminated subpattern", source.tell() - start);
   if (group !== null) state.groupWidths[group] = inner.width;
-  return { kind: "subpattern", width: inner.width, hasRepeat: inner.hasRepeat };
+  return {
+    kind: "subpattern",
+    width: inner.width,
+    hasRepeat: inner.hasRepeat,
+    js: `(?:${inner.js})`,
+  };
 }
 
-/** Checks a pattern as Python's `re.compile(pattern)` would. */
-export function checkPythonRegex(pattern: string): PythonRegexReport {
+interface Parsed {
+  state: State;
+  problem: PythonRegexProblem | null;
+  js: string;
+}
+
+function parse(pattern: string): Parsed {
   const state = new State();
   try {
     const source = new Source(pattern);
-    const ctx: ParseContext = { source, state, depth: 0 };
-    parseSub(ctx, false, 0);
+    const ctx: ParseContext = { source, state, depth: 0, flags: () => state.flags };
+    const { js } = parseSub(ctx, false, 0);
     // fix_flags: a str pattern cannot be both ASCII and UNICODE.
-    if (state.flags & 256 && state.flags & 32)
+    if (state.flags & ASCII && state.flags & UNICODE)
       throw new RegexError("ASCII and UNICODE flags are incompatible", 0);
     if (source.next !== null) throw source.error("unbalanced parenthesis");
     for (const [group, position] of state.groupRefPositions) {
       if (group >= state.groups) throw new RegexError(`invalid group reference ${group}`, position);
     }
+    return { state, problem: null, js };
   } catch (error) {
     if (error instanceof RegexError)
-      return {
-        problem: { message: error.message, position: error.position },
-        nestedRepeat: null,
-      };
+      return { state, problem: { message: error.message, position: error.position }, js: "" };
     throw error;
   }
-  return { problem: null, nestedRepeat: state.nestedRepeat };
+}
+
+/** Checks a pattern as Python's `re.compile(pattern)` would. */
+export function checkPythonRegex(pattern: string): PythonRegexReport {
+  const { state, problem } = parse(pattern);
+  return { problem, nestedRepeat: problem ? null : state.nestedRepeat };
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function highestCodePoint(text: string): number {
+  let highest = 0;
+  for (const char of text) highest = Math.max(highest, char.codePointAt(0) ?? 0);
+  return highest;
+}
+
+/** Parses and translates `pattern` once; use the result for every value. */
+export function compilePythonRegex(pattern: string): PythonRegex {
+  const { state, problem, js } = parse(pattern);
+  if (problem) return { exact: false, reason: problem.message, problem };
+  if (state.untranslatable) return { exact: false, reason: state.untranslatable, problem: null };
+  let regex: RegExp;
+  try {
+    regex = new RegExp(js, "uy");
+  } catch {
+    // An engine without look-behind or \p{…}.
+    return { exact: false, reason: "a pattern this browser cannot compile", problem: null };
+  }
+  const { caseFolds, unicodeClasses } = state;
+  return {
+    exact: true,
+    test(value) {
+      // A browser posts a lone surrogate as U+FFFD; the hub would check that, not this.
+      if (LONE_SURROGATE.test(value)) return null;
+      const highest = highestCodePoint(value);
+      if (caseFolds && highest >= 0x80) return null;
+      if (unicodeClasses && highest >= STABLE_UNICODE_BELOW) return null;
+      regex.lastIndex = 0;
+      return regex.test(value);
+    },
+  };
+}
+
+/** `re.match(pattern, value)`'s verdict where exact; null where only Python can tell. */
+export function pythonReMatch(pattern: string, value: string): boolean | null {
+  const compiled = compilePythonRegex(pattern);
+  return compiled.exact ? compiled.test(value) : null;
 }
