@@ -28,7 +28,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize, relative } from "node:path";
 import { chromium } from "playwright-core";
 import { build } from "vite";
-import { fullBuildPayloads } from "../server/test-support/fullbuild.ts";
+import { fullBuildPayloads } from "../server/src/local/recorded-build.ts";
 import type { BenchRow } from "./builds.ts";
 
 export const TERMINAL_BUDGET_MS = 150;

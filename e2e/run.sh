@@ -3,7 +3,8 @@
 # Every stack runs the hub, CHP, the companion and (unless a test turns features off) the Kubernetes
 # and BinderHub doubles (e2e/support/stack.ts): spawn page, builds (tests/builds.spec.ts), Your
 # Projects on dynamic and shared home storage (tests/projects.spec.ts), fallback, prefix, real hubs.
-# Extra arguments go to both Playwright runs, e.g. `bash e2e/run.sh tests/spawn.spec.ts`.
+# Then the local demo as `npm start` runs it (e2e/local-demo/, its own config).
+# Extra arguments go to both hub runs only, e.g. `bash e2e/run.sh tests/spawn.spec.ts`.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,4 +23,9 @@ echo "== e2e on JupyterHub 5.5 (all tests)"
 E2E_JH=5 playwright test -c e2e/playwright.config.ts "$@" || status=1
 echo "== e2e on JupyterHub 6.1 (@smoke)"
 E2E_JH=6 playwright test -c e2e/playwright.config.ts --grep @smoke "$@" || status=1
+# The local demo runs `npm start` itself (which builds the page again); not when given hub specs.
+if [ "$#" -eq 0 ]; then
+  echo "== e2e on the local demo (npm start)"
+  playwright test -c e2e/local-demo.config.ts || status=1
+fi
 exit "$status"

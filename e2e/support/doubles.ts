@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { expect, type Page } from "@playwright/test";
-import { FULLBUILD_EVENTSOURCE_PATH } from "../../server/test-support/fullbuild.ts";
+import { FULLBUILD_EVENTSOURCE_PATH } from "../../server/src/local/recorded-build.ts";
 import { PROVIDER_REFS, type BuildSource } from "../../contract/providers/catalog.ts";
 import { toSpec } from "../../contract/providers/spec.ts";
 import { PROVIDER_COPY, REF_LABEL } from "../../frontend/src/lib/provider-copy.ts";

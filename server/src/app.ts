@@ -42,6 +42,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandling } from "./err
 import { createHubClient, type FetchFn, type HubClient } from "./hub/hub-client.ts";
 import { composeFeatures, type FeatureDeps, type FeatureSet } from "./features.ts";
 import { lazyKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
+import { DEMO_SCENARIOS } from "./local/binderhub-simulator.ts";
 import { demoHubRoutes } from "./local/demo-hub.ts";
 import { SAMPLE_PROFILES } from "./local/sample-profiles.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -193,6 +194,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         now,
         profiles: SAMPLE_PROFILES,
         user: LOCAL_USER.name,
+        demo: {
+          limits: {
+            concurrentBuilds: config.buildConcurrentPerUser,
+            buildsPerHour: config.buildsPerHourPerUser,
+            projects: config.projectLimitPerUser,
+          },
+          // features.ts simulates BinderHub unless one is configured.
+          scenarios: config.binderhubUrl ? null : DEMO_SCENARIOS,
+          localDataDir: config.localDataDir,
+        },
       }),
     );
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, LIMIT_DEFAULTS, loadConfig } from "./config.ts";
 
 function problemsOf(run: () => unknown): readonly string[] {
   try {
@@ -89,6 +89,26 @@ describe("loadConfig", () => {
     expect(Buffer.byteLength(config.cookieSecret)).toBeGreaterThanOrEqual(32);
   });
 
+  it("limits a hub's users more than the local demo's one user", () => {
+    const hub = loadConfig({
+      env: {
+        JUPYTERHUB_API_URL: "http://hub:8081/hub/api",
+        JUPYTERHUB_API_TOKEN: "t",
+        LAUNCHPAD_COOKIE_SECRET: "x".repeat(32),
+        LAUNCHPAD_HUB_NAMESPACE: "hub",
+        LAUNCHPAD_BUILD_ENABLED: "false",
+        LAUNCHPAD_PROJECTS_ENABLED: "false",
+      },
+    });
+    expect(hub).toMatchObject(LIMIT_DEFAULTS.hub);
+    expect(loadConfig({ env: {}, argv: ["--local"] })).toMatchObject(LIMIT_DEFAULTS.local);
+    expect(LIMIT_DEFAULTS.hub).toEqual({
+      buildConcurrentPerUser: 1,
+      buildsPerHourPerUser: 10,
+      projectLimitPerUser: 5,
+    });
+  });
+
   it("reads the build and projects settings, with comma-separated providers from the environment", () => {
     const config = loadConfig({
       env: { LAUNCHPAD_BUILD_PROVIDERS: "gh, zenodo", LAUNCHPAD_PROJECT_LIMIT_PER_USER: "3" },
@@ -97,7 +117,7 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({
       buildProviders: ["gh", "zenodo"],
       projectLimitPerUser: 3,
-      buildConcurrentPerUser: 1,
+      buildConcurrentPerUser: 2,
       removalJob: { image: "docker.io/library/busybox:1.37.0" },
     });
     const problems = problemsOf(() =>

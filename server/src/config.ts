@@ -90,8 +90,9 @@ export const BuildConfigShape = {
   buildProviders: listFromEnv(
     z.enum(PROVIDERS, { error: `must be one of ${PROVIDERS.join(", ")}` }),
   ).default([...PROVIDERS]),
-  buildConcurrentPerUser: countFromEnv.default(1),
-  buildsPerHourPerUser: countFromEnv.default(10),
+  /** Defaults: LIMIT_DEFAULTS, by mode. */
+  buildConcurrentPerUser: countFromEnv.optional(),
+  buildsPerHourPerUser: countFromEnv.optional(),
   /** No log line from BinderHub for this long (keepalives are not progress) stops a build. */
   buildIdleTimeoutSeconds: secondsFromEnv.default(900),
   /** The longest a build may run. */
@@ -100,7 +101,8 @@ export const BuildConfigShape = {
 
 /** "Your Projects" (docs/projects.md); `removalJob` has the shape of RemovalJobSettings. */
 export const ProjectsConfigShape = {
-  projectLimitPerUser: countFromEnv.default(5),
+  /** Default: LIMIT_DEFAULTS, by mode. */
+  projectLimitPerUser: countFromEnv.optional(),
   removalJob: z
     .object({
       image: z.string().min(1),
@@ -237,9 +239,22 @@ const KEY_TO_ENV: Record<string, string> = Object.fromEntries(
   Object.entries(ENV_KEYS).map(([env, key]) => [key, env]),
 );
 
+/**
+ * Per-user limits when the config sets none. A hub shares BinderHub and storage between its users
+ * (the chart sets its own values, chart/values.yaml); local mode is one person trying everything,
+ * failure scenarios included, so its limits only stop a runaway loop.
+ */
+export const LIMIT_DEFAULTS = {
+  hub: { buildConcurrentPerUser: 1, buildsPerHourPerUser: 10, projectLimitPerUser: 5 },
+  local: { buildConcurrentPerUser: 2, buildsPerHourPerUser: 100, projectLimitPerUser: 20 },
+} as const satisfies Record<Mode, Record<string, number>>;
+
 /** The validated config with every derived value filled in. */
 export type Config = Omit<
   z.output<typeof BaseConfigSchema>,
+  | "buildConcurrentPerUser"
+  | "buildsPerHourPerUser"
+  | "projectLimitPerUser"
   | "host"
   | "servicePrefix"
   | "clientId"
@@ -248,6 +263,9 @@ export type Config = Omit<
   | "hubApiUrl"
   | "hubApiToken"
 > & {
+  buildConcurrentPerUser: number;
+  buildsPerHourPerUser: number;
+  projectLimitPerUser: number;
   host: string;
   servicePrefix: string;
   clientId: string;
@@ -350,8 +368,12 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
   const servicePrefix =
     c.servicePrefix ??
     (c.mode === "local" ? "/services/launchpad/" : `${c.hubBaseUrl}services/${c.serviceName}/`);
+  const limits = LIMIT_DEFAULTS[c.mode];
   return {
     ...c,
+    buildConcurrentPerUser: c.buildConcurrentPerUser ?? limits.buildConcurrentPerUser,
+    buildsPerHourPerUser: c.buildsPerHourPerUser ?? limits.buildsPerHourPerUser,
+    projectLimitPerUser: c.projectLimitPerUser ?? limits.projectLimitPerUser,
     host: c.host ?? (c.mode === "local" ? "127.0.0.1" : "0.0.0.0"),
     servicePrefix,
     clientId: c.clientId ?? `service-${c.serviceName}`,

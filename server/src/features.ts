@@ -1,16 +1,19 @@
 /**
  * Composes the build and projects features from the config: the cluster adapters in hub mode
  * (BinderHub over HTTP, Leases for the per-user build limit, ConfigMap records, removal Jobs), the
- * local ones in local mode (memory limiter, file store, local folders). Same routes either way.
+ * local ones in local mode (memory limiter, file store, local folders, and the BinderHub simulator
+ * unless a real BinderHub is configured). Same routes either way.
  */
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { Features } from "../../contract/api.ts";
+import { randomBytes } from "node:crypto";
 import { buildRoutes } from "./builds/routes.ts";
 import { BuildService } from "./builds/service.ts";
 import { createKubernetesBuildLimiter, createMemoryBuildLimiter } from "./builds/limiter.ts";
 import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
 import type { Config } from "./config.ts";
 import { lazyKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
+import { createBinderHubSimulator } from "./local/binderhub-simulator.ts";
 import { createProjects } from "./projects/index.ts";
 import type { ProjectService } from "./projects/service.ts";
 
@@ -40,8 +43,7 @@ export function composeFeatures(
   const routes: FeatureSet["routes"] = [];
   const stops: (() => void)[] = [];
   let buildService: BuildService | undefined;
-  // Local mode builds only when a BinderHub (usually the simulator start-local.sh runs) is configured.
-  const build = config.buildEnabled && Boolean(config.binderhubUrl);
+  const build = config.buildEnabled && (config.mode === "local" || Boolean(config.binderhubUrl));
   const projects = config.projectsEnabled;
 
   const namespace = (): string => {
@@ -76,7 +78,7 @@ export function composeFeatures(
     routes.push(created.routes);
   }
 
-  if (build && config.binderhubUrl) {
+  if (build) {
     const limits = {
       concurrentPerUser: config.buildConcurrentPerUser,
       perHourPerUser: config.buildsPerHourPerUser,
@@ -91,14 +93,18 @@ export function composeFeatures(
           })
         : createMemoryBuildLimiter(limits);
     stops.push(() => limiter.close());
-    const service = (buildService = new BuildService(
-      {
-        binderhub: {
+    // loadConfig requires a BinderHub URL in hub mode; local mode without one simulates BinderHub.
+    const binderhub = config.binderhubUrl
+      ? {
           url: config.binderhubUrl,
           // values.yaml: without its own token the companion calls BinderHub with its hub token.
           token: config.binderhubToken ?? config.hubApiToken ?? "",
           ...(deps.binderhubFetch ? { fetch: deps.binderhubFetch } : {}),
-        },
+        }
+      : createBinderHubSimulator({ token: randomBytes(16).toString("hex") });
+    const service = (buildService = new BuildService(
+      {
+        binderhub,
         limiter,
         podCanceller:
           config.mode === "hub"

@@ -66,17 +66,20 @@ describe("the companion's own HTML", () => {
     });
   });
 
-  it("local mode's demo page may run only the companion's static files and its own jhdata script", async () => {
+  it("local mode's demo page may run only the companion's static files and its own two inline scripts", async () => {
     const app = await localApp();
     const response = await app.inject({ url: "/hub/spawn", headers: { host: "127.0.0.1:8000" } });
     expectCommonHeaders(response);
-    const inline = /<script>([^<]*)<\/script>/.exec(response.body)?.[1] ?? "";
-    expect(inline).toContain("window.jhdata");
-    const hash = createHash("sha256").update(inline).digest("base64");
+    // The theme (as JupyterHub 5's darkmode.js sets data-bs-theme), then window.jhdata.
+    const inline = [...response.body.matchAll(/<script>([^<]*)<\/script>/g)].map((m) => m[1] ?? "");
+    expect(inline).toHaveLength(2);
+    expect(inline[0]).toContain("data-bs-theme");
+    expect(inline[1]).toContain("window.jhdata");
+    const hashes = inline.map((s) => `'sha256-${createHash("sha256").update(s).digest("base64")}'`);
     const policy = csp(response);
     expect(policy["script-src"]).toEqual([
       "http://127.0.0.1:8000/services/launchpad/static/",
-      `'sha256-${hash}'`,
+      ...hashes,
     ]);
     expect(policy["default-src"]).toEqual(["'none'"]);
     expect(policy["connect-src"]).toEqual(["'self'"]);

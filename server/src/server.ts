@@ -3,6 +3,7 @@
  * loading, listening and graceful shutdown (the fastify/demo split); the app sets its own
  * deadlines, so every listener gets them.
  */
+import type { AddressInfo } from "node:net";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { loggerOptions } from "./logging.ts";
@@ -52,13 +53,13 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => shutdown("SIGINT"));
 
   await app.listen({ host: config.host, port: config.port });
+  // The bound port: LAUNCHPAD_PORT=0 lets the system pick one.
+  const { port } = app.server.address() as AddressInfo;
   app.log.info(
     {
       mode: config.mode,
       prefix: config.servicePrefix,
-      ...(config.mode === "local"
-        ? { open: `http://${config.host}:${config.port}/hub/spawn` }
-        : {}),
+      ...(config.mode === "local" ? { open: `http://${config.host}:${port}/hub/spawn` } : {}),
     },
     "Launchpad companion ready",
   );

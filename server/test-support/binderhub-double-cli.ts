@@ -1,5 +1,5 @@
 /**
- * Runs the BinderHub double as a process, for e2e and local mode:
+ * Runs the BinderHub double as a process, for e2e and the bench:
  *   node server/test-support/binderhub-double-cli.ts --port 8585 --token secret \
  *     [--base-url /services/binder/] [--keepalive-ms 25000] [--event-delay-ms 5] \
  *     [--kube-url http://127.0.0.1:6443 --kube-token t --build-namespace builds]

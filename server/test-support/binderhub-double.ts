@@ -1,6 +1,6 @@
 /**
  * A test double of BinderHub's build API (jupyterhub/binderhub at b9fad995: BuildHandler,
- * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L143-L628), for tests, e2e and local mode.
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L143-L628), for tests, e2e and the bench.
  *
  * Faithful to upstream in what a client can observe:
  * - `GET {base}build/<provider>/<spec>` always answers HTTP 200 `text/event-stream`
@@ -63,7 +63,7 @@ import {
   UnresolvedRefError,
   type BinderHubNames,
 } from "./binderhub-naming.ts";
-import { fullBuildPayloads } from "./fullbuild.ts";
+import { fullBuildPayloads } from "../src/local/recorded-build.ts";
 
 export interface BinderHubDoubleOptions {
   /** The token the companion must present; default "binderhub-double-token". */

@@ -6,7 +6,7 @@ import {
   buildPodName,
   buildPodNamePrefix,
   buildSlug,
-  safeBuildSlug,
+  imageName,
 } from "./binderhub-naming.ts";
 
 /**
@@ -18,18 +18,19 @@ describe("the companion's BinderHub naming against BinderHub's own", () => {
     "%s",
     (_name, vector) => {
       expect(binderRepoUrl(vector.provider, vector.spec)).toBe(vector.repo_url);
-      const slug = buildSlug(vector.provider, vector.spec);
+      const record = {
+        recordId: vector.resolved.record_id,
+        identifier: vector.resolved.identifier,
+      };
       // Undefined only where the slug needs a record BinderHub looks up.
-      if (["zenodo", "figshare", "dataverse", "hydroshare"].includes(vector.provider)) {
-        expect(slug).toBeUndefined();
-        return;
-      }
+      if (["zenodo", "figshare", "dataverse", "hydroshare"].includes(vector.provider))
+        expect(buildSlug(vector.provider, vector.spec)).toBeUndefined();
+      const slug = buildSlug(vector.provider, vector.spec, record);
       expect(slug).toBe(vector.build_slug);
       expect(vector.build_pod_name.startsWith(buildPodNamePrefix(vector.build_slug))).toBe(true);
       expect(buildPodName(vector.build_slug, vector.ref)).toBe(vector.build_pod_name);
-      expect(vector.image_names[""]).toBe(
-        `${safeBuildSlug(vector.build_slug, 255)}:${vector.ref}`.replaceAll("_", "-").toLowerCase(),
-      );
+      for (const [prefix, name] of Object.entries(vector.image_names))
+        expect(imageName(prefix, vector.build_slug, vector.ref)).toBe(name);
     },
   );
 

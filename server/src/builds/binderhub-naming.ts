@@ -12,8 +12,9 @@
  * annotation, https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L535-L545). Checked against golden vectors
  * that BinderHub's own functions produced (server/test-support/binderhub-naming/vectors.json).
  *
- * Only what follows from the spec is computed: the DOI providers' and HydroShare's slugs depend on
- * records BinderHub looks up (`get_resolved_ref()` sets `record_id`), so they are `undefined`.
+ * The DOI providers' and HydroShare's slugs depend on records BinderHub looks up
+ * (`get_resolved_ref()` sets `record_id`, and Dataverse's `identifier`): without them they are
+ * `undefined`. Local mode's BinderHub simulator makes those records up and names its images here.
  * The spec is the raw one the companion forwards (escapes intact).
  */
 import { createHash } from "node:crypto";
@@ -85,8 +86,20 @@ export function binderRepoUrl(provider: Provider, rawSpec: string): string {
   }
 }
 
-/** `get_build_slug()` where it follows from the spec alone; undefined where it needs a record. */
-export function buildSlug(provider: Provider, rawSpec: string): string | undefined {
+/** What `get_resolved_ref()` learns from the network and keeps on the provider object. */
+export interface ResolvedRecord {
+  /** zenodo, figshare, dataverse, hydroshare: `self.record_id`. */
+  recordId?: string;
+  /** dataverse: `self.identifier`, the dataset's identifier (e.g. `DVN/TJCLKP`). */
+  identifier?: string;
+}
+
+/** `get_build_slug()`; undefined where it needs a record it is not given. */
+export function buildSlug(
+  provider: Provider,
+  rawSpec: string,
+  record: ResolvedRecord = {},
+): string | undefined {
   const { spec, parts } = trimmed(rawSpec);
   switch (provider) {
     case "gh":
@@ -106,15 +119,19 @@ export function buildSlug(provider: Provider, rawSpec: string): string | undefin
     }
     case "zenodo":
     case "figshare":
-    case "dataverse":
     case "hydroshare":
-      return undefined;
+      return record.recordId === undefined ? undefined : `${provider}-${record.recordId}`;
+    case "dataverse":
+      return record.identifier === undefined
+        ? undefined
+        : `dataverse-${escapeSlug(record.identifier).toLowerCase()}`;
   }
 }
 
 /**
  * escapism.escape(text, safe=[A-Za-z0-9], escape_char="-"): every other UTF-8 byte becomes `-`
- * and its upper-case hex, not zero-padded (`f"{byte:X}"`), as builder.py `_safe_build_slug` uses it.
+ * and its upper-case hex, not zero-padded (`f"{byte:X}"`), as builder.py `_safe_build_slug` and
+ * DataverseProvider.get_build_slug use it.
  */
 function escapeSlug(text: string): string {
   let out = "";
@@ -130,6 +147,16 @@ function escapeSlug(text: string): string {
 export function safeBuildSlug(slug: string, limit: number, hashLength = 6): string {
   const hash = createHash("sha256").update(slug, "utf8").digest("hex");
   return `${escapeSlug(slug).slice(0, limit - hashLength - 1)}-${hash.slice(0, hashLength)}`.toLowerCase();
+}
+
+/**
+ * The image BinderHub builds (builder.py `BuildHandler.get`): `"{prefix}{build_slug}:{ref}"` with
+ * `build_slug = _safe_build_slug(provider.get_build_slug(), limit=255 - len(image_prefix))`, then
+ * `.replace("_", "-").lower()`.
+ */
+export function imageName(imagePrefix: string, slug: string, resolvedRef: string): string {
+  const safe = safeBuildSlug(slug, 255 - imagePrefix.length);
+  return `${imagePrefix}${safe}:${resolvedRef}`.replaceAll("_", "-").toLowerCase();
 }
 
 const BUILD_POD_PREFIX = "build-";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BuildEventSchema, MAX_LOG_MESSAGE_LENGTH } from "../../../contract/build.ts";
-import { fullBuildPayloads } from "../../test-support/fullbuild.ts";
+import { fullBuildPayloads } from "../local/recorded-build.ts";
 import { companionFailure, normalizeBuildEvent, normalizeBuildPayload } from "./normalize.ts";
 
 const n = normalizeBuildEvent;

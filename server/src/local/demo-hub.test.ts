@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -119,7 +119,7 @@ describe("local mode demo hub", () => {
     expect((await local.inject({ url: "/services/launchpad/api/me" })).statusCode).toBe(401);
   });
 
-  it("wires the local projects store, and builds only when a BinderHub is configured", async () => {
+  it("wires the local projects store and builds, through the simulator or a configured BinderHub", async () => {
     const withoutBinderHub = await localApp();
     const page = await withoutBinderHub.inject({ url: "/hub/spawn" });
     const cookie = cookiePair(page, "service-launchpad");
@@ -127,7 +127,8 @@ describe("local mode demo hub", () => {
       url: "/services/launchpad/api/me",
       headers: { cookie },
     });
-    expect(MeSchema.parse(me.json()).features).toEqual({ build: false, projects: true });
+    expect(MeSchema.parse(me.json()).features).toEqual({ build: true, projects: true });
+    expect(page.body).toContain("launchpad-demo/failing-build");
     const projects = await withoutBinderHub.inject({
       url: "/services/launchpad/api/projects",
       headers: { cookie },
@@ -151,6 +152,10 @@ describe("local mode demo hub", () => {
       headers: { cookie: cookie2 },
     });
     expect(MeSchema.parse(me2.json()).features).toEqual({ build: true, projects: true });
+    // A real BinderHub has no demo scenarios to offer.
+    expect(await withBinderHub.inject({ url: "/hub/spawn" }).then((r) => r.body)).not.toContain(
+      "launchpad-demo/",
+    );
     // The build route is mounted behind the same auth: an unknown provider is refused before upstream.
     const refused = await withBinderHub.inject({
       url: "/services/launchpad/api/builds/gl/group%2Frepo/HEAD",
@@ -186,8 +191,33 @@ describe("local mode demo hub", () => {
     }
   });
 
+  it("follows the system's theme and JupyterHub 5's data-bs-theme, and says what the demo is", async () => {
+    const page = (await (await localApp()).inject({ url: "/hub/spawn" })).body;
+    expect(page).toContain('<meta name="color-scheme" content="light dark">');
+    expect(page).toContain(":root[data-bs-theme=dark]{color-scheme:dark}");
+    expect(page).toContain("background:light-dark(#fff,#212529)");
+    expect(page).toContain("localStorage.getItem(k)"); // the key JupyterHub 5's darkmode.js uses
+    expect(page).toContain('"jupyterhub-bs-theme"');
+    expect(page).toContain('id="dark-theme-toggle"');
+    expect(page).toContain("2 builds at once, 100 builds an hour, 20 projects");
+    expect(page).toMatch(
+      /Projects and their folders live in <code>\/[^<]*launchpad-local-[^<]*<\/code>/,
+    );
+  });
+
+  it("shows the limits it was configured with", async () => {
+    const page = await (
+      await localApp({
+        LAUNCHPAD_BUILDS_PER_HOUR_PER_USER: "7",
+        LAUNCHPAD_PROJECT_LIMIT_PER_USER: "3",
+      })
+    ).inject({ url: "/hub/spawn" });
+    expect(page.body).toContain("2 builds at once, 7 builds an hour, 3 projects");
+  });
+
   it("shows the user_options KubeSpawner would receive from a multipart form post", async () => {
-    const local = await localApp();
+    const dataDir = mkdtempSync(join(tmpdir(), "launchpad-local-"));
+    const local = await localApp({ LAUNCHPAD_LOCAL_DATA_DIR: dataDir });
     const form = multipart([
       ["profile", "python"],
       ["profile", "r"],
@@ -202,6 +232,14 @@ describe("local mode demo hub", () => {
     expect(response.body).toContain(
       "In a real hub, KubeSpawner would now start a server with these options",
     );
+    expect(response.body).toContain('<code id="option-image">quay.io/me/analysis:2025</code>');
+    expect(response.body).toContain(
+      '<code id="option-resources">Medium: 2 CPU, 8 GB RAM (medium)</code>',
+    );
+    // The project folder is created where local mode keeps it, as the glue's seed would.
+    const folder = join(dataDir, "homes", "demo", "projects", "github-me-analysis-1a2b3c");
+    expect(response.body).toContain(`<code id="project-folder">${folder}</code>`);
+    expect(statSync(folder).isDirectory()).toBe(true);
     const shown = /<pre id="user-options">([^]*?)<\/pre>/.exec(response.body)?.[1] ?? "";
     expect(JSON.parse(shown.replace(/&#34;/g, '"'))).toEqual({
       profile: "python",
@@ -230,7 +268,9 @@ describe("local mode demo hub", () => {
       payload: body,
     });
     expect(response.statusCode).toBe(400);
-    expect(response.body).toContain("Use an image from quay.io or registry.example.org");
+    expect(response.body).toContain(
+      "Received unlisted_choice for image that failed validation regex.",
+    );
     expect(response.body).toContain("resources: no such choice huge");
     expect(response.body).not.toContain("<b>x</b>");
     expect(response.body).toContain("&#60;b&#62;x&#60;/b&#62;");

@@ -1,14 +1,20 @@
 /**
  * Local mode's stand-in for JupyterHub's spawn page
  * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/share/jupyterhub/templates/spawn.html): the same page
- * structure, `window.jhdata`, form action with `?_xsrf=` and the markup the hub glue renders, so the
- * bundle runs exactly as it would inside a hub. POST shows what KubeSpawner would receive.
+ * structure, `window.jhdata`, form action with `?_xsrf=`, the markup the hub glue renders and
+ * JupyterHub 5's light and dark themes (`data-bs-theme`), so the bundle runs exactly as it would
+ * inside a hub. A box above the form says what is simulated, the demo's limits, the failure
+ * scenarios to try and where local state lives. POST shows what KubeSpawner would receive: the
+ * image, the project folder mounted as home, and the user_options.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { resolve } from "node:path";
 import {
+  PROJECT_OPTION_KEY,
   SPAWN_PAGE_CONTRACT_VERSION,
   SPAWN_PAGE_DATA_ELEMENT_ID,
   SPAWN_PAGE_MOUNT_ELEMENT_ID,
+  UNLISTED_CHOICE_SUFFIX,
   type Profile,
   type SpawnPageData,
 } from "../../../contract/spawn-page.ts";
@@ -16,7 +22,9 @@ import type { LocalIdentity } from "../auth/identity.ts";
 import { newSession, readSession, setSessionCookie, type CookieSettings } from "../auth/session.ts";
 import { HttpError } from "../errors.ts";
 import { escapeHtml, jsonForScript } from "../html.ts";
+import { createLocalProjectFolder } from "../projects/folder-removal.ts";
 import { applyPagePolicy } from "../security-headers.ts";
+import type { DemoScenario } from "./binderhub-simulator.ts";
 import { optionsFromForm, validateUserOptions, type FormData } from "./spawn-form.ts";
 
 /**
@@ -25,6 +33,15 @@ import { optionsFromForm, validateUserOptions, type FormData } from "./spawn-for
  */
 export const LOCAL_XSRF_TOKEN = "local";
 
+/** What the box above the form tells a newcomer. */
+export interface DemoFacts {
+  limits: { concurrentBuilds: number; buildsPerHour: number; projects: number };
+  /** The failure scenarios of the BinderHub simulator; null when a real BinderHub is configured. */
+  scenarios: readonly DemoScenario[] | null;
+  /** Where project records and folders live (LAUNCHPAD_LOCAL_DATA_DIR). */
+  localDataDir: string;
+}
+
 export interface DemoHubOptions extends CookieSettings {
   serviceName: string;
   identity: LocalIdentity;
@@ -32,6 +49,7 @@ export interface DemoHubOptions extends CookieSettings {
   now: () => number;
   profiles: readonly Profile[];
   user: string;
+  demo: DemoFacts;
 }
 
 function formDataFromEntries(entries: Iterable<[string, string]>): FormData {
@@ -56,7 +74,28 @@ async function parseMultipart(body: Buffer, contentType: string): Promise<FormDa
   return formDataFromEntries(entries);
 }
 
-/** The page's one inline script, as the hub's page.html sets `window.jhdata` (its CSP hash allows it). */
+// JupyterHub 5's static/js/darkmode.js: the stored choice, else the system's, followed live; the
+// toggle in the navigation bar stores a choice. Launchpad's page follows `data-bs-theme`.
+const THEME_SCRIPT = `(()=>{const k="jupyterhub-bs-theme",q=matchMedia("(prefers-color-scheme: dark)"),s=()=>{try{return localStorage.getItem(k)}catch{return null}},t=()=>s()??(q.matches?"dark":"light"),a=v=>document.documentElement.setAttribute("data-bs-theme",v);a(t());q.addEventListener("change",()=>{if(!s())a(t())});addEventListener("DOMContentLoaded",()=>{document.getElementById("dark-theme-toggle")?.addEventListener("click",()=>{const v=document.documentElement.getAttribute("data-bs-theme")==="dark"?"light":"dark";try{localStorage.setItem(k,v)}catch{}a(v)});for(const b of document.querySelectorAll("button[data-copy]"))b.addEventListener("click",()=>{void navigator.clipboard?.writeText(b.dataset.copy).then(()=>{b.textContent="Copied"})})})})();`;
+
+// Bootstrap 5.3's body colours for each theme; without the script the system's scheme applies.
+const STYLE = `:root{color-scheme:light dark}:root[data-bs-theme=light]{color-scheme:light}:root[data-bs-theme=dark]{color-scheme:dark}
+body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;background:light-dark(#fff,#212529);color:light-dark(#212529,#dee2e6)}
+a{color:light-dark(#0d6efd,#6ea8fe)}
+code,pre{font-family:ui-monospace,monospace;font-size:.875em;overflow-wrap:anywhere}
+pre{white-space:pre-wrap;padding:.75rem;border-radius:.375rem;background:light-dark(#f8f9fa,#2b3035)}
+.navbar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.5rem 1rem;border-bottom:1px solid light-dark(#dee2e6,#495057)}
+.navbar button{margin-left:auto}
+button{font:inherit;color:inherit;background:light-dark(#f8f9fa,#343a40);border:1px solid light-dark(#ced4da,#6c757d);border-radius:.375rem;padding:.125rem .5rem;cursor:pointer}
+main{max-width:60rem;margin:1rem auto;padding:0 1rem}
+.demo-about{margin:1rem 0;padding:.5rem 1rem;border:1px solid light-dark(#b6d4fe,#084298);border-radius:.375rem;background:light-dark(#f0f6ff,#031633)}
+.demo-about h2{font-size:1rem;margin:.5rem 0}.demo-about p{margin:.5rem 0}
+.demo-about table{border-collapse:collapse;margin:.5rem 0}.demo-about td,.demo-about th{text-align:left;vertical-align:top;padding:.25rem .5rem;border-top:1px solid light-dark(#dee2e6,#495057)}
+.demo-about summary{cursor:pointer;font-weight:600}
+dl.demo-result{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.demo-result dt{font-weight:600}dl.demo-result dd{margin:0}
+.feedback-container{margin-top:1rem}.btn-jupyter{background:#f37524;color:#fff;border:0;padding:.5rem 1.5rem;font-size:1rem;border-radius:.25rem}`;
+
+/** The page's one jhdata script, as the hub's page.html sets `window.jhdata` (allowed by hash). */
 export function jhdataScript(user: string): string {
   const jhdata = {
     base_url: "/hub/",
@@ -69,10 +108,54 @@ export function jhdataScript(user: string): string {
   return `window.jhdata = ${jsonForScript(jhdata)};`;
 }
 
+function layout(title: string, body: string, head = ""): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(title)}</title>
+<script>${THEME_SCRIPT}</script>${head}
+<style>${STYLE}</style>
+</head>
+<body>
+<nav class="navbar"><strong>JupyterHub</strong> <span>Launchpad local demo</span> <button type="button" id="dark-theme-toggle" aria-label="Toggle dark mode" title="Toggle dark mode">◐</button></nav>
+<main class="container">
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+function aboutBox(demo: DemoFacts): string {
+  const { limits } = demo;
+  const scenarios = demo.scenarios
+    ? `<details><summary>Failure scenarios to try</summary><p>Build one of these GitHub repositories (any other repository replays the recorded build):</p><table><thead><tr><th scope="col">Repository</th><th scope="col">What happens</th></tr></thead><tbody>${demo.scenarios
+        .map(
+          (s) =>
+            `<tr><td><code>${escapeHtml(s.repository)}</code> <button type="button" data-copy="${escapeHtml(s.repository)}" aria-label="Copy ${escapeHtml(s.repository)}">Copy</button></td><td>${escapeHtml(s.description)}</td></tr>`,
+        )
+        .join("")}</tbody></table></details>`
+    : "";
+  const builds = demo.scenarios
+    ? "builds go to a simulated BinderHub that replays one recorded build (names and tags are BinderHub's)"
+    : "builds go to the BinderHub set in LAUNCHPAD_BINDERHUB_URL";
+  return `<aside class="demo-about" aria-labelledby="demo-about-title">
+<h2 id="demo-about-title">Launchpad's local demo</h2>
+<p>No hub and no cluster: this page stands in for JupyterHub's spawn page, ${builds}, and Start shows what KubeSpawner would receive.</p>
+<p>Demo limits per user: ${limits.concurrentBuilds} builds at once, ${limits.buildsPerHour} builds an hour, ${limits.projects} projects (<code>LAUNCHPAD_BUILD_CONCURRENT_PER_USER</code>, <code>LAUNCHPAD_BUILDS_PER_HOUR_PER_USER</code>, <code>LAUNCHPAD_PROJECT_LIMIT_PER_USER</code>).</p>
+${scenarios}
+<p>Projects and their folders live in <code>${escapeHtml(demo.localDataDir)}</code>. Stop the demo with Ctrl-C; delete that folder to start afresh.</p>
+</aside>`;
+}
+
 export function renderSpawnPage(options: {
   servicePrefix: string;
   data: SpawnPageData;
   user: string;
+  demo: DemoFacts;
 }): string {
   const bundle = `${options.servicePrefix}static/launchpad.js`;
   // The profile radios are the smallest fallback that still posts KubeSpawner's fields, as the glue's does.
@@ -82,18 +165,9 @@ export function renderSpawnPage(options: {
         `<div><label><input type="radio" name="profile" value="${escapeHtml(p.slug)}"${p.default ? " checked" : ""}> ${escapeHtml(p.display_name)}</label></div>`,
     )
     .join("");
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>JupyterHub (Launchpad local demo)</title>
-<script>${jhdataScript(options.user)}</script>
-<style>body{font-family:system-ui,sans-serif;margin:0}.navbar{padding:.5rem 1rem;border-bottom:1px solid #ddd}main{max-width:60rem;margin:1rem auto;padding:0 1rem}.feedback-container{margin-top:1rem}.btn-jupyter{background:#f37524;color:#fff;border:0;padding:.5rem 1.5rem;font-size:1rem;border-radius:.25rem}</style>
-</head>
-<body>
-<nav class="navbar"><strong>JupyterHub</strong> <span>(Launchpad local demo; signed in as ${escapeHtml(options.user)})</span></nav>
-<main class="container">
+  return layout(
+    "JupyterHub (Launchpad local demo)",
+    `${aboutBox(options.demo)}
 <h1>Server Options</h1>
 <form enctype="multipart/form-data" id="spawn_form" action="/hub/spawn?_xsrf=${LOCAL_XSRF_TOKEN}" method="post" role="form">
 <script type="application/json" id="${SPAWN_PAGE_DATA_ELEMENT_ID}">${jsonForScript(options.data)}</script>
@@ -101,19 +175,47 @@ export function renderSpawnPage(options: {
 <script type="module" src="${escapeHtml(bundle)}"></script>
 <br>
 <div class="feedback-container"><button type="submit" class="btn btn-jupyter form-control">Start</button></div>
-</form>
-</main>
-</body>
-</html>
-`;
+</form>`,
+    `\n<script>${jhdataScript(options.user)}</script>`,
+  );
+}
+
+/** Each option of the chosen profile with the value KubeSpawner would use (its default if none). */
+function chosenValues(
+  profile: Profile,
+  userOptions: Record<string, string>,
+): { label: string; value: string; id: string }[] {
+  return profile.profile_options.map((option) => {
+    const unlisted = userOptions[`${option.key}${UNLISTED_CHOICE_SUFFIX}`];
+    const key = userOptions[option.key];
+    const choice =
+      option.choices.find((c) => c.key === key) ??
+      option.choices.find((c) => c.default) ??
+      option.choices[0];
+    return {
+      label: option.display_name,
+      id: `option-${option.key}`,
+      value: unlisted ? unlisted : choice ? `${choice.display_name} (${choice.key})` : "",
+    };
+  });
 }
 
 export function demoHubRoutes(options: DemoHubOptions) {
   // The hub persists user_options per server (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/user.py#L917-L926);
   // the demo keeps them in memory.
   let savedUserOptions: Record<string, string> = {};
+  const dataDir = resolve(options.demo.localDataDir);
+  const demo = { ...options.demo, localDataDir: dataDir };
 
-  function page(reply: FastifyReply, status: number, html: string): FastifyReply {
+  /** A page of the demo hub, under the page policy: its inline scripts by hash, styles inline. */
+  function page(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    html: string,
+    inlineScripts: readonly string[] = [],
+  ): FastifyReply {
+    applyPagePolicy(request, reply, options.servicePrefix, [THEME_SCRIPT, ...inlineScripts]);
     return reply
       .code(status)
       .type("text/html; charset=utf-8")
@@ -157,11 +259,12 @@ export function demoHubRoutes(options: DemoHubOptions) {
         profiles: [...options.profiles],
         user_options: savedUserOptions,
       };
-      applyPagePolicy(request, reply, options.servicePrefix, [jhdataScript(options.user)]);
       return page(
+        request,
         reply,
         200,
-        renderSpawnPage({ servicePrefix: options.servicePrefix, data, user: options.user }),
+        renderSpawnPage({ servicePrefix: options.servicePrefix, data, user: options.user, demo }),
+        [jhdataScript(options.user)],
       );
     });
 
@@ -176,22 +279,47 @@ export function demoHubRoutes(options: DemoHubOptions) {
         throw new HttpError(400, "Expected a form post.");
 
       const userOptions = optionsFromForm(body);
-      const problems = validateUserOptions(userOptions, options.profiles);
+      const { problems, unchecked } = validateUserOptions(userOptions, options.profiles);
       const back = `<p><a href="/hub/spawn">Back to the spawn page</a></p>`;
       const shown = `<pre id="user-options">${escapeHtml(JSON.stringify(userOptions, null, 2))}</pre>`;
       if (problems.length > 0) {
         const list = problems.map((p) => `<li>${escapeHtml(p)}</li>`).join("");
         return page(
+          request,
           reply,
           400,
-          `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Spawn failed</title></head><body><main><h1>KubeSpawner would refuse this form</h1><ul id="problems">${list}</ul><p>user_options:</p>${shown}${back}</main></body></html>`,
+          layout(
+            "Spawn failed",
+            `<h1>KubeSpawner would refuse this form</h1><ul id="problems">${list}</ul><p>user_options:</p>${shown}${back}`,
+          ),
         );
       }
       savedUserOptions = userOptions;
+      // validateUserOptions found the profile.
+      const profile = options.profiles.find((p) => p.slug === userOptions.profile)!;
+      const rows = chosenValues(profile, userOptions).map(
+        (row) =>
+          `<dt>${escapeHtml(row.label)}</dt><dd><code id="${escapeHtml(row.id)}">${escapeHtml(row.value)}</code></dd>`,
+      );
+      const project = userOptions[PROJECT_OPTION_KEY];
+      if (project) {
+        // The glue's seed init container creates the folder in a hub; here it is a local folder.
+        const folder = await createLocalProjectFolder(dataDir, options.user, project);
+        rows.push(
+          `<dt>Project</dt><dd><code>${escapeHtml(project)}</code>: the home folder (<code>/home/jovyan</code>) would be <code id="project-folder">${escapeHtml(folder)}</code>. In a hub the glue mounts <code>&lt;home subPath&gt;/projects/${escapeHtml(project)}</code> of the user's home volume there.</dd>`,
+        );
+      }
+      const notes = unchecked.length
+        ? `<p>Not checked by the demo:</p><ul id="unchecked">${unchecked.map((u) => `<li>${escapeHtml(u)}</li>`).join("")}</ul>`
+        : "";
       return page(
+        request,
         reply,
         200,
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Server options received</title></head><body><main><h1>Server options received</h1><p>In a real hub, KubeSpawner would now start a server with these options (user_options):</p>${shown}${back}</main></body></html>`,
+        layout(
+          "Server options received",
+          `<h1>Server options received</h1><p>In a real hub, KubeSpawner would now start a server with these options:</p><dl class="demo-result"><dt>Profile</dt><dd><code id="option-profile">${escapeHtml(profile.display_name)} (${escapeHtml(profile.slug)})</code></dd>${rows.join("")}</dl>${notes}<p>The user_options it receives:</p>${shown}${back}`,
+        ),
       );
     });
     return Promise.resolve();

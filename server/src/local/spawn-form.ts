@@ -13,6 +13,7 @@ import {
 } from "../../../contract/spawn-page.ts";
 // The glue checks the same pattern (PROJECT_ID_RE in chart/files/launchpad_glue.py).
 import { PROJECT_ID_PATTERN } from "../../../contract/projects.ts";
+import { compilePythonRegex } from "../../../contract/python-regex.ts";
 
 /** JupyterHub's `formdata`: every body argument, all values (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/pages.py#L342-L346). */
 export type FormData = Record<string, string[]>;
@@ -32,34 +33,27 @@ export function optionsFromForm(formdata: FormData): Record<string, string> {
   return userOptions;
 }
 
-/**
- * Python's `re.match`: anchored at the start only. A sticky RegExp is anchored at lastIndex 0;
- * `(?P<name>` is Python-only syntax for a named group.
- */
-export function pythonReMatch(pattern: string, value: string): boolean {
-  const regex = new RegExp(pattern.replace(/\(\?P</g, "(?<"), "y");
-  return regex.test(value);
+export interface UserOptionsCheck {
+  /** Why KubeSpawner would refuse the form; empty when it would start the server. */
+  problems: string[];
+  /** What the demo could not check the way KubeSpawner would (it has no Python). */
+  unchecked: string[];
 }
 
-function matchesOrReport(pattern: string, value: string, key: string, problems: string[]): boolean {
-  try {
-    return pythonReMatch(pattern, value);
-  } catch {
-    problems.push(`${key}: the admin's validation_regex is not a pattern JavaScript understands.`);
-    return true;
-  }
-}
-
-/** Every problem with `userOptions` (empty when KubeSpawner would start the server). */
+/** What KubeSpawner would make of `userOptions`. */
 export function validateUserOptions(
   userOptions: Record<string, string>,
   profiles: readonly Profile[],
-): string[] {
+): UserOptionsCheck {
+  const unchecked: string[] = [];
+  const refuse = (problem: string): UserOptionsCheck => ({ problems: [problem], unchecked });
   const slug = userOptions.profile;
-  if (!slug) return ["No profile was chosen (the form must post `profile`)."];
+  if (!slug) return refuse("No profile was chosen (the form must post `profile`).");
   const profile = profiles.find((p) => p.slug === slug);
   if (!profile)
-    return [`No such profile: ${slug}. Options include: ${profiles.map((p) => p.slug).join(", ")}`];
+    return refuse(
+      `No such profile: ${slug}. Options include: ${profiles.map((p) => p.slug).join(", ")}`,
+    );
   const problems: string[] = [];
   for (const option of profile.profile_options) {
     const unlisted = userOptions[`${option.key}${UNLISTED_CHOICE_SUFFIX}`];
@@ -67,14 +61,16 @@ export function validateUserOptions(
     if (unlisted) {
       if (!option.unlisted_choice.enabled) {
         problems.push(`Received unlisted_choice for ${option.key} without being enabled.`);
-      } else if (
-        option.unlisted_choice.validation_regex &&
-        !matchesOrReport(option.unlisted_choice.validation_regex, unlisted, option.key, problems)
-      ) {
-        problems.push(
-          option.unlisted_choice.validation_message ??
-            `Received unlisted_choice for ${option.key} that failed validation regex.`,
-        );
+      } else if (option.unlisted_choice.validation_regex) {
+        // `re.match(validation_regex, unlisted_choice)`, https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3718-L3722
+        const regex = compilePythonRegex(option.unlisted_choice.validation_regex);
+        const matches = regex.exact ? regex.test(unlisted) : null;
+        if (matches === false)
+          problems.push(`Received unlisted_choice for ${option.key} that failed validation regex.`);
+        else if (matches === null)
+          unchecked.push(
+            `${option.key}: KubeSpawner checks this value with Python's re.match; the demo cannot (${regex.exact ? "it holds characters whose class depends on the Unicode version" : regex.reason}).`,
+          );
       }
     } else if (choice) {
       if (choice === UNLISTED_CHOICE_SENTINEL) {
@@ -91,5 +87,5 @@ export function validateUserOptions(
   if (project !== undefined && project !== "" && !PROJECT_ID_PATTERN.test(project)) {
     problems.push("Launchpad: the project id is not valid; start from the spawn page again.");
   }
-  return problems;
+  return { problems, unchecked };
 }

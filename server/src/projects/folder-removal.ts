@@ -3,7 +3,7 @@
  * are idempotent and keep their progress outside the process (the Job, the folder itself), so a
  * companion restarted half-way picks up where it was.
  */
-import { lstat, realpath, rm } from "node:fs/promises";
+import { lstat, mkdir, realpath, rm } from "node:fs/promises";
 import { join, relative, sep, isAbsolute } from "node:path";
 
 import { PROJECT_ID_PATTERN, type Project } from "../../../contract/projects.ts";
@@ -149,25 +149,30 @@ function isInside(parent: string, child: string): boolean {
 }
 
 /**
+ * Local mode's folder for a project's files, `<localDataDir>/homes/<user>/projects/<id>`: the
+ * demo hub mounts it, LocalFolderRemover removes it.
+ */
+export function localProjectDir(localDataDir: string, user: string, id: string): string {
+  if (!LOCAL_USER_SEGMENT.test(user))
+    throw new RemovalJobError("this user name cannot name a local folder");
+  if (!PROJECT_ID_PATTERN.test(id))
+    throw new RemovalJobError(`invalid project id ${JSON.stringify(id)}`);
+  return join(localDataDir, "homes", user, "projects", id);
+}
+
+/**
  * Local mode: `<localDataDir>/homes/<user>/projects/<id>` is removed in place, after the same id
  * check and a realpath check that `projects` really is inside the user's home (a symlinked
  * `projects` is refused; a symlinked project folder is removed as a link, never followed).
  */
 export class LocalFolderRemover implements ProjectFolderRemover {
   readonly needsStorage = false;
+  private readonly localDataDir: string;
   private readonly homesDir: string;
 
   constructor(localDataDir: string) {
+    this.localDataDir = localDataDir;
     this.homesDir = join(localDataDir, "homes");
-  }
-
-  /** The folder a project's files live in locally (the demo hub mounts the same place). */
-  projectDir(user: string, id: string): string {
-    if (!LOCAL_USER_SEGMENT.test(user))
-      throw new RemovalJobError("this user name cannot name a local folder");
-    if (!PROJECT_ID_PATTERN.test(id))
-      throw new RemovalJobError(`invalid project id ${JSON.stringify(id)}`);
-    return join(this.homesDir, user, "projects", id);
   }
 
   async start(user: string, project: Project): Promise<{ jobName?: string }> {
@@ -176,7 +181,7 @@ export class LocalFolderRemover implements ProjectFolderRemover {
   }
 
   async removeProjectFolder(user: string, id: string): Promise<void> {
-    const target = this.projectDir(user, id);
+    const target = localProjectDir(this.localDataDir, user, id);
     const home = join(this.homesDir, user);
     const projects = join(home, "projects");
     let projectsStat;
@@ -200,7 +205,7 @@ export class LocalFolderRemover implements ProjectFolderRemover {
 
   async status(user: string, project: Project): Promise<RemovalStatus> {
     try {
-      await lstat(this.projectDir(user, project.id));
+      await lstat(localProjectDir(this.localDataDir, user, project.id));
       return { state: "missing" };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return { state: "succeeded" };
@@ -209,4 +214,15 @@ export class LocalFolderRemover implements ProjectFolderRemover {
   }
 
   async finish(): Promise<void> {}
+}
+
+/** Creates a project's local folder: the demo hub's stand-in for the glue's seed init container. */
+export async function createLocalProjectFolder(
+  localDataDir: string,
+  user: string,
+  id: string,
+): Promise<string> {
+  const dir = localProjectDir(localDataDir, user, id);
+  await mkdir(dir, { recursive: true });
+  return dir;
 }

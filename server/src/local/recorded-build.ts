@@ -1,8 +1,12 @@
 /**
  * The real 736-event Kubernetes build (binder-examples/octave) that `@jupyterhub/binderhub-client`
- * ships as `tests/fixtures/fullbuild.eventsource`. The package's `exports` hide that path, so it is
- * found next to the exported `lib/client.js`. The file holds one `data: <json>` line per event
- * with no blank separators (the client's jest tests split it by line).
+ * ships as `tests/fixtures/fullbuild.eventsource` (BSD-3-Clause): local mode's BinderHub simulator
+ * replays it, and the tests and the bench use it as BinderHub's own output. The package's `exports`
+ * hide that path, so it is found next to the exported `lib/client.js`. The file holds one
+ * `data: <json>` line per event with no blank separators (the client's jest tests split it by line).
+ *
+ * The package is a devDependency: `npm ci` installs it, a production image does not (it has no
+ * local mode to replay it in).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
