@@ -11,7 +11,7 @@ import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 
 import { projectId, type LaunchProjectRequest } from "../contract/projects.ts";
-import { clusterHarness, PREFIX } from "../server/src/projects/test-harness.ts";
+import { doubleClusterHarness, PREFIX } from "../server/src/projects/test-harness.ts";
 
 export const PROJECTS_P99_BUDGET_MS = 25;
 
@@ -36,7 +36,7 @@ export async function measureProjectsApi(
 ): Promise<ProjectsBenchResult> {
   const ratePerSecond = options.ratePerSecond ?? 200;
   const durationMs = options.durationMs ?? 10_000;
-  const harness = await clusterHarness({ limit: 10 });
+  const harness = await doubleClusterHarness({ limit: 10 });
   await harness.app.listen({ host: "127.0.0.1", port: 0 });
   const port = (harness.app.server.address() as AddressInfo).port;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });

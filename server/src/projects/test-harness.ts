@@ -1,8 +1,9 @@
 /**
  * Test and bench wiring for the projects API: a bare Fastify with the companion's error handling
  * and the test stand-in for the core's auth (server/test-support/test-auth.ts), in front of
- * either the local stack (file store + folder removal) or the cluster stack against the
- * Kubernetes double (ConfigMap store + removal Jobs + pod lookup).
+ * either the local stack (file store + folder removal) or the cluster stack (ConfigMap store +
+ * removal Jobs + pod lookup) against a Kubernetes API: the real one in the tests
+ * (routes.kube.test.ts), the double in the bench.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,21 +29,21 @@ import { ConfigMapProjectStore, FileProjectStore } from "./store.ts";
 export const NAMESPACE = "hub";
 export const PREFIX = "/services/launchpad";
 
-export const JOB_SETTINGS: RemovalJobSettings = {
-  namespace: NAMESPACE,
-  image: "busybox:1.37",
-  nodeSelector: { "hub.jupyter.org/node-purpose": "user" },
-  tolerations: [
-    { key: "hub.jupyter.org/dedicated", operator: "Equal", value: "user", effect: "NoSchedule" },
-  ],
-};
+/** Removal Jobs as the chart configures them on z2jh's user nodes. */
+export function jobSettings(namespace: string): RemovalJobSettings {
+  return {
+    namespace,
+    image: "busybox:1.37",
+    nodeSelector: { "hub.jupyter.org/node-purpose": "user" },
+    tolerations: [
+      { key: "hub.jupyter.org/dedicated", operator: "Equal", value: "user", effect: "NoSchedule" },
+    ],
+  };
+}
 
 export interface ProjectsHarness {
   app: FastifyInstance;
   service: ProjectService;
-  double?: KubernetesDouble;
-  kube?: KubernetesClient;
-  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -56,7 +57,7 @@ async function appWith(service: ProjectService): Promise<FastifyInstance> {
 
 export async function localHarness(
   options: { limit?: number; now?: () => Date } = {},
-): Promise<ProjectsHarness> {
+): Promise<ProjectsHarness & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), "launchpad-projects-"));
   const service = new ProjectService({
     store: new FileProjectStore(dataDir),
@@ -69,30 +70,40 @@ export async function localHarness(
   return { app, service, dataDir, close: () => app.close() };
 }
 
-export async function clusterHarness(
-  options: { limit?: number; now?: () => Date } = {},
-): Promise<ProjectsHarness & { double: KubernetesDouble; kube: KubernetesClient }> {
-  const dataDir = mkdtempSync(join(tmpdir(), "launchpad-projects-"));
-  const double = await new KubernetesDouble().start();
-  const kube = createKubernetesClient(
-    loadKubeConfig({ kubeconfigPath: double.writeKubeconfig(dataDir, NAMESPACE), env: {} }),
-  );
+export async function clusterHarness(options: {
+  kube: KubernetesClient;
+  namespace: string;
+  limit?: number;
+  now?: () => Date;
+}): Promise<ProjectsHarness> {
+  const { kube, namespace } = options;
   const service = new ProjectService({
-    store: new ConfigMapProjectStore({ kube, namespace: NAMESPACE }),
-    remover: new KubernetesFolderRemover(kube, JOB_SETTINGS),
-    running: new KubernetesRunningServers(kube, NAMESPACE),
+    store: new ConfigMapProjectStore({ kube, namespace }),
+    remover: new KubernetesFolderRemover(kube, jobSettings(namespace)),
+    running: new KubernetesRunningServers(kube, namespace),
     limit: options.limit ?? 3,
     ...(options.now ? { now: options.now } : {}),
   });
   const app = await appWith(service);
+  return { app, service, close: () => app.close() };
+}
+
+/** The cluster stack against a fresh Kubernetes double, for the bench. */
+export async function doubleClusterHarness(
+  options: { limit?: number } = {},
+): Promise<ProjectsHarness> {
+  const double = await new KubernetesDouble().start();
+  const kube = createKubernetesClient(
+    loadKubeConfig({
+      kubeconfigPath: double.writeKubeconfig(mkdtempSync(join(tmpdir(), "launchpad-kube-"))),
+      env: {},
+    }),
+  );
+  const harness = await clusterHarness({ kube, namespace: NAMESPACE, ...options });
   return {
-    app,
-    service,
-    double,
-    kube,
-    dataDir,
+    ...harness,
     close: async () => {
-      await app.close();
+      await harness.close();
       await double.close();
     },
   };

@@ -87,6 +87,37 @@ describe("the test kubelet", () => {
     expect(started).toContain("server");
   });
 
+  it("schedules only where a pod's nodeSelector and required node affinity fit the node", async () => {
+    const placed = (name: string, spec: Partial<NonNullable<V1Pod["spec"]>>): V1Pod => ({
+      metadata: { name },
+      spec: { ...pod(name).spec!, ...spec },
+    });
+    const pinned = (node: string) => ({
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchFields: [{ key: "metadata.name", operator: "In", values: [node] }] },
+            ],
+          },
+        },
+      },
+    });
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: placed("gpu-only", { nodeSelector: { "node.kubernetes.io/gpu": "true" } }),
+    });
+    await cluster.core.createNamespacedPod({ namespace, body: placed("elsewhere", pinned("n7")) });
+    await cluster.core.createNamespacedPod({ namespace, body: placed("here", pinned(TEST_NODE)) });
+    await expect.poll(async () => (await readPod("here"))?.status?.phase).toBe("Running");
+    await kubelet.reconcile(); // one more full pass: the others are still not bound
+    for (const name of ["gpu-only", "elsewhere"]) {
+      const waiting = await readPod(name);
+      expect(waiting?.spec?.nodeName, name).toBeUndefined();
+      expect(waiting?.status?.phase, name).toBe("Pending");
+    }
+  });
+
   it("finishes a graceful delete: Terminating, then stopped and gone", async () => {
     await cluster.core.createNamespacedPod({ namespace, body: pod("doomed") });
     await expect.poll(async () => (await readPod("doomed"))?.status?.phase).toBe("Running");

@@ -4,7 +4,9 @@
  * collector — as far as Launchpad's tests need them, and through the API only, as those components
  * do (binding and status subresources, deletes with preconditions).
  *
- * - Scheduler: binds every pending pod of the watched namespaces to one node (`pods/binding`).
+ * - Scheduler: binds a pending pod of the watched namespaces to its one node (`pods/binding`) when
+ *   the pod's nodeSelector and required node affinity match the node (labels, `metadata.name`);
+ *   a pod that does not fit stays Pending, as with a real scheduler.
  * - Kubelet: marks a bound pod Running with a loopback pod IP (`pods/status`) after `onPodStart`
  *   (e2e starts the stand-in single-user server there); runs a Job pod's container command on this
  *   machine, as the container's user, with each volume mount's path that the command names replaced
@@ -51,6 +53,11 @@ export interface TestKubeletOptions {
   volumeDir?: (namespace: string, volume: V1Volume) => string | undefined;
   /** Default 127.0.0.1. */
   podIP?: string;
+  /**
+   * The node's labels (default `kubernetes.io/hostname` = its name): the scheduler binds a pod
+   * only where its nodeSelector and required node affinity match, else it stays Pending.
+   */
+  nodeLabels?: Record<string, string>;
   intervalMs?: number;
   onError?: (error: unknown, what: string) => void;
 }
@@ -70,6 +77,42 @@ export function volumeDirsUnder(root: string): (namespace: string, volume: V1Vol
     if (volume.hostPath) return volume.hostPath.path;
     throw new Error(`the test kubelet has no folder for volume ${JSON.stringify(volume)}`);
   };
+}
+
+type Requirement = { key: string; operator: string; values?: string[] };
+
+function requirementHolds(requirement: Requirement, value: string | undefined): boolean {
+  const values = requirement.values ?? [];
+  switch (requirement.operator) {
+    case "In":
+      return value !== undefined && values.includes(value);
+    case "NotIn":
+      return value === undefined || !values.includes(value);
+    case "Exists":
+      return value !== undefined;
+    case "DoesNotExist":
+      return value === undefined;
+    default:
+      return false;
+  }
+}
+
+/** Whether `pod` may run on the node (kube-scheduler's NodeAffinity filter, required part only). */
+export function fitsNode(pod: V1Pod, node: string, labels: Record<string, string>): boolean {
+  const selector = pod.spec?.nodeSelector ?? {};
+  if (Object.entries(selector).some(([key, value]) => labels[key] !== value)) return false;
+  const terms =
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+      ?.nodeSelectorTerms;
+  if (!terms) return true;
+  // Terms are ORed; a term's expressions and fields are ANDed.
+  return terms.some(
+    (term) =>
+      (term.matchExpressions ?? []).every((r) => requirementHolds(r, labels[r.key])) &&
+      (term.matchFields ?? []).every((r) =>
+        requirementHolds(r, r.key === "metadata.name" ? node : undefined),
+      ),
+  );
 }
 
 function now(): Date {
@@ -109,6 +152,7 @@ export class TestKubelet {
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> = Promise.resolve();
   private closed = false;
+  private paused = false;
 
   constructor(options: TestKubeletOptions) {
     this.options = options;
@@ -118,7 +162,7 @@ export class TestKubelet {
   start(): this {
     const tick = () => {
       if (this.closed) return;
-      this.pass = this.reconcile()
+      this.pass = (this.paused ? Promise.resolve() : this.reconcile())
         .catch((error: unknown) => this.options.onError?.(error, "reconcile"))
         .finally(() => {
           if (!this.closed) this.timer = setTimeout(tick, this.options.intervalMs ?? 100);
@@ -126,6 +170,16 @@ export class TestKubelet {
     };
     tick();
     return this;
+  }
+
+  /** The node goes dark: nothing is scheduled, run or finished until `resume()`. */
+  async pause(): Promise<void> {
+    this.paused = true;
+    await this.pass;
+  }
+
+  resume(): void {
+    this.paused = false;
   }
 
   async close(): Promise<void> {
@@ -192,6 +246,8 @@ export class TestKubelet {
       return;
     }
     if (!pod.spec?.nodeName) {
+      const labels = this.options.nodeLabels ?? { "kubernetes.io/hostname": TEST_NODE };
+      if (!fitsNode(pod, TEST_NODE, labels)) return;
       await this.ignoreGone(
         this.cluster.core.createNamespacedPodBinding({
           namespace,
