@@ -2,16 +2,23 @@
  * The ConfigMap project store against the real API server, as the chart's ServiceAccount: the
  * store's promises (store-cases.ts) across five instances standing for replicas, and what a real
  * API server checks that the double never did — object names and label values for any user name
- * the hub allows.
+ * the hub allows, and the size of a user's records.
  */
 import { createHash } from "node:crypto";
 
 import { beforeEach, describe, expect, it } from "vitest";
 
+import { statusOf } from "../../test-support/kube/cluster.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
 import { createKubernetesClient, type KubernetesClient } from "../kubernetes/client.ts";
 import { describeProjectStore, project } from "./store-cases.ts";
-import { CONFIG_MAP_DATA_KEY, ConfigMapProjectStore, configMapName } from "./store.ts";
+import {
+  CONFIG_MAP_DATA_KEY,
+  CONFIG_MAP_DATA_LIMIT_BYTES,
+  ConfigMapProjectStore,
+  configMapName,
+  ProjectLimitError,
+} from "./store.ts";
 
 const cluster = testCluster();
 let namespace: string;
@@ -66,6 +73,39 @@ describe("ConfigMapProjectStore objects (real API server)", () => {
     await store.upsert(user, "a", () => project("a"), { limit: 0 });
     expect((await store.list(user)).map((p) => p.id)).toEqual(["a"]);
     expect(await store.users()).toEqual([user]);
+  });
+
+  it("refuses a project that would not fit the user's ConfigMap as over the limit, not with a 422", async () => {
+    const store = new ConfigMapProjectStore({ kube, namespace });
+    // 200 KB records: the API server's 1 MiB holds five of them.
+    const big = (id: string) => project(id, { display_name: "d".repeat(200_000) });
+    for (let i = 0; i < 5; i++)
+      await store.upsert("hoarder", `p${i}`, () => big(`p${i}`), { limit: 0 });
+    const refused = await store
+      .upsert("hoarder", "p5", () => big("p5"), { limit: 0 })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ProjectLimitError);
+    expect(refused).toMatchObject({
+      limit: 5,
+      used: 5,
+      message: expect.stringMatching(/Delete a project/),
+    });
+    expect((await store.list("hoarder")).map((p) => p.id)).toEqual(["p0", "p1", "p2", "p3", "p4"]);
+    // The guard is the API server's own limit: one byte short of it is accepted.
+    const configMap = await configMapOf("hoarder");
+    const room =
+      CONFIG_MAP_DATA_LIMIT_BYTES - Buffer.byteLength(configMap.data![CONFIG_MAP_DATA_KEY]!);
+    configMap.data![CONFIG_MAP_DATA_KEY] += " ".repeat(room);
+    const full = await cluster.core.replaceNamespacedConfigMap({
+      namespace,
+      name: configMap.metadata!.name!,
+      body: configMap,
+    });
+    full.data![CONFIG_MAP_DATA_KEY] += " ";
+    const tooLong = await cluster.core
+      .replaceNamespacedConfigMap({ namespace, name: full.metadata!.name!, body: full })
+      .catch((e: unknown) => e);
+    expect(statusOf(tooLong)).toBe(422);
   });
 
   it("refuses a ConfigMap whose annotation names another user (never mixes records)", async () => {

@@ -24,8 +24,12 @@ import {
 export class ProjectLimitError extends Error {
   readonly limit: number;
   readonly used: number;
-  constructor(limit: number, used: number) {
-    super(`You have ${used} of ${limit} projects. Delete a project to start a new one.`);
+  constructor(
+    limit: number,
+    used: number,
+    message = `You have ${used} of ${limit} projects. Delete a project to start a new one.`,
+  ) {
+    super(message);
     this.name = "ProjectLimitError";
     this.limit = limit;
     this.used = used;
@@ -270,6 +274,14 @@ export function configMapName(user: string): string {
   return `launchpad-projects-${userKey(user)}`;
 }
 
+/**
+ * The most a ConfigMap's data may hold: the API server refuses more with 422 "Too long"
+ * (kubernetes pkg/apis/core/validation/validation.go `ValidateConfigMap`: the values' total length
+ * against `core.MaxSecretSize`, 1 MiB). A launch request's fields are capped
+ * (contract/projects.ts), so a record is at most about 5.4 KiB and some 190 of the longest fit.
+ */
+export const CONFIG_MAP_DATA_LIMIT_BYTES = 1024 * 1024;
+
 export interface ConfigMapProjectStoreOptions {
   kube: KubernetesClient;
   namespace: string;
@@ -331,6 +343,15 @@ export class ConfigMapProjectStore extends DocumentProjectStore {
         const { projects, result } = change(current.projects);
         if (projects === undefined) return result;
         const body = this.configMap(user, projects, current.resourceVersion);
+        const size = Buffer.byteLength(body.data![CONFIG_MAP_DATA_KEY]!, "utf8");
+        if (size > CONFIG_MAP_DATA_LIMIT_BYTES) {
+          const used = usedOf(current.projects);
+          throw new ProjectLimitError(
+            used,
+            used,
+            `Your ${used} projects fill the space Launchpad keeps for them. Delete a project to start a new one.`,
+          );
+        }
         try {
           if (current.resourceVersion === undefined) {
             await this.kube.createConfigMap(this.namespace, body);
