@@ -2,7 +2,7 @@
  * Runs the BinderHub double as a process, for e2e and the bench:
  *   node server/test-support/binderhub-double-cli.ts --port 8585 --token secret \
  *     [--base-url /services/binder/] [--keepalive-ms 25000] [--event-delay-ms 5] \
- *     [--kube-url http://127.0.0.1:6443 --kube-token t --build-namespace builds]
+ *     [--kubeconfig /tmp/x/kubeconfig.json --build-namespace builds]
  * Prints one line `binderhub-double listening on <url>` once it accepts connections.
  */
 import { parseArgs } from "node:util";
@@ -18,8 +18,7 @@ const { values } = parseArgs({
     "base-url": { type: "string", default: "/" },
     "keepalive-ms": { type: "string", default: "25000" },
     "event-delay-ms": { type: "string", default: "0" },
-    "kube-url": { type: "string" },
-    "kube-token": { type: "string", default: "kube-double-token" },
+    kubeconfig: { type: "string" },
     "build-namespace": { type: "string", default: "default" },
   },
 });
@@ -30,8 +29,8 @@ const double = await startBinderHubDouble({
   baseUrl: values["base-url"],
   keepaliveMs: Number(values["keepalive-ms"]),
   eventDelayMs: Number(values["event-delay-ms"]),
-  kubernetes: values["kube-url"]
-    ? { url: values["kube-url"], token: values["kube-token"], namespace: values["build-namespace"] }
+  kubernetes: values.kubeconfig
+    ? { kubeconfig: values.kubeconfig, namespace: values["build-namespace"] }
     : undefined,
 });
 console.log(`binderhub-double listening on ${double.buildEndpoint}`);

@@ -55,6 +55,9 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+
+import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+
 import { PROVIDERS, type Provider } from "../../contract/build.ts";
 import {
   binderhubNames,
@@ -80,8 +83,11 @@ export interface BinderHubDoubleOptions {
   eventDelayMs?: number;
   /** Pause between the pieces of a `slow` event; default 5. */
   slowMs?: number;
-  /** Where to keep build pods, if anywhere. */
-  kubernetes?: { url: string; token: string; namespace: string; pollMs?: number };
+  /**
+   * Where to keep build pods, if anywhere: a kubeconfig file (the real API server's, or the
+   * Kubernetes double's) and BinderHub's build namespace.
+   */
+  kubernetes?: { kubeconfig: string; namespace: string; pollMs?: number };
   /** Listen port; default 0 (any). */
   port?: number;
 }
@@ -411,13 +417,15 @@ export class BinderHubDouble {
     }
   }
 
-  private async kube(method: string, path: string, body?: unknown): Promise<Response> {
-    const k = this.options.kubernetes!;
-    return fetch(`${k.url}/api/v1/namespaces/${k.namespace}/pods${path}`, {
-      method,
-      headers: { authorization: `Bearer ${k.token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  private podsApi: CoreV1Api | undefined;
+
+  private get pods(): CoreV1Api {
+    if (!this.podsApi) {
+      const kc = new KubeConfig();
+      kc.loadFromFile(this.options.kubernetes!.kubeconfig);
+      this.podsApi = kc.makeApiClient(CoreV1Api);
+    }
+    return this.podsApi;
   }
 
   /**
@@ -445,35 +453,41 @@ export class BinderHubDouble {
   private async createBuildPod(names: BinderHubNames): Promise<{ name: string } | undefined> {
     if (!this.options.kubernetes) return undefined;
     const name = names.buildPodName;
-    const response = await this.kube("POST", "", {
-      metadata: {
-        name,
-        labels: { name, component: "binderhub-build" },
-        annotations: { "binder-repo": names.repoUrl },
-      },
-      spec: {
-        containers: [{ name: "builder", image: "quay.io/jupyterhub/repo2docker:2024.07.0" }],
-      },
-      status: { phase: "Running" },
-    });
-    // 409: the same build is already running; BinderHub attaches to it (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L587-L591).
-    if (response.status !== 201 && response.status !== 409) return undefined;
+    try {
+      await this.pods.createNamespacedPod({
+        namespace: this.options.kubernetes.namespace,
+        body: {
+          metadata: {
+            name,
+            labels: { name, component: "binderhub-build" },
+            annotations: { "binder-repo": names.repoUrl },
+          },
+          spec: {
+            restartPolicy: "Never",
+            containers: [{ name: "builder", image: "quay.io/jupyterhub/repo2docker:2024.07.0" }],
+          },
+        },
+      });
+    } catch (error) {
+      // 409: the same build is already running; BinderHub attaches to it (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L587-L591).
+      if (!(error instanceof ApiException && error.code === 409)) return undefined;
+    }
     return { name };
   }
 
+  /** BinderHub stops streaming a build whose pod is gone (deleted, and for a real API server, done terminating). */
   private watchPod(pod: { name: string }, onDeleted: () => void): () => void {
+    const namespace = this.options.kubernetes!.namespace;
     const timer = setInterval(() => {
-      this.kube("GET", `/${pod.name}`)
-        .then((r) => {
-          if (r.status === 404) onDeleted();
-        })
-        .catch(() => {});
+      this.pods.readNamespacedPod({ namespace, name: pod.name }).catch((error: unknown) => {
+        if (error instanceof ApiException && error.code === 404) onDeleted();
+      });
     }, this.options.kubernetes?.pollMs ?? 50);
     return () => clearInterval(timer);
   }
 
   private async deletePod(name: string): Promise<void> {
-    await this.kube("DELETE", `/${name}`);
+    await this.pods.deleteNamespacedPod({ namespace: this.options.kubernetes!.namespace, name });
   }
 }
 

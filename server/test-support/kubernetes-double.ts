@@ -205,6 +205,9 @@ export class KubernetesDouble {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
     });
+    // As the API server keeps idle connections: 90 s (k8s.io/apiserver pkg/server/secure_serving.go
+    // `IdleTimeout`). Node's default of 5 s closes sockets a client is about to reuse (ECONNRESET).
+    server.keepAliveTimeout = 90_000;
     server.listen(port, "127.0.0.1");
     await once(server, "listening");
     this.server = server;

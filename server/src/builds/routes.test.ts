@@ -1,14 +1,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_LOG_MESSAGE_LENGTH, PROVIDERS, type BuildEvent } from "../../../contract/build.ts";
+import { MAX_LOG_MESSAGE_LENGTH } from "../../../contract/build.ts";
 import { buildPath } from "../../../contract/providers/build-path.ts";
-import { SseReader, type SseItem } from "../../../contract/sse.ts";
 import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
 import { KubernetesDouble, LEASE, POD } from "../../test-support/kubernetes-double.ts";
-import { installTestAuth } from "../../test-support/test-auth.ts";
 import {
   createKubernetesClient,
   loadKubeConfig,
@@ -19,11 +16,15 @@ import {
   type BuildLimiter,
   type KubernetesBuildLimiterOptions,
 } from "./limiter.ts";
-import { createKubernetesPodCanceller } from "./pod-canceller.ts";
-import { buildRoutes } from "./routes.ts";
-import { BuildService, RECONNECT_EVENT, type BuildServiceOptions } from "./service.ts";
+import { RECONNECT_EVENT, type BuildService } from "./service.ts";
+import {
+  headers,
+  openStream,
+  readStream,
+  startCompanion,
+  type CompanionOptions,
+} from "./test-harness.ts";
 
-const PREFIX = "/services/launchpad";
 const NS = "hub";
 const BUILD_NS = "builds";
 
@@ -34,11 +35,11 @@ const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeEach(async () => {
   kube = await new KubernetesDouble().start();
+  const path = kube.writeKubeconfig(mkdtempSync(join(tmpdir(), "kube-")));
   binder = await new BinderHubDouble({
     keepaliveMs: 10,
-    kubernetes: { url: kube.url, token: kube.token, namespace: BUILD_NS, pollMs: 10 },
+    kubernetes: { kubeconfig: path, namespace: BUILD_NS, pollMs: 50 },
   }).start();
-  const path = kube.writeKubeconfig(mkdtempSync(join(tmpdir(), "kube-")));
   client = createKubernetesClient(loadKubeConfig({ kubeconfigPath: path, env: {} }), {
     requestTimeoutMs: 2000,
   });
@@ -69,80 +70,20 @@ function limiter(options: Partial<KubernetesBuildLimiterOptions> = {}): BuildLim
 /** The build service of the replica `companion()` started last. */
 let service: BuildService;
 
-/** One companion replica on a real socket. */
+/** One companion replica on a real socket, against the Kubernetes double. */
 async function companion(
-  options: {
-    limiter?: BuildLimiter;
-    idleTimeoutMs?: number;
-    allowed?: readonly (typeof PROVIDERS)[number][];
-    beforeBuild?: BuildServiceOptions["beforeBuild"];
-    watch?: BuildServiceOptions["watch"];
-  } = {},
-) {
-  const app: FastifyInstance = Fastify({ forceCloseConnections: true });
-  installTestAuth(app);
-  service = new BuildService({
-    binderhub: {
-      url: binder.buildEndpoint,
-      token: binder.token,
-      idleTimeoutMs: options.idleTimeoutMs ?? 5000,
-    },
+  options: Partial<Omit<CompanionOptions, "binder" | "kube" | "buildNamespace">> = {},
+): Promise<string> {
+  const started = await startCompanion({
+    binder,
+    kube: client,
+    buildNamespace: BUILD_NS,
+    ...options,
     limiter: options.limiter ?? limiter(),
-    podCanceller: createKubernetesPodCanceller({ kube: client, namespace: BUILD_NS }),
-    allowedProviders: options.allowed ?? PROVIDERS,
-    beforeBuild: options.beforeBuild,
-    watch: options.watch,
   });
-  await app.register(buildRoutes(service), { prefix: PREFIX });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  cleanups.push(() => app.close());
-  const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return `http://127.0.0.1:${port}${PREFIX}/api/builds/`;
-}
-
-const headers = (user = "alice", extra: Record<string, string> = {}) => ({
-  "x-test-user": user,
-  "sec-fetch-site": "same-origin",
-  ...extra,
-});
-
-/** Reads a build stream; `until` may abort early by returning true. */
-async function readStream(
-  response: Response,
-  until?: (items: SseItem[]) => boolean,
-  controller?: AbortController,
-) {
-  const reader = new SseReader();
-  const items: SseItem[] = [];
-  const decoder = new TextDecoder();
-  try {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      items.push(...reader.feed(decoder.decode(chunk, { stream: true })));
-      if (until?.(items)) {
-        controller?.abort();
-        break;
-      }
-    }
-  } catch (error) {
-    if (!controller?.signal.aborted) throw error;
-  }
-  return {
-    items,
-    events: items.flatMap((i) => (i.type === "data" ? [JSON.parse(i.data) as BuildEvent] : [])),
-    keepalives: items.filter((i) => i.type === "comment").length,
-  };
-}
-
-/** Opens a stream and keeps reading it in the background, as a browser does. */
-async function openStream(base: string, path: string, user = "alice") {
-  const controller = new AbortController();
-  const response = await fetch(base + path, { headers: headers(user), signal: controller.signal });
-  const done =
-    response.status === 200
-      ? readStream(response, undefined, controller).catch(() => undefined)
-      : Promise.resolve(undefined);
-  return { response, controller, done };
+  service = started.service;
+  cleanups.push(started.close);
+  return started.base;
 }
 
 describe("GET api/builds/<provider>/<spec>", () => {
@@ -450,114 +391,5 @@ describe("per-user limits across replicas (Kubernetes Leases)", () => {
     const response = await fetch(base + buildPath("gh", "a/b/HEAD"), { headers: headers() });
     expect(response.status).toBe(503);
     expect(binder.streams).toHaveLength(0);
-  });
-});
-
-describe("DELETE api/builds/<provider>/<spec> (cancel)", () => {
-  const path = buildPath("gh", "org/keepalive-only/HEAD");
-
-  async function runningBuild(base: string, user = "alice") {
-    const stream = await openStream(base, path, user);
-    expect(stream.response.status).toBe(200);
-    await expect
-      .poll(
-        () =>
-          kube
-            .objects(POD, BUILD_NS)
-            .filter(
-              (p) =>
-                p.metadata.annotations?.["binder-repo"] ===
-                  "https://github.com/org/keepalive-only" && p.metadata.labels?.component,
-            ).length,
-      )
-      .toBe(1);
-    return stream;
-  }
-
-  it("closes the stream and deletes exactly the build's pod, never a pod without the build label", async () => {
-    const base = await companion();
-    // Decoys: same repo annotation but not a build pod; a build pod of another repository.
-    kube.put(POD, BUILD_NS, {
-      metadata: {
-        name: "build-org-2dkeepalive-2donly-imposter",
-        annotations: { "binder-repo": "https://github.com/org/keepalive-only" },
-      },
-    });
-    kube.put(POD, BUILD_NS, {
-      metadata: {
-        name: "build-other",
-        labels: { component: "binderhub-build" },
-        annotations: { "binder-repo": "https://github.com/org/other" },
-      },
-    });
-    const stream = await runningBuild(base);
-    const pod = kube
-      .objects(POD, BUILD_NS)
-      .find(
-        (p) =>
-          p.metadata.labels?.component === "binderhub-build" && p.metadata.name !== "build-other",
-      );
-    const response = await fetch(base + path, {
-      method: "DELETE",
-      headers: headers("alice", { "x-launchpad-csrf": "ok" }),
-    });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({
-      streams_cancelled: 1,
-      pods_deleted: [pod?.metadata.name],
-    });
-    const { events } = (await stream.done)!;
-    expect(events.at(-1)?.phase).toBe("failed");
-    expect(
-      kube
-        .objects(POD, BUILD_NS)
-        .map((p) => p.metadata.name)
-        .sort(),
-    ).toEqual(["build-org-2dkeepalive-2donly-imposter", "build-other"]);
-  });
-
-  it("keeps the pod while another user's stream watches the same build", async () => {
-    const base = await companion();
-    const alice = await runningBuild(base, "alice");
-    const bob = await openStream(base, path, "bob");
-    const response = await fetch(base + path, {
-      method: "DELETE",
-      headers: headers("alice", { "x-launchpad-csrf": "ok" }),
-    });
-    expect(await response.json()).toMatchObject({
-      streams_cancelled: 1,
-      pods_deleted: [],
-      pod_kept_reason: expect.stringMatching(/1 other stream is still watching/),
-    });
-    expect(kube.objects(POD, BUILD_NS)).toHaveLength(1);
-    expect((await alice.done)?.events.at(-1)).toMatchObject({
-      phase: "failed",
-      message: "Build cancelled.\n",
-    });
-    bob.controller.abort();
-  });
-
-  it("cancels a stream held by another replica through its lease", async () => {
-    const a = await companion({ limiter: limiter({ replicaId: "a" }) });
-    const b = await companion({ limiter: limiter({ replicaId: "b" }) });
-    const stream = await runningBuild(a);
-    const response = await fetch(b + path, {
-      method: "DELETE",
-      headers: headers("alice", { "x-launchpad-csrf": "ok" }),
-    });
-    expect(await response.json()).toMatchObject({
-      streams_cancelled: 1,
-      pods_deleted: [expect.stringMatching(/^build-org-2dkeepalive-2donly-/)],
-    });
-    const { events } = (await stream.done)!;
-    expect(events.at(-1)?.phase).toBe("failed");
-  });
-
-  it("is a CSRF-protected write", async () => {
-    const base = await companion();
-    await runningBuild(base).then((s) => s.controller.abort());
-    const response = await fetch(base + path, { method: "DELETE", headers: headers() });
-    expect(response.status).toBe(403);
-    expect(kube.objects(POD, BUILD_NS)).toHaveLength(1);
   });
 });

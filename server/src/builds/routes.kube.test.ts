@@ -1,0 +1,183 @@
+/**
+ * Cancelling builds against the real API server: the companion as the chart's ServiceAccount (its
+ * Role in BinderHub's build namespace), the BinderHub double creating its build pods there, and
+ * the test kubelet running them — so a deleted pod stays Terminating until the kubelet is done, as
+ * in a cluster.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import type { V1Pod } from "@kubernetes/client-node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+
+import { buildPath } from "../../../contract/providers/build-path.ts";
+import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
+import { TestKubelet } from "../../test-support/kube/test-kubelet.ts";
+import { testCluster } from "../../test-support/kube/test-cluster.ts";
+import { createKubernetesClient, type KubernetesClient } from "../kubernetes/client.ts";
+import { createKubernetesBuildLimiter } from "./limiter.ts";
+import { headers, openStream, startCompanion } from "./test-harness.ts";
+
+const cluster = testCluster();
+let hubNamespace: string;
+let buildNamespace: string;
+let client: KubernetesClient;
+let binder: BinderHubDouble;
+let kubelet: TestKubelet;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  hubNamespace = await cluster.namespace("hub");
+  buildNamespace = await cluster.namespace("builds");
+  const companion = await cluster.installCompanion({ namespace: hubNamespace, buildNamespace });
+  client = createKubernetesClient(companion.kubeconfig, { requestTimeoutMs: 5000 });
+  const dir = mkdtempSync(join(tmpdir(), "builds-kube-"));
+  binder = await new BinderHubDouble({
+    keepaliveMs: 10,
+    // BinderHub's own ServiceAccount may create pods; the tests' admin stands in for it.
+    kubernetes: {
+      kubeconfig: cluster.writeKubeconfig(dir, cluster.info.adminToken, buildNamespace),
+      namespace: buildNamespace,
+    },
+  }).start();
+  kubelet = new TestKubelet({ cluster, namespaces: [buildNamespace] }).start();
+});
+afterAll(async () => {
+  await kubelet.close();
+  await binder.close();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  kubelet.resume();
+  // Each test starts with no build pods.
+  for (const pod of await pods())
+    await cluster.core
+      .deleteNamespacedPod({ namespace: buildNamespace, name: pod.metadata!.name! })
+      .catch(() => undefined);
+  await expect.poll(async () => (await pods()).length).toBe(0);
+});
+
+const pods = async (): Promise<V1Pod[]> =>
+  (await cluster.core.listNamespacedPod({ namespace: buildNamespace })).items;
+
+async function companion(replicaId = "a"): Promise<string> {
+  const limiter = createKubernetesBuildLimiter({
+    kube: client,
+    namespace: hubNamespace,
+    replicaId,
+    renewIntervalMs: 200,
+  });
+  const { base, close } = await startCompanion({
+    binder,
+    kube: client,
+    buildNamespace,
+    limiter,
+  });
+  cleanups.push(() => limiter.close(), close);
+  return base;
+}
+
+const path = buildPath("gh", "org/keepalive-only/HEAD");
+const repo = "https://github.com/org/keepalive-only";
+const cancel = (base: string, user = "alice") =>
+  fetch(base + path, { method: "DELETE", headers: headers(user, { "x-launchpad-csrf": "ok" }) });
+
+/** A build streaming, its pod Running on the test kubelet. */
+async function runningBuild(base: string, user = "alice") {
+  const stream = await openStream(base, path, user);
+  expect(stream.response.status).toBe(200);
+  await expect
+    .poll(async () =>
+      (await pods())
+        .filter(
+          (p) =>
+            p.metadata?.labels?.component === "binderhub-build" &&
+            p.metadata.annotations?.["binder-repo"] === repo,
+        )
+        .map((p) => p.status?.phase),
+    )
+    .toEqual(["Running"]);
+  return stream;
+}
+
+describe("DELETE api/builds/<provider>/<spec> (cancel) against the real API server", () => {
+  it("deletes exactly the build's pod, never a decoy; the pod terminates, then the stream ends", async () => {
+    const base = await companion();
+    const decoy = (name: string, labels: Record<string, string>, binderRepo: string): V1Pod => ({
+      metadata: { name, labels, annotations: { "binder-repo": binderRepo } },
+      spec: { containers: [{ name: "c", image: "busybox" }] },
+    });
+    // Same repository but not a build pod; a build pod of another repository.
+    await cluster.core.createNamespacedPod({
+      namespace: buildNamespace,
+      body: decoy("build-org-2dkeepalive-2donly-imposter", {}, repo),
+    });
+    await cluster.core.createNamespacedPod({
+      namespace: buildNamespace,
+      body: decoy("build-other", { component: "binderhub-build" }, "https://github.com/org/other"),
+    });
+    const stream = await runningBuild(base);
+    const [pod] = (await pods()).filter(
+      (p) => p.metadata?.annotations?.["binder-repo"] === repo && p.metadata.labels?.component,
+    );
+    const response = await cancel(base);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      streams_cancelled: 1,
+      pods_deleted: [pod?.metadata?.name],
+    });
+    expect((await stream.done)?.events.at(-1)?.phase).toBe("failed");
+    await expect
+      .poll(async () => (await pods()).map((p) => p.metadata?.name).sort())
+      .toEqual(["build-org-2dkeepalive-2donly-imposter", "build-other"]);
+  });
+
+  it("does not delete a build pod that is already Terminating again", async () => {
+    const base = await companion();
+    const first = await runningBuild(base);
+    await kubelet.pause(); // the node is slow to stop the pod
+    const response = await cancel(base);
+    expect(await response.json()).toMatchObject({ pods_deleted: [expect.any(String)] });
+    await first.done;
+    const [terminating] = await pods();
+    expect(terminating?.metadata?.deletionTimestamp).toBeDefined();
+    // Someone asks again while the pod is still terminating: nothing is deleted twice.
+    const second = await openStream(base, path);
+    expect(second.response.status).toBe(200);
+    const again = await cancel(base);
+    expect(await again.json()).toMatchObject({ pods_deleted: [] });
+    kubelet.resume();
+    await expect.poll(async () => (await pods()).length).toBe(0);
+  });
+
+  it("keeps the pod while another user's stream watches the same build", async () => {
+    const base = await companion();
+    const alice = await runningBuild(base, "alice");
+    const bob = await openStream(base, path, "bob");
+    const response = await cancel(base, "alice");
+    expect(await response.json()).toMatchObject({
+      streams_cancelled: 1,
+      pods_deleted: [],
+      pod_kept_reason: expect.stringMatching(/1 other stream is still watching/),
+    });
+    expect((await alice.done)?.events.at(-1)).toMatchObject({
+      phase: "failed",
+      message: "Build cancelled.\n",
+    });
+    expect((await pods()).map((p) => p.metadata?.deletionTimestamp)).toEqual([undefined]);
+    bob.controller.abort();
+  });
+
+  it("cancels a stream held by another replica through its Lease", async () => {
+    const a = await companion("a");
+    const b = await companion("b");
+    const stream = await runningBuild(a);
+    const response = await cancel(b);
+    expect(await response.json()).toMatchObject({
+      streams_cancelled: 1,
+      pods_deleted: [expect.stringMatching(/^build-org-2dkeepalive-2donly-/)],
+    });
+    expect((await stream.done)?.events.at(-1)?.phase).toBe("failed");
+  });
+});
