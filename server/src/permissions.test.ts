@@ -7,12 +7,6 @@ import { join } from "node:path";
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import { projectId } from "../../contract/projects.ts";
-import { generateBuildName } from "../test-support/binderhub-naming.ts";
-import { JOB, KubernetesDouble, POD } from "../test-support/kubernetes-double.ts";
-import { configMapRevocationStore, SessionRevocations } from "./auth/session-revocations.ts";
-import { createKubernetesBuildLimiter } from "./builds/limiter.ts";
-import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
 import { createHubClient } from "./hub/hub-client.ts";
 import {
   createKubernetesClient,
@@ -22,18 +16,9 @@ import {
 import {
   HUB_API,
   KUBERNETES_API,
-  KUBERNETES_USES,
-  type Feature,
   type KubernetesCall,
   type KubernetesRequest,
 } from "./permissions.ts";
-import { KubernetesFolderRemover } from "./projects/folder-removal.ts";
-import { KubernetesRunningServers } from "./projects/running-servers.ts";
-import { ProjectService } from "./projects/service.ts";
-import { ConfigMapProjectStore } from "./projects/store.ts";
-
-const HUB_NS = "hub";
-const BUILD_NS = "builds";
 
 /** How RBAC names a request: apiserver's RequestInfo (verb from method, collection or object). */
 function rbacOf(method: string, path: string): KubernetesRequest | string {
@@ -122,185 +107,6 @@ describe("KUBERNETES_API says what each client method sends", () => {
     expect(seen, `${call} must send exactly what KUBERNETES_API says`).toEqual([
       KUBERNETES_API[call],
     ]);
-  });
-});
-
-/** A client that records which call went to which namespace, over the Kubernetes double. */
-function recording(inner: KubernetesClient, log: string[]): KubernetesClient {
-  return new Proxy(inner, {
-    get(target, property: string) {
-      const method: unknown = Reflect.get(target, property);
-      if (typeof method !== "function") return method;
-      return (namespace: string, ...rest: unknown[]) => {
-        log.push(`${property}@${namespace === BUILD_NS ? "build" : "hub"}`);
-        return (method as (...args: unknown[]) => unknown).call(target, namespace, ...rest);
-      };
-    },
-  });
-}
-
-function declared(feature: Feature | "always"): string[] {
-  return [
-    ...new Set(
-      KUBERNETES_USES.filter((u) => u.feature === feature).map((u) => `${u.call}@${u.namespace}`),
-    ),
-  ].sort();
-}
-
-describe("the adapters make exactly the calls KUBERNETES_USES declares", () => {
-  let double: KubernetesDouble;
-  let kube: KubernetesClient;
-  beforeEach(async () => {
-    double = await new KubernetesDouble().start();
-    kube = createKubernetesClient(
-      loadKubeConfig({
-        kubeconfigPath: double.writeKubeconfig(mkdtempSync(join(tmpdir(), "uses-"))),
-        env: {},
-      }),
-    );
-  });
-  afterEach(() => double.close());
-
-  const explain = (feature: Feature | "always", made: string[]) => {
-    const want = declared(feature);
-    const undeclared = made.filter((m) => !want.includes(m));
-    const unused = want.filter((w) => !made.includes(w));
-    return [
-      ...undeclared.map(
-        (m) => `${feature} calls ${m}: add it to KUBERNETES_USES in server/src/permissions.ts`,
-      ),
-      ...unused.map(
-        (w) =>
-          `KUBERNETES_USES declares ${w} for ${feature} but no flow made it: remove it, or exercise it here`,
-      ),
-    ];
-  };
-
-  it("projects: record, list with a running server, delete through a Job, sweep", async () => {
-    const log: string[] = [];
-    const k = recording(kube, log);
-    const service = new ProjectService({
-      store: new ConfigMapProjectStore({ kube: k, namespace: HUB_NS }),
-      remover: new KubernetesFolderRemover(k, { namespace: HUB_NS, image: "busybox:1.37" }),
-      running: new KubernetesRunningServers(k, HUB_NS),
-      limit: 5,
-    });
-    const id = projectId("gh", "o/r");
-    await service.launch("alice", id, {
-      provider: "gh",
-      repository: "o/r",
-      ref: "main",
-      image: "registry.example.org/img:1",
-      profile_slug: "python",
-      display_name: "o/r",
-    });
-    double.put(POD, HUB_NS, {
-      metadata: {
-        name: "jupyter-alice",
-        labels: { component: "singleuser-server", "hub.jupyter.org/username": "alice" },
-        annotations: {
-          "hub.jupyter.org/username": "alice",
-          "launchpad.jupyter.org/project-id": id,
-          "launchpad.jupyter.org/home-volume":
-            '{"persistentVolumeClaim":{"claimName":"claim-alice"}}',
-          "launchpad.jupyter.org/home-subpath": "",
-          "launchpad.jupyter.org/home-mount-path": "/home/jovyan",
-        },
-      },
-      status: { phase: "Running" },
-    });
-    await service.list("alice");
-    double.remove(POD, HUB_NS, "jupyter-alice");
-    const deleting = await service.delete("alice", id, "alice");
-    expect(deleting.state).toBe("deleting");
-    const [job] = double.objects(JOB, HUB_NS);
-    double.put(JOB, HUB_NS, {
-      ...job!,
-      status: { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] },
-    });
-    await service.sweep();
-    expect(await service.list("alice")).toMatchObject({ projects: [] });
-    expect(explain("projects", [...new Set(log)].sort())).toEqual([]);
-  });
-
-  it("building: limits across replicas, cancel from another replica, pod cancel, pruning", async () => {
-    const log: string[] = [];
-    const k = recording(kube, log);
-    let now = Date.now();
-    const limiter = createKubernetesBuildLimiter({
-      kube: k,
-      namespace: HUB_NS,
-      renewIntervalMs: 50,
-      now: () => now,
-    });
-    const other = createKubernetesBuildLimiter({ kube: k, namespace: HUB_NS, now: () => now });
-    try {
-      const build = {
-        user: "alice",
-        provider: "gh" as const,
-        spec: "o/r/HEAD",
-        repoUrl: "https://github.com/o/r",
-        ref: "HEAD",
-      };
-      const acquired = await limiter.acquire(build);
-      if (!acquired.ok) throw new Error(acquired.message);
-      await new Promise((resolve) => setTimeout(resolve, 120)); // renewals
-      expect(await other.otherWatchers({ ...build, user: "bob" })).toBe(1);
-      expect(await other.requestCancel(build)).toBe(1);
-      await acquired.ticket.release();
-      const podName = generateBuildName(
-        "o-r",
-        "0123456789abcdef0123456789abcdef01234567",
-        "build-",
-      );
-      double.put(POD, BUILD_NS, {
-        metadata: {
-          name: podName,
-          labels: { component: "binderhub-build", name: podName },
-          annotations: { "binder-repo": build.repoUrl },
-        },
-        status: { phase: "Running" },
-      });
-      const canceller = createKubernetesPodCanceller({ kube: k, namespace: BUILD_NS });
-      expect(await canceller.cancel(build)).toEqual({ deleted: [podName] });
-      now += 2 * 3_600_000; // an hour later the ended Lease is pruned
-      const again = await limiter.acquire(build);
-      if (again.ok) await again.ticket.release();
-    } finally {
-      limiter.close();
-      other.close();
-    }
-    expect(explain("build", [...new Set(log)].sort())).toEqual([]);
-  });
-});
-
-describe("the session revocations make exactly the calls KUBERNETES_USES declares", () => {
-  it("always: revoke twice (create, then replace), check from another replica (read)", async () => {
-    const double = await new KubernetesDouble().start();
-    try {
-      const log: string[] = [];
-      const kube = recording(
-        createKubernetesClient(
-          loadKubeConfig({
-            kubeconfigPath: double.writeKubeconfig(mkdtempSync(join(tmpdir(), "uses-"))),
-            env: {},
-          }),
-        ),
-        log,
-      );
-      const store = configMapRevocationStore(kube, HUB_NS);
-      const replica = new SessionRevocations({ store, now: Date.now });
-      await replica.revoke({ id: "a".repeat(22), expiresAt: 4_000_000_000 });
-      await replica.revoke({ id: "b".repeat(22), expiresAt: 4_000_000_000 });
-      const other = new SessionRevocations({ store, now: Date.now });
-      expect(await other.isRevoked({ id: "a".repeat(22), expiresAt: 4_000_000_000 })).toBe(true);
-      const made = [...new Set(log)].sort();
-      const want = declared("always");
-      expect(made.filter((m) => !want.includes(m))).toEqual([]);
-      expect(want.filter((w) => !made.includes(w))).toEqual([]);
-    } finally {
-      await double.close();
-    }
   });
 });
 

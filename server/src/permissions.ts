@@ -2,8 +2,11 @@
  * Every call the companion makes to Kubernetes and to the hub, who needs it and why — the one
  * list the chart's Role (chart/templates/companion/rbac.yaml) and the hub scopes the chart's NOTES
  * print (chart/templates/NOTES.txt) are checked against, in both directions: a call not listed
- * here fails server/src/permissions.test.ts, a grant nothing here needs fails
- * chart/tests/permissions.test.ts, and each failure says what to add or remove where.
+ * here fails server/src/permissions.test.ts (what each client method sends) and
+ * server/src/permissions.kube.test.ts (what each feature's flows call, as the chart's
+ * ServiceAccount on a real API server, where a refused call or a rule of the Role no call uses
+ * fails too); a grant nothing here needs fails chart/tests/permissions.test.ts; each failure says
+ * what to add or remove where.
  *
  * To add a call: add the method to KubernetesClient (kubernetes/client.ts) or HubClient
  * (hub/hub-client.ts), describe it in KUBERNETES_API or HUB_API, say who uses it in

@@ -29,9 +29,8 @@ import { statusOf, type CompanionIdentity } from "../../test-support/kube/cluste
 import { TEST_NODE, TestKubelet, volumeDirsUnder } from "../../test-support/kube/test-kubelet.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
 import { createKubernetesClient } from "../kubernetes/client.ts";
-import { POD_ANNOTATIONS } from "../kubernetes/metadata.ts";
 import { removalJobName } from "./removal-job.ts";
-import { clusterHarness, PREFIX, type ProjectsHarness } from "./test-harness.ts";
+import { clusterHarness, PREFIX, userServerPod, type ProjectsHarness } from "./test-harness.ts";
 
 const cluster = testCluster();
 let namespace: string;
@@ -125,47 +124,10 @@ function seed(user: string, ...folders: string[]): void {
   if (process.getuid?.() === 0) execFileSync("chown", ["-R", "1000:100", home]);
 }
 
-/**
- * A user's server pod as KubeSpawner 7.1 and the hub glue make it (labels, annotations, the home
- * claim mounted with subPath projects/<id>), created as the hub would, then run by the test kubelet.
- */
+/** A user's server pod (test-harness.ts), created as the hub would, then run by the test kubelet. */
 async function startServer(user: string, id: string): Promise<V1Pod> {
   const name = `jupyter-${user}`;
-  await cluster.core.createNamespacedPod({
-    namespace,
-    body: {
-      metadata: {
-        name,
-        labels: { component: "singleuser-server", "hub.jupyter.org/username": user },
-        annotations: {
-          "hub.jupyter.org/username": user,
-          [POD_ANNOTATIONS.projectId]: id,
-          [POD_ANNOTATIONS.homeVolume]: JSON.stringify({
-            persistentVolumeClaim: { claimName: `claim-${user}` },
-          }),
-          [POD_ANNOTATIONS.homeSubPath]: "",
-          [POD_ANNOTATIONS.homeMountPath]: "/home/jovyan",
-          [POD_ANNOTATIONS.runAsUid]: "1000",
-          [POD_ANNOTATIONS.runAsGid]: "100",
-        },
-      },
-      spec: {
-        securityContext: { runAsUser: 1000, runAsGroup: 100, fsGroup: 100 },
-        volumes: [
-          { name: `volume-${user}`, persistentVolumeClaim: { claimName: `claim-${user}` } },
-        ],
-        containers: [
-          {
-            name: "notebook",
-            image: "registry.example.org/img:main",
-            volumeMounts: [
-              { name: `volume-${user}`, mountPath: "/home/jovyan", subPath: `projects/${id}` },
-            ],
-          },
-        ],
-      },
-    },
-  });
+  await cluster.core.createNamespacedPod({ namespace, body: userServerPod(user, id) });
   let pod: V1Pod | undefined;
   await expect
     .poll(

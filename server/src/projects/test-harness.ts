@@ -9,6 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import type { V1Pod } from "@kubernetes/client-node";
 import Fastify, { type FastifyInstance } from "fastify";
 
 import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
@@ -19,6 +20,7 @@ import {
   loadKubeConfig,
   type KubernetesClient,
 } from "../kubernetes/client.ts";
+import { POD_ANNOTATIONS } from "../kubernetes/metadata.ts";
 import { KubernetesFolderRemover, LocalFolderRemover } from "./folder-removal.ts";
 import type { RemovalJobSettings } from "./removal-job.ts";
 import { projectRoutes } from "./routes.ts";
@@ -38,6 +40,44 @@ export function jobSettings(namespace: string): RemovalJobSettings {
     tolerations: [
       { key: "hub.jupyter.org/dedicated", operator: "Equal", value: "user", effect: "NoSchedule" },
     ],
+  };
+}
+
+/**
+ * A user's server pod as KubeSpawner 7.1 and the hub glue make it: KubeSpawner's labels and
+ * annotations, the user's claim mounted at the home with subPath projects/<id>, and the glue's
+ * record of the real volume and subPath.
+ */
+export function userServerPod(user: string, id: string): V1Pod {
+  return {
+    metadata: {
+      name: `jupyter-${user}`,
+      labels: { component: "singleuser-server", "hub.jupyter.org/username": user },
+      annotations: {
+        "hub.jupyter.org/username": user,
+        [POD_ANNOTATIONS.projectId]: id,
+        [POD_ANNOTATIONS.homeVolume]: JSON.stringify({
+          persistentVolumeClaim: { claimName: `claim-${user}` },
+        }),
+        [POD_ANNOTATIONS.homeSubPath]: "",
+        [POD_ANNOTATIONS.homeMountPath]: "/home/jovyan",
+        [POD_ANNOTATIONS.runAsUid]: "1000",
+        [POD_ANNOTATIONS.runAsGid]: "100",
+      },
+    },
+    spec: {
+      securityContext: { runAsUser: 1000, runAsGroup: 100, fsGroup: 100 },
+      volumes: [{ name: `volume-${user}`, persistentVolumeClaim: { claimName: `claim-${user}` } }],
+      containers: [
+        {
+          name: "notebook",
+          image: "registry.example.org/img:main",
+          volumeMounts: [
+            { name: `volume-${user}`, mountPath: "/home/jovyan", subPath: `projects/${id}` },
+          ],
+        },
+      ],
+    },
   };
 }
 
