@@ -1,6 +1,6 @@
 /**
- * Starts the shared stack (companion with builds and projects on + JupyterHub + CHP + the
- * Kubernetes and BinderHub doubles, base URL "/", the default profile list)
+ * Starts the shared stack (companion with builds and projects on + JupyterHub + CHP + the test
+ * cluster (a real kube-apiserver) + the BinderHub double, base URL "/", the default profile list)
  * once for the run and hands its coordinates to the workers through E2E_STACK. The function it
  * returns is Playwright's global teardown: it stops the processes and removes the temp dir.
  */

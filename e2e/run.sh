@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole e2e suite: real JupyterHub 5.5 (every test), then JupyterHub 6.1 (the @smoke tests).
-# Every stack runs the hub, CHP, the companion and (unless a test turns features off) the Kubernetes
-# and BinderHub doubles (e2e/support/stack.ts): spawn page, builds (tests/builds.spec.ts), Your
+# Every stack runs the hub, CHP, the companion, a test cluster (a real kube-apiserver, etcd and the
+# test kubelet) and (unless a test turns features off) the BinderHub double (e2e/support/stack.ts):
+# spawn page, builds (tests/builds.spec.ts), Your
 # Projects on dynamic and shared home storage (tests/projects.spec.ts), fallback, prefix, real hubs.
 # Then the local demo as `npm start` runs it (e2e/local-demo/, its own config).
 # Extra arguments go to both hub runs only, e.g. `bash e2e/run.sh tests/spawn.spec.ts`.

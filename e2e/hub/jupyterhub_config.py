@@ -13,8 +13,9 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
   E2E_COMPANION_PORT    where the Launchpad companion listens (required)
   E2E_COMPANION_TOKEN   the companion's api_token (required)
   E2E_ADMIN_TOKEN       a token for the tests' own admin service (required)
-  E2E_KUBECONFIG        a kubeconfig of the Kubernetes double: KubeSpawner then creates and deletes
-                        the pods it records there, as in a cluster (default: none; a closed port)
+  E2E_KUBECONFIG        a kubeconfig of the test cluster's kube-apiserver (z2jh's hub ServiceAccount):
+                        KubeSpawner then creates the user's PVC and the pod it records there, and
+                        deletes them, as in a cluster (default: none; a closed port)
   E2E_NAMESPACE         KubeSpawner's namespace (default "e2e")
   E2E_STORAGE           "dynamic" (default; z2jh storage.type=dynamic) or "shared" (one volume
                         "home", per-user subPath: z2jh storage.type=static, 2i2c's NFS homes)
@@ -78,7 +79,7 @@ c.Authenticator.allow_all = True
 # --- KubeSpawner, recording instead of creating pods ---------------------------------------------
 
 # KubeSpawner loads a kubeconfig when constructed (no API call). With E2E_KUBECONFIG it is the
-# Kubernetes double's, and the recording spawner creates and deletes its pods there exactly as
+# test cluster's, and the recording spawner creates and deletes its PVCs and pods there exactly as
 # KubeSpawner does. Without it: a closed loopback port, so that any call we failed to replace fails
 # fast instead of reaching a real cluster.
 NAMESPACE = env("E2E_NAMESPACE", "e2e")
@@ -114,7 +115,8 @@ c.KubeSpawner.image = "quay.io/jupyterhub/k8s-singleuser-sample:4.2.0"
 STORAGE = env("E2E_STORAGE", "dynamic") or "dynamic"
 if STORAGE == "dynamic":
     c.KubeSpawner.pvc_name_template = "claim-{user_server}"
-    c.KubeSpawner.storage_pvc_ensure = True  # as z2jh; the recording spawner never creates the PVC
+    c.KubeSpawner.storage_pvc_ensure = True  # as z2jh, with its default singleuser.storage.capacity
+    c.KubeSpawner.storage_capacity = "10Gi"
     c.KubeSpawner.volumes = [{"name": "volume-{user_server}", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
     c.KubeSpawner.volume_mounts = [{"mountPath": "/home/jovyan", "name": "volume-{user_server}"}]
 elif STORAGE == "shared":

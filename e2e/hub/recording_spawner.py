@@ -10,10 +10,13 @@ The manifest is written to ``$E2E_RECORD_DIR/<user>[-<server>]-<n>.json`` (n = 1
 with the ``user_options`` it was made from, so that tests can assert on image, resources, mounts
 and init containers.
 
-With ``$E2E_KUBECONFIG`` (the Kubernetes double's), the same pod is also created in that API with
-KubeSpawner's own request (``_make_create_pod_request``: labels and annotations as KubeSpawner and
-the glue made them) and deleted on stop (``_make_delete_pod_request``), so the companion sees
-users' running pods exactly as in a cluster. Nothing runs the pod: the mock server stands in.
+With ``$E2E_KUBECONFIG`` (the test cluster's real kube-apiserver, as z2jh's hub ServiceAccount),
+KubeSpawner's own requests also run there, as ``_start`` makes them: the user's PVC
+(``_make_create_pvc_request``, when ``storage_pvc_ensure``) and the pod
+(``_make_create_pod_request``: the manifest above, which the API server validates, init container
+and mounts included), deleted on stop (``_make_delete_pod_request``) and, with the PVC, on
+``delete_forever``. The companion sees users' pods exactly as in a cluster; the test kubelet marks
+them Running. The mock server, started here, stands in for what would run in the pod.
 """
 
 import asyncio
@@ -22,6 +25,7 @@ import os
 import signal
 import socket
 import sys
+from functools import partial
 from pathlib import Path
 
 from jupyterhub.utils import exponential_backoff, maybe_future
@@ -64,16 +68,23 @@ class RecordingKubeSpawner(KubeSpawner):
     async def _start(self):
         # As KubeSpawner._start: options first (this is where profile validation errors raise).
         await self.load_user_options()
-        # No namespace creation, reflectors or PVC: those are cluster calls.
+        # No namespace creation or reflectors: the mock server is started here, not watched for.
+        if _in_cluster() and self.storage_pvc_ensure and not self._pvc_exists:
+            await exponential_backoff(
+                partial(self._make_create_pvc_request, self.get_pvc_manifest(), self.k8s_api_request_timeout),
+                f"Could not create PVC {self.pvc_name}",
+                timeout=self.k8s_api_request_retry_timeout,
+            )
+            self._pvc_exists = True
         pod = await self.get_pod_manifest()
         if self.modify_pod_hook:
             self.log.info("Pod is being modified via modify_pod_hook")
             pod = await maybe_future(self.modify_pod_hook(self, pod))
         self._record(pod)
-        if _in_double():
+        if _in_cluster():
             ok = await self._make_create_pod_request(pod, self.k8s_api_request_timeout)
             if not ok:
-                raise RuntimeError(f"could not create pod {pod.metadata.name} in the Kubernetes double")
+                raise RuntimeError(f"could not create pod {pod.metadata.name} in the test cluster")
         return await self._start_mock()
 
     def _record(self, pod):
@@ -151,7 +162,7 @@ class RecordingKubeSpawner(KubeSpawner):
         self._mock_proc = None
         self._mock_pid = None
         self._mock_port = None
-        if _in_double():
+        if _in_cluster():
             grace = 0 if now else self.delete_grace_period
             await exponential_backoff(
                 lambda: self._make_delete_pod_request(
@@ -169,8 +180,9 @@ class RecordingKubeSpawner(KubeSpawner):
         yield {"progress": 50, "message": "Pod manifest recorded; starting the mock server"}
 
     async def delete_forever(self):
-        # KubeSpawner deletes the user's PVC here; there is none.
-        return
+        # KubeSpawner's own: deletes the user's PVC (with delete_pvc) in the test cluster.
+        if _in_cluster():
+            await super().delete_forever()
 
     # -- state (KubeSpawner keeps pod and PVC names; we keep the mock process) ------------------
 
@@ -193,7 +205,7 @@ class RecordingKubeSpawner(KubeSpawner):
         self._mock_port = None
 
 
-def _in_double():
+def _in_cluster():
     return bool(os.environ.get("E2E_KUBECONFIG"))
 
 

@@ -1,10 +1,13 @@
 /**
- * The tests' handle on the Kubernetes double (the same API the companion, the hub's KubeSpawner and
- * the BinderHub double use), over its real REST paths, and helpers to drive the build panel.
+ * The tests' handle on the test cluster (the real kube-apiserver the companion, the hub's
+ * KubeSpawner and the BinderHub double use) as its admin, its kubelet and its volumes, and helpers
+ * to drive the build panel.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { expect, type Page } from "@playwright/test";
 import { FULLBUILD_EVENTSOURCE_PATH } from "../../server/src/local/recorded-build.ts";
+import { httpsGet } from "../../server/test-support/kube/control-plane.ts";
 import { PROVIDER_REFS, type BuildSource } from "../../contract/providers/catalog.ts";
 import { toSpec } from "../../contract/providers/spec.ts";
 import { PROVIDER_COPY, REF_LABEL } from "../../frontend/src/lib/provider-copy.ts";
@@ -42,11 +45,12 @@ export interface JobManifest extends KubeObject {
 }
 
 export function doublesOf(hub: StackInfo): DoublesInfo {
-  if (!hub.doubles) throw new Error("this stack runs without the Kubernetes and BinderHub doubles");
+  if (!hub.doubles)
+    throw new Error("this stack runs without building and projects (features: false)");
   return hub.doubles;
 }
 
-type Collection = "pods" | "configmaps" | "jobs";
+type Collection = "pods" | "configmaps" | "jobs" | "persistentvolumeclaims";
 
 function collectionPath(collection: Collection, namespace: string): string {
   return collection === "jobs"
@@ -54,16 +58,9 @@ function collectionPath(collection: Collection, namespace: string): string {
     : `/api/v1/namespaces/${namespace}/${collection}`;
 }
 
-async function kube(
-  hub: StackInfo,
-  path: string,
-  init: RequestInit = {},
-): Promise<globalThis.Response> {
+async function kube(hub: StackInfo, apiPath: string): Promise<{ status: number; body: string }> {
   const doubles = doublesOf(hub);
-  return fetch(`${doubles.kubeUrl}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${doubles.kubeToken}`, "content-type": "application/json" },
-  });
+  return httpsGet(`${doubles.kubeUrl}${apiPath}`, { ca: doubles.kubeCa, token: doubles.kubeToken });
 }
 
 /** `GET` a collection, optionally with a label selector, as `kubectl get -l` would. */
@@ -76,7 +73,7 @@ export async function listObjects<T extends KubeObject = KubeObject>(
   const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : "";
   const response = await kube(hub, `${collectionPath(collection, namespace)}${query}`);
   expect(response.status, `list ${collection}`).toBe(200);
-  return ((await response.json()) as { items: T[] }).items;
+  return (JSON.parse(response.body) as { items: T[] }).items;
 }
 
 /** The build pods BinderHub (the double) runs, as the companion's canceller selects them. */
@@ -99,29 +96,25 @@ export function jobs(hub: StackInfo): Promise<JobManifest[]> {
 }
 
 /**
- * Acts as the Job controller: records that the Job's pod ran to completion (batch/v1 JobStatus,
- * `succeeded: 1` and a `Complete` condition), replacing the object with its resourceVersion.
+ * Pauses the test kubelet (nothing is scheduled, run or finished) and resolves once it is idle;
+ * `resumeKubelet` lets it go on.
  */
-export async function markJobSucceeded(hub: StackInfo, name: string): Promise<void> {
-  const namespace = doublesOf(hub).hubNamespace;
-  const path = `${collectionPath("jobs", namespace)}/${name}`;
-  const current = (await (await kube(hub, path)).json()) as KubeObject;
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-  const response = await kube(hub, path, {
-    method: "PUT",
-    body: JSON.stringify({
-      ...current,
-      status: {
-        startTime: now,
-        completionTime: now,
-        succeeded: 1,
-        conditions: [
-          { type: "Complete", status: "True", lastProbeTime: now, lastTransitionTime: now },
-        ],
-      },
-    }),
-  });
-  expect(response.status, "replace the Job with its status").toBe(200);
+export async function pauseKubelet(hub: StackInfo): Promise<void> {
+  const doubles = doublesOf(hub);
+  process.kill(doubles.clusterPid, "SIGUSR1");
+  await expect
+    .poll(() => existsSync(path.join(hub.stateDir, "cluster", "kubelet-paused")))
+    .toBe(true);
+}
+
+export function resumeKubelet(hub: StackInfo): void {
+  process.kill(doublesOf(hub).clusterPid, "SIGUSR2");
+}
+
+/** The host folder the test kubelet gives a claim in the hub's namespace (volumeDirsUnder). */
+export function claimFolder(hub: StackInfo, claim: string): string {
+  const doubles = doublesOf(hub);
+  return path.join(doubles.volumesDir, doubles.hubNamespace, "pvc", claim);
 }
 
 // --- the recorded build (fullbuild.eventsource) ------------------------------------------------

@@ -1,12 +1,15 @@
 /**
  * Starts and stops one e2e stack: a real JupyterHub (which starts configurable-http-proxy itself)
  * configured by e2e/hub/jupyterhub_config.py, the Launchpad companion registered in it as an
- * external service, and (unless `features: false`) the test doubles of the cluster around them:
+ * external service, and the cluster around them:
  *
- * - the Kubernetes double (server/test-support/kubernetes-double-cli.ts): the hub's KubeSpawner
- *   creates and deletes users' pods there, the companion keeps project records (ConfigMaps), build
- *   limits (Leases) and removal Jobs there, and the BinderHub double runs its build pods there;
- * - the BinderHub double (server/test-support/binderhub-double-cli.ts) at /services/binder/, with
+ * - a real kube-apiserver with etcd and the test kubelet (server/test-support/kube/cluster-cli.ts):
+ *   the hub's KubeSpawner creates users' PVCs and pods there as z2jh's hub ServiceAccount, the
+ *   companion keeps project records (ConfigMaps), build limits (Leases), ended sessions and removal
+ *   Jobs there as the chart's ServiceAccount with the chart's rendered Role, and the BinderHub
+ *   double runs its build pods there; the test kubelet marks pods Running and runs removal Jobs'
+ *   scripts on host folders (`DoublesInfo.volumesDir`);
+ * - (unless `features: false`) the BinderHub double (server/test-support/binderhub-double-cli.ts) at /services/binder/, with
  *   auth on, as binderhub-service runs next to a hub; the companion builds through it.
  *
  * Every stack gets its own ports, tokens, temp dir and manifest record dir, so several can run
@@ -15,7 +18,15 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -37,9 +48,9 @@ export interface StackOptions {
   /** Start the companion too (default true). Without it, the service is registered but down. */
   companion?: boolean;
   /**
-   * Start the Kubernetes and BinderHub doubles and run the companion with building and projects
-   * on against them (default true; false runs it with both features off, as an admin without a
-   * BinderHub would). The hub's KubeSpawner creates users' pods in the same Kubernetes double.
+   * Start the BinderHub double and run the companion with building and projects on (default
+   * true; false runs it with both features off, as an admin without a BinderHub would, and the
+   * chart's Role rendered so).
    */
   features?: boolean;
   /**
@@ -54,10 +65,16 @@ export interface StackOptions {
   slowSpawnTimeout?: number;
 }
 
-/** Where the doubles are, for tests that assert on (or act as) the cluster. */
+/** Where the cluster and the BinderHub double are, for tests that assert on (or act in) them. */
 export interface DoublesInfo {
+  /** The real API server, its CA (PEM) and the tests' own admin token. */
   kubeUrl: string;
+  kubeCa: string;
   kubeToken: string;
+  /** The test cluster process: SIGUSR1 pauses its kubelet, SIGUSR2 resumes it. */
+  clusterPid: number;
+  /** Where the test kubelet keeps volumes' host folders (`<namespace>/pvc/<claim>`). */
+  volumesDir: string;
   /** The hub's namespace: users' pods, project records (ConfigMaps), removal Jobs. */
   hubNamespace: string;
   /** Where the BinderHub double runs build pods (labelled component=binderhub-build). */
@@ -79,7 +96,7 @@ export interface StackInfo {
   companionPort: number;
   hubApiUrl: string;
   storage: "dynamic" | "shared";
-  /** Absent when the stack runs without the doubles (features off). */
+  /** Absent when the stack runs without building and projects (features off). */
   doubles?: DoublesInfo;
 }
 
@@ -154,29 +171,23 @@ async function waitForHttp(
   );
 }
 
-/** Polls until anything answers HTTP at `url` (any status: the Kubernetes double answers 401). */
-async function waitForListening(
-  url: string,
+/** Polls until `log` holds `line`, the process dies, or the deadline passes. */
+async function waitForLogLine(
+  line: string,
   proc: ChildProcess,
   log: string,
   what: string,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let lastError = "";
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       throw new Error(`${what} exited (${proc.exitCode ?? proc.signalCode}). Log:\n${tail(log)}`);
     }
-    try {
-      await fetch(url);
-      return;
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    if (existsSync(log) && readFileSync(log, "utf8").includes(line)) return;
+    await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${what} did not listen at ${url} (${lastError}). Log:\n${tail(log)}`);
+  throw new Error(`${what} did not say "${line}" in ${timeoutMs / 1000} s. Log:\n${tail(log)}`);
 }
 
 function startProcess(
@@ -229,6 +240,12 @@ function killPidFile(file: string): void {
 export const HUB_NAMESPACE = "e2e";
 export const BUILD_NAMESPACE = "e2e-builds";
 
+/** The parts of the admin kubeconfig (server/test-support/kube/cluster.ts) the tests need. */
+interface AdminKubeconfig {
+  clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
+  users: { user: { token: string } }[];
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const baseUrl = options.baseUrl ?? "/";
   const jh = options.jh ?? defaultJupyterHubMajor();
@@ -241,28 +258,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   const stateDir = mkdtempSync(path.join(tmpdir(), "launchpad-e2e-"));
   const recordDir = path.join(stateDir, "manifests");
-  const [hubPort, hubApiPort, proxyApiPort, companionPort, kubePort, binderhubPort] =
-    (await freePorts(6)) as [number, number, number, number, number, number];
+  const [hubPort, hubApiPort, proxyApiPort, companionPort, binderhubPort] = (await freePorts(
+    5,
+  )) as [number, number, number, number, number];
   const companionToken = randomBytes(32).toString("hex");
   const adminToken = randomBytes(32).toString("hex");
-  const kubeToken = randomBytes(16).toString("hex");
   const binderhubToken = randomBytes(16).toString("hex");
   const origin = `http://127.0.0.1:${hubPort}`;
   const hubApiUrl = `http://127.0.0.1:${hubApiPort}${baseUrl}hub/api`;
   const binDir = path.join(REPO_ROOT, "node_modules", ".bin");
   const basicEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ""}` };
   const nodeBin = path.join(binDir, "node");
-  const doubles: DoublesInfo | undefined = withFeatures
-    ? {
-        kubeUrl: `http://127.0.0.1:${kubePort}`,
-        kubeToken,
-        hubNamespace: HUB_NAMESPACE,
-        buildNamespace: BUILD_NAMESPACE,
-        binderhubUrl: `http://127.0.0.1:${binderhubPort}/services/binder/`,
-      }
-    : undefined;
-  // Written by the Kubernetes double's CLI (KubernetesDouble.writeKubeconfig).
-  const kubeconfig = path.join(stateDir, "kubeconfig.json");
+  const binderhubUrl = `http://127.0.0.1:${binderhubPort}/services/binder/`;
+  // Written by the test cluster's CLI: one kubeconfig per identity.
+  const clusterDir = path.join(stateDir, "cluster");
+  const kubeconfigOf = (who: "companion" | "hub" | "admin") =>
+    path.join(clusterDir, `kubeconfig-${who}.json`);
+  // Beside the state dir (0700): removal Jobs run as the notebook user and must reach it.
+  const volumesDir = mkdtempSync(path.join(tmpdir(), "launchpad-e2e-volumes-"));
+  chmodSync(volumesDir, 0o755);
 
   const hubEnv: NodeJS.ProcessEnv = {
     ...basicEnv,
@@ -279,7 +293,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     E2E_STORAGE: storage,
     E2E_NAMED_SERVERS: options.namedServers ? "1" : "",
     E2E_SLOW_SPAWN_TIMEOUT: String(options.slowSpawnTimeout ?? 0),
-    ...(doubles ? { E2E_KUBECONFIG: kubeconfig, E2E_NAMESPACE: doubles.hubNamespace } : {}),
+    ...(withCompanion ? { E2E_KUBECONFIG: kubeconfigOf("hub"), E2E_NAMESPACE: HUB_NAMESPACE } : {}),
   };
   const servicePrefix = `${baseUrl}services/launchpad/`;
   const companionEnv: NodeJS.ProcessEnv = {
@@ -299,19 +313,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     JUPYTERHUB_BASE_URL: baseUrl,
     // A companion always has its namespace's API (ended sessions live there), features or not.
     LAUNCHPAD_HUB_NAMESPACE: HUB_NAMESPACE,
-    LAUNCHPAD_KUBECONFIG: kubeconfig,
-    ...(doubles
+    LAUNCHPAD_KUBECONFIG: kubeconfigOf("companion"),
+    ...(withFeatures
       ? {
-          // As the chart configures it next to binderhub-service, against the doubles.
+          // As the chart configures it next to binderhub-service.
           LAUNCHPAD_BUILD_ENABLED: "true",
           LAUNCHPAD_PROJECTS_ENABLED: "true",
-          LAUNCHPAD_BINDERHUB_URL: doubles.binderhubUrl,
+          LAUNCHPAD_BINDERHUB_URL: binderhubUrl,
           LAUNCHPAD_BINDERHUB_TOKEN: binderhubToken,
-          LAUNCHPAD_BUILD_NAMESPACE: doubles.buildNamespace,
+          LAUNCHPAD_BUILD_NAMESPACE: BUILD_NAMESPACE,
         }
       : {
-          // Builds need a BinderHub and projects a Kubernetes API: without the doubles the
-          // companion runs with both features off, as an admin without them would configure it.
+          // Builds need a BinderHub: without one the companion runs with both features off, as
+          // an admin without a BinderHub would configure it.
           LAUNCHPAD_BUILD_ENABLED: "false",
           LAUNCHPAD_PROJECTS_ENABLED: "false",
         }),
@@ -319,12 +333,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const hubLog = path.join(stateDir, "hub.log");
   const companionLog = path.join(stateDir, "companion.log");
-  const kubeLog = path.join(stateDir, "kubernetes-double.log");
+  const kubeLog = path.join(stateDir, "cluster.log");
   const binderhubLog = path.join(stateDir, "binderhub-double.log");
   let companion: ChildProcess | undefined;
   let hub: ChildProcess | undefined;
   let kube: ChildProcess | undefined;
   let binderhub: ChildProcess | undefined;
+  let doubles: DoublesInfo | undefined;
 
   const startCompanion = async (): Promise<void> => {
     if (companion && companion.exitCode === null && companion.signalCode === null) return;
@@ -346,40 +361,54 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stopProcess(hub, 20_000);
     killPidFile(path.join(stateDir, "proxy.pid"));
     await stopProcess(binderhub, 5_000);
-    await stopProcess(kube, 5_000);
+    await stopProcess(kube, 15_000);
     if (process.env.E2E_KEEP_STATE) {
-      console.log(`e2e: kept ${stateDir}`);
+      console.log(`e2e: kept ${stateDir} and ${volumesDir}`);
     } else {
       rmSync(stateDir, { recursive: true, force: true });
+      rmSync(volumesDir, { recursive: true, force: true });
     }
   };
 
   try {
     if (withCompanion) {
+      mkdirSync(clusterDir);
       kube = startProcess(
         nodeBin,
         [
-          "server/test-support/kubernetes-double-cli.ts",
-          "--port",
-          String(kubePort),
-          "--token",
-          kubeToken,
-          "--kubeconfig-dir",
-          stateDir,
-          "--namespace",
+          "server/test-support/kube/cluster-cli.ts",
+          "--dir",
+          clusterDir,
+          "--volumes",
+          volumesDir,
+          "--hub-namespace",
           HUB_NAMESPACE,
+          "--build-namespace",
+          BUILD_NAMESPACE,
+          ...(withFeatures
+            ? []
+            : ["--set", "build.enabled=false", "--set", "projects.enabled=false"]),
         ],
         basicEnv,
         kubeLog,
       );
-      await waitForListening(
-        `http://127.0.0.1:${kubePort}`,
-        kube,
-        kubeLog,
-        "The Kubernetes double",
-      );
+      await waitForLogLine("test-cluster ready", kube, kubeLog, "The test cluster");
     }
-    if (doubles) {
+    if (withFeatures && kube?.pid !== undefined) {
+      const admin = JSON.parse(readFileSync(kubeconfigOf("admin"), "utf8")) as AdminKubeconfig;
+      doubles = {
+        kubeUrl: admin.clusters[0]!.cluster.server,
+        kubeCa: Buffer.from(
+          admin.clusters[0]!.cluster["certificate-authority-data"],
+          "base64",
+        ).toString("utf8"),
+        kubeToken: admin.users[0]!.user.token,
+        clusterPid: kube.pid,
+        volumesDir,
+        hubNamespace: HUB_NAMESPACE,
+        buildNamespace: BUILD_NAMESPACE,
+        binderhubUrl,
+      };
       binderhub = startProcess(
         nodeBin,
         [
@@ -391,9 +420,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           "--base-url",
           "/services/binder/",
           "--kubeconfig",
-          kubeconfig,
+          kubeconfigOf("admin"),
           "--build-namespace",
-          doubles.buildNamespace,
+          BUILD_NAMESPACE,
         ],
         basicEnv,
         binderhubLog,

@@ -1,8 +1,8 @@
 /**
  * "Build from a repository" through the real hub and a real browser: the companion in hub mode
  * relays builds from the BinderHub double (which replays the real recorded 736-event build, or the
- * scenario its repository name asks for) and cancels them by deleting the build pod in the
- * Kubernetes double; "Start with this image" posts the built image to KubeSpawner.
+ * scenario its repository name asks for) and cancels them by deleting the build pod in the test
+ * cluster's kube-apiserver; "Start with this image" posts the built image to KubeSpawner.
  * Profile list: e2e/hub/profiles/build.yaml (an image option with dynamic_image_building).
  */
 import { readFileSync } from "node:fs";
@@ -178,7 +178,7 @@ test.describe("build from a repository", () => {
         (await buildPods(hub)).filter((pod) =>
           pod.metadata.annotations?.["binder-repo"]?.includes(repo),
         ).length;
-      await expect.poll(ours, { message: "the build pod in the Kubernetes double" }).toBe(1);
+      await expect.poll(ours, { message: "the build pod in the test cluster" }).toBe(1);
 
       await page.getByRole("button", { name: "Cancel build", exact: true }).click();
       await expect(buildStatus(page)).toHaveText("The build was cancelled.");

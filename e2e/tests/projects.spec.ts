@@ -1,22 +1,29 @@
 /**
- * "Your Projects" through the real hub, KubeSpawner, the glue, the companion and the Kubernetes
- * double, on both home-storage shapes z2jh hubs use: a claim per user (storage.type=dynamic, no
+ * "Your Projects" through the real hub, KubeSpawner, the glue, the companion and the test cluster
+ * (a real kube-apiserver; the test kubelet runs removal Jobs on host folders), on both home-storage
+ * shapes z2jh hubs use: a claim per user (storage.type=dynamic, no
  * subPath) and one shared volume with a per-user subPath (storage.type=static, 2i2c's NFS homes).
  *
  * One user walks through the whole life of two projects, so the tests of a shape run in order:
  * build and start A → build and start B → A again from the table (same folder) → with A running,
- * delete B from a named server's spawn page (a removal Job on exactly that folder; done when the Job
- * succeeds) → deleting A is refused → another user sees and deletes nothing.
+ * delete B from a named server's spawn page (a removal Job removes exactly that folder; done when
+ * the Job succeeds) → deleting A is refused → another user sees and deletes nothing.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Page } from "@playwright/test";
 import { projectId } from "../../contract/projects.ts";
 import type { BuildSource } from "../../contract/providers/catalog.ts";
 import {
   buildUntilReady,
+  claimFolder,
   expectedImageName,
   jobs,
-  markJobSucceeded,
+  listObjects,
+  pauseKubelet,
+  resumeKubelet,
   userPods,
 } from "../support/doubles.ts";
 import {
@@ -165,10 +172,18 @@ for (const shape of SHAPES) {
         expect(annotations[`${ANNOTATION}home-subpath`]).toBe(root);
         expect(annotations[`${ANNOTATION}home-mount-path`]).toBe("/home/jovyan");
 
-        // KubeSpawner created the same pod in the cluster (the double), where the companion reads it.
+        // KubeSpawner created the same pod in the cluster (the real API server accepted the glue's
+        // init container and mounts), where the companion reads it; and, on dynamic storage, the claim.
         const [running] = await userPods(hub, user);
         expect(running?.metadata.name).toBe(pod.metadata.name);
         expect(running?.metadata.annotations?.[`${ANNOTATION}project-id`]).toBe(ID_A);
+        await expect
+          .poll(async () => (await userPods(hub, user))[0]?.status?.phase, { message: "the pod" })
+          .toBe("Running");
+        const claims = await listObjects(hub, "persistentvolumeclaims", hub.doubles!.hubNamespace);
+        expect(claims.map((c) => c.metadata.name)).toEqual(
+          shape.storage === "dynamic" ? [`claim-${user}`] : [],
+        );
 
         await stopServer(hub, user);
         await expect.poll(async () => (await userPods(hub, user)).length).toBe(0);
@@ -215,6 +230,18 @@ for (const shape of SHAPES) {
       await signInToNamedServer(page, hub, user, "other");
       const table = projectsTable(page);
       await expect(table.getByRole("link", { name: NAME_B })).toBeVisible();
+      // Work in both projects' folders, on the host folder the test kubelet gives the volume.
+      const claim = (shape.volumeSource(user).persistentVolumeClaim as { claimName: string })
+        .claimName;
+      const home = path.join(claimFolder(hub, claim), root);
+      for (const id of [ID_A, ID_B]) {
+        mkdirSync(path.join(home, "projects", id), { recursive: true });
+        writeFileSync(path.join(home, "projects", id, "work.ipynb"), "{}");
+      }
+      // As on a real volume, owned by the notebook user the removal Job runs as (the kubelet runs it
+      // with setpriv, as root).
+      execFileSync("chown", ["-R", "1000:100", home]);
+      await pauseKubelet(hub); // so the Job waits while the page says it is deleting
       await table.getByRole("button", { name: `Delete ${NAME_B}`, exact: true }).click();
       const dialog = page.getByRole("dialog", { name: `Delete ${NAME_B}?` });
       await expect(dialog).toContainText(`the folder projects/${ID_B} in your home`);
@@ -240,10 +267,12 @@ for (const shape of SHAPES) {
 
       // Still listed until the Job has done its work.
       await expect(table.getByRole("link", { name: NAME_B })).toBeVisible();
-      await markJobSucceeded(hub, job!.metadata.name);
+      resumeKubelet(hub);
       await expect(table.getByRole("link", { name: NAME_B })).toHaveCount(0);
       await expect(table.getByRole("link", { name: NAME_A })).toBeVisible();
       await expect.poll(async () => (await jobs(hub)).length, { message: "removal Jobs" }).toBe(0);
+      expect(existsSync(path.join(home, "projects", ID_B))).toBe(false);
+      expect(existsSync(path.join(home, "projects", ID_A, "work.ipynb"))).toBe(true);
     });
 
     test("deleting the project the running server uses is refused", async ({ page, hub }) => {

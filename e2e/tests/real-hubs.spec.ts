@@ -135,7 +135,10 @@ const HUBS = [
 for (const file of HUBS) {
   test.describe(`real hub ${file}`, () => {
     const fixture = path.join(REAL_HUBS_DIR, file);
-    useOwnStack({ profiles: fixture });
+    // 2i2c's hubs keep homes on one NFS volume named "home" with a per-user subPath, and their
+    // profiles' init containers mount it by that name: the test cluster's API server refuses a
+    // pod whose init container mounts a volume the pod does not have (422).
+    useOwnStack({ profiles: fixture, storage: "shared" });
 
     test("renders every profile and starts each with its default choices", async ({
       page,

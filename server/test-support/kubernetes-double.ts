@@ -2,6 +2,19 @@
  * A test double of the Kubernetes API server: an in-memory HTTP server speaking the real REST
  * shapes that `@kubernetes/client-node` talks to unchanged, through a generated kubeconfig.
  *
+ * The companion's Kubernetes behaviour is tested against a real kube-apiserver (`*.kube.test.ts`,
+ * test-support/kube/) and so is the e2e stack. This double is left for what a real API server
+ * cannot be made to do on demand, and for unit tests where Kubernetes is only the store behind
+ * the behaviour under test:
+ * - failure injection, a 500 Status or a request never answered (`failNext`):
+ *   kubernetes/client.test.ts, builds/routes.test.ts;
+ * - resourceVersions that are not integers (`opaqueResourceVersions`; the API conventions promise
+ *   nothing about their form, and today's servers send integers): builds/limiter.test.ts;
+ * - in-process tests of the build streams and the sessions (builds/routes.test.ts,
+ *   auth/sessions.test.ts, features.test.ts), objects of older releases put in place directly
+ *   (kubernetes/metadata.test.ts), and the projects bench (projects/test-harness.ts), whose budget
+ *   was set against it.
+ *
  * What it reproduces from the real apiserver (k8s.io/apiserver, apimachinery):
  * - paths `/api/v1/namespaces/<ns>/<plural>[/<name>]` and
  *   `/apis/<group>/<version>/namespaces/<ns>/<plural>[/<name>]`;

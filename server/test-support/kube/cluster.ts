@@ -126,7 +126,11 @@ export class TestCluster {
    * controller-manager's serviceaccounts controller would create.
    */
   async namespace(prefix = "t"): Promise<string> {
-    const name = `${prefix}-${randomBytes(4).toString("hex")}`;
+    return this.createNamespace(`${prefix}-${randomBytes(4).toString("hex")}`);
+  }
+
+  /** The namespace `name` with its `default` ServiceAccount (see `namespace()`). */
+  async createNamespace(name: string): Promise<string> {
     await this.core.createNamespace({ body: { metadata: { name } } });
     await this.core.createNamespacedServiceAccount({
       namespace: name,

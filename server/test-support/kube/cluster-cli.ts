@@ -1,0 +1,114 @@
+/**
+ * A test cluster as a process, for e2e (the hub's KubeSpawner, the companion and the BinderHub
+ * double all talk to it): the real control plane (control-plane.ts), the hub's and BinderHub's
+ * namespaces, the identities a z2jh install gives each peer, and the test kubelet as the node.
+ *
+ *   node server/test-support/kube/cluster-cli.ts --dir /tmp/x --volumes /tmp/v \
+ *     --hub-namespace e2e --build-namespace e2e-builds [--set build.enabled=false ...]
+ *
+ * Writes into --dir, then prints `test-cluster ready`:
+ * - kubeconfig-companion.json: the chart's ServiceAccount with exactly the Role(s) and
+ *   RoleBinding(s) `helm template` renders (with the --set values);
+ * - kubeconfig-hub.json: the hub's ServiceAccount with z2jh's hub Role (KubeSpawner's pods, PVCs,
+ *   events: https://github.com/jupyterhub/zero-to-jupyterhub-k8s/blob/4.2.0/jupyterhub/templates/hub/rbac.yaml);
+ * - kubeconfig-admin.json: the tests' own (system:masters), also the BinderHub double's, which
+ *   stands for BinderHub's build pods only;
+ * --volumes is where the kubelet finds volumes' host folders (volumeDirsUnder): pods' users must
+ * be able to traverse it and every folder above it.
+ * SIGUSR1 pauses the kubelet and then writes `kubelet-paused`; SIGUSR2 resumes it and removes the
+ * file. SIGTERM stops everything.
+ */
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+import { TestCluster } from "./cluster.ts";
+import { startControlPlane } from "./control-plane.ts";
+import { TEST_NODE, TestKubelet, volumeDirsUnder } from "./test-kubelet.ts";
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: "string" },
+    volumes: { type: "string" },
+    "hub-namespace": { type: "string", default: "e2e" },
+    "build-namespace": { type: "string", default: "e2e-builds" },
+    set: { type: "string", multiple: true, default: [] },
+  },
+});
+const { dir, volumes } = values;
+if (!dir || !volumes) throw new Error("--dir and --volumes are required");
+const hub = values["hub-namespace"];
+const build = values["build-namespace"];
+
+const plane = await startControlPlane();
+const cluster = new TestCluster(plane);
+let kubelet: TestKubelet | undefined;
+const stop = async () => {
+  await kubelet?.close();
+  await plane.close();
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => void stop().then(() => process.exit(0)));
+
+try {
+  for (const namespace of new Set([hub, build])) await cluster.createNamespace(namespace);
+  const companion = await cluster.installCompanion({
+    namespace: hub,
+    buildNamespace: build,
+    set: values.set,
+  });
+  cluster.writeKubeconfig(dir, companion.token, hub, "kubeconfig-companion.json");
+
+  // z2jh's hub ServiceAccount and Role, as the jupyterhub chart renders them.
+  await cluster.core.createNamespacedServiceAccount({
+    namespace: hub,
+    body: { metadata: { name: "hub" } },
+  });
+  await cluster.create({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: { name: "hub", namespace: hub },
+    rules: [
+      {
+        apiGroups: [""],
+        resources: ["pods", "persistentvolumeclaims", "secrets", "services"],
+        verbs: ["get", "watch", "list", "create", "delete"],
+      },
+      { apiGroups: [""], resources: ["events"], verbs: ["get", "watch", "list"] },
+    ],
+  } as Parameters<TestCluster["create"]>[0]);
+  await cluster.create({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "hub", namespace: hub },
+    subjects: [{ kind: "ServiceAccount", name: "hub", namespace: hub }],
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "hub" },
+  } as Parameters<TestCluster["create"]>[0]);
+  cluster.writeKubeconfig(
+    dir,
+    await cluster.serviceAccountToken(hub, "hub", 6 * 3600),
+    hub,
+    "kubeconfig-hub.json",
+  );
+  cluster.writeKubeconfig(dir, plane.adminToken, hub, "kubeconfig-admin.json");
+
+  kubelet = new TestKubelet({
+    cluster,
+    namespaces: [...new Set([hub, build])],
+    volumeDir: volumeDirsUnder(volumes),
+    // A z2jh user node, where users' pods and removal Jobs may be asked to run.
+    nodeLabels: { "kubernetes.io/hostname": TEST_NODE, "hub.jupyter.org/node-purpose": "user" },
+    onError: (error, what) => console.error(`test kubelet: ${what}:`, error),
+  }).start();
+  const paused = join(dir, "kubelet-paused");
+  process.on("SIGUSR1", () => void kubelet?.pause().then(() => writeFileSync(paused, "")));
+  process.on("SIGUSR2", () => {
+    kubelet?.resume();
+    rmSync(paused, { force: true });
+  });
+  console.log(`test-cluster ready ${plane.url} (${plane.version})`);
+} catch (error) {
+  console.error(error);
+  await stop();
+  process.exit(1);
+}
