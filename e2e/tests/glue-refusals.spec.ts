@@ -68,7 +68,9 @@ test(
     await expectMounted(page);
     await postSpawnForm(page, BAD_PROJECT);
     await expect(page).toHaveURL(new RegExp(`hub/spawn-pending/${user}`));
-    await expect(page.getByText(REASON)).toBeVisible();
+    // In the progress message, and in the event log too when the failure arrives as an event
+    // (the pending page was up before the spawn failed, as after KubeSpawner's PVC request).
+    await expect(page.getByText(REASON).first()).toBeVisible();
     // The page of a failed spawn shows only jupyterhub_message.
     await page.reload();
     await expect(page.getByText(REASON)).toBeVisible();

@@ -16,6 +16,7 @@ import {
 import { createKubernetesBuildLimiter } from "../builds/limiter.ts";
 import { KubernetesFolderRemover } from "../projects/folder-removal.ts";
 import { buildRemovalJob, removalJobName } from "../projects/removal-job.ts";
+import { project } from "../projects/store-cases.ts";
 import { ConfigMapProjectStore, configMapName, CONFIG_MAP_DATA_KEY } from "../projects/store.ts";
 import {
   createKubernetesClient,
@@ -87,22 +88,6 @@ beforeEach(async () => {
 });
 afterEach(() => double.close());
 
-function record(id: string, extra: Partial<Project> = {}): Project {
-  return {
-    id,
-    provider: "gh",
-    repository: `https://github.com/o/${id}`,
-    ref: "main",
-    image: "registry.example.org/img:1",
-    profile_slug: "default",
-    display_name: id,
-    created_at: "2026-01-01T00:00:00.000Z",
-    last_launched_at: "2026-01-01T00:00:00.000Z",
-    state: "ready",
-    ...extra,
-  };
-}
-
 function releaseOneConfigMap(user: string, userLabel: string, projects: Project[]): KubeObject {
   return {
     apiVersion: "v1",
@@ -122,7 +107,7 @@ function releaseOneConfigMap(user: string, userLabel: string, projects: Project[
 
 describe("records written by Launchpad 0.1.0", () => {
   it("reads 0.1.0's project ConfigMaps and rewrites them in today's shape on the next change", async () => {
-    double.put(CONFIG_MAP, NS, releaseOneConfigMap("alice", "alice", [record("a")]));
+    double.put(CONFIG_MAP, NS, releaseOneConfigMap("alice", "alice", [project("a")]));
     // A name that is not a label value: 0.1.0 labelled it with a slug and hash.
     const odd = "Ann Lee@example.org";
     double.put(CONFIG_MAP, NS, releaseOneConfigMap(odd, "ann-lee-example-org-65be851280", []));
@@ -131,7 +116,7 @@ describe("records written by Launchpad 0.1.0", () => {
     expect((await store.list("alice")).map((p) => p.id)).toEqual(["a"]);
     expect((await store.users()).sort()).toEqual([odd, "alice"].sort());
 
-    await store.upsert("alice", "b", () => record("b"), { limit: 0 });
+    await store.upsert("alice", "b", () => project("b"), { limit: 0 });
     const rewritten = find(CONFIG_MAP, configMapName("alice"));
     expect(rewritten?.metadata.labels).toEqual({
       "app.kubernetes.io/managed-by": "launchpad",
@@ -158,18 +143,18 @@ describe("records written by Launchpad 0.1.0", () => {
       mount_path: "/home/jovyan",
     };
     const requestedAt = "2026-01-02T03:04:05.000Z";
-    const project = record("owner-repo-12345678", {
+    const deleting = project("owner-repo-12345678", {
       state: "deleting",
       storage,
       deletion: { requested_at: requestedAt, requested_by: "alice" },
     });
     const settings = { namespace: NS, image: "busybox:1.37" };
-    const spec = buildRemovalJob("alice", project.id, storage, settings).spec;
+    const spec = buildRemovalJob("alice", deleting.id, storage, settings).spec;
     double.put(JOB, NS, {
       apiVersion: "batch/v1",
       kind: "Job",
       metadata: {
-        name: removalJobName("alice", project.id),
+        name: removalJobName("alice", deleting.id),
         labels: {
           "app.kubernetes.io/managed-by": "launchpad",
           "app.kubernetes.io/component": "project-removal",
@@ -178,7 +163,7 @@ describe("records written by Launchpad 0.1.0", () => {
         },
         annotations: {
           "launchpad.jupyter.org/username": "alice",
-          "launchpad.jupyter.org/project-id": project.id,
+          "launchpad.jupyter.org/project-id": deleting.id,
           "launchpad.jupyter.org/deletion-requested-at": requestedAt,
         },
       },
@@ -186,10 +171,10 @@ describe("records written by Launchpad 0.1.0", () => {
       status: { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] },
     });
     const remover = new KubernetesFolderRemover(kube, settings);
-    expect(await remover.status("alice", project)).toEqual({ state: "succeeded" });
+    expect(await remover.status("alice", deleting)).toEqual({ state: "succeeded" });
     // Asked again for the same request, it keeps 0.1.0's Job instead of starting another.
-    expect(await remover.start("alice", project)).toEqual({
-      jobName: removalJobName("alice", project.id),
+    expect(await remover.start("alice", deleting)).toEqual({
+      jobName: removalJobName("alice", deleting.id),
     });
     expect(double.objects(JOB, NS)).toHaveLength(1);
   });
