@@ -1,7 +1,5 @@
 import type { Meta, StoryObj } from "@storybook/react-vite";
 import { expect, fn, userEvent, within } from "storybook/test";
-import type { ReactNode } from "react";
-import { BuildPanel, type BuildPanelProps } from "../frontend/src/features/build/build-panel.tsx";
 import {
   buildHandlers,
   longBuild,
@@ -10,17 +8,7 @@ import {
 } from "../frontend/src/features/build/testing/handlers.ts";
 import { sampleServiceUrl } from "../frontend/src/testing/fixtures.ts";
 import { http } from "msw";
-
-/** The panel as the app shell mounts it: inside the hub's spawn form. */
-function BuildPanelFrame(props: BuildPanelProps): ReactNode {
-  return (
-    <form id="spawn_form" method="post" action="#" onSubmit={(e) => e.preventDefault()}>
-      <div className="launchpad">
-        <BuildPanel {...props} />
-      </div>
-    </form>
-  );
-}
+import { BuildPanelFrame } from "./story-frame.tsx";
 
 const SOURCE = { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" } as const;
 /** Paces stories so a person can watch the phases go by. */

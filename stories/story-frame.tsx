@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { SpawnPageData } from "../contract/spawn-page.ts";
 import { App } from "../frontend/src/app/app.tsx";
 import { mountLaunchpad } from "../frontend/src/app/mount.tsx";
+import { BuildPanel, type BuildPanelProps } from "../frontend/src/features/build/build-panel.tsx";
 import {
   hubSpawnPageHtml,
   sampleJhData,
@@ -55,4 +56,15 @@ export function GluePage({ data }: { data: unknown }): ReactNode {
     };
   }, [data]);
   return <div ref={host} />;
+}
+
+/** The build panel as the app shell mounts it: inside the hub's spawn form. */
+export function BuildPanelFrame(props: BuildPanelProps): ReactNode {
+  return (
+    <form id="spawn_form" method="post" action="#" onSubmit={(e) => e.preventDefault()}>
+      <div className="launchpad">
+        <BuildPanel {...props} />
+      </div>
+    </form>
+  );
 }

@@ -99,6 +99,24 @@ describe("server.ts", { timeout: 30_000 }, () => {
     },
   );
 
+  it("says which port is taken, and how to choose another, when it cannot listen", async () => {
+    const first = start(["--local"], { LAUNCHPAD_PORT: "0" });
+    const port = new URL(await listening(first.child)).port;
+    try {
+      const second = start(["--local"], { LAUNCHPAD_PORT: port });
+      let stderr = "";
+      second.child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = await second.exited;
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        `Launchpad cannot listen on 127.0.0.1:${port}: another program is using that port. Stop it, or set LAUNCHPAD_PORT to another port (0 takes any free one).\n`,
+      );
+    } finally {
+      first.child.kill("SIGTERM");
+      await first.exited;
+    }
+  });
+
   it("refuses to start with exit code 2 and lists every bad variable", async () => {
     const { child, exited } = start([], { LAUNCHPAD_PORT: "x" });
     let stderr = "";

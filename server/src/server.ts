@@ -52,7 +52,16 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
 
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    // Often a second `npm start`, or another program on the demo's port 8000.
+    process.stderr.write(
+      `Launchpad cannot listen on ${config.host}:${config.port}: another program is using that port. Stop it, or set LAUNCHPAD_PORT to another port (0 takes any free one).\n`,
+    );
+    process.exit(2);
+  }
   // The bound port: LAUNCHPAD_PORT=0 lets the system pick one.
   const { port } = app.server.address() as AddressInfo;
   app.log.info(

@@ -123,6 +123,19 @@ describe("the BinderHub simulator", () => {
 describe("the failure scenarios", () => {
   const spec = (name: string) => `${DEMO_SCENARIOS.find((s) => s.name === name)!.repository}/HEAD`;
 
+  it.each(DEMO_SCENARIOS.filter((s) => !["rate-limited", "cached"].includes(s.name)))(
+    "$name says in the log which scenario it is, and whether the recording is replayed",
+    async (scenario) => {
+      const events = await build(`${scenario.repository}/HEAD`, "gh", {
+        ...simulator(),
+        idleTimeoutMs: 50,
+      });
+      const first = events[1]?.message ?? "";
+      expect(first).toContain(`Scenario ${scenario.repository}: ${scenario.description}.`);
+      expect(first.includes("recorded build")).toBe(!["failing", "silent"].includes(scenario.name));
+    },
+  );
+
   it("fails a build with repo2docker's error", async () => {
     expect((await build(spec("failing"))).at(-1)).toMatchObject({
       phase: "failed",

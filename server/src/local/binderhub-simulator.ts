@@ -1,16 +1,18 @@
 /**
  * Local mode's BinderHub: a `fetch` that answers the companion's build requests the way
- * binderhub-service does in API-only mode (binderhub/builder.py `BuildHandler.get`), without a
+ * binderhub-service does in API-only mode (`BuildHandler.get`,
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L273-L423), without a
  * cluster. The companion's own BinderHub client reads it (builds/binderhub-client.ts), so the page
  * sees exactly what a real build would show: BinderHub's SSE framing, its `waiting` → … → `ready`
  * phases and its HTTP-200 failures.
  *
  * Every build replays one real recording (recorded-build.ts, binder-examples/octave), announced as
- * such in its first lines, but the image is named as BinderHub would name this repository's:
- * `SIMULATOR_IMAGE_PREFIX`, the provider's build slug, and a tag per resolved ref (the companion's
- * naming, builds/binderhub-naming.ts, checked against BinderHub's own functions). Refs are "resolved" without a network: a full commit SHA stays itself, any
- * other ref gets a fixed made-up SHA, and the DOI providers get record ids of the shape their
- * repoproviders.py `get_resolved_ref` returns.
+ * such in its first lines (a scenario announces itself there too), but the image is named as
+ * BinderHub would name this repository's: `SIMULATOR_IMAGE_PREFIX`, the provider's build slug, and
+ * a tag per resolved ref (the companion's naming, builds/binderhub-naming.ts, checked against
+ * BinderHub's own functions). Refs are "resolved" without a network: a full commit SHA stays
+ * itself, any other ref gets a fixed made-up SHA, and the DOI providers get record ids of the shape
+ * their repoproviders.py `get_resolved_ref` returns.
  *
  * DEMO_SCENARIOS lists GitHub repositories that show a failure instead (the demo page and the
  * README list them).
@@ -160,6 +162,17 @@ function scenarioOf(provider: string, spec: string): DemoScenarioName | null {
   return DEMO_SCENARIOS.find((s) => s.repository === repository)?.name ?? null;
 }
 
+/** The build log's first line from the simulator: what is replayed, and the scenario if any. */
+function announcement(provider: Provider, spec: string, name: DemoScenarioName | null): string {
+  const scenario = DEMO_SCENARIOS.find((s) => s.name === name);
+  const replayed = name !== "failing" && name !== "silent";
+  const what = replayed
+    ? `this is a recorded build of ${RECORDED_REPOSITORY}, replayed for ${provider}/${spec}; the image is named as BinderHub would name it.`
+    : `nothing is built for ${provider}/${spec}.`;
+  const shown = scenario ? ` Scenario ${scenario.repository}: ${scenario.description}.` : "";
+  return `Launchpad's BinderHub simulator: ${what}${shown}\n`;
+}
+
 const encoder = new TextEncoder();
 /** Waits `ms` (forever when undefined), or until `signal` aborts. */
 function sleep(ms: number | undefined, signal: AbortSignal): Promise<void> {
@@ -180,7 +193,8 @@ async function* frames(
   const scenario = scenarioOf(provider, spec);
   const image = simulatedImageName(provider, spec);
   if (scenario === "rate-limited") {
-    // ratelimit.py, answered by builder.py's send_error as an event (HTTP status stays 200).
+    // The rate limit (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/base.py#L100-L125), answered by
+    // send_error as an event, the HTTP status staying 200 (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L196-L214).
     yield {
       phase: "failed",
       status_code: 429,
@@ -193,9 +207,7 @@ async function* frames(
     return;
   }
   yield { phase: "waiting", message: "Waiting for build to start...\n" };
-  yield {
-    message: `Launchpad's BinderHub simulator: this is a recorded build of ${RECORDED_REPOSITORY}, replayed for ${provider}/${spec}; the image is named as BinderHub would name it.\n`,
-  };
+  yield { message: announcement(provider, spec, scenario) };
   if (scenario === "silent") {
     yield "silence";
     return;
@@ -285,7 +297,8 @@ function buildStream(
   return new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
-      // Keepalives while the build runs (builder.py spawns keep_alive after its checks).
+      // Keepalives while the build runs, started after the checks
+      // (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L292-L305).
       keepalive = setInterval(
         () => controller.enqueue(encoder.encode(":keepalive\n\n")),
         keepaliveMs,

@@ -129,9 +129,7 @@ export const reattachedBuild: StreamScript = {
  */
 export function recordedBuild(): StreamScript {
   const steps: StreamStep[] = [];
-  for (const line of recordedEventSource.split("\n")) {
-    if (!line.startsWith("data: ")) continue;
-    const event = JSON.parse(line.slice(6)) as BuildEvent;
+  for (const event of recordedBuildEvents()) {
     if (event.phase === "built") {
       steps.push({
         phase: "ready",
@@ -143,6 +141,14 @@ export function recordedBuild(): StreamScript {
     steps.push(event);
   }
   return { steps };
+}
+
+/** Every event of that recording as BinderHub sent it (a launch: `built`, `launching`, `ready`). */
+export function recordedBuildEvents(): BuildEvent[] {
+  return recordedEventSource
+    .split("\n")
+    .filter((line) => line.startsWith("data: "))
+    .map((line) => JSON.parse(line.slice("data: ".length)) as BuildEvent);
 }
 
 /** A long log, for checking that the terminal stays smooth: `lines` numbered, coloured lines. */
