@@ -42,12 +42,16 @@ async function listening(child: ReturnType<typeof start>["child"]): Promise<stri
 describe("server.ts", { timeout: 30_000 }, () => {
   it("listens in local mode, answers the health check, and exits 0 on SIGTERM", async () => {
     const { child, exited } = start(["--local"], { LAUNCHPAD_PORT: "0" });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const address = await listening(child);
     const health = await fetch(`${address}/services/launchpad/api/health`);
     expect(await health.json()).toEqual({ status: "ok" });
     child.kill("SIGTERM");
     const [code] = await exited;
     expect(code).toBe(0);
+    // The bound port, in words, for whoever ran `npm start`.
+    expect(stderr).toContain(`Launchpad's local demo is ready: open ${address}/hub/spawn\n`);
   });
 
   it(

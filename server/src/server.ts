@@ -64,14 +64,18 @@ async function main(): Promise<void> {
   }
   // The bound port: LAUNCHPAD_PORT=0 lets the system pick one.
   const { port } = app.server.address() as AddressInfo;
+  const open = `http://${config.host}:${port}/hub/spawn`;
   app.log.info(
     {
       mode: config.mode,
       prefix: config.servicePrefix,
-      ...(config.mode === "local" ? { open: `http://${config.host}:${port}/hub/spawn` } : {}),
+      ...(config.mode === "local" ? { open } : {}),
     },
     "Launchpad companion ready",
   );
+  // The log is JSON for machines; a person who ran `npm start` gets the address in words.
+  if (config.mode === "local")
+    process.stderr.write(`\nLaunchpad's local demo is ready: open ${open}\nCtrl-C stops it.\n\n`);
 }
 
 main().catch((error: unknown) => {
