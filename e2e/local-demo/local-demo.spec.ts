@@ -139,7 +139,10 @@ test.describe("the local demo (npm start)", () => {
     expect(violations).toEqual([]);
   });
 
-  test("Build, then Start with this image, does the same", async ({ page, demo }) => {
+  test("Build, then Start with this image, does the same; so does the project's Start afterwards", async ({
+    page,
+    demo,
+  }) => {
     await openDemo(page, demo);
     await fillBuildForm(page, { provider: "gh", repo: "binder-examples/conda", ref: "HEAD" });
     await page.getByRole("button", { name: "Build", exact: true }).click();
@@ -150,6 +153,13 @@ test.describe("the local demo (npm start)", () => {
       .textContent();
     await page.getByRole("button", { name: "Start with this image", exact: true }).click();
     expect(await receivedImage(page, demo, "binder-examples/conda")).toBe(shown);
+    const folder = await page.locator("#project-folder").textContent();
+
+    // Back on the spawn page, Your Projects has it: its Start reopens the same image and folder.
+    await openDemo(page, demo);
+    await page.getByRole("button", { name: "Start binder-examples/conda", exact: true }).click();
+    expect(await receivedImage(page, demo, "binder-examples/conda")).toBe(shown);
+    await expect(page.locator("#project-folder")).toHaveText(folder ?? "");
   });
 
   test("lists its limits and failure scenarios, and each scenario shows", async ({
