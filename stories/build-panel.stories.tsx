@@ -1,14 +1,13 @@
 import type { Meta, StoryObj } from "@storybook/react-vite";
-import { expect, fn, userEvent, within } from "storybook/test";
+import { expect, userEvent, within } from "storybook/test";
 import {
   buildHandlers,
   longBuild,
   streamResponse,
   BUILD_STREAM_PATH,
 } from "../frontend/src/features/build/testing/handlers.ts";
-import { sampleServiceUrl } from "../frontend/src/testing/fixtures.ts";
 import { http } from "msw";
-import { BuildPanelFrame } from "./story-frame.tsx";
+import { BUILD_PANEL_ARGS, BuildPanelFrame } from "./story-frame.tsx";
 
 const SOURCE = { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" } as const;
 /** Paces stories so a person can watch the phases go by. */
@@ -17,12 +16,7 @@ const PACE = { delayMs: 120 };
 const meta = {
   title: "Spawn page/Build panel",
   component: BuildPanelFrame,
-  args: {
-    serviceUrl: sampleServiceUrl,
-    csrfToken: "csrf-from-me",
-    onImageReady: fn(),
-    storage: null,
-  },
+  args: BUILD_PANEL_ARGS,
 } satisfies Meta<typeof BuildPanelFrame>;
 
 export default meta;

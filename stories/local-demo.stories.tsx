@@ -1,13 +1,11 @@
 import type { Meta, StoryObj } from "@storybook/react-vite";
 import { http } from "msw";
-import { fn } from "storybook/test";
 import {
   BUILD_STREAM_PATH,
   streamResponse,
 } from "../frontend/src/features/build/testing/handlers.ts";
-import { sampleServiceUrl } from "../frontend/src/testing/fixtures.ts";
 import { DEMO_BUILDS, type DemoBuild } from "./local-demo-builds.ts";
-import { BuildPanelFrame } from "./story-frame.tsx";
+import { BUILD_PANEL_ARGS, BuildPanelFrame } from "./story-frame.tsx";
 
 /**
  * The build panel in the local demo (`npm start`): an ordinary repository, and each failure
@@ -16,12 +14,7 @@ import { BuildPanelFrame } from "./story-frame.tsx";
 const meta = {
   title: "Local demo/Builds",
   component: BuildPanelFrame,
-  args: {
-    serviceUrl: sampleServiceUrl,
-    csrfToken: "csrf-from-me",
-    onImageReady: fn(),
-    storage: null,
-  },
+  args: BUILD_PANEL_ARGS,
 } satisfies Meta<typeof BuildPanelFrame>;
 
 export default meta;

@@ -1,5 +1,6 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type ReactNode } from "react";
+import { fn } from "storybook/test";
 import type { SpawnPageData } from "../contract/spawn-page.ts";
 import { App } from "../frontend/src/app/app.tsx";
 import { mountLaunchpad } from "../frontend/src/app/mount.tsx";
@@ -57,6 +58,14 @@ export function GluePage({ data }: { data: unknown }): ReactNode {
   }, [data]);
   return <div ref={host} />;
 }
+
+/** The build panel's props every story starts from. */
+export const BUILD_PANEL_ARGS = {
+  serviceUrl: sampleServiceUrl,
+  csrfToken: "csrf-from-me",
+  onImageReady: fn(),
+  storage: null,
+} satisfies BuildPanelProps;
 
 /** The build panel as the app shell mounts it: inside the hub's spawn form. */
 export function BuildPanelFrame(props: BuildPanelProps): ReactNode {
