@@ -53,7 +53,8 @@ const findBuildPanelRepository = () =>
 const fields = (submitted: Array<Array<[string, string]>>) =>
   Object.fromEntries(submitted[0] ?? []);
 
-describe("the build panel and Your Projects on the spawn form", () => {
+// findBuildPanelRepository waits up to 15 s: the tests get 30 s, not vitest's 5 s default.
+describe("the build panel and Your Projects on the spawn form", { timeout: 30_000 }, () => {
   it("records a built repository as a project, then posts its image and project id", async () => {
     server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }));
     const { user, submitted } = renderPage();
