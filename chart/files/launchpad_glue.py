@@ -12,13 +12,14 @@ It does two things, and imports nothing that an unmodified z2jh hub image lacks:
    node selectors), the saved ``user_options``, a plain fallback form that starts servers when the
    Launchpad bundle cannot load, and a loader that finds the companion under ``jhdata.prefix``.
 2. ``KubeSpawner.modify_pod_hook`` is wrapped: the admin's hook runs first, then, when the user
-   starts on a project, the home mount is narrowed to that project's folder (see ``_apply_project``).
+   starts on a project, the home is narrowed to that project's folder (see ``apply_project``).
 
 KubeSpawner's own form parser (``options_from_form``) is kept: the page posts exactly the fields
 KubeSpawner's ``form.html`` would, so validation and ``user_options`` stay KubeSpawner's.
 """
 
 import copy
+import hashlib
 import html
 import inspect
 import json
@@ -44,11 +45,11 @@ SERVICE_NAME_RE = re.compile(r"\A[a-zA-Z0-9._-]+\Z")
 def install(c, service_name="launchpad", home_mount_path=None, home_volume_name=None):
     """Configure KubeSpawner on the traitlets config object ``c`` of the hub.
 
-    The home mount is found in the notebook container as the one writable mount directly below
-    ``/home`` (``/home/jovyan``, ``/home/rstudio``, ``/home/{username}``), whatever its volume is
-    called: ``volume-{user_server}`` in z2jh's ``dynamic`` storage, ``home`` in its ``static``
-    storage and in 2i2c's NFS set-ups. A hub that mounts homes elsewhere names the mount path
-    (``home_mount_path``) or the volume (``home_volume_name``).
+    The user's home is found in the notebook container as ``HomeMount`` says: by default the
+    writable mounts directly below ``/home``. A hub that mounts homes elsewhere names the mount
+    path (``home_mount_path``) or the volume (``home_volume_name``): the chart values
+    ``projects.home.mountPath`` and ``projects.home.volumeName``, which the line the chart's NOTES
+    print passes here.
     """
     if not SERVICE_NAME_RE.match(service_name):
         raise ValueError(f"launchpad_glue: invalid service name {service_name!r}")
@@ -408,20 +409,39 @@ def _chain_modify_pod_hook(admin_hook, home):
     return modify_pod_hook
 
 
-#: Annotations the companion reads from the user's pod: where the project's files really live.
-#: They must match POD_ANNOTATIONS in server/src/kubernetes/metadata.ts.
-ANNOTATION_PREFIX = "launchpad.jupyter.org/"
+#: Launchpad's label and annotation keys. They must match LABELS and POD_ANNOTATIONS in
+#: server/src/kubernetes/metadata.ts, the one module that spells them for the companion.
+METADATA_PREFIX = "launchpad.jupyter.org/"
+#: Labels on every pod the glue narrows, so the companion finds a user's project pods whatever
+#: KubeSpawner's own labels say: KubeSpawner 6 escapes `hub.jupyter.org/username`
+#: (https://github.com/jupyterhub/kubespawner/blob/6.2.0/kubespawner/spawner.py#L1853-L1863),
+#: 7.1 slugs and hashes names that are not label values (spawner.py#L2219-L2229 at 7.1.0), and
+#: admins' hooks and spawner subclasses change or drop it. The glue's hook runs last, so these stay.
+USER_LABEL = METADATA_PREFIX + "user"
+PROJECT_LABEL = METADATA_PREFIX + "project"
 SEED_CONTAINER_NAME = "launchpad-seed"
 #: Inside the seed container: the user's home root (the home mount's own subPath).
 SEED_HOME_ROOT = "/launchpad/home"
 SEED_MARKER = ".launchpad-seeded"
+
+
+def label_hash(text):
+    """metadata.ts `labelHash`: the first 40 hex digits of SHA-256 of the UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+
 
 # Copies the image's home directory into the project folder once. It runs as the notebook user in
 # the image that was just built, so it creates projects/<id> itself (user-owned even on NFS, where
 # fsGroup does not apply and a folder the kubelet made for a subPath would belong to root). `cp -n`
 # never overwrites, so a copy cut half-way is completed on the next start and users' files stay;
 # the marker, written only after a complete copy, makes later starts skip the copy entirely.
-SEED_SCRIPT = r"""set -eu
+#
+# Which directory is the image's home, when the pod mounts the home at several paths (2i2c's hubs
+# mount it at /home/jovyan and /home/rstudio): the home mount at the image's own $HOME (the seed
+# container gets no env of the pod's, so $HOME is what the image and the runtime set); else the one
+# holding the image's working directory (the seed sets no workingDir); else the first home mount
+# that exists in the image. Not found: nothing is copied.
+SEED_SCRIPT = r"""set -euf
 case "$LAUNCHPAD_PROJECT_ID" in
   ""|*[!a-z0-9-]*) echo "launchpad-seed: invalid project id" >&2; exit 1 ;;
 esac
@@ -430,11 +450,32 @@ mkdir -p "$target"
 if [ -e "$target/$LAUNCHPAD_MARKER" ]; then
   echo "launchpad-seed: project folder already seeded"; exit 0
 fi
-if [ -d "$LAUNCHPAD_IMAGE_HOME" ]; then
-  cp -R -p -n "$LAUNCHPAD_IMAGE_HOME/." "$target/"
+home="${HOME:-}"; home="${home%/}"
+here="$(pwd)"
+source=""
+IFS='
+'
+for path in $LAUNCHPAD_HOME_MOUNTS; do
+  if [ "$path" = "$home" ]; then source="$path"; break; fi
+done
+if [ -z "$source" ]; then
+  for path in $LAUNCHPAD_HOME_MOUNTS; do
+    case "$here/" in "$path"/*) source="$path"; break ;; esac
+  done
+fi
+if [ -z "$source" ]; then
+  for path in $LAUNCHPAD_HOME_MOUNTS; do
+    if [ -d "$path" ]; then source="$path"; break; fi
+  done
+fi
+unset IFS
+if [ -n "$source" ] && [ -d "$source" ]; then
+  cp -R -p -n "$source/." "$target/"
+  echo "launchpad-seed: copied $source into projects/$LAUNCHPAD_PROJECT_ID"
+else
+  echo "launchpad-seed: the image has none of the home folders; projects/$LAUNCHPAD_PROJECT_ID starts empty"
 fi
 touch "$target/$LAUNCHPAD_MARKER"
-echo "launchpad-seed: copied $LAUNCHPAD_IMAGE_HOME into projects/$LAUNCHPAD_PROJECT_ID"
 """
 
 
@@ -492,12 +533,44 @@ def _containers(pod):
     return list(pod.spec.containers or []) + list(pod.spec.init_containers or [])
 
 
+def _mounts(container):
+    return _field(container, "volume_mounts", "volumeMounts") or []
+
+
+def _mount_path(mount):
+    return (_field(mount, "mount_path", "mountPath") or "").rstrip("/")
+
+
+def _mount_key(mount):
+    """What a mount shows of its volume: the volume and the subPath ("" for the whole volume)."""
+    return (_field(mount, "name", "name"), _field(mount, "sub_path", "subPath") or "")
+
+
+class Home:
+    """The user's home: one volume and one subPath, mounted at one or more paths of the notebook
+    container (2i2c's hubs mount it at /home/jovyan and at /home/rstudio)."""
+
+    def __init__(self, volume_name, sub_path, mount_paths):
+        self.volume_name = volume_name
+        self.sub_path = sub_path
+        self.mount_paths = mount_paths
+
+
 class HomeMount:
-    """How the glue recognises the notebook container's home mount."""
+    """How the glue recognises the user's home among the notebook container's mounts.
+
+    The writable mounts directly below ``/home`` (``/home/jovyan``, ``/home/rstudio``,
+    ``/home/{username}``), whatever their volume is called: ``volume-{user_server}`` in z2jh's
+    ``dynamic`` storage, ``home`` in its ``static`` storage and in 2i2c's NFS set-ups. Or the mount at
+    ``mount_path``, or the shallowest writable mounts of the volume ``volume_name``. All of them must
+    show one volume with one subPath: mounts of one volume with one subPath are one home, wherever
+    they are mounted. Mounts of other subPaths of the same volume (2i2c's ``_shared`` folders), the
+    whole volume (2i2c admins' ``allusers``) and read-only mounts are never the home.
+    """
 
     def __init__(self, mount_path=None, volume_name=None):
         self.mount_path = mount_path.rstrip("/") if mount_path else None
-        self.volume_name = volume_name
+        self.volume_name = volume_name or None
 
     def describe(self):
         if self.mount_path:
@@ -506,24 +579,48 @@ class HomeMount:
             return f"of the volume {self.volume_name!r}"
         return "directly below /home (e.g. /home/jovyan)"
 
-    def find(self, pod):
-        """The home mount, or None. Mounts of the same volume deeper down (2i2c's shared
-        folders, admins' /allusers) and read-only mounts are never the home."""
-        notebook = pod.spec.containers[0]
-        writable = [
-            m
-            for m in (_field(notebook, "volume_mounts", "volumeMounts") or [])
-            if not _field(m, "read_only", "readOnly")
-        ]
-        path = lambda m: (_field(m, "mount_path", "mountPath") or "").rstrip("/")  # noqa: E731
+    def _anchors(self, writable, expand):
         if self.mount_path:
-            matches = [m for m in writable if path(m) == self.mount_path]
-        elif self.volume_name:
+            return [m for m in writable if _mount_path(m) == expand(self.mount_path)]
+        if self.volume_name:
             named = [m for m in writable if _field(m, "name", "name") == self.volume_name]
-            matches = sorted(named, key=lambda m: len(path(m)))[:1]
-        else:
-            matches = [m for m in writable if re.fullmatch(r"/home/[^/]+", path(m))]
-        return matches[0] if len(matches) == 1 else None
+            depth = lambda m: _mount_path(m).count("/")  # noqa: E731
+            shallowest = min((depth(m) for m in named), default=None)
+            return [m for m in named if depth(m) == shallowest]
+        return [m for m in writable if re.fullmatch(r"/home/[^/]+", _mount_path(m))]
+
+    def find(self, pod, expand=lambda text: text):
+        """The home, or raises ProjectRefused saying why there is not exactly one. `expand` turns
+        KubeSpawner's templates in `mount_path` (``/home/{username}``) into the pod's values."""
+        notebook = pod.spec.containers[0]
+        writable = [m for m in _mounts(notebook) if not _field(m, "read_only", "readOnly")]
+        anchors = self._anchors(writable, expand)
+        keys = list(dict.fromkeys(_mount_key(m) for m in anchors))
+        if len(keys) == 1:
+            (volume_name, sub_path) = keys[0]
+            paths = [_mount_path(m) for m in writable if _mount_key(m) == keys[0]]
+            return Home(volume_name, sub_path, paths)
+        hint = (
+            "The admin names the home with the chart value projects.home.mountPath "
+            "(or projects.home.volumeName)."
+        )
+        if not keys:
+            raise ProjectRefused(
+                409,
+                "Launchpad: projects need a writable home volume mount "
+                f"{self.describe()} in the notebook container; this hub has none, so the project "
+                f"cannot be opened. {hint}"
+            )
+        seen = "; ".join(
+            f"{_mount_path(m)} (volume {_field(m, 'name', 'name')!r}, subPath {_mount_key(m)[1]!r})"
+            for m in anchors
+        )
+        raise ProjectRefused(
+            409,
+            f"Launchpad: the notebook container has several different home mounts {self.describe()}"
+            f" — {seen} — so it is not clear which one is the user's home, and the project cannot "
+            f"be opened. {hint}"
+        )
 
 
 def _security_ids(pod):
@@ -541,7 +638,7 @@ def _security_ids(pod):
     return (uid if uid else 1000), (gid if gid else None)
 
 
-def _seed_container(pod, volume_name, home_root_sub_path, home_path, project_id, uid, gid):
+def _seed_container(pod, home, project_id, uid, gid):
     notebook = pod.spec.containers[0]
     security = {
         "runAsNonRoot": True,
@@ -551,9 +648,9 @@ def _seed_container(pod, volume_name, home_root_sub_path, home_path, project_id,
     }
     if gid is not None:
         security["runAsGroup"] = gid
-    mount = {"name": volume_name, "mountPath": SEED_HOME_ROOT}
-    if home_root_sub_path:
-        mount["subPath"] = home_root_sub_path
+    mount = {"name": home.volume_name, "mountPath": SEED_HOME_ROOT}
+    if home.sub_path:
+        mount["subPath"] = home.sub_path
     container = {
         "name": SEED_CONTAINER_NAME,
         "image": notebook.image,
@@ -561,7 +658,7 @@ def _seed_container(pod, volume_name, home_root_sub_path, home_path, project_id,
         "env": [
             {"name": "LAUNCHPAD_PROJECT_ID", "value": project_id},
             {"name": "LAUNCHPAD_HOME_ROOT", "value": SEED_HOME_ROOT},
-            {"name": "LAUNCHPAD_IMAGE_HOME", "value": home_path},
+            {"name": "LAUNCHPAD_HOME_MOUNTS", "value": "\n".join(home.mount_paths)},
             {"name": "LAUNCHPAD_MARKER", "value": SEED_MARKER},
         ],
         "securityContext": security,
@@ -574,74 +671,76 @@ def _seed_container(pod, volume_name, home_root_sub_path, home_path, project_id,
     return container
 
 
-def _seed_position(pod, volume_name):
-    """After init containers that fix home ownership as root, before everything else."""
+def _may_run_privileged(pod, container):
+    """Whether an init container may run as root or with privileges: not provably unprivileged."""
+    ctx = _field(container, "security_context", "securityContext")
+    pod_ctx = pod.spec.security_context
+    uid = _field(ctx, "run_as_user", "runAsUser")
+    if uid is None:
+        uid = _field(pod_ctx, "run_as_user", "runAsUser")
+    added = _field(_field(ctx, "capabilities", "capabilities"), "add", "add")
+    return uid is None or uid == 0 or bool(_field(ctx, "privileged", "privileged")) or bool(added)
+
+
+def _seed_position(pod):
+    """After every init container that may run as root, before the admin's unprivileged ones.
+
+    The seed runs the user's own image, so it must come after the admin's privileged set-up: root
+    ownership fixes of the home (2i2c's ``volume-mount-ownership-fix``), and the network blocks
+    that keep user code away from the cloud metadata server (z2jh's ``block-cloud-metadata``,
+    https://github.com/jupyterhub/zero-to-jupyterhub-k8s/blob/4.3.3/jupyterhub/files/hub/jupyterhub_config.py#L450-L482)
+    and from NFS servers (2i2c basehub's ``block-nfs-access``). Init containers run in order.
+    """
     position = 0
     for index, container in enumerate(pod.spec.init_containers or []):
-        ctx = _field(container, "security_context", "securityContext")
-        mounts_home = any(
-            _field(m, "name", "name") == volume_name
-            for m in (_field(container, "volume_mounts", "volumeMounts") or [])
-        )
-        if mounts_home and _field(ctx, "run_as_user", "runAsUser") == 0:
+        if _may_run_privileged(pod, container):
             position = index + 1
     return position
 
 
-def apply_project(pod, project_id, home=None):
+def apply_project(pod, project_id, user, home=None, expand=lambda text: text):
     """Give the pod the project's folder as its home, and seed the folder once from the image.
 
-    Every mount of the home volume with the home mount's own subPath, in every container and init
-    container (admins' init containers mount home too), is narrowed to <subPath>/projects/<id>.
-    Mounts of other subPaths on the same volume (shared folders) are left alone.
+    Every mount of the home's volume with the home's subPath, in every container and init
+    container (the home mounted at several paths, admins' init containers that mount it too), is
+    narrowed to <subPath>/projects/<id>. Mounts of other subPaths of the same volume (shared
+    folders) and of the whole volume are left alone. The pod is labelled with Launchpad's labels
+    for the user and the project, and annotated with where the files really live.
     """
     if not isinstance(project_id, str) or not PROJECT_ID_RE.match(project_id):
         raise ProjectRefused(
             400, "Launchpad: the project id is not valid; start from the spawn page again."
         )
-    home_mount = (home or HomeMount()).find(pod)
-    if home_mount is None:
-        raise ProjectRefused(
-            409,
-            "Launchpad: projects need one writable home volume mount "
-            f"{(home or HomeMount()).describe()} in the notebook container; this hub has none "
-            "(or several), so the project cannot be opened. The admin can name it in "
-            "launchpad_glue.install(c, home_mount_path=...).",
-        )
-    home = home_mount
-    volume_name = _field(home, "name", "name")
-    original = _field(home, "sub_path", "subPath") or ""
+    home = (home or HomeMount()).find(pod, expand)
+    original = home.sub_path
     narrowed = f"{original.rstrip('/')}/projects/{project_id}" if original else f"projects/{project_id}"
-    home_path = _field(home, "mount_path", "mountPath")
     uid, gid = _security_ids(pod)
 
     for container in _containers(pod):
-        for mount in _field(container, "volume_mounts", "volumeMounts") or []:
-            if _field(mount, "name", "name") == volume_name and (
-                _field(mount, "sub_path", "subPath") or ""
-            ) == original:
+        for mount in _mounts(container):
+            if _mount_key(mount) == (home.volume_name, original):
                 _set_field(mount, "sub_path", "subPath", narrowed)
 
-    volume = next((v for v in pod.spec.volumes or [] if _field(v, "name", "name") == volume_name), None)
+    volume = next((v for v in pod.spec.volumes or [] if _field(v, "name", "name") == home.volume_name), None)
     source = {k: v for k, v in (_to_json(volume) or {}).items() if k != "name"}
-    annotations = dict(pod.metadata.annotations or {})
-    annotations.update(
-        {
-            ANNOTATION_PREFIX + "project-id": project_id,
-            ANNOTATION_PREFIX + "home-volume": json.dumps(source, sort_keys=True),
-            ANNOTATION_PREFIX + "home-subpath": original,
-            ANNOTATION_PREFIX + "home-mount-path": home_path,
-            ANNOTATION_PREFIX + "run-as-uid": str(uid),
-            ANNOTATION_PREFIX + "run-as-gid": "" if gid is None else str(gid),
-        }
-    )
-    pod.metadata.annotations = annotations
+    pod.metadata.labels = {
+        **(pod.metadata.labels or {}),
+        USER_LABEL: label_hash(user),
+        PROJECT_LABEL: label_hash(project_id),
+    }
+    pod.metadata.annotations = {
+        **(pod.metadata.annotations or {}),
+        METADATA_PREFIX + "user": user,
+        METADATA_PREFIX + "project-id": project_id,
+        METADATA_PREFIX + "home-volume": json.dumps(source, sort_keys=True),
+        METADATA_PREFIX + "home-subpath": original,
+        METADATA_PREFIX + "home-mount-path": home.mount_paths[0],
+        METADATA_PREFIX + "run-as-uid": str(uid),
+        METADATA_PREFIX + "run-as-gid": "" if gid is None else str(gid),
+    }
 
     init_containers = list(pod.spec.init_containers or [])
-    init_containers.insert(
-        _seed_position(pod, volume_name),
-        _seed_container(pod, volume_name, original, home_path, project_id, uid, gid),
-    )
+    init_containers.insert(_seed_position(pod), _seed_container(pod, home, project_id, uid, gid))
     pod.spec.init_containers = init_containers
     return pod
 
@@ -650,4 +749,5 @@ def _apply_project(spawner, pod, home):
     project_id = (spawner.user_options or {}).get(PROJECT_OPTION_KEY)
     if project_id is None or project_id == "":
         return pod
-    return apply_project(pod, project_id, home)
+    # As KubeSpawner expands volume_mounts (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L2399-L2401).
+    return apply_project(pod, project_id, spawner.user.name, home, spawner._expand_user_properties)

@@ -92,5 +92,9 @@
 
 {{- /* The one line the hub runs (z2jh hub.extraConfig), loading the glue after the admin's hooks. */}}
 {{- define "launchpad.glue.extraConfigLine" -}}
-import sys; sys.path.insert(0, {{ include "launchpad.glue.mountPath" . | quote }}); import launchpad_glue; launchpad_glue.install(c, service_name={{ .Values.hub.serviceName | quote }})
+{{- $home := .Values.projects.home -}}
+import sys; sys.path.insert(0, {{ include "launchpad.glue.mountPath" . | quote }}); import launchpad_glue; launchpad_glue.install(c, service_name={{ .Values.hub.serviceName | quote }}
+{{- if $home.mountPath }}, home_mount_path={{ $home.mountPath | quote }}{{ end }}
+{{- if $home.volumeName }}, home_volume_name={{ $home.volumeName | quote }}{{ end -}}
+)
 {{- end }}

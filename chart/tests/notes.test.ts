@@ -147,6 +147,14 @@ except ImportError:
     sys.modules["slugify"] = stub
 from traitlets.config import Config
 
+import launchpad_glue
+homes = []
+original_home = launchpad_glue.HomeMount.__init__
+def recording_home(self, mount_path=None, volume_name=None):
+    homes.append([mount_path, volume_name])
+    original_home(self, mount_path, volume_name)
+launchpad_glue.HomeMount.__init__ = recording_home
+
 c = Config()
 def admin_hook(spawner, pod):
     pod["admin_hook_ran"] = True
@@ -154,7 +162,6 @@ def admin_hook(spawner, pod):
 c.KubeSpawner.modify_pod_hook = admin_hook
 exec(compile(line, "extraConfig/zz-launchpad", "exec"), {"c": c})
 
-import launchpad_glue
 class Spawner:
     user_options = {}
 pod = asyncio.run(c.KubeSpawner.modify_pod_hook(Spawner(), {}))
@@ -162,6 +169,7 @@ print(json.dumps({
     "glue_file": launchpad_glue.__file__,
     "options_form_callable": callable(c.KubeSpawner.options_form),
     "hook_chained": pod.get("admin_hook_ran") is True,
+    "home": homes,
 }))
 `;
 
@@ -175,12 +183,23 @@ print(json.dumps({
   }
 
   it.each([
-    { name: "defaults", options: {} },
+    { name: "defaults", options: {}, home: [null, null] },
     {
       name: "another service name and prefix",
       options: { values: ["binderhub-other-namespace.yaml"] },
+      home: [null, null],
     },
-  ])("$name", ({ options }) => {
+    {
+      name: "the home named by its mount path (KubeSpawner templates kept for the glue)",
+      options: { set: ["projects.home.mountPath=/home/{username}"] },
+      home: ["/home/{username}", null],
+    },
+    {
+      name: "the home named by its volume",
+      options: { set: ["projects.home.volumeName=volume-{user_server}"] },
+      home: [null, "volume-{user_server}"],
+    },
+  ])("$name", ({ options, home }) => {
     const values = z2jhValues(options);
     const [key, line] = Object.entries(values.hub.extraConfig)[0]!;
     const glue = render(options).find(
@@ -199,11 +218,13 @@ print(json.dumps({
       glue_file: string;
       options_form_callable: boolean;
       hook_chained: boolean;
+      home: [string | null, string | null][];
     };
     expect(outcome).toEqual({
       glue_file: join(glueDir, "launchpad_glue.py"),
       options_form_callable: true,
       hook_chained: true,
+      home: [home],
     });
   });
 

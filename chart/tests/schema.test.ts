@@ -60,6 +60,10 @@ describe("values schema", () => {
       ["cookieSecret=short", "at '/cookieSecret'"],
       ["hub.serviceName=my service", "at '/hub/serviceName'"],
       ["extraEnv[0].name=DEBUG,extraEnv[0].value=1", "at '/extraEnv/0/value'"],
+      // They become Python string literals in the hub's extraConfig line.
+      ['projects.home.mountPath=/home/x"); import os; ("', "at '/projects/home/mountPath'"],
+      ["projects.home.mountPath=home", "at '/projects/home/mountPath'"],
+      ["projects.home.volumeName=Home Volume", "at '/projects/home/volumeName'"],
     ] as const) {
       const result = templateRaw({ set: [set] });
       expect(result.status, set).not.toBe(0);

@@ -1,7 +1,9 @@
 """The hub glue against the real KubeSpawner 7.1: forms it renders and pods it changes.
 
-Pods come from KubeSpawner's own get_pod_manifest(), configured the way z2jh and 2i2c's hubs
-configure it for each home storage shape, so the mounts the glue narrows are the real ones.
+Pods come from KubeSpawner's own get_pod_manifest(), configured from z2jh values the way z2jh 4.3
+and 2i2c's basehub chart configure it (e2e/hub/z2jh_singleuser.py) — for each z2jh storage type and
+for each production hub in e2e/fixtures/real-hubs, with basehub's own modify_pod_hook — so the
+mounts and init containers the glue meets are the real ones.
 """
 
 import asyncio
@@ -14,9 +16,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent / "files"))
+REPO = HERE.parents[2]
+sys.path.insert(0, str(REPO / "chart" / "files"))
+sys.path.insert(0, str(REPO / "e2e" / "hub"))
+REAL_HUBS = sorted((REPO / "e2e" / "fixtures" / "real-hubs").glob("*.values.yaml"))
 
 # KubeSpawner loads a kubeconfig when constructed, and kubernetes_asyncio reads $KUBECONFIG when
 # it is imported; this one points at a closed port, since nothing here talks to a cluster.
@@ -31,6 +37,7 @@ _KUBECONFIG.write_text(
 os.environ["KUBECONFIG"] = str(_KUBECONFIG)
 
 import launchpad_glue  # noqa: E402
+import z2jh_singleuser  # noqa: E402
 from kubespawner import KubeSpawner  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
@@ -38,8 +45,9 @@ PROJECT = "octave-03025a1b"
 
 
 class User:
-    def __init__(self, name):
+    def __init__(self, name, admin=False):
         self.name = name
+        self.admin = admin
         self.id = 7
         self.url = f"/user/{name}/"
 
@@ -48,14 +56,14 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def make_spawner(c, user_options=None, name="alice"):
-    spawner = KubeSpawner(config=c, _mock=True, user=User(name))
+def make_spawner(c, user_options=None, name="alice", admin=False):
+    spawner = KubeSpawner(config=c, _mock=True, user=User(name, admin))
     spawner.user_options = user_options or {}
     return spawner
 
 
-async def pod_for(c, user_options, name="alice"):
-    spawner = make_spawner(c, user_options, name)
+async def pod_for(c, user_options, name="alice", admin=False):
+    spawner = make_spawner(c, user_options, name, admin)
     await spawner.load_user_options()
     pod = await spawner.get_pod_manifest()
     return await spawner.modify_pod_hook(spawner, pod)
@@ -87,68 +95,46 @@ IMAGE_PROFILE = {
 }
 
 
-def z2jh_dynamic():
-    """z2jh singleuser.storage.type=dynamic: a claim per user or server, no subPath, the volume
-    named from storage.dynamic.volumeNameTemplate (z2jh jupyterhub_config.py)."""
+def hub(values, profile_list=None, ownership_fix=True):
+    """KubeSpawner configured from a values file's content as z2jh (and, for 2i2c's hubs, basehub
+    with its own modify_pod_hook) configures it; the profile list replaced when given."""
     c = Config()
-    c.KubeSpawner.volumes = [
-        {"name": "volume-{user_server}", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}
-    ]
-    c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/home/jovyan"}]
-    c.KubeSpawner.uid = 1000
-    c.KubeSpawner.fs_gid = 100
-    c.KubeSpawner.profile_list = [IMAGE_PROFILE]
+    singleuser, custom = z2jh_singleuser.singleuser_values(values, ownership_fix)
+    z2jh_singleuser.configure(c, singleuser)
+    if z2jh_singleuser.jupyterhub_values(values)[1]:
+        c.KubeSpawner.modify_pod_hook = z2jh_singleuser.basehub_modify_pod_hook(custom)
+    if profile_list is not None:
+        c.KubeSpawner.profile_list = profile_list
     return c
+
+
+def z2jh_dynamic():
+    """z2jh's default storage, type dynamic: a claim per user or server, no subPath."""
+    return hub({"singleuser": {}}, [IMAGE_PROFILE])
 
 
 def z2jh_static():
-    """z2jh singleuser.storage.type=static: one shared claim, a subPath per user."""
-    c = z2jh_dynamic()
-    c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "homes"}}]
-    c.KubeSpawner.volume_mounts = [
-        {"name": "home", "mountPath": "/home/jovyan", "subPath": "{username}"}
-    ]
-    return c
+    """z2jh storage type static: one shared claim, a subPath per user."""
+    return hub({"singleuser": {"storage": {"type": "static", "static": {"pvcName": "homes"}}}}, [IMAGE_PROFILE])
 
 
-def nfs_2i2c(home="/home/jovyan"):
-    """2i2c's hubs: storage none + an NFS volume via extraVolumes, shared folders, init containers."""
-    c = z2jh_dynamic()
-    c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "home-nfs"}}]
-    c.KubeSpawner.volume_mounts = {
-        "00-home": {"name": "home", "mountPath": home, "subPath": "{escaped_username}"},
-        "01-shared-public": {
-            "name": "home",
-            "mountPath": f"{home}/shared-public",
-            "subPath": "_shared-public",
-        },
-        "02-shared": {
-            "name": "home",
-            "mountPath": f"{home}/shared",
-            "subPath": "_shared",
-            "readOnly": True,
-        },
+def basehub(extra=None):
+    """A hub on 2i2c's basehub chart with nothing of its own but `extra` (z2jh values)."""
+    return {"jupyterhub": z2jh_singleuser.merge({"singleuser": {}}, extra or {})}
+
+
+#: An admin's mount of the whole home volume, as 2i2c's hubs add it (nasa-veda's and openscapes'
+#: custom.singleuserAdmin.extraVolumeMounts in e2e/fixtures/real-hubs).
+ALLUSERS = {
+    "custom": {
+        "singleuserAdmin": {
+            "extraVolumeMounts": {
+                "01-allusers-volumemount": {"name": "home", "mountPath": "/home/jovyan/allusers"},
+                "02-allusers-rstudio-volumemount": {"name": "home", "mountPath": "/home/rstudio/allusers"},
+            }
+        }
     }
-    c.KubeSpawner.init_containers = [
-        {
-            "name": "volume-mount-ownership-fix",
-            "image": "busybox:1.36",
-            "command": ["sh", "-c", "chown 1000:1000 /home/jovyan"],
-            "securityContext": {"runAsUser": 0},
-            "volumeMounts": [
-                {"name": "home", "mountPath": "/home/jovyan", "subPath": "{escaped_username}"}
-            ],
-        },
-        {
-            "name": "jupyterhub-gitpuller-init",
-            "image": "gitpuller:1",
-            "securityContext": {"runAsUser": 1000, "runAsGroup": 1000},
-            "volumeMounts": [
-                {"name": "home", "mountPath": "/home/jovyan", "subPath": "{escaped_username}"}
-            ],
-        },
-    ]
-    return c
+}
 
 
 def mounts(container):
@@ -156,11 +142,37 @@ def mounts(container):
     return [(m["mountPath"], m.get("subPath", "")) for m in raw]
 
 
+def mount_table(pod):
+    """{(container, mountPath): (volume, subPath, readOnly)} over every container and init container."""
+    table = {}
+    for container in launchpad_glue._to_json(pod.spec.containers + (pod.spec.init_containers or [])):
+        for m in container.get("volumeMounts", []):
+            table[(container["name"], m["mountPath"])] = (m["name"], m.get("subPath", ""), bool(m.get("readOnly")))
+    return table
+
+
 def init_by_name(pod):
     return {c["name"]: c for c in launchpad_glue._to_json(pod.spec.init_containers or [])}
 
 
+def init_names(pod):
+    return [c["name"] for c in launchpad_glue._to_json(pod.spec.init_containers or [])]
+
+
+def seed_env(pod):
+    return {e["name"]: e["value"] for e in init_by_name(pod)["launchpad-seed"]["env"]}
+
+
 BUILT = {"profile": "build", "image--unlisted-choice": "registry.example/u-octave:abc"}
+
+
+def built_image_options(c, image="registry.example/u-octave:abc"):
+    """What the page posts to start a built image on the hub's first buildable profile."""
+    for profile in launchpad_glue.public_profiles(c.KubeSpawner.profile_list):
+        for option in profile["profile_options"]:
+            if option.get("dynamic_image_building", {}).get("enabled"):
+                return {"profile": profile["slug"], f"{option['key']}--unlisted-choice": image}
+    raise AssertionError("no profile builds images")
 
 
 # ------------------------------------------------------------------------------------------
@@ -404,8 +416,9 @@ def test_without_a_project_the_pod_is_untouched_but_the_admin_hook_runs():
     pod = run(pod_for(c, {"profile": "build"}))
     assert pod.metadata.labels["admin-hook"] == "ran"
     assert mounts(pod.spec.containers[0]) == [("/home/jovyan", "")]
-    assert not pod.spec.init_containers
+    assert init_names(pod) == ["block-cloud-metadata"]
     assert not any(k.startswith("launchpad.jupyter.org/") for k in pod.metadata.annotations)
+    assert not any(k.startswith("launchpad.jupyter.org/") for k in pod.metadata.labels)
 
 
 def test_async_admin_hook_is_awaited_before_the_project_is_applied():
@@ -442,8 +455,10 @@ def test_claim_per_user_home_is_narrowed_to_the_project_folder():
     assert seed["securityContext"]["runAsNonRoot"] is True
     assert seed["securityContext"]["runAsUser"] == 1000
     assert seed["securityContext"]["runAsGroup"] == 100
-    env = {e["name"]: e["value"] for e in seed["env"]}
-    assert env["LAUNCHPAD_PROJECT_ID"] == PROJECT and env["LAUNCHPAD_IMAGE_HOME"] == "/home/jovyan"
+    env = seed_env(pod)
+    assert env["LAUNCHPAD_PROJECT_ID"] == PROJECT and env["LAUNCHPAD_HOME_MOUNTS"] == "/home/jovyan"
+    # The seed runs the user's own image: only after z2jh's cloud metadata block.
+    assert init_names(pod) == ["block-cloud-metadata", "launchpad-seed"]
 
 
 def test_shared_volume_with_user_subpath_is_narrowed_below_the_user_folder():
@@ -456,34 +471,172 @@ def test_shared_volume_with_user_subpath_is_narrowed_below_the_user_folder():
     assert seed["volumeMounts"][0]["subPath"] == "alice"
 
 
-def test_nfs_home_narrows_every_home_mount_and_leaves_shared_folders():
-    c = nfs_2i2c()
+def test_the_pod_carries_launchpads_labels_for_user_and_project_whatever_the_hooks_did():
+    """The companion finds project pods by these (server/src/kubernetes/metadata.ts labelHash),
+    not by KubeSpawner's username label, which KubeSpawner 6 escaped, 7.1 slugs and hashes, and
+    admins' hooks change or drop (the values here are SHA-256 by coreutils' sha256sum)."""
+    c = z2jh_dynamic()
+
+    def admin_hook(spawner, pod):
+        del pod.metadata.labels["hub.jupyter.org/username"]
+        pod.metadata.labels["component"] = "admins-own"
+        return pod
+
+    c.KubeSpawner.modify_pod_hook = admin_hook
     launchpad_glue.install(c)
     pod = run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}, name="bob.smith@example.org"))
-    escaped = pod.metadata.annotations["launchpad.jupyter.org/home-subpath"]
-    assert escaped and escaped != "bob.smith@example.org"  # KubeSpawner escaped it
-    narrowed = f"{escaped}/projects/{PROJECT}"
-    assert mounts(pod.spec.containers[0]) == [
-        ("/home/jovyan", narrowed),
-        ("/home/jovyan/shared-public", "_shared-public"),
-        ("/home/jovyan/shared", "_shared"),
-    ]
-    names = [c["name"] for c in launchpad_glue._to_json(pod.spec.init_containers)]
-    # The root ownership fix runs first, then the seed, then the admin's other init containers.
-    assert names == ["volume-mount-ownership-fix", "launchpad-seed", "jupyterhub-gitpuller-init"]
-    inits = init_by_name(pod)
-    assert mounts(inits["jupyterhub-gitpuller-init"]) == [("/home/jovyan", narrowed)]
-    assert mounts(inits["volume-mount-ownership-fix"]) == [("/home/jovyan", narrowed)]
-    assert inits["launchpad-seed"]["volumeMounts"][0]["subPath"] == escaped
+    assert pod.metadata.labels["launchpad.jupyter.org/user"] == "91265dd04963dc7d22f987417f835587713411a1"
+    assert pod.metadata.labels["launchpad.jupyter.org/project"] == "4a31e12cc0e17f4470e476aa0d8f8de22fe3ce33"
+    assert pod.metadata.annotations["launchpad.jupyter.org/user"] == "bob.smith@example.org"
+    assert "hub.jupyter.org/username" not in pod.metadata.labels
 
 
-def test_rstudio_home_path_is_what_the_seed_copies():
-    c = nfs_2i2c(home="/home/rstudio")
+def test_a_basehub_pod_narrows_every_home_mount_and_leaves_shared_and_admin_mounts():
+    """The pod 2i2c's basehub makes for an admin: the NFS home at /home/jovyan and /home/rstudio,
+    `_shared` read-only under both and writable in the admin's `shared-readwrite`, the admin's
+    whole-volume `allusers`, basehub's root `volume-mount-ownership-fix` (which mounts the home with
+    the home's subPath), z2jh's `block-cloud-metadata` and basehub's `block-nfs-access`."""
+    c = hub(basehub(ALLUSERS), [IMAGE_PROFILE])
     launchpad_glue.install(c)
-    pod = run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
+    name = "Bob.Smith@example.org"
+    before = mount_table(run(pod_for(c, BUILT, name=name, admin=True)))
+    pod = run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}, name=name, admin=True))
+    after = mount_table(pod)
+    escaped = pod.metadata.annotations["launchpad.jupyter.org/home-subpath"]
+    assert escaped and escaped != name  # KubeSpawner's {escaped_username}
+
+    # The shape is basehub's, as upstream builds it.
+    assert init_names(pod) == [
+        "volume-mount-ownership-fix",
+        "block-cloud-metadata",
+        "block-nfs-access",
+        "launchpad-seed",
+    ]
+    assert before[("notebook", "/home/jovyan")] == ("home", escaped, False)
+    assert before[("notebook", "/home/rstudio")] == ("home", escaped, False)
+    assert before[("notebook", "/home/jovyan/shared")] == ("home", "_shared", True)
+    assert before[("notebook", "/home/rstudio/shared")] == ("home", "_shared", True)
+    assert before[("notebook", "/home/jovyan/shared-readwrite")] == ("home", "_shared", False)
+    assert before[("notebook", "/home/jovyan/allusers")] == ("home", "", False)
+    assert before[("volume-mount-ownership-fix", "/home/jovyan")] == ("home", escaped, False)
+    assert before[("volume-mount-ownership-fix", "/home/jovyan/shared")] == ("home", "_shared", False)
+
+    narrowed = f"{escaped}/projects/{PROJECT}"
+    for where, (volume, sub_path, read_only) in before.items():
+        expected = (volume, narrowed if (volume, sub_path) == ("home", escaped) else sub_path, read_only)
+        assert after[where] == expected, where
+    assert {w for w in after if w not in before} == {("launchpad-seed", "/launchpad/home")}
+    assert after[("launchpad-seed", "/launchpad/home")] == ("home", escaped, False)
+    assert sorted(w for w, m in after.items() if m[1] == narrowed) == [
+        ("notebook", "/home/jovyan"),
+        ("notebook", "/home/rstudio"),
+        ("volume-mount-ownership-fix", "/home/jovyan"),
+    ]
+    # In the notebook container's order (KubeSpawner sorts volume_mounts by key: "003-rstudio-…"
+    # before z2jh's "home").
+    assert seed_env(pod)["LAUNCHPAD_HOME_MOUNTS"] == "/home/rstudio\n/home/jovyan"
     assert pod.metadata.annotations["launchpad.jupyter.org/home-mount-path"] == "/home/rstudio"
-    env = {e["name"]: e["value"] for e in init_by_name(pod)["launchpad-seed"]["env"]}
-    assert env["LAUNCHPAD_IMAGE_HOME"] == "/home/rstudio"
+    assert json.loads(pod.metadata.annotations["launchpad.jupyter.org/home-volume"]) == {
+        "persistentVolumeClaim": {"claimName": "home-nfs"}
+    }
+
+
+@pytest.mark.parametrize("fixture", REAL_HUBS, ids=lambda p: p.name.split(".")[0])
+@pytest.mark.parametrize("admin", [False, True], ids=["user", "admin"])
+def test_each_real_hub_starts_a_project_with_every_home_mount_narrowed(fixture, admin):
+    """Each production hub's own values (storage, admin mounts, cloud metadata setting, profile
+    list) on basehub and z2jh's defaults, through real KubeSpawner and basehub's hook."""
+    values = yaml.safe_load(fixture.read_text(encoding="utf-8"))
+    c = hub(values)
+    launchpad_glue.install(c)
+    options = built_image_options(c)
+    name = "Ana.María@example.org"
+    before = mount_table(run(pod_for(c, options, name=name, admin=admin)))
+    pod = run(pod_for(c, {**options, "launchpad-project": PROJECT}, name=name, admin=admin))
+    after = mount_table(pod)
+    home = before[("notebook", "/home/jovyan")]
+    narrowed = f"{home[1]}/projects/{PROJECT}"
+    for where, (volume, sub_path, read_only) in before.items():
+        expected = (volume, narrowed if (volume, sub_path) == home[:2] else sub_path, read_only)
+        assert after[where] == expected, where
+    homes = sorted(w for w, m in after.items() if m[1] == narrowed)
+    assert ("notebook", "/home/jovyan") in homes and ("notebook", "/home/rstudio") in homes
+    assert ("volume-mount-ownership-fix", "/home/jovyan") in homes
+    untouched = [m for w, m in after.items() if m[0] == "home" and m[1] != narrowed and w[0] != "launchpad-seed"]
+    assert ("home", "_shared", True) in untouched
+    if admin:
+        assert ("home", "_shared", False) in untouched  # basehub's shared-readwrite, for admins
+    names = init_names(pod)
+    assert names.index("launchpad-seed") > names.index("block-nfs-access")
+    assert names.index("launchpad-seed") > names.index("volume-mount-ownership-fix")
+    assert ("block-cloud-metadata" in names) == (fixture.name.startswith("projectpythia"))
+    assert seed_env(pod)["LAUNCHPAD_HOME_MOUNTS"] == "/home/rstudio\n/home/jovyan"
+
+
+def test_an_rstudio_image_is_seeded_from_its_own_home():
+    """A rocker image (nasa-veda's "Rocker Geospatial with RStudio" choice) on basehub: the seed is
+    told both home paths and picks the image's own home when it runs (see the seed tests below)."""
+    values = yaml.safe_load((REPO / "e2e/fixtures/real-hubs/nasa-veda-common.values.yaml").read_text())
+    c = hub(values)
+    launchpad_glue.install(c)
+    options = {**built_image_options(c), "launchpad-project": PROJECT}
+    options["image--unlisted-choice"] = "mas.maap-project.org/root/maap-workspaces/2i2c/r-base:v6.0.0"
+    pod = run(pod_for(c, options))
+    seed = init_by_name(pod)["launchpad-seed"]
+    assert seed["image"] == "mas.maap-project.org/root/maap-workspaces/2i2c/r-base:v6.0.0"
+    assert seed_env(pod)["LAUNCHPAD_HOME_MOUNTS"] == "/home/rstudio\n/home/jovyan"
+    assert "workingDir" not in seed and "HOME" not in seed_env(pod)
+
+
+def test_the_seed_runs_after_every_init_container_that_may_run_privileged():
+    values = yaml.safe_load((REPO / "e2e/fixtures/real-hubs/nasa-veda-common.values.yaml").read_text())
+    c = hub(values)
+    launchpad_glue.install(c)
+    # The "Modified Pangeo Notebook" choice replaces init_containers with a gitpuller (uid 1000);
+    # basehub's hook appends block-nfs-access after it.
+    profile = built_image_options(c)["profile"]
+    pod = run(pod_for(c, {"profile": profile, "image": "01-modify-pangeo", "launchpad-project": PROJECT}))
+    assert init_names(pod) == ["jupyterhub-gitpuller-init", "block-nfs-access", "launchpad-seed"]
+    escaped = pod.metadata.annotations["launchpad.jupyter.org/home-subpath"]
+    gitpuller = init_by_name(pod)["jupyterhub-gitpuller-init"]
+    assert mounts(gitpuller) == [("/home/jovyan", f"{escaped}/projects/{PROJECT}")]
+
+    # An admin's unprivileged init container after the privileged ones runs after the seed; one
+    # that names no user may run as root, so the seed waits for it.
+    puller = {**gitpuller, "volumeMounts": [{"name": "home", "mountPath": "/home/jovyan", "subPath": "{username}"}]}
+    no_user = {"name": "no-user", "image": "busybox:1.37", "command": ["true"]}
+    for init, expected in (
+        ([z2jh_singleuser.VOLUME_MOUNT_OWNERSHIP_FIX, puller], ["volume-mount-ownership-fix", "launchpad-seed", "jupyterhub-gitpuller-init"]),
+        ([puller, no_user], ["jupyterhub-gitpuller-init", "no-user", "launchpad-seed"]),
+    ):
+        plain = {"singleuser": {"cloudMetadata": {"blockWithIptables": False}, "initContainers": init, "storage": {"type": "static", "static": {"pvcName": "home"}}}}
+        c = hub(plain, [IMAGE_PROFILE])
+        launchpad_glue.install(c)
+        assert init_names(run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))) == expected
+
+
+def test_a_home_named_by_the_admin_narrows_all_its_mounts():
+    c = hub(basehub(), [IMAGE_PROFILE])
+    launchpad_glue.install(c, home_mount_path="/home/rstudio/")
+    pod = run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
+    homes = [p for p, s in mounts(pod.spec.containers[0]) if s.endswith(f"/projects/{PROJECT}")]
+    assert homes == ["/home/rstudio", "/home/jovyan"]
+    c = hub(basehub(), [IMAGE_PROFILE])
+    launchpad_glue.install(c, home_volume_name="home")
+    pod = run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
+    homes = [p for p, s in mounts(pod.spec.containers[0]) if s.endswith(f"/projects/{PROJECT}")]
+    assert homes == ["/home/rstudio", "/home/jovyan"]
+
+
+def test_two_different_homes_are_refused_with_both_named():
+    c = hub(basehub({"singleuser": {"storage": {"extraVolumeMounts": {"003-rstudio-volumemount": {"subPath": "{escaped_username}-r"}}}}}), [IMAGE_PROFILE])
+    launchpad_glue.install(c)
+    with pytest.raises(launchpad_glue.ProjectRefused, match="several different home mounts") as refused:
+        run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
+    assert "/home/jovyan (volume 'home', subPath 'alice')" in str(refused.value)
+    assert "/home/rstudio (volume 'home', subPath 'alice-r')" in str(refused.value)
+    assert "projects.home.mountPath" in str(refused.value)
+    assert_shown_by_the_hub(refused.value, 409, "several different home mounts")
 
 
 @pytest.mark.parametrize(
@@ -510,28 +663,30 @@ def assert_shown_by_the_hub(error, status, text):
 
 
 def test_a_hub_without_a_home_volume_gets_a_clear_error():
-    c = z2jh_dynamic()
-    c.KubeSpawner.volumes = []
-    c.KubeSpawner.volume_mounts = []
+    c = hub({"singleuser": {"storage": {"type": "none"}}}, [IMAGE_PROFILE])
     launchpad_glue.install(c)
     with pytest.raises(launchpad_glue.ProjectRefused) as refused:
         run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
     assert_shown_by_the_hub(
-        refused.value, 409, "one writable home volume mount directly below /home"
+        refused.value, 409, "a writable home volume mount directly below /home"
     )
 
 
 def test_homes_elsewhere_are_named_by_the_admin():
-    c = z2jh_dynamic()
-    c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/srv/data"}]
+    values = {"singleuser": {"storage": {"homeMountPath": "/srv/data"}}}
+    c = hub(values, [IMAGE_PROFILE])
     launchpad_glue.install(c)
-    with pytest.raises(launchpad_glue.ProjectRefused, match="home_mount_path"):
+    with pytest.raises(launchpad_glue.ProjectRefused, match="projects.home.mountPath"):
         run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
-    c = z2jh_dynamic()
-    c.KubeSpawner.volume_mounts = [{"name": "volume-{user_server}", "mountPath": "/srv/data"}]
+    c = hub(values, [IMAGE_PROFILE])
     launchpad_glue.install(c, home_mount_path="/srv/data/")
     pod = run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
     assert mounts(pod.spec.containers[0]) == [("/srv/data", f"projects/{PROJECT}")]
+    # KubeSpawner's templates, as in volume_mounts.
+    c = hub({"singleuser": {"storage": {"homeMountPath": "/srv/{username}"}}}, [IMAGE_PROFILE])
+    launchpad_glue.install(c, home_mount_path="/srv/{username}")
+    pod = run(pod_for(c, {**BUILT, "launchpad-project": PROJECT}))
+    assert mounts(pod.spec.containers[0]) == [("/srv/alice", f"projects/{PROJECT}")]
 
 
 # ------------------------------------------------------------------------------------------
@@ -539,17 +694,24 @@ def test_homes_elsewhere_are_named_by_the_admin():
 # ------------------------------------------------------------------------------------------
 
 
-def seed(tmp_path, image_home, project=PROJECT):
+def seed(tmp_path, image_home, project=PROJECT, mounts=None, home=None, cwd=None):
+    """Runs the seed script with `tmp_path/image` standing for the image's file system."""
     env = {
         "PATH": os.environ["PATH"],
         "LAUNCHPAD_PROJECT_ID": project,
         "LAUNCHPAD_HOME_ROOT": str(tmp_path / "home-root"),
-        "LAUNCHPAD_IMAGE_HOME": str(image_home),
+        "LAUNCHPAD_HOME_MOUNTS": "\n".join(str(m) for m in (mounts or [image_home])),
         "LAUNCHPAD_MARKER": launchpad_glue.SEED_MARKER,
     }
+    if home is not None:
+        env["HOME"] = str(home)
     (tmp_path / "home-root").mkdir(exist_ok=True)
     return subprocess.run(
-        ["/bin/sh", "-c", launchpad_glue.SEED_SCRIPT], env=env, capture_output=True, text=True
+        ["/bin/sh", "-c", launchpad_glue.SEED_SCRIPT],
+        env=env,
+        cwd=cwd or tmp_path,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -572,6 +734,46 @@ def test_seed_copies_the_image_home_once_and_never_overwrites(tmp_path):
     assert result.returncode == 0 and "already seeded" in result.stdout
     assert (project / "README.md").read_text() == "my notes"
     assert not (project / "new-file").exists()
+
+
+def image_with_two_homes(tmp_path):
+    """An image's /home/jovyan and /home/rstudio, as the pod's two home mounts name them."""
+    jovyan, rstudio = tmp_path / "image/home/jovyan", tmp_path / "image/home/rstudio"
+    for home in (jovyan, rstudio):
+        home.mkdir(parents=True)
+        (home / "whose").write_text(home.name)
+    return jovyan, rstudio
+
+
+def seeded(tmp_path):
+    return (tmp_path / "home-root" / "projects" / PROJECT / "whose").read_text()
+
+
+def test_seed_copies_the_home_mount_at_the_images_home(tmp_path):
+    """A rocker image (HOME=/home/rstudio) seeds from /home/rstudio, though /home/jovyan comes first."""
+    jovyan, rstudio = image_with_two_homes(tmp_path)
+    result = seed(tmp_path, None, mounts=[jovyan, rstudio], home=f"{rstudio}/")
+    assert result.returncode == 0, result.stderr
+    assert seeded(tmp_path) == "rstudio"
+
+
+def test_seed_falls_back_to_the_home_mount_holding_the_working_directory(tmp_path):
+    jovyan, rstudio = image_with_two_homes(tmp_path)
+    (rstudio / "work").mkdir()
+    result = seed(tmp_path, None, mounts=[jovyan, rstudio], home="/root", cwd=rstudio / "work")
+    assert result.returncode == 0, result.stderr
+    assert seeded(tmp_path) == "rstudio"
+
+
+def test_seed_falls_back_to_the_first_home_mount_the_image_has(tmp_path):
+    _, rstudio = image_with_two_homes(tmp_path)
+    missing = tmp_path / "image/home/jovyan-not-in-image"
+    result = seed(tmp_path, None, mounts=[missing, rstudio], home="/root")
+    assert result.returncode == 0, result.stderr
+    assert seeded(tmp_path) == "rstudio"
+    empty = seed(tmp_path, None, project="other-1", mounts=[missing], home="/root")
+    assert empty.returncode == 0 and "starts empty" in empty.stdout
+    assert (tmp_path / "home-root/projects/other-1" / launchpad_glue.SEED_MARKER).exists()
 
 
 def test_a_half_finished_seed_is_completed_without_overwriting(tmp_path):
