@@ -161,11 +161,12 @@ export type ProjectRepositoryResult =
  *   lower-cased (WHATWG URL rules, default ports dropped); query strings and fragments are dropped;
  *   a trailing slash and a trailing `.git` are dropped; empty path segments are dropped; URLs with
  *   a password are refused (credentials never reach a record).
- * - `gh`: `owner/repo` or a github.com URL (`www.` dropped). Only `owner/repo`; a trailing
+ * - `gh`: `owner/repo`, a github.com URL (`www.` dropped) or `git@github.com:owner/repo` (what
+ *   the build form accepts too). Only `owner/repo`; a trailing
  *   `/tree/…`, `/blob/…`, `/commit/…` or `/releases/…` is dropped (that is a ref). GitHub paths are
  *   case-insensitive, so the path is lower-cased.
- * - `gl`: `group/…/project` (gitlab.com), a URL-escaped namespace (`group%2Fproject`), or a URL of
- *   any GitLab host; a trailing `/-/…` is dropped. Lower-cased path (GitLab paths are
+ * - `gl`: `group/…/project` (gitlab.com), a URL-escaped namespace (`group%2Fproject`), a URL of
+ *   any GitLab host, or `git@gitlab.com:group/project`; a trailing `/-/…` is dropped. Lower-cased path (GitLab paths are
  *   case-insensitive).
  * - `gist`: `user/gist-id` or a gist.github.com URL; a third segment (a revision) is dropped.
  *   Lower-cased path.
@@ -339,7 +340,13 @@ function hostedPath(
 ): ProjectRepositoryResult {
   let segments: string[];
   const bareHost = rules.hosts.find((host) => text.toLowerCase().startsWith(`${host}/`));
-  const webText = bareHost !== undefined ? `https://${text}` : text;
+  const sshHost = rules.hosts.find((host) => text.toLowerCase().startsWith(`git@${host}:`));
+  const webText =
+    bareHost !== undefined
+      ? `https://${text}`
+      : sshHost !== undefined
+        ? `https://${sshHost}/${text.slice(`git@${sshHost}:`.length)}`
+        : text;
   if (hasScheme(webText)) {
     const parsed = parseWebUrl(webText);
     if (typeof parsed === "string") return fail(parsed);
@@ -371,7 +378,12 @@ function hostedPath(
 function gitlab(text: string): ProjectRepositoryResult {
   let host = "gitlab.com";
   let segments: string[];
-  const bare = text.toLowerCase().startsWith("gitlab.com/") ? `https://${text}` : text;
+  const lower = text.toLowerCase();
+  const bare = lower.startsWith("gitlab.com/")
+    ? `https://${text}`
+    : lower.startsWith("git@gitlab.com:")
+      ? `https://gitlab.com/${text.slice("git@gitlab.com:".length)}`
+      : text;
   if (hasScheme(bare)) {
     const parsed = parseWebUrl(bare);
     if (typeof parsed === "string") return fail(parsed);

@@ -115,7 +115,7 @@ export function composeFeatures(
             : undefined,
         allowedProviders: config.buildProviders,
         beforeBuild: projectService
-          ? (user, provider, repoUrl) => projectService.buildRefusal(user, provider, repoUrl)
+          ? (user, source) => projectService.buildRefusal(user, source)
           : undefined,
         watch: {
           idleMs: config.buildIdleTimeoutSeconds * 1000,

@@ -112,6 +112,7 @@ export default function CompanionPanels({ data, serviceUrl, me, profile }: Compa
           key={rebuild?.key ?? "build"}
           serviceUrl={serviceUrl}
           csrfToken={me.csrf_token}
+          {...(data.user === me.name ? {} : { forUser: data.user })}
           initialSource={rebuild?.source ?? null}
           autoStart={rebuild !== null}
           notice={notice ? <p className="lp-note">{notice}</p> : null}

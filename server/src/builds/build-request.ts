@@ -12,6 +12,7 @@
  * the companion forwards those characters unchanged and never decodes or re-encodes them.
  */
 import type { Provider } from "../../../contract/build.ts";
+import type { BuildSource } from "../../../contract/providers/catalog.ts";
 import { decodeBuildPath } from "../../../contract/providers/build-path.ts";
 import { binderRepoUrl } from "./binderhub-naming.ts";
 
@@ -23,6 +24,11 @@ export interface BuildRequest {
   repoUrl: string;
   /** The ref part of the spec, for providers whose spec ends in one. */
   ref: string | undefined;
+  /**
+   * The repository and ref the spec stands for (contract `parseSpec`): the page's own source, in
+   * its canonical form, from which the project id is derived as the page derives it.
+   */
+  source: BuildSource;
 }
 
 export type BuildRequestCheck = ({ ok: true } & BuildRequest) | { ok: false; message: string };
@@ -74,5 +80,6 @@ export function parseBuildPath(rawPath: string, allowed: readonly Provider[]): B
     spec: decoded.spec,
     repoUrl: binderRepoUrl(decoded.provider, decoded.spec),
     ref: specRef(decoded.provider, decoded.spec),
+    source: decoded.source,
   };
 }

@@ -267,9 +267,9 @@ describe("GET api/builds/<provider>/<spec>", () => {
   it("refuses with 409 what the shell refuses (the project limit), before a lease or upstream request", async () => {
     const asked: [string, string, string][] = [];
     const base = await companion({
-      beforeBuild: (user, provider, repoUrl) => {
-        asked.push([user, provider, repoUrl]);
-        return Promise.resolve(repoUrl.endsWith("/full") ? "You have 3 of 3 projects." : null);
+      beforeBuild: (user, source) => {
+        asked.push([user, source.provider, source.repo]);
+        return Promise.resolve(source.repo.endsWith("/full") ? "You have 3 of 3 projects." : null);
       },
     });
     const refused = await fetch(base + buildPath("gh", "o/full/HEAD"), { headers: headers() });
@@ -277,9 +277,32 @@ describe("GET api/builds/<provider>/<spec>", () => {
     expect(((await refused.json()) as { message: string }).message).toBe(
       "You have 3 of 3 projects.",
     );
-    expect(asked).toEqual([["alice", "gh", "https://github.com/o/full"]]);
+    expect(asked).toEqual([["alice", "gh", "o/full"]]);
     expect(binder.streams).toHaveLength(0);
     expect(kube.objects(LEASE, NS)).toHaveLength(0);
+  });
+
+  it("an admin building for another user (/hub/spawn/<name>) meets that user's project limit, not their own", async () => {
+    const asked: string[] = [];
+    const base = await companion({
+      beforeBuild: (user) => {
+        asked.push(user);
+        return Promise.resolve(user === "bob" ? "You have 3 of 3 projects." : null);
+      },
+    });
+    const path = buildPath("gh", "o/r/HEAD");
+    const forBob = await fetch(`${base}${path}?user=bob`, {
+      headers: headers("admin", { "x-test-admin": "1" }),
+    });
+    expect(forBob.status).toBe(409);
+    const own = await openStream(base, path, "admin");
+    expect(own.response.status).toBe(200);
+    own.controller.abort();
+    await own.done;
+    // Someone else's limit is no business of a user who is not an admin: 404, as for projects.
+    const notAdmin = await fetch(`${base}${path}?user=bob`, { headers: headers("carol") });
+    expect(notAdmin.status).toBe(404);
+    expect(asked).toEqual(["bob", "admin"]);
   });
 
   it("needs a user", async () => {

@@ -2,10 +2,11 @@
  * The build API the page uses, registered by the core app under the service prefix; it only
  * translates HTTP (service.ts holds the policy, sse-writer.ts the stream's transport):
  *
- * - `GET  api/builds/<provider>/<spec>`: a `text/event-stream` of contract BuildEvents
+ * - `GET  api/builds/<provider>/<spec>[?user=<name>]`: a `text/event-stream` of contract BuildEvents
  *   (`data: <json>\n\n`) and `:keepalive\n\n` comments relayed from BinderHub; it ends after
  *   `ready` or `failed`, and when the browser leaves the upstream request is aborted. Refusals
- *   before the stream opens: 409 (project limit), 429 with `Retry-After` (build limits), 503.
+ *   before the stream opens: 409 (project limit: `?user=`'s, for an admin building for that user,
+ *   see auth/target-user.ts), 429 with `Retry-After` (build limits), 503.
  * - `DELETE api/builds/<provider>/<spec>`: cancel (BuildCancelResult in contract/build.ts).
  *
  * The path is `buildPath(provider, spec)` (contract/providers/build-path.ts), read from the RAW
@@ -20,6 +21,7 @@ import type {
 } from "fastify";
 
 import { BuildCancelResultSchema } from "../../../contract/build.ts";
+import { targetUser } from "../auth/target-user.ts";
 import { apiError, serialize } from "../errors.ts";
 import type { BuildRequest } from "./build-request.ts";
 import type { BuildService } from "./service.ts";
@@ -64,7 +66,9 @@ export function buildRoutes(service: BuildService) {
       async (request, reply) => {
         const asked = requested(request, reply);
         if (!asked) return reply;
-        const outcome = await service.start(asked.user, asked.build);
+        // An admin building on /hub/spawn/<name> builds for that user's projects.
+        const owner = targetUser(request, "No such user.");
+        const outcome = await service.start(asked.user, asked.build, owner);
         if (!outcome.ok) {
           switch (outcome.reason) {
             case "project-limit":

@@ -18,6 +18,7 @@
 import type { FastifyBaseLogger } from "fastify";
 
 import type { BuildCancelResult, BuildEvent, Provider } from "../../../contract/build.ts";
+import type { BuildSource } from "../../../contract/providers/catalog.ts";
 import { streamBuild, type BinderHubClientConfig } from "./binderhub-client.ts";
 import { parseBuildPath, type BuildRequest, type BuildRequestCheck } from "./build-request.ts";
 import type { BuildLimiter, BuildRef, BuildTicket } from "./limiter.ts";
@@ -38,11 +39,11 @@ export interface BuildServiceOptions {
   /** Providers the admin allows. */
   allowedProviders: readonly Provider[];
   /**
-   * Asked before a build starts, after the request is validated: a message refuses it (the
-   * project limit: nobody should wait for an image they cannot start on).
+   * Asked before a build starts, after the request is validated, with the user the project will
+   * belong to: a message refuses it (the project limit: nobody should wait for an image they
+   * cannot start on).
    */
-  beforeBuild?:
-    ((user: string, provider: Provider, repoUrl: string) => Promise<string | null>) | undefined;
+  beforeBuild?: ((user: string, source: BuildSource) => Promise<string | null>) | undefined;
   /** Heartbeats, the idle limit and the deadline of every stream (open-streams.ts). */
   watch?: StreamWatchOptions;
 }
@@ -92,9 +93,13 @@ export class BuildService {
     return parseBuildPath(rawPath, this.options.allowedProviders);
   }
 
-  /** Whether `user` may start `request` now; on success the ticket holds their place. */
-  async start(user: string, request: BuildRequest): Promise<StartOutcome> {
-    const refusal = await this.options.beforeBuild?.(user, request.provider, request.repoUrl);
+  /**
+   * Whether `user` may start `request` now; on success the ticket holds their place. The image is
+   * for `projectOwner`'s project (an admin building for another user at /hub/spawn/<name>): their
+   * project limit applies, and `user`'s build limits.
+   */
+  async start(user: string, request: BuildRequest, projectOwner = user): Promise<StartOutcome> {
+    const refusal = await this.options.beforeBuild?.(projectOwner, request.source);
     if (refusal) return { ok: false, reason: "project-limit", message: refusal };
     let acquired;
     try {

@@ -228,15 +228,14 @@ describe("projects API, local mode", () => {
 
   it("refuses a build of a new repository at the limit, never one of an existing project", async () => {
     harness = await localHarness({ limit: 1 });
-    expect(await harness.service.buildRefusal("alice", "gh", "https://github.com/o/a")).toBeNull();
+    const gh = (repo: string) => ({ provider: "gh" as const, repo });
+    expect(await harness.service.buildRefusal("alice", gh("o/a"))).toBeNull();
     await launch(harness, "alice", "o/a");
-    expect(
-      await harness.service.buildRefusal("alice", "gh", "https://github.com/O/A.git"),
-    ).toBeNull();
-    expect(await harness.service.buildRefusal("alice", "gh", "https://github.com/o/b")).toMatch(
+    expect(await harness.service.buildRefusal("alice", gh("O/A"))).toBeNull();
+    expect(await harness.service.buildRefusal("alice", gh("o/b"))).toMatch(
       /You have 1 of 1 projects\. Delete one in Your Projects/,
     );
-    expect(await harness.service.buildRefusal("bob", "gh", "https://github.com/o/b")).toBeNull();
+    expect(await harness.service.buildRefusal("bob", gh("o/b"))).toBeNull();
   });
 
   it("needs a signed-in user and the CSRF header for writes", async () => {

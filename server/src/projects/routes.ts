@@ -20,31 +20,14 @@ import {
   ProjectLimitErrorSchema,
   ProjectListResponseSchema,
 } from "../../../contract/projects.ts";
+import { signedIn, targetUser } from "../auth/target-user.ts";
 import { HttpError, parseOr400, serialize } from "../errors.ts";
 import { ProjectLimitHttpError, type ProjectService } from "./service.ts";
 
 const IdParamsSchema = z.object({ id: ProjectIdSchema });
-const UserQuerySchema = z.object({
-  user: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
-});
 
 export interface ProjectRoutesOptions {
   service: ProjectService;
-}
-
-function signedIn(request: FastifyRequest): { name: string; admin: boolean } {
-  const user = request.user;
-  if (!user) throw new HttpError(401, "Sign in to use projects.");
-  return user;
-}
-
-/** Whose projects a request is about: your own, or with `?user=` (admins) someone else's. */
-function targetUser(request: FastifyRequest, notFound: string): string {
-  const me = signedIn(request);
-  const { user } = parseOr400(UserQuerySchema, request.query, "query");
-  if (user === undefined || user === me.name) return me.name;
-  if (!me.admin) throw new HttpError(404, notFound);
-  return user;
 }
 
 function parseId(request: FastifyRequest): string {

@@ -4,6 +4,7 @@
  * — lazily when a user lists, and in a background sweep — so a restart half-way loses nothing.
  */
 import {
+  projectId,
   projectRepository,
   projectIdOf,
   type LaunchProjectRequest,
@@ -12,7 +13,7 @@ import {
   type ProjectListResponse,
   type ProjectStorage,
 } from "../../../contract/projects.ts";
-import type { Provider } from "../../../contract/build.ts";
+import type { BuildSource } from "../../../contract/providers/catalog.ts";
 import { HttpError } from "../errors.ts";
 import type { ProjectFolderRemover } from "./folder-removal.ts";
 import { RemovalJobError } from "./removal-job.ts";
@@ -97,17 +98,25 @@ export class ProjectService {
   }
 
   /**
-   * Whether `user` may build `provider`/`repository` now: an existing project always may (same
-   * repository, another ref is the same project); a new one needs room under the limit. Returns
-   * the refusal, or null. Checked before a build starts, so nobody waits for an image they
-   * cannot start on; launching checks again under the store's concurrency control.
+   * Whether `user` may build `source` now: an existing project always may (same repository,
+   * another ref is the same project); a new one needs room under the limit. `source` is the
+   * repository of the build's spec, which gives the same project id as what the user typed
+   * (contract/project-id-agreement.test.ts checks it for every provider). Returns the refusal, or null.
+   * Checked before a build starts, so nobody waits for an image they cannot start on; the start
+   * is checked again under the store's concurrency control.
    */
-  async buildRefusal(user: string, provider: Provider, repository: string): Promise<string | null> {
+  async buildRefusal(
+    user: string,
+    source: Pick<BuildSource, "provider" | "repo">,
+  ): Promise<string | null> {
     if (this.limit === 0) return null;
-    const normalised = projectRepository(provider, repository);
-    if (!normalised.ok) return null; // the build route validates the repository itself
+    let id: string;
+    try {
+      id = projectId(source.provider, source.repo);
+    } catch {
+      return null; // the build route validates the repository itself
+    }
     const projects = await this.store.list(user);
-    const id = projectIdOf(normalised);
     if (projects.some((p) => p.id === id && p.state !== "deleting")) return null;
     const used = usedOf(projects);
     return used >= this.limit

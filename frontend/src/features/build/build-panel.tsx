@@ -19,6 +19,8 @@ export interface BuildPanelProps {
   serviceUrl: string;
   /** From `GET api/me`; sent on cancel. */
   csrfToken: string;
+  /** Whose project the image is for, when an admin spawns for someone else (`buildStreamUrl`). */
+  forUser?: string | undefined;
   /** Providers offered, in this order. Default: all BinderHub knows. */
   allowedProviders?: readonly Provider[];
   /**
@@ -56,6 +58,7 @@ function logFileName(source: BuildSource): string {
 export function BuildPanel({
   serviceUrl,
   csrfToken,
+  forUser,
   allowedProviders = PROVIDERS,
   onImageReady,
   beforeBuild,
@@ -67,7 +70,7 @@ export function BuildPanel({
   loadTerminal,
   buildOptions,
 }: BuildPanelProps) {
-  const build = useBuild({ serviceUrl, csrfToken, ...buildOptions });
+  const build = useBuild({ serviceUrl, csrfToken, forUser, ...buildOptions });
   const { state, start } = build;
   // "Build and start" remembers the intent until the build it started ends.
   const startWhenReady = useRef(false);

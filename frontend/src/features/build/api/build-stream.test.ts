@@ -45,6 +45,12 @@ describe("buildStreamUrl", () => {
       "/prefix/services/launchpad/api/builds/gl/group%252Fproject/main",
     );
   });
+
+  it("names the user the project is for when an admin spawns for someone else", () => {
+    expect(buildStreamUrl(SERVICE, "gh", "o/r/HEAD", "ana maria&x")).toBe(
+      "/prefix/services/launchpad/api/builds/gh/o/r/HEAD?user=ana%20maria%26x",
+    );
+  });
 });
 
 describe("toBuildEvent", () => {

@@ -44,8 +44,18 @@ export class BuildRequestError extends Error {
   }
 }
 
-export function buildStreamUrl(serviceUrl: string, provider: Provider, spec: string): string {
-  return `${serviceUrl}api/builds/${buildPath(provider, spec)}`;
+/**
+ * `forUser`: whose project the image is for, when it is not the signed-in user's (an admin
+ * spawning for someone else): the companion then applies that user's project limit.
+ */
+export function buildStreamUrl(
+  serviceUrl: string,
+  provider: Provider,
+  spec: string,
+  forUser?: string,
+): string {
+  const url = `${serviceUrl}api/builds/${buildPath(provider, spec)}`;
+  return forUser === undefined ? url : `${url}?user=${encodeURIComponent(forUser)}`;
 }
 
 /**

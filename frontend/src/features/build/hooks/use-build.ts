@@ -56,6 +56,8 @@ export interface UseBuildOptions {
   /** `{prefix}services/<name>/`. */
   serviceUrl: string;
   csrfToken: string;
+  /** Whose project the image is for, when not the signed-in user's (see `buildStreamUrl`). */
+  forUser?: string | undefined;
   /** Consecutive drops tolerated before giving up. */
   maxReconnects?: number;
   /** The wait before reconnect attempt `attempt` (1-based). */
@@ -103,6 +105,7 @@ export interface BuildController {
 export function useBuild({
   serviceUrl,
   csrfToken,
+  forUser,
   maxReconnects = 5,
   reconnectDelayMs = defaultReconnectDelay,
   fetch: fetchFn,
@@ -113,9 +116,25 @@ export function useBuild({
   const controllerRef = useRef<AbortController | null>(null);
   const [log] = useState(() => new BuildLogBuffer());
   // Options read by the async run loop; kept current without restarting anything.
-  const options = useRef({ serviceUrl, csrfToken, maxReconnects, reconnectDelayMs, fetchFn, now });
+  const options = useRef({
+    serviceUrl,
+    csrfToken,
+    forUser,
+    maxReconnects,
+    reconnectDelayMs,
+    fetchFn,
+    now,
+  });
   useEffect(() => {
-    options.current = { serviceUrl, csrfToken, maxReconnects, reconnectDelayMs, fetchFn, now };
+    options.current = {
+      serviceUrl,
+      csrfToken,
+      forUser,
+      maxReconnects,
+      reconnectDelayMs,
+      fetchFn,
+      now,
+    };
   });
 
   const setState = useCallback((next: BuildState) => {
@@ -127,12 +146,13 @@ export function useBuild({
     async (running: Running, signal: AbortSignal) => {
       const {
         serviceUrl: base,
+        forUser: owner,
         maxReconnects: max,
         reconnectDelayMs: delay,
         fetchFn: doFetch,
         now: clock,
       } = options.current;
-      const url = buildStreamUrl(base, running.source.provider, running.spec);
+      const url = buildStreamUrl(base, running.source.provider, running.spec, owner);
       // Only while this run is current: a newer start() or cancel() aborted it.
       const update = (next: BuildState) => {
         if (!signal.aborted) setState(next);
