@@ -1,36 +1,24 @@
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import path from "node:path";
-
 import { beforeAll, describe, expect, it } from "vitest";
 
+import { kubespawnerHarness } from "../../server/test-support/kubespawner-harness.ts";
 import { previewProfiles } from "./preview.ts";
 import { toPublishedProfiles, unlistedImageRegex } from "./kubespawner.ts";
 import { validateProfileDocument } from "./rules.ts";
 import { SAMPLE_BOUNDS, SAMPLE_DOCUMENT } from "./sample.ts";
 import type { KubeSpawnerProfile } from "./schema.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const PYTHON = path.join(ROOT, ".cache", "venv-jh5", "bin", "python");
-const HARNESS = path.join(ROOT, "chart", "tests", "glue", "kubespawner_harness.py");
-
 interface HarnessReply {
   spawns: ({ traits: Record<string, unknown> } | { error: string })[];
   public: unknown;
 }
 
-/** The real KubeSpawner 7.1 and the real glue (scripts/setup-e2e.sh builds the venv). */
+/** The real KubeSpawner 7.1 and the real glue. */
 function kubespawner(
   profileList: KubeSpawnerProfile[],
   spawns: Record<string, string>[],
   base: Record<string, unknown> = {},
 ): HarnessReply {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run scripts/setup-e2e.sh`);
-  const output = execFileSync(PYTHON, [HARNESS], {
-    input: JSON.stringify({ profile_list: profileList, spawns, base }),
-    encoding: "utf8",
-  });
-  return JSON.parse(output) as HarnessReply;
+  return kubespawnerHarness<HarnessReply>({ profile_list: profileList, spawns, base });
 }
 
 const GIB = 1024 ** 3;

@@ -151,15 +151,13 @@ export function installErrorHandling(app: FastifyInstance): void {
       { err: error, method: request.method, url: redactUrl(request.url), user: request.user?.name },
       "request failed",
     );
-    return send(
-      request,
-      reply,
-      status,
-      apiError(
-        status,
-        MASKED[status] ?? "Internal server error; the details are in the companion's log.",
-      ),
-    );
+    // An HttpError's message is written for the person (e.g. why a delete is refused for now);
+    // anything else is masked.
+    const message =
+      error instanceof HttpError
+        ? error.message
+        : (MASKED[status] ?? "Internal server error; the details are in the companion's log.");
+    return send(request, reply, status, apiError(status, message));
   });
 
   app.setNotFoundHandler((request, reply) => {

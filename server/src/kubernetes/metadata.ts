@@ -26,13 +26,13 @@ const PREFIX = "launchpad.jupyter.org/";
 export const LABELS = {
   managedBy: "app.kubernetes.io/managed-by",
   component: "app.kubernetes.io/component",
-  /** `labelHash(user name)`. */
+  /** `labelHash(user name)`; also on users' project pods (see `projectPodSelector`). */
   user: `${PREFIX}user`,
   /** `labelHash(repository URL)`: BinderHub's `binder-repo` of the build (Leases). */
   repository: `${PREFIX}repo`,
   /** `labelHash("<provider>/<spec>")`: one build request (Leases). */
   build: `${PREFIX}build`,
-  /** `labelHash(project id)` (removal Jobs): ids may be 80 characters long. */
+  /** `labelHash(project id)` (removal Jobs, project pods): ids may be 80 characters long. */
   project: `${PREFIX}project`,
 } as const;
 
@@ -83,6 +83,8 @@ export const ANNOTATIONS = {
  * volume names from the hub's name templates. The glue spells the same keys in Python.
  */
 export const POD_ANNOTATIONS = {
+  /** The user's name, exactly as the hub spells it (the `user` label holds its hash). */
+  user: `${PREFIX}user`,
   /** The project id the server runs on. */
   projectId: `${PREFIX}project-id`,
   /** JSON of the home volume's source, e.g. `{"persistentVolumeClaim":{"claimName":"claim-alice"}}`. */
@@ -146,6 +148,16 @@ export function launchpadSelector(component: Component, subjects: LabelSubjects 
   return Object.entries(launchpadLabels(component, subjects))
     .map(([key, value]) => `${key}=${value}`)
     .join(",");
+}
+
+/**
+ * The selector of users' project pods: the glue labels every pod it narrows to a project with
+ * `LABELS.user` and `LABELS.project` (`label_hash` in chart/files/launchpad_glue.py, the same
+ * `labelHash`), after the admin's hooks. Without a user: every user's (the label exists).
+ * Pods carry no managed-by or component label of ours: those are KubeSpawner's.
+ */
+export function projectPodSelector(user?: string): string {
+  return user === undefined ? LABELS.user : `${LABELS.user}=${labelHash(user)}`;
 }
 
 interface WithMetadata {

@@ -1,10 +1,17 @@
 /**
- * Which projects a user's servers are running on, and where their files live, read from the
- * user's pods: KubeSpawner 7.1 labels them `component=singleuser-server` and
- * `hub.jupyter.org/username=<safe_slug(name)>` and annotates `hub.jupyter.org/username=<name>`
- * (`_build_common_labels`, `_build_pod_labels`, `_build_common_annotations`:
- * https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L2219-L2253, and the
- * component label, #L650-L651 there); the hub glue adds the POD_ANNOTATIONS of kubernetes/metadata.ts.
+ * Which projects a user's servers run on, and where their files live, read from users' pods.
+ *
+ * Project pods are found by the labels the hub glue puts on every pod it narrows to a project
+ * (`projectPodSelector` in kubernetes/metadata.ts), after the admin's hooks — never by
+ * KubeSpawner's `hub.jupyter.org/username` label, which KubeSpawner 6 escaped
+ * (https://github.com/jupyterhub/kubespawner/blob/6.2.0/kubespawner/spawner.py#L1853-L1863), 7.1
+ * slugs and hashes (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L2219-L2229)
+ * and admins' hooks change or drop. The glue's annotations (POD_ANNOTATIONS) say whose pod it is
+ * and where the files are.
+ *
+ * Servers a glue of Launchpad 0.1.0 started (before the hub was restarted onto this release's glue)
+ * have the annotations but not the labels; a delete looks for them too (`withLegacy`), by
+ * KubeSpawner's component label and the user's name in its annotation, as 0.1.0 did.
  */
 import {
   ProjectStorageSchema,
@@ -12,7 +19,13 @@ import {
   type ProjectStorage,
 } from "../../../contract/projects.ts";
 import type { KubernetesClient, Pod } from "../kubernetes/client.ts";
-import { isValidLabelValue, POD_ANNOTATIONS } from "../kubernetes/metadata.ts";
+import {
+  isValidLabelValue,
+  labelHash,
+  LABELS,
+  POD_ANNOTATIONS,
+  projectPodSelector,
+} from "../kubernetes/metadata.ts";
 
 export interface ServerOnProject {
   user: string;
@@ -22,14 +35,20 @@ export interface ServerOnProject {
 }
 
 export interface RunningServers {
-  /** The user's servers (every named server) that run on a project. */
-  forUser(user: string): Promise<ServerOnProject[]>;
-  /** Every server on a project, for the background sweep that records storage. */
+  /**
+   * The user's live servers (every named server) on a project. `withLegacy` adds those a glue of
+   * Launchpad 0.1.0 started, for the checks that must not miss one (delete). Throws when the pods
+   * cannot be read.
+   */
+  forUser(user: string, options?: { withLegacy?: boolean }): Promise<ServerOnProject[]>;
+  /** Every live server on a project, for the background sweep. */
   all(): Promise<ServerOnProject[]>;
 }
 
+/** KubeSpawner's annotation with the user's exact name (spawner.py#L2244-L2246 at 7.1.0). */
 export const KUBESPAWNER_USER_ANNOTATION = "hub.jupyter.org/username";
-export const KUBESPAWNER_USER_LABEL = "hub.jupyter.org/username";
+/** KubeSpawner's pod labels (spawner.py#L2219-L2242 at 7.1.0): what Launchpad 0.1.0 selected on. */
+const KUBESPAWNER_USER_LABEL = "hub.jupyter.org/username";
 const SINGLEUSER_SELECTOR = "component=singleuser-server";
 
 export function storageFromPod(pod: Pod): ProjectStorage | undefined {
@@ -61,16 +80,37 @@ export function storageFromPod(pod: Pod): ProjectStorage | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-function serverOf(pod: Pod): ServerOnProject | undefined {
-  const annotations = pod.metadata?.annotations ?? {};
-  const user = annotations[KUBESPAWNER_USER_ANNOTATION];
-  const projectId = annotations[POD_ANNOTATIONS.projectId];
-  if (user === undefined || projectId === undefined || !PROJECT_ID_PATTERN.test(projectId))
-    return undefined;
-  // A finished pod no longer holds the folder.
+/** A finished pod no longer holds the folder. */
+function isLive(pod: Pod): boolean {
   const phase = pod.status?.phase;
-  if (phase === "Succeeded" || phase === "Failed") return undefined;
+  return phase !== "Succeeded" && phase !== "Failed";
+}
+
+/** `user`: whose server it is, as the pod says (the glue's annotation, or KubeSpawner's for 0.1.0). */
+function serverOf(pod: Pod, user: string): ServerOnProject | undefined {
+  const projectId = pod.metadata?.annotations?.[POD_ANNOTATIONS.projectId];
+  if (projectId === undefined || !PROJECT_ID_PATTERN.test(projectId) || !isLive(pod))
+    return undefined;
   return { user, projectId, storage: storageFromPod(pod) };
+}
+
+/** The user a labelled project pod belongs to: its annotation, if the label agrees. */
+function labelledUser(pod: Pod): string | undefined {
+  const user = pod.metadata?.annotations?.[POD_ANNOTATIONS.user];
+  return user !== undefined && pod.metadata?.labels?.[LABELS.user] === labelHash(user)
+    ? user
+    : undefined;
+}
+
+/** KubeSpawner's selector for the user's server pods (exact when the name is a label value). */
+function kubespawnerSelector(user: string): string {
+  return isValidLabelValue(user)
+    ? `${SINGLEUSER_SELECTOR},${KUBESPAWNER_USER_LABEL}=${user}`
+    : SINGLEUSER_SELECTOR;
+}
+
+function kubespawnerUserPods(pods: Pod[], user: string): Pod[] {
+  return pods.filter((pod) => pod.metadata?.annotations?.[KUBESPAWNER_USER_ANNOTATION] === user);
 }
 
 export class KubernetesRunningServers implements RunningServers {
@@ -82,43 +122,51 @@ export class KubernetesRunningServers implements RunningServers {
     this.namespace = namespace;
   }
 
-  async forUser(user: string): Promise<ServerOnProject[]> {
-    const pods = await userPods(this.kube, this.namespace, user);
-    return pods.flatMap((pod) => serverOf(pod) ?? []);
+  async forUser(user: string, options: { withLegacy?: boolean } = {}): Promise<ServerOnProject[]> {
+    const [labelled, legacy] = await Promise.all([
+      this.kube.listPods(this.namespace, projectPodSelector(user)),
+      options.withLegacy
+        ? this.kube.listPods(this.namespace, kubespawnerSelector(user))
+        : Promise.resolve([]),
+    ]);
+    const servers = labelled.flatMap((pod) =>
+      labelledUser(pod) === user ? (serverOf(pod, user) ?? []) : [],
+    );
+    const unlabelled = kubespawnerUserPods(legacy, user).filter(
+      (pod) => pod.metadata?.labels?.[LABELS.user] === undefined,
+    );
+    return [...servers, ...unlabelled.flatMap((pod) => serverOf(pod, user) ?? [])];
   }
 
   async all(): Promise<ServerOnProject[]> {
-    const pods = await this.kube.listPods(this.namespace, SINGLEUSER_SELECTOR);
-    return pods.flatMap((pod) => serverOf(pod) ?? []);
+    const pods = await this.kube.listPods(this.namespace, projectPodSelector());
+    return pods.flatMap((pod) => {
+      const user = labelledUser(pod);
+      return user === undefined ? [] : (serverOf(pod, user) ?? []);
+    });
   }
 }
 
 /**
- * The user's server pods, whatever they run on (KubeSpawner's labels, then the exact name).
- * KubeSpawner's `safe_slug(name, is_valid=is_valid_label)` keeps a name that already is a valid
- * label value (kubespawner/slugs.py `is_valid_label`); other names are slugged and hashed, and we
- * then select on the component only and filter by the exact annotation.
- */
-async function userPods(kube: KubernetesClient, namespace: string, user: string): Promise<Pod[]> {
-  const selector = isValidLabelValue(user)
-    ? `${SINGLEUSER_SELECTOR},${KUBESPAWNER_USER_LABEL}=${user}`
-    : SINGLEUSER_SELECTOR;
-  const pods = await kube.listPods(namespace, selector);
-  return pods.filter((pod) => pod.metadata?.annotations?.[KUBESPAWNER_USER_ANNOTATION] === user);
-}
-
-/**
- * The nodes the user's live servers run on. A ReadWriteOnce home volume is attached to that node,
- * and a second pod (the removal Job) can mount it only there.
+ * The nodes the user's live servers run on, on a project or not. A ReadWriteOnce home volume is
+ * attached to that node, and a second pod (the removal Job) can mount it only there. Servers not
+ * on a project carry only KubeSpawner's labels, so those are read too.
  */
 export async function nodesOfRunningServers(
   kube: KubernetesClient,
   namespace: string,
   user: string,
 ): Promise<string[]> {
-  const pods = await userPods(kube, namespace, user);
+  const [labelled, kubespawner] = await Promise.all([
+    kube.listPods(namespace, projectPodSelector(user)),
+    kube.listPods(namespace, kubespawnerSelector(user)),
+  ]);
+  const pods = [
+    ...labelled.filter((pod) => labelledUser(pod) === user),
+    ...kubespawnerUserPods(kubespawner, user),
+  ];
   const nodes = pods
-    .filter((pod) => pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed")
+    .filter(isLive)
     .flatMap((pod) => (pod.spec?.nodeName ? [pod.spec.nodeName] : []));
   return [...new Set(nodes)];
 }

@@ -1,6 +1,6 @@
 /**
  * What the projects API does, apart from HTTP: record launches under the per-user limit, delete
- * (never the project a running server uses), and reconcile deletions from the removal's real state
+ * (never the project a running server uses, and never when the pods cannot be read), and reconcile deletions from the removal's real state
  * — lazily when a user lists, and in a background sweep — so a restart half-way loses nothing.
  */
 import {
@@ -86,7 +86,7 @@ export class ProjectService {
 
   /**
    * The user's servers on projects, for the page to mark them; undefined when the pods cannot be
-   * read (the list still answers, and deleting a running project is refused anyway).
+   * read (the list still answers, and deleting is refused then).
    */
   private async serversQuietly(user: string): Promise<ServerOnProject[] | undefined> {
     try {
@@ -189,7 +189,17 @@ export class ProjectService {
     if (project === undefined) throw new HttpError(404, `No project ${id}.`);
     if (project.state === "deleting") return this.continueDeleting(user, project);
 
-    const servers = await this.running.forUser(user);
+    let servers: ServerOnProject[];
+    try {
+      servers = await this.running.forUser(user, { withLegacy: true });
+    } catch (error) {
+      // Fail closed: without the pods, nothing proves the folder is unused.
+      this.onError(error, { user, id });
+      throw new HttpError(
+        503,
+        "Launchpad cannot check right now whether one of your servers uses this project, so it was not deleted. Try again in a minute.",
+      );
+    }
     await this.recordStorage(user, servers);
     if (servers.some((server) => server.projectId === id)) {
       throw new HttpError(

@@ -5,6 +5,7 @@
  * removal Jobs + pod lookup) against a Kubernetes API: the real one in the tests
  * (routes.kube.test.ts), the double in the bench.
  */
+import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,17 +45,23 @@ export function jobSettings(namespace: string): RemovalJobSettings {
 }
 
 /**
- * A user's server pod as KubeSpawner 7.1 and the hub glue make it: KubeSpawner's labels and
- * annotations, the user's claim mounted at the home with subPath projects/<id>, and the glue's
+ * A user's server pod as KubeSpawner 7.1 and the hub glue make it: KubeSpawner's and the glue's
+ * labels and annotations, the user's claim mounted at the home with subPath projects/<id>, and the glue's
  * record of the real volume and subPath.
  */
 export function userServerPod(user: string, id: string): V1Pod {
   return {
     metadata: {
       name: `jupyter-${user}`,
-      labels: { component: "singleuser-server", "hub.jupyter.org/username": user },
+      labels: {
+        component: "singleuser-server",
+        "hub.jupyter.org/username": user,
+        // The glue's (chart/files/launchpad_glue.py `apply_project`): SHA-256 of the name, 40 hex.
+        "launchpad.jupyter.org/user": createHash("sha256").update(user).digest("hex").slice(0, 40),
+      },
       annotations: {
         "hub.jupyter.org/username": user,
+        [POD_ANNOTATIONS.user]: user,
         [POD_ANNOTATIONS.projectId]: id,
         [POD_ANNOTATIONS.homeVolume]: JSON.stringify({
           persistentVolumeClaim: { claimName: `claim-${user}` },
