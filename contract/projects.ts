@@ -60,19 +60,38 @@ export const ProjectDeletionSchema = z.object({
 });
 export type ProjectDeletion = z.infer<typeof ProjectDeletionSchema>;
 
+/**
+ * A start the user asked for and the companion has not yet seen happen: what the record becomes
+ * once a server runs on the project with this image (server/src/projects/service.ts).
+ */
+export const PendingLaunchSchema = z.object({
+  requested_at: z.iso.datetime(),
+  ref: z.string(),
+  resolved_commit: z.optional(z.string()),
+  image: z.string(),
+  profile_slug: z.string(),
+});
+export type PendingLaunch = z.infer<typeof PendingLaunchSchema>;
+
 export const ProjectSchema = z.object({
   id: ProjectIdSchema,
   provider: ProviderSchema,
   /** Normalised with `projectRepository`. */
   repository: z.string(),
-  /** The branch, tag or commit the user asked for last. */
+  /**
+   * The branch, tag or commit, image and profile of the last start a server ran with (of the
+   * first start asked for, until one has run).
+   */
   ref: z.string(),
   resolved_commit: z.optional(z.string()),
   image: z.string(),
   profile_slug: z.string(),
   display_name: z.string(),
   created_at: z.iso.datetime(),
-  last_launched_at: z.iso.datetime(),
+  /** When a server last started on the project, as the companion saw it; absent until one has. */
+  last_launched_at: z.optional(z.iso.datetime()),
+  /** The start asked for last, until a server runs with it (or another start is asked for). */
+  pending_launch: z.optional(PendingLaunchSchema),
   state: ProjectStateSchema,
   /** Absent until the companion has seen a server running on the project. */
   storage: z.optional(ProjectStorageSchema),
@@ -90,10 +109,16 @@ export const ProjectListResponseSchema = z.object({
   used: z.int().check(z.nonnegative()),
   /** Projects a server of this user runs on now: they cannot be deleted. */
   running_project_ids: z.optional(z.array(ProjectIdSchema)),
+  /** Projects a start was asked for that has neither run nor visibly failed yet. */
+  starting_project_ids: z.optional(z.array(ProjectIdSchema)),
 });
 export type ProjectListResponse = z.infer<typeof ProjectListResponseSchema>;
 
-/** `POST api/projects/<id>/launch`: record (or update) the project the user is about to start. */
+/**
+ * `POST api/projects/<id>/launch`: the user is starting a server on the project (the page sends it
+ * when the spawn form is submitted). Creates the record, under the per-user limit, and records the
+ * start as `pending_launch`; `last_launched_at`, ref and image change only once a server runs.
+ */
 export const LaunchProjectRequestSchema = z.object({
   provider: ProviderSchema,
   repository: z.string().check(z.minLength(1), z.maxLength(2048)),

@@ -83,6 +83,11 @@ export const Deleting: Story = {
   },
 };
 
+/** A start the companion has not yet seen run, and a project whose only start never ran. */
+export const Starting: Story = {
+  parameters: { msw: projectsListHandlers.starting(), settledText: "Not started yet" },
+};
+
 export const OverLimit: Story = {
   parameters: { msw: projectsListHandlers.overLimit(), settledText: "the most you can keep" },
 };

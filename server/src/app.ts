@@ -204,6 +204,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
           scenarios: config.binderhubUrl ? null : DEMO_SCENARIOS,
           localDataDir: config.localDataDir,
         },
+        onProjectStart: features.onDemoProjectStart,
       }),
     );
   }

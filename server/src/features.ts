@@ -12,6 +12,7 @@ import { BuildService } from "./builds/service.ts";
 import { createKubernetesBuildLimiter, createMemoryBuildLimiter } from "./builds/limiter.ts";
 import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
 import type { Config } from "./config.ts";
+import type { DemoProjectStart } from "./local/demo-hub.ts";
 import { lazyKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
 import { createBinderHubSimulator } from "./local/binderhub-simulator.ts";
 import { createProjects } from "./projects/index.ts";
@@ -31,6 +32,8 @@ export interface FeatureSet {
   drain(): Promise<void>;
   /** Stops background work (lease renewals, the projects sweep) on shutdown. */
   stop(): void;
+  /** Local mode: the demo hub accepted a start on a project (see demo-hub.ts). */
+  onDemoProjectStart?: (start: DemoProjectStart) => Promise<void>;
 }
 
 /** `kubernetes`: the client the app shares with its other parts (session revocations). */
@@ -136,5 +139,11 @@ export function composeFeatures(
     stop: () => {
       for (const stop of stops) stop();
     },
+    ...(projectService && config.mode === "local"
+      ? {
+          onDemoProjectStart: ({ user, projectId, image }: DemoProjectStart) =>
+            projectService.recordDemoStart(user, projectId, image),
+        }
+      : {}),
   };
 }

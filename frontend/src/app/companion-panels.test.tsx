@@ -1,11 +1,12 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
+import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { PROJECT_OPTION_KEY, type Profile } from "../../../contract/spawn-page.ts";
 import { projectId } from "../../../contract/projects.ts";
 import { buildHandlers, SAMPLE_IMAGE } from "../features/build/testing/handlers.ts";
 import { octave, sampleProjects } from "../features/projects/testing/fixtures.ts";
-import { projectsApi } from "../features/projects/testing/handlers.ts";
+import { LAUNCH_URL, projectsApi } from "../features/projects/testing/handlers.ts";
 import { spawnPageData } from "../testing/fixtures.ts";
 import { sampleMe } from "../testing/handlers.ts";
 import { renderApp } from "../testing/render.tsx";
@@ -76,6 +77,56 @@ describe("the build panel and Your Projects on the spawn form", { timeout: 30_00
     expect(
       within(table).getByRole("link", { name: /binder-examples\/requirements/ }),
     ).toBeInTheDocument();
+  });
+
+  it("'Use this image' records nothing; the Start that posts the form records the start first", async () => {
+    const order: string[] = [];
+    server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }));
+    const { user, submitted } = renderPage();
+    server.events.on("request:start", ({ request }) => {
+      if (request.method === "POST")
+        order.push(`${new URL(request.url).pathname} (posted forms: ${submitted.length})`);
+    });
+    await user.type(
+      await screen.findByRole("textbox", { name: "GitHub repository" }),
+      "binder-examples/requirements",
+    );
+    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(await screen.findByRole("button", { name: "Use this image" }));
+    expect(order).toEqual([]);
+    expect(submitted).toHaveLength(0);
+
+    // The user may still change options; the start is recorded when the form is posted.
+    await user.click(screen.getByRole("button", { name: "Start" }));
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    const id = projectId("gh", "binder-examples/requirements");
+    expect(order).toEqual([
+      `/prefix/services/launchpad/api/projects/${id}/launch (posted forms: 0)`,
+    ]);
+    expect(fields(submitted)[`profile-option-python--${PROJECT_OPTION_KEY}`]).toBe(id);
+    server.events.removeAllListeners();
+  });
+
+  it("does not post the form when the companion cannot record the start, and says why", async () => {
+    server.use(
+      buildHandlers.cached(),
+      http.post(LAUNCH_URL, () =>
+        HttpResponse.json(
+          { status: 503, message: "Launchpad is shutting down or not ready; try again shortly." },
+          { status: 503 },
+        ),
+      ),
+      ...projectsApi({ projects: [] }),
+    );
+    const { user, submitted } = renderPage();
+    await user.type(
+      await screen.findByRole("textbox", { name: "GitHub repository" }),
+      "binder-examples/requirements",
+    );
+    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(await screen.findByRole("button", { name: "Start with this image" }));
+    expect(await screen.findByText(/shutting down or not ready/)).toBeInTheDocument();
+    expect(submitted).toHaveLength(0);
   });
 
   it("reopens a project from the table with its image and its folder", async () => {

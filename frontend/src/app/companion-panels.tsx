@@ -1,6 +1,6 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { Me } from "../../../contract/api.ts";
-import { projectId, type Project } from "../../../contract/projects.ts";
+import { projectId, type LaunchProjectRequest, type Project } from "../../../contract/projects.ts";
 import type { BuildSource } from "../../../contract/providers/catalog.ts";
 import type { Profile, SpawnPageData } from "../../../contract/spawn-page.ts";
 import { canBuildImage, LazyBuildPanel } from "../features/build/index.ts";
@@ -35,9 +35,11 @@ function displayName(source: BuildSource): string {
 
 /**
  * What ties the build panel and Your Projects to the spawn form. Starting on a built image or on a
- * project records the project first (the companion keeps the limit and the last launch), then sets
- * the image as the image option's unlisted value and the project id as
- * `profile-option-<slug>--launchpad-project`, and submits through the profile form's own checks.
+ * project sets the image as the image option's unlisted value and the project id as
+ * `profile-option-<slug>--launchpad-project`, and submits through the profile form's own checks
+ * ("Use this image" sets them and leaves the submit to the user). When the form is posted with the
+ * project — whichever button submitted it — the start is recorded first (the companion keeps the
+ * limit, and counts it as launched only once the server runs); a refusal stops the submit.
  */
 export default function CompanionPanels({ data, serviceUrl, me, profile }: CompanionPanelsProps) {
   const spawn = useSpawnController();
@@ -47,6 +49,31 @@ export default function CompanionPanels({ data, serviceUrl, me, profile }: Compa
   const launch = useLaunchProject(scope, me.csrf_token);
   const [problem, setProblem] = useState<string | null>(null);
   const [building, setBuilding] = useState<BuildSource | null>(null);
+  /** What to record for each project id the form may be posted with. */
+  const starts = useRef(new Map<string, LaunchProjectRequest>());
+  const { mutateAsync: recordStart } = launch;
+
+  useEffect(() => {
+    if (!spawn || !projectsOn) return;
+    spawn.setBeforeProjectSubmit(async (id) => {
+      setProblem(null);
+      const request = starts.current.get(id);
+      if (!request) {
+        setProblem("Launchpad no longer knows which project this is; choose it again.");
+        return false;
+      }
+      try {
+        await recordStart(request);
+        return true;
+      } catch (error) {
+        setProblem(
+          error instanceof Error ? error.message : "Launchpad could not record the project.",
+        );
+        return false;
+      }
+    });
+    return () => spawn.setBeforeProjectSubmit(null);
+  }, [spawn, projectsOn, recordStart]);
   const [rebuild, setRebuild] = useState<{ source: BuildSource; key: number } | null>(null);
 
   const imageOption = profile.profile_options.find(canBuildImage);
@@ -60,7 +87,7 @@ export default function CompanionPanels({ data, serviceUrl, me, profile }: Compa
     }
   };
 
-  async function startOn(source: BuildSource, image: string, onProfile: Profile, start: boolean) {
+  function startOn(source: BuildSource, image: string, onProfile: Profile, start: boolean) {
     setProblem(null);
     const option = onProfile.profile_options.find(canBuildImage);
     if (!spawn || !option) {
@@ -72,22 +99,20 @@ export default function CompanionPanels({ data, serviceUrl, me, profile }: Compa
     let id: string | null = null;
     if (projectsOn) {
       try {
-        const response = await launch.mutateAsync({
-          provider: source.provider,
-          repository: source.repo,
-          ref: source.ref,
-          ...(resolvedCommit(image) ? { resolved_commit: resolvedCommit(image) } : {}),
-          image,
-          profile_slug: onProfile.slug,
-          display_name: displayName(source),
-        });
-        id = response.project.id;
+        id = projectId(source.provider, source.repo);
       } catch (error) {
-        setProblem(
-          error instanceof Error ? error.message : "Launchpad could not record the project.",
-        );
+        setProblem(error instanceof Error ? error.message : "This repository is not valid.");
         return;
       }
+      starts.current.set(id, {
+        provider: source.provider,
+        repository: source.repo,
+        ref: source.ref,
+        ...(resolvedCommit(image) ? { resolved_commit: resolvedCommit(image) } : {}),
+        image,
+        profile_slug: onProfile.slug,
+        display_name: displayName(source),
+      });
     }
     if (!spawn.setUnlistedValue(option.key, image, onProfile.slug)) {
       setProblem(`"${option.display_name}" does not accept a free-text image on this hub.`);
@@ -124,7 +149,7 @@ export default function CompanionPanels({ data, serviceUrl, me, profile }: Compa
               ? `You have ${limit.used} of ${limit.limit} projects. Delete one in Your Projects to build a new repository.`
               : null;
           }}
-          onImageReady={(image, { start, source }) => void startOn(source, image, profile, start)}
+          onImageReady={(image, { start, source }) => startOn(source, image, profile, start)}
         />
       )}
       {projectsOn && (
@@ -136,7 +161,7 @@ export default function CompanionPanels({ data, serviceUrl, me, profile }: Compa
           busy={launch.isPending}
           onStart={(project) => {
             const onProfile = data.profiles.find((p) => p.slug === project.profile_slug) ?? profile;
-            void startOn(
+            startOn(
               { provider: project.provider, repo: project.repository, ref: project.ref },
               project.image,
               onProfile,

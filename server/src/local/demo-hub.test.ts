@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
-import { MeSchema } from "../../../contract/api.ts";
+import { CSRF_HEADER, MeSchema } from "../../../contract/api.ts";
+import { projectId, ProjectListResponseSchema } from "../../../contract/projects.ts";
 import { SpawnPageDataSchema } from "../../../contract/spawn-page.ts";
 import { buildApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
@@ -252,6 +253,58 @@ describe("local mode demo hub", () => {
     expect(SpawnPageDataSchema.parse(spawnData(next.body)).user_options).toMatchObject({
       resources: "medium",
     });
+  });
+
+  it("a start the demo accepts on a project is its launch; a refused start is not", async () => {
+    const local = await localApp();
+    const cookie = cookiePair(await local.inject({ url: "/hub/spawn" }), "service-launchpad");
+    const me = MeSchema.parse(
+      (await local.inject({ url: "/services/launchpad/api/me", headers: { cookie } })).json(),
+    );
+    const image = "quay.io/me/analysis:2025";
+    const id = projectId("gh", "me/analysis");
+    const recorded = await local.inject({
+      method: "POST",
+      url: `/services/launchpad/api/projects/${id}/launch`,
+      headers: { cookie, [CSRF_HEADER]: me.csrf_token, "sec-fetch-site": "same-origin" },
+      payload: {
+        provider: "gh",
+        repository: "me/analysis",
+        ref: "main",
+        image,
+        profile_slug: "python",
+        display_name: "me/analysis",
+      },
+    });
+    expect(recorded.statusCode).toBe(201);
+    const list = async () =>
+      ProjectListResponseSchema.parse(
+        (
+          await local.inject({ url: "/services/launchpad/api/projects", headers: { cookie } })
+        ).json(),
+      );
+    const post = (resources: string) =>
+      local.inject({
+        method: "POST",
+        url: "/hub/spawn?_xsrf=local",
+        ...multipart([
+          ["profile", "python"],
+          ["profile-option-python--image--unlisted-choice", image],
+          ["profile-option-python--resources", resources],
+          ["profile-option-python--launchpad-project", id],
+        ]),
+      });
+    expect((await list()).projects[0]).toMatchObject({ pending_launch: { image } });
+    expect((await list()).projects[0]?.last_launched_at).toBeUndefined();
+
+    expect((await post("huge")).statusCode).toBe(400);
+    expect((await list()).projects[0]?.last_launched_at).toBeUndefined();
+
+    expect((await post("medium")).statusCode).toBe(200);
+    const [project] = (await list()).projects;
+    expect(project?.last_launched_at).toBeDefined();
+    expect(project?.pending_launch).toBeUndefined();
+    expect(project).toMatchObject({ image, ref: "main" });
   });
 
   it("parses urlencoded posts the same way and lists every validation problem", async () => {

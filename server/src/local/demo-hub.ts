@@ -50,6 +50,18 @@ export interface DemoHubOptions extends CookieSettings {
   profiles: readonly Profile[];
   user: string;
   demo: DemoFacts;
+  /**
+   * A start the demo accepted, on a project: the demo runs no server, so this is where local mode
+   * learns that the start happened (in a hub, the companion sees the user's pod run).
+   */
+  onProjectStart?: ((start: DemoProjectStart) => Promise<void>) | undefined;
+}
+
+export interface DemoProjectStart {
+  user: string;
+  projectId: string;
+  /** The built image it started on: the image option's unlisted value. */
+  image: string | undefined;
 }
 
 function formDataFromEntries(entries: Iterable<[string, string]>): FormData {
@@ -303,6 +315,12 @@ export function demoHubRoutes(options: DemoHubOptions) {
       );
       const project = userOptions[PROJECT_OPTION_KEY];
       if (project) {
+        const imageOption = profile.profile_options.find((o) => o.dynamic_image_building?.enabled);
+        await options.onProjectStart?.({
+          user: options.user,
+          projectId: project,
+          image: imageOption ? userOptions[`${imageOption.key}--unlisted-choice`] : undefined,
+        });
         // The glue's seed init container creates the folder in a hub; here it is a local folder.
         const folder = await createLocalProjectFolder(dataDir, options.user, project);
         rows.push(

@@ -4,8 +4,9 @@
  * the hub creates them and run by the test kubelet; the companion reads them as the chart's
  * ServiceAccount (real RBAC, real label-selector parsing and label-value validation).
  *
- * A delete finds the running project whatever KubeSpawner's username label says (KubeSpawner 6
- * escaped it, admins' hooks drop it), and refuses when the pods cannot be read.
+ * - a delete finds the running project whatever KubeSpawner's username label says (KubeSpawner 6
+ *   escaped it, admins' hooks drop it), and refuses when the pods cannot be read;
+ * - a start counts as launched only once the companion sees the server running with it.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +35,8 @@ const cluster = testCluster();
 let namespace: string;
 let companion: KubernetesClient;
 let kubelet: TestKubelet;
+/** Pods the kubelet fails to start (by name), as a crashing image or a refused mount would. */
+const failing = new Set<string>();
 
 beforeAll(async () => {
   namespace = await cluster.namespace("project-pods");
@@ -43,16 +46,21 @@ beforeAll(async () => {
     cluster,
     namespaces: [namespace],
     volumeDir: volumeDirsUnder(mkdtempSync(join(tmpdir(), "project-pods-"))),
+    onPodStart: (pod) =>
+      failing.has(pod.metadata!.name!)
+        ? Promise.reject(new Error("the image does not start"))
+        : Promise.resolve(undefined),
   }).start();
 });
 afterAll(() => kubelet.close());
 
-function service(kube: KubernetesClient = companion): ProjectService {
+function service(kube: KubernetesClient = companion, now?: () => Date): ProjectService {
   return new ProjectService({
     store: new ConfigMapProjectStore({ kube, namespace }),
     remover: new KubernetesFolderRemover(kube, jobSettings(namespace)),
     running: new KubernetesRunningServers(kube, namespace),
     limit: 5,
+    ...(now ? { now } : {}),
   });
 }
 
@@ -90,6 +98,7 @@ async function phaseOf(name: string): Promise<string | undefined> {
 }
 
 const IMAGE = "registry.example/u-octave:abc";
+const REBUILT = "registry.example/u-octave:def";
 const ID = projectId("gh", "o/r");
 
 function startOptions(id: string, image = IMAGE): Record<string, string> {
@@ -102,6 +111,9 @@ const PODS = hubPods({
   carl_jung: { user: "carl_jung", user_options: startOptions(ID), relabel: "drop-username" },
   dora: { user: "dora", user_options: startOptions(ID) },
   "eve@example.org": { user: "eve@example.org", user_options: startOptions(ID) },
+  gina: { user: "gina", user_options: startOptions(ID) },
+  "gina-rebuilt": { user: "gina", user_options: startOptions(ID, REBUILT) },
+  ivy: { user: "ivy", user_options: startOptions(projectId("gh", "o/swept")) },
 });
 
 function hubPod(key: string): V1Pod {
@@ -202,5 +214,70 @@ describe("a delete never removes the folder of a running project", () => {
       /cannot check right now whether one of your servers uses this project, so it was not deleted/,
     );
     expect((await projects.list(user)).projects.map((p) => p.state)).toEqual(["ready"]);
+  });
+});
+
+describe("launched means launched", () => {
+  it("a start is pending, then starting, then launched once the server runs with its image", async () => {
+    const user = "gina";
+    let now = new Date();
+    const projects = service(companion, () => now);
+    const id = ID;
+    await projects.launch(user, id, launchRequest("o/r", "main", IMAGE));
+    let listed = await projects.list(user);
+    expect(listed.projects[0]).toMatchObject({ ref: "main", pending_launch: { image: IMAGE } });
+    expect(listed.projects[0]?.last_launched_at).toBeUndefined();
+    expect(listed.starting_project_ids).toEqual([id]);
+
+    failing.add("jupyter-gina");
+    await startPod(hubPod("gina"), "jupyter-gina");
+    await expect.poll(() => phaseOf("jupyter-gina")).toBe("Failed");
+    listed = await projects.list(user);
+    expect(listed.projects[0]?.last_launched_at).toBeUndefined();
+    expect(listed.running_project_ids).toEqual([]);
+    await cluster.core.deleteNamespacedPod({ namespace, name: "jupyter-gina" });
+
+    // Another start, with a rebuilt image on another ref: runs.
+    const rebuilt = REBUILT;
+    now = new Date();
+    await projects.launch(user, id, launchRequest("o/r", "v2", rebuilt));
+    listed = await projects.list(user);
+    expect(listed.projects[0]).toMatchObject({ ref: "main", image: IMAGE });
+    const name = await startPod(hubPod("gina-rebuilt"), "jupyter-gina-2");
+    await expect.poll(() => phaseOf(name)).toBe("Running");
+    listed = await projects.list(user);
+    const [project] = listed.projects;
+    expect(project).toMatchObject({ ref: "v2", image: rebuilt });
+    expect(project?.pending_launch).toBeUndefined();
+    expect(Date.parse(project!.last_launched_at!)).toBeGreaterThanOrEqual(now.getTime() - 60_000);
+    expect(listed.starting_project_ids).toEqual([]);
+    expect(listed.running_project_ids).toEqual([id]);
+  });
+
+  it("a start the hub refused (no pod) stops counting as starting and leaves no launch", async () => {
+    const user = "hugo";
+    let now = new Date();
+    const projects = service(companion, () => now);
+    const id = projectId("gh", "o/refused");
+    await projects.launch(user, id, launchRequest("o/refused"));
+    expect((await projects.list(user)).starting_project_ids).toEqual([id]);
+    now = new Date(now.getTime() + 3 * 60_000);
+    const listed = await projects.list(user);
+    expect(listed.starting_project_ids).toEqual([]);
+    expect(listed.projects[0]?.last_launched_at).toBeUndefined();
+  });
+
+  it("the background sweep records a launch the page never looked at", async () => {
+    const user = "ivy";
+    const projects = service();
+    const id = projectId("gh", "o/swept");
+    await projects.launch(user, id, launchRequest("o/swept"));
+    const name = await startPod(hubPod("ivy"), "jupyter-ivy");
+    await expect.poll(() => phaseOf(name)).toBe("Running");
+    await projects.sweep();
+    const store = new ConfigMapProjectStore({ kube: companion, namespace });
+    const [project] = await store.list(user);
+    expect(project?.last_launched_at).toBeDefined();
+    expect(project?.pending_launch).toBeUndefined();
   });
 });

@@ -76,10 +76,12 @@ describe("projects API, local mode", () => {
       created: false,
       ref_changed: true,
       previous_ref: "main",
+      // Until a server runs with it, the start is pending; the record keeps what last ran.
       project: {
         id: first.id,
-        ref: "v2",
-        image: "registry.example.org/img:v2",
+        ref: "main",
+        image: "registry.example.org/img:main",
+        pending_launch: { ref: "v2", image: "registry.example.org/img:v2" },
         created_at: created.project.created_at,
       },
     });

@@ -1,5 +1,6 @@
 /**
- * Which projects a user's servers run on, and where their files live, read from users' pods.
+ * Which projects a user's servers run on, whether they have started, and where their files live,
+ * read from users' pods.
  *
  * Project pods are found by the labels the hub glue puts on every pod it narrows to a project
  * (`projectPodSelector` in kubernetes/metadata.ts), after the admin's hooks — never by
@@ -32,6 +33,14 @@ export interface ServerOnProject {
   projectId: string;
   /** Undefined when the glue's annotations are missing or not valid. */
   storage: ProjectStorage | undefined;
+  /** The pod runs and is ready: the user's server has started on the project. */
+  started: boolean;
+  /** When it became ready (its Ready condition's transition), when it has. */
+  startedAt: string | undefined;
+  /** When the pod was created (the API server's clock). */
+  createdAt: string | undefined;
+  /** The notebook container's image. */
+  image: string | undefined;
 }
 
 export interface RunningServers {
@@ -86,12 +95,28 @@ function isLive(pod: Pod): boolean {
   return phase !== "Succeeded" && phase !== "Failed";
 }
 
+function timeOf(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
 /** `user`: whose server it is, as the pod says (the glue's annotation, or KubeSpawner's for 0.1.0). */
 function serverOf(pod: Pod, user: string): ServerOnProject | undefined {
   const projectId = pod.metadata?.annotations?.[POD_ANNOTATIONS.projectId];
   if (projectId === undefined || !PROJECT_ID_PATTERN.test(projectId) || !isLive(pod))
     return undefined;
-  return { user, projectId, storage: storageFromPod(pod) };
+  const ready = pod.status?.conditions?.find((c) => c.type === "Ready");
+  const started = pod.status?.phase === "Running" && ready?.status === "True";
+  return {
+    user,
+    projectId,
+    storage: storageFromPod(pod),
+    started,
+    startedAt: started ? timeOf(ready.lastTransitionTime) : undefined,
+    createdAt: timeOf(pod.metadata?.creationTimestamp),
+    image: pod.spec?.containers[0]?.image,
+  };
 }
 
 /** The user a labelled project pod belongs to: its annotation, if the label agrees. */

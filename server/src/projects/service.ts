@@ -1,14 +1,22 @@
 /**
- * What the projects API does, apart from HTTP: record launches under the per-user limit, delete
- * (never the project a running server uses, and never when the pods cannot be read), and reconcile deletions from the removal's real state
- * — lazily when a user lists, and in a background sweep — so a restart half-way loses nothing.
+ * What the projects API does, apart from HTTP: record starts under the per-user limit, learn from
+ * users' pods which starts really happened (and where the files live), delete (never the project a
+ * running server uses, and never when the pods cannot be read), and reconcile deletions from the
+ * removal's real state — lazily when a user lists, and in a background sweep — so a restart
+ * half-way loses nothing.
+ *
+ * Launched means launched: a start is recorded as `pending_launch` when the user submits the spawn
+ * form; `last_launched_at`, ref, image and profile change only when the companion sees a server of
+ * the user running and ready on the project with that image. A start the page or the hub refused,
+ * or one that failed, leaves the record as it was.
  */
 import {
   projectId,
-  projectRepository,
   projectIdOf,
+  projectRepository,
   type LaunchProjectRequest,
   type LaunchProjectResponse,
+  type PendingLaunch,
   type Project,
   type ProjectListResponse,
   type ProjectStorage,
@@ -19,6 +27,73 @@ import type { ProjectFolderRemover } from "./folder-removal.ts";
 import { RemovalJobError } from "./removal-job.ts";
 import type { RunningServers, ServerOnProject } from "./running-servers.ts";
 import { ProjectLimitError, usedOf, type ProjectStore } from "./store.ts";
+
+/** How far the API server's clock (pods' creation) may be behind the companion's (requests). */
+const CLOCK_SKEW_MS = 60_000;
+/**
+ * A pending start is this start only if its pod was created within this time of the request
+ * (longer than the hub's start timeouts: KubeSpawner's 300 s default, basehub's 600 s); a later
+ * pod with the same image is another start, not a confirmation of an abandoned one.
+ */
+const LAUNCH_WINDOW_MS = 15 * 60_000;
+/**
+ * How long after the request a start with no pod yet counts as "starting": the hub creates the
+ * pod within seconds of the submit (after the options and the claim), and a refused start never.
+ */
+const NO_POD_GRACE_MS = 2 * 60_000;
+
+function sameStorage(a: ProjectStorage | undefined, b: ProjectStorage): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}
+
+function isPodOf(pending: PendingLaunch, server: ServerOnProject): boolean {
+  if (server.createdAt === undefined) return false;
+  const created = Date.parse(server.createdAt);
+  const asked = Date.parse(pending.requested_at);
+  return created >= asked - CLOCK_SKEW_MS && created <= asked + LAUNCH_WINDOW_MS;
+}
+
+/** The record after seeing `servers` (the user's, on any project): storage, starts, confirmations. */
+export function observed(project: Project, servers: readonly ServerOnProject[]): Project {
+  let next = project;
+  for (const server of servers) {
+    if (server.projectId !== project.id) continue;
+    if (server.storage !== undefined && !sameStorage(next.storage, server.storage))
+      next = { ...next, storage: server.storage };
+    if (!server.started) continue;
+    const at = server.startedAt ?? server.createdAt;
+    if (
+      at !== undefined &&
+      (next.last_launched_at === undefined || Date.parse(at) > Date.parse(next.last_launched_at))
+    )
+      next = { ...next, last_launched_at: at };
+    const pending = next.pending_launch;
+    if (pending !== undefined && server.image === pending.image && isPodOf(pending, server)) {
+      const confirmed: Project = { ...next };
+      delete confirmed.pending_launch;
+      delete confirmed.resolved_commit; // the previous start's
+      next = {
+        ...confirmed,
+        ref: pending.ref,
+        image: pending.image,
+        profile_slug: pending.profile_slug,
+        ...(pending.resolved_commit === undefined
+          ? {}
+          : { resolved_commit: pending.resolved_commit }),
+      };
+    }
+  }
+  return next;
+}
+
+/** Whether a start is under way: its pod exists and has not started, or it is too early for one. */
+function isStarting(project: Project, servers: readonly ServerOnProject[], now: number): boolean {
+  const pending = project.pending_launch;
+  if (pending === undefined) return false;
+  const pods = servers.filter((s) => s.projectId === project.id && isPodOf(pending, s));
+  if (pods.length > 0) return pods.some((s) => !s.started);
+  return now - Date.parse(pending.requested_at) < NO_POD_GRACE_MS;
+}
 
 export interface ProjectServiceOptions {
   store: ProjectStore;
@@ -32,10 +107,6 @@ export interface ProjectServiceOptions {
 }
 
 export type DeleteOutcome = { state: "deleting"; project: Project } | { state: "removed" };
-
-function sameStorage(a: ProjectStorage | undefined, b: ProjectStorage): boolean {
-  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
-}
 
 export class ProjectService {
   readonly limit: number;
@@ -57,16 +128,9 @@ export class ProjectService {
   async list(user: string): Promise<ProjectListResponse> {
     const [stored, servers] = await Promise.all([this.store.list(user), this.serversQuietly(user)]);
     let projects = stored;
-    // Where a running project's files live, as soon as the page looks (the sweep does it too).
-    const unrecorded = (servers ?? []).filter(
-      (s) =>
-        s.storage !== undefined &&
-        !sameStorage(projects.find((p) => p.id === s.projectId)?.storage, s.storage),
-    );
-    if (unrecorded.length > 0) {
-      await this.recordStorage(user, unrecorded).catch((error: unknown) =>
-        this.onError(error, { user }),
-      );
+    if (servers !== undefined && stored.some((p) => observed(p, servers) !== p)) {
+      // What the pods say, as soon as the page looks (the sweep does it too).
+      await this.observe(user, servers).catch((error: unknown) => this.onError(error, { user }));
       projects = await this.store.list(user);
     }
     if (projects.some((project) => project.state === "deleting")) {
@@ -75,12 +139,20 @@ export class ProjectService {
       );
       projects = await this.store.list(user);
     }
+    const now = this.now().getTime();
     return {
       user,
       projects,
       limit: this.limit,
       used: usedOf(projects),
-      ...(servers ? { running_project_ids: [...new Set(servers.map((s) => s.projectId))] } : {}),
+      ...(servers
+        ? {
+            running_project_ids: [...new Set(servers.map((s) => s.projectId))],
+            starting_project_ids: projects
+              .filter((p) => isStarting(p, servers, now))
+              .map((p) => p.id),
+          }
+        : {}),
     };
   }
 
@@ -124,6 +196,7 @@ export class ProjectService {
       : null;
   }
 
+  /** Records a start the user asked for (see the header): the record, and `pending_launch`. */
   async launch(
     user: string,
     id: string,
@@ -135,6 +208,15 @@ export class ProjectService {
     if (expected !== id)
       throw new HttpError(400, `The project id for this repository is ${expected}, not ${id}.`);
     const now = this.now().toISOString();
+    const pending: PendingLaunch = {
+      requested_at: now,
+      ref: request.ref,
+      ...(request.resolved_commit === undefined
+        ? {}
+        : { resolved_commit: request.resolved_commit }),
+      image: request.image,
+      profile_slug: request.profile_slug,
+    };
     try {
       const { project, previous } = await this.store.upsert(
         user,
@@ -146,24 +228,25 @@ export class ProjectService {
               "This project is being deleted; start it again once the deletion has finished.",
             );
           }
-          // The commit and any deletion state belong to the previous launch.
-          const kept: Partial<Project> = { ...existing };
-          delete kept.resolved_commit;
-          delete kept.deletion;
+          if (existing !== undefined) {
+            // A failed deletion is given up: the user is back on the project.
+            const kept: Project = { ...existing, state: "ready", pending_launch: pending };
+            delete kept.deletion;
+            return kept;
+          }
           return {
-            ...kept,
             id,
             provider: normalised.provider,
             repository: normalised.repository,
-            ref: request.ref,
-            ...(request.resolved_commit === undefined
+            ref: pending.ref,
+            ...(pending.resolved_commit === undefined
               ? {}
-              : { resolved_commit: request.resolved_commit }),
-            image: request.image,
-            profile_slug: request.profile_slug,
+              : { resolved_commit: pending.resolved_commit }),
+            image: pending.image,
+            profile_slug: pending.profile_slug,
             display_name: request.display_name,
-            created_at: existing?.created_at ?? now,
-            last_launched_at: now,
+            created_at: now,
+            pending_launch: pending,
             state: "ready",
           };
         },
@@ -200,7 +283,7 @@ export class ProjectService {
         "Launchpad cannot check right now whether one of your servers uses this project, so it was not deleted. Try again in a minute.",
       );
     }
-    await this.recordStorage(user, servers);
+    await this.observe(user, servers);
     if (servers.some((server) => server.projectId === id)) {
       throw new HttpError(
         409,
@@ -282,39 +365,42 @@ export class ProjectService {
     }
   }
 
-  /** Copies where a project's files live from the user's pods into its record. */
-  private async recordStorage(
-    user: string,
-    servers: Awaited<ReturnType<RunningServers["forUser"]>>,
-  ): Promise<void> {
-    for (const server of servers) {
-      const storage = server.storage;
-      if (storage === undefined) continue;
-      await this.store.update(user, server.projectId, (p) =>
-        sameStorage(p.storage, storage) ? p : { ...p, storage },
-      );
+  /** Writes what the user's pods say into the records that it changes (see `observed`). */
+  private async observe(user: string, servers: readonly ServerOnProject[]): Promise<void> {
+    const projects = await this.store.list(user);
+    for (const project of projects) {
+      if (observed(project, servers) === project) continue;
+      await this.store.update(user, project.id, (current) => observed(current, servers));
     }
   }
 
-  /** One background pass: record storage from every project pod, then move every deletion on. */
+  /**
+   * Local mode: its demo hub accepted a start on the project. It runs no server, so there is no pod
+   * to see; the accepted form stands for a server that started now on `image`.
+   */
+  async recordDemoStart(user: string, projectId: string, image: string | undefined): Promise<void> {
+    const at = this.now().toISOString();
+    const server: ServerOnProject = {
+      user,
+      projectId,
+      storage: undefined,
+      started: true,
+      startedAt: at,
+      createdAt: at,
+      image,
+    };
+    await this.observe(user, [server]);
+  }
+
+  /** One background pass: what every project pod says, then every deletion moved on. */
   async sweep(): Promise<void> {
     const servers = await this.running.all();
-    const byUser = new Map<string, typeof servers>();
+    const byUser = new Map<string, ServerOnProject[]>();
     for (const server of servers)
       byUser.set(server.user, [...(byUser.get(server.user) ?? []), server]);
     for (const [user, userServers] of byUser) {
       try {
-        // A record missing storage is the common case; skip the write when nothing changes.
-        const projects = await this.store.list(user);
-        const changed = userServers.filter((s) => {
-          const record = projects.find((p) => p.id === s.projectId);
-          return (
-            record !== undefined &&
-            s.storage !== undefined &&
-            !sameStorage(record.storage, s.storage)
-          );
-        });
-        if (changed.length > 0) await this.recordStorage(user, changed);
+        await this.observe(user, userServers);
       } catch (error) {
         this.onError(error, { user });
       }

@@ -21,15 +21,24 @@ export interface ProfileFormController {
   /** Selects "Other..." with `value` for `optionKey` (of `profileSlug`, else the selected profile); false if it has no such free-text option. */
   setUnlistedValue(optionKey: string, value: string, profileSlug?: string): boolean;
   setProjectId(projectId: string | null): void;
+  /**
+   * Called when the form is about to be posted with a project id, whichever button or key
+   * submitted it, once the form's own checks passed: the form is posted only if it resolves true.
+   * (The app records the start there.) Null removes it.
+   */
+  setBeforeProjectSubmit(check: ProjectSubmitCheck | null): void;
   /** Submits the hub's form through the same checks as the Start button. */
   submit(): void;
 }
+
+export type ProjectSubmitCheck = (projectId: string) => Promise<boolean>;
 
 export function useProfileForm(profiles: readonly Profile[], userOptions: Record<string, unknown>) {
   const [state, setState] = useState(() => initialFormState(profiles, userOptions));
   /** Set by a refused submit: the summary shows them and empty required fields count from then on. */
   const [submitErrors, setSubmitErrors] = useState<OptionError[] | null>(null);
   const startButtonRef = useRef<HTMLButtonElement>(null);
+  const beforeProjectSubmitRef = useRef<ProjectSubmitCheck | null>(null);
   // The controller reads state outside render (from another feature's event handler).
   const stateRef = useRef(state);
 
@@ -96,6 +105,9 @@ export function useProfileForm(profiles: readonly Profile[], userOptions: Record
       setProjectId(projectId) {
         flushSync(() => update((s) => ({ ...s, projectId })));
       },
+      setBeforeProjectSubmit(check) {
+        beforeProjectSubmitRef.current = check;
+      },
       submit() {
         const button = startButtonRef.current;
         button?.form?.requestSubmit(button);
@@ -111,6 +123,7 @@ export function useProfileForm(profiles: readonly Profile[], userOptions: Record
     setSelection,
     controller,
     startButtonRef,
+    beforeProjectSubmitRef,
     submitErrors,
     setSubmitErrors,
   };

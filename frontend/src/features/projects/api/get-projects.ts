@@ -6,8 +6,8 @@ import {
 import { apiRequest } from "../../../lib/api-client.ts";
 import { projectsPath, projectsQueryKey, type ProjectsScope } from "./projects-path.ts";
 
-/** How often the list is asked for again while a project's folder is being removed. */
-export const DELETING_POLL_MS = 2000;
+/** How often the list is asked for again while a folder is being removed or a start is under way. */
+export const PROGRESS_POLL_MS = 2000;
 
 export function getProjects(
   scope: ProjectsScope,
@@ -16,19 +16,24 @@ export function getProjects(
   return apiRequest(scope.serviceUrl, projectsPath(scope), ProjectListResponseSchema, { signal });
 }
 
-export function isDeleting(list: ProjectListResponse | undefined): boolean {
-  return list?.projects.some((project) => project.state === "deleting") ?? false;
+export function inProgress(list: ProjectListResponse | undefined): boolean {
+  if (!list) return false;
+  return (
+    list.projects.some((project) => project.state === "deleting") ||
+    (list.starting_project_ids?.length ?? 0) > 0
+  );
 }
 
 /**
  * A deleted project stays in the list as `deleting` while a Kubernetes Job removes its folder, then
- * disappears (or turns `delete-failed`), so the list polls until no project is `deleting`.
+ * disappears (or turns `delete-failed`); a start shows as starting until its server runs (or
+ * plainly did not). The list polls while either is under way.
  */
-export function projectsQueryOptions(scope: ProjectsScope, pollMs = DELETING_POLL_MS) {
+export function projectsQueryOptions(scope: ProjectsScope, pollMs = PROGRESS_POLL_MS) {
   return queryOptions({
     queryKey: projectsQueryKey(scope),
     queryFn: ({ signal }) => getProjects(scope, signal),
-    refetchInterval: (query) => (isDeleting(query.state.data) ? pollMs : false),
+    refetchInterval: (query) => (inProgress(query.state.data) ? pollMs : false),
   });
 }
 

@@ -58,11 +58,12 @@ describe("useLaunchProject", () => {
       created: false,
       ref_changed: true,
       previous_ref: "main",
-      project: { id: octave.id, ref: "v2" },
+      // The record keeps what last ran until a server runs with the new ref.
+      project: { id: octave.id, ref: octave.ref, pending_launch: { ref: "v2" } },
     });
-    // The list is fetched again, so the table shows the new ref.
+    // The list is fetched again, so the table shows the start under way.
     await waitFor(() =>
-      expect(result.current.list.data?.projects.find((p) => p.id === octave.id)?.ref).toBe("v2"),
+      expect(result.current.list.data?.starting_project_ids).toEqual([octave.id]),
     );
     server.events.removeAllListeners();
   });

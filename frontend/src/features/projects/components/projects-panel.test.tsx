@@ -82,6 +82,22 @@ describe("ProjectsPanel", () => {
     expect(screen.getByRole("button", { name: "Delete climate-notebooks" })).toBeEnabled();
   });
 
+  it("says a start is under way until the companion sees it run, and when none ever ran", async () => {
+    server.use(...projectsListHandlers.starting());
+    renderPanel();
+    await table();
+    expect(within(rowOf("new-lab")).getByText("Starting…")).toBeInTheDocument();
+    expect(within(rowOf("new-lab")).queryByRole("time")).toBeNull();
+    expect(within(rowOf("broken-env")).getByText("Not started yet")).toBeInTheDocument();
+    expect(within(rowOf("octave")).queryByText("Starting…")).toBeNull();
+    // Never launched: sorted by when it was created, the newest first.
+    const names = screen
+      .getAllByRole("row")
+      .slice(1)
+      .map((row) => row.querySelector("a")?.textContent);
+    expect(names[0]).toBe("new-lab");
+  });
+
   it("hands Start and Rebuild to the shell without submitting the hub's form", async () => {
     server.use(...projectsListHandlers.few());
     const user = userEvent.setup();

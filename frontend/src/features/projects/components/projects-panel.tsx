@@ -29,14 +29,14 @@ export interface RebuildRequest {
  * - `me`: `session.me` from `api/me`; `csrf_token` goes on deletes as `X-Launchpad-CSRF`.
  * - `runningProjectIds`: the projects `user`'s running servers use (several with named servers):
  *   marked "Running", and their Delete is disabled (the companion would refuse with 409 anyway).
- * - `onStart(project)`: start a server on it. The shell calls `useLaunchProject().mutateAsync` with
- *   the project's provider, repository, ref, resolved_commit, image, profile_slug and display_name,
- *   then sets the image as the image option's unlisted value and the project id as
- *   `profile-option-<slug>--launchpad-project`, and submits the hub's form.
+ * - `onStart(project)`: start a server on it. The shell sets the image as the image option's
+ *   unlisted value and the project id as `profile-option-<slug>--launchpad-project`, and submits
+ *   the hub's form; the start is recorded (`useLaunchProject`) as the form is posted. A start the
+ *   companion has not yet seen run shows "Starting…" (the list's `starting_project_ids`).
  * - `onRebuild({provider, repository, ref})`: build the latest commit of the project's ref; the shell
  *   hands it to the build panel.
  * - `busy`: disables Start and Rebuild (a build is running, the form is being submitted).
- * - `now`, `pollMs`: fixed in tests and stories; default to the clock and `DELETING_POLL_MS`.
+ * - `now`, `pollMs`: fixed in tests and stories; default to the clock and `PROGRESS_POLL_MS`.
  *
  * The panel brings its own CSS (a React 19 hoisted <style>). It is not lazy by itself: it is part
  * of the companion-panels chunk, which app/lazy-companion-panels.tsx loads once the companion has
@@ -171,6 +171,7 @@ export function ProjectsPanel({
             projects={query.data.projects}
             title={title}
             runningProjectIds={runningProjectIds}
+            startingProjectIds={query.data.starting_project_ids ?? NONE}
             pendingDeleteId={removal.isPending ? (removal.variables ?? null) : null}
             busy={busy}
             now={now ?? new Date()}

@@ -8,6 +8,8 @@ export interface ProjectsTableProps {
   /** The `<h2>` inside the caption: the table's name and the section's heading. */
   title: ReactNode;
   runningProjectIds: readonly string[];
+  /** Starts asked for that the companion has not yet seen run. */
+  startingProjectIds: readonly string[];
   /** A delete request is on its way for this project (before the list says `deleting`). */
   pendingDeleteId: string | null;
   /** Start and Rebuild are off while the page is busy (a build running, the form submitting). */
@@ -20,14 +22,13 @@ export interface ProjectsTableProps {
 }
 
 /**
- * Newest launch first; the companion keeps no order (persistent_binderhub relied on list order,
- * the last launched last: https://github.com/gesiscss/persistent_binderhub/blob/198bbac1f582864ab78cb868efc504af3219c198/persistent_binderhub/files/jupyterhub/persistent_bhub_config.py#L276-L293).
+ * Newest launch first (a project never started: by when it was created); the companion keeps no
+ * order (persistent_binderhub relied on list order, the last launched last: https://github.com/gesiscss/persistent_binderhub/blob/198bbac1f582864ab78cb868efc504af3219c198/persistent_binderhub/files/jupyterhub/persistent_bhub_config.py#L276-L293).
  */
 export function sortProjects(projects: readonly Project[]): Project[] {
+  const at = (p: Project) => Date.parse(p.last_launched_at ?? p.created_at);
   return [...projects].sort(
-    (a, b) =>
-      Date.parse(b.last_launched_at) - Date.parse(a.last_launched_at) ||
-      a.display_name.localeCompare(b.display_name),
+    (a, b) => at(b) - at(a) || a.display_name.localeCompare(b.display_name),
   );
 }
 
@@ -182,7 +183,13 @@ export function ProjectsTable(props: ProjectsTableProps) {
               <Version project={project} />
             </td>
             <td>
-              <LastLaunched iso={project.last_launched_at} now={props.now} />
+              {props.startingProjectIds.includes(project.id) ? (
+                <span className="lp-progress">Starting…</span>
+              ) : project.last_launched_at !== undefined ? (
+                <LastLaunched iso={project.last_launched_at} now={props.now} />
+              ) : (
+                "Not started yet"
+              )}
             </td>
             <td>
               <Actions {...props} project={project} />

@@ -64,6 +64,34 @@ export const sshRepo = sampleProject(
 /** In launch order as the companion might send them: not sorted. */
 export const sampleProjects: Project[] = [climate, octave, zenodoRecord, sshRepo];
 
+/** Created a minute ago; its first server is starting (the companion has not yet seen it run). */
+export const startingProject = (() => {
+  const project = sampleProject(
+    { provider: "gh", repository: "https://github.com/ada/new-lab", display_name: "new-lab" },
+    {
+      created_at: at(0.02),
+      pending_launch: {
+        requested_at: at(0.02),
+        ref: "main",
+        image: "registry.example.org/launchpad/new-lab:9a8b7c6",
+        profile_slug: "python",
+      },
+    },
+  );
+  delete project.last_launched_at;
+  return project;
+})();
+
+/** Recorded when a start was asked for, but no server ever ran on it (the start failed). */
+export const neverStartedProject = (() => {
+  const project = sampleProject(
+    { provider: "gh", repository: "https://github.com/ada/broken-env", display_name: "broken-env" },
+    { created_at: at(24 * 2) },
+  );
+  delete project.last_launched_at;
+  return project;
+})();
+
 export const deletingProject = sampleProject(
   { provider: "gh", repository: "https://github.com/ada/old-course", display_name: "old-course" },
   {

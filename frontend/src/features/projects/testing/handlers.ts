@@ -13,6 +13,7 @@ import {
   type DeleteProjectResponse,
   type LaunchProjectRequest,
   type LaunchProjectResponse,
+  type PendingLaunch,
   type Project,
   type ProjectLimitError,
 } from "../../../../../contract/projects.ts";
@@ -21,8 +22,10 @@ import {
   FIXTURE_NOW,
   FIXTURE_USER,
   manyProjects,
+  neverStartedProject,
   projectList,
   sampleProjects,
+  startingProject,
 } from "./fixtures.ts";
 
 export const PROJECTS_URL = "*/services/:service/api/projects";
@@ -51,7 +54,10 @@ export interface ProjectsApiOptions {
   deletingPolls?: number;
 }
 
-/** A small in-memory companion: list, delete (deleting → gone after a few polls) and launch. */
+/**
+ * A small in-memory companion: list, delete (deleting → gone after a few polls) and launch (a
+ * pending start that stays "starting": no server runs here).
+ */
 export function projectsApi({
   projects: initial,
   limit = 10,
@@ -59,6 +65,8 @@ export function projectsApi({
   deletingPolls = 2,
 }: ProjectsApiOptions): HttpHandler[] {
   let projects = [...initial];
+  /** Projects a start was recorded for (never confirmed here: no server runs). */
+  const starting = new Set(initial.filter((p) => p.pending_launch).map((p) => p.id));
   const pollsLeft = new Map(
     projects.filter((p) => p.state === "deleting").map((p) => [p.id, deletingPolls]),
   );
@@ -66,7 +74,10 @@ export function projectsApi({
   return [
     http.get(PROJECTS_URL, ({ request }) => {
       const user = new URL(request.url).searchParams.get("user") ?? FIXTURE_USER;
-      const response = HttpResponse.json(projectList(projects, limit, user));
+      const response = HttpResponse.json({
+        ...projectList(projects, limit, user),
+        starting_project_ids: projects.filter((p) => starting.has(p.id)).map((p) => p.id),
+      });
       for (const [id, left] of pollsLeft) {
         if (left > 1) pollsLeft.set(id, left - 1);
         else {
@@ -116,15 +127,34 @@ export function projectsApi({
           409,
         );
       }
+      // As the companion: the start is pending until a server runs with it (the mock never
+      // starts one), so the record keeps what last ran and the list says "starting".
       const now = new Date().toISOString();
-      const project: Project = {
-        ...previous,
-        ...body,
-        id,
-        created_at: previous?.created_at ?? now,
-        last_launched_at: now,
-        state: "ready",
+      const pending: PendingLaunch = {
+        requested_at: now,
+        ref: body.ref,
+        ...(body.resolved_commit === undefined ? {} : { resolved_commit: body.resolved_commit }),
+        image: body.image,
+        profile_slug: body.profile_slug,
       };
+      const project: Project = previous
+        ? { ...previous, state: "ready", pending_launch: pending }
+        : {
+            id,
+            provider: body.provider,
+            repository: body.repository,
+            ref: body.ref,
+            ...(body.resolved_commit === undefined
+              ? {}
+              : { resolved_commit: body.resolved_commit }),
+            image: body.image,
+            profile_slug: body.profile_slug,
+            display_name: body.display_name,
+            created_at: now,
+            pending_launch: pending,
+            state: "ready",
+          };
+      starting.add(id);
       projects = [...projects.filter((p) => p.id !== id), project];
       const refChanged = previous !== undefined && previous.ref !== body.ref;
       return json<LaunchProjectResponse>({
@@ -142,6 +172,8 @@ export const projectsListHandlers = {
   few: () => projectsApi({ projects: sampleProjects }),
   many: () => projectsApi({ projects: manyProjects(60), limit: 0 }),
   deleting: () => projectsApi({ projects: [...sampleProjects, deletingProject] }),
+  starting: () =>
+    projectsApi({ projects: [...sampleProjects, startingProject, neverStartedProject] }),
   overLimit: () => projectsApi({ projects: sampleProjects, limit: sampleProjects.length }),
   serverError: () => [
     http.get(PROJECTS_URL, () =>
