@@ -19,7 +19,11 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
   E2E_NAMESPACE         KubeSpawner's namespace (default "e2e")
   E2E_STORAGE           "dynamic" (default; z2jh storage.type=dynamic) or "shared" (one volume
                         "home", per-user subPath: z2jh storage.type=static, 2i2c's NFS homes)
+  E2E_HUB_VALUES        a real hub's values file (e2e/fixtures/real-hubs): the user pods' storage,
+                        uid, init containers and (2i2c's hubs) basehub's modify_pod_hook come from it
+                        as z2jh and basehub make them (z2jh_singleuser.py); E2E_STORAGE is then unused
   E2E_NAMED_SERVERS     "1" turns on c.JupyterHub.allow_named_servers
+  E2E_ADMIN_USERS       comma-separated c.Authenticator.admin_users (default: none)
   E2E_SLOW_SPAWN_TIMEOUT  the hub's slow_spawn_timeout in seconds (default 0, as z2jh)
 
 The order below follows z2jh's jupyterhub_config.py: chart settings (services, roles, profile
@@ -75,6 +79,7 @@ c.JupyterHub.tornado_settings = {"slow_spawn_timeout": int(env("E2E_SLOW_SPAWN_T
 # Any username, any password (the DummyAuthenticator's own default).
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
+c.Authenticator.admin_users = {name for name in env("E2E_ADMIN_USERS", "").split(",") if name}
 
 # --- KubeSpawner, recording instead of creating pods ---------------------------------------------
 
@@ -113,7 +118,18 @@ c.KubeSpawner.http_timeout = 30
 # extraVolumes set-ups use that name.
 c.KubeSpawner.image = "quay.io/jupyterhub/k8s-singleuser-sample:4.2.0"
 STORAGE = env("E2E_STORAGE", "dynamic") or "dynamic"
-if STORAGE == "dynamic":
+HUB_VALUES = env("E2E_HUB_VALUES", "")
+#: basehub's own modify_pod_hook when E2E_HUB_VALUES is a 2i2c hub's (the admin's hook runs it).
+BASEHUB_HOOK = None
+if HUB_VALUES:
+    import z2jh_singleuser
+
+    hub_values = yaml.safe_load(Path(HUB_VALUES).read_text(encoding="utf-8"))
+    singleuser, custom = z2jh_singleuser.singleuser_values(hub_values)
+    z2jh_singleuser.configure(c, singleuser)  # its profile list is replaced below (E2E_PROFILES)
+    if z2jh_singleuser.jupyterhub_values(hub_values)[1]:
+        BASEHUB_HOOK = z2jh_singleuser.basehub_modify_pod_hook(custom)
+elif STORAGE == "dynamic":
     c.KubeSpawner.pvc_name_template = "claim-{user_server}"
     c.KubeSpawner.storage_pvc_ensure = True  # as z2jh, with its default singleuser.storage.capacity
     c.KubeSpawner.storage_capacity = "10Gi"
@@ -174,7 +190,7 @@ c.JupyterHub.load_roles = [
 ADMIN_HOOK = '''
 def admin_modify_pod_hook(spawner, pod):
     pod.metadata.labels["admin-hook"] = "ran"
-    return pod
+    return BASEHUB_HOOK(spawner, pod) if BASEHUB_HOOK else pod
 
 c.KubeSpawner.modify_pod_hook = admin_modify_pod_hook
 '''

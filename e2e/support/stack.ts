@@ -59,6 +59,14 @@ export interface StackOptions {
    * `subPath: {username}`: z2jh storage.type=static, or 2i2c's NFS homes).
    */
   storage?: "dynamic" | "shared";
+  /**
+   * A real hub's values file (absolute path): the user pods' storage, uid, init containers and, for
+   * 2i2c's hubs, basehub's modify_pod_hook, as z2jh and basehub build them (e2e/hub/z2jh_singleuser.py).
+   * Replaces `storage`.
+   */
+  hubValues?: string;
+  /** c.Authenticator.admin_users (default none). */
+  adminUsers?: readonly string[];
   /** c.JupyterHub.allow_named_servers (default false). */
   namedServers?: boolean;
   /** The hub's slow_spawn_timeout in seconds (default 0, as z2jh sets it; JupyterHub's own is 10). */
@@ -291,6 +299,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     E2E_COMPANION_TOKEN: companionToken,
     E2E_ADMIN_TOKEN: adminToken,
     E2E_STORAGE: storage,
+    E2E_HUB_VALUES: options.hubValues ?? "",
+    E2E_ADMIN_USERS: (options.adminUsers ?? []).join(","),
     E2E_NAMED_SERVERS: options.namedServers ? "1" : "",
     E2E_SLOW_SPAWN_TIMEOUT: String(options.slowSpawnTimeout ?? 0),
     ...(withCompanion ? { E2E_KUBECONFIG: kubeconfigOf("hub"), E2E_NAMESPACE: HUB_NAMESPACE } : {}),
