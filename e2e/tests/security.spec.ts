@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Page } from "@playwright/test";
 import { BinderHubDouble } from "../../server/test-support/binderhub-double.ts";
-import { buildUntilReady, fillBuildForm } from "../support/doubles.ts";
+import { CSRF_HEADER, MeSchema } from "../../contract/api.ts";
+import { buildPath } from "../../contract/providers/build-path.ts";
+import { buildPods, buildUntilReady, fillBuildForm } from "../support/doubles.ts";
 import { expect, expectMounted, signIn, test, useOwnStack } from "../support/fixtures.ts";
 import { REPO_ROOT } from "../support/stack.ts";
 
@@ -95,7 +97,7 @@ async function expectTerminalNotSpoofed(page: Page): Promise<string> {
   return readFileSync(await (await download).path(), "utf8");
 }
 
-test.describe("a build log cannot spoof the terminal", () => {
+test.describe("builds on the hub: the log cannot spoof, users cannot cancel each other's", () => {
   useOwnStack({ profiles: "build.yaml" });
 
   test("a repository printing clears, titles, links and clipboard writes shows only its text", async ({
@@ -107,6 +109,52 @@ test.describe("a build log cannot spoof the terminal", () => {
     await expectMounted(page);
     await buildUntilReady(page, { provider: "gh", repo: "e2e-org/hostile-log", ref: "HEAD" });
     expect(await expectTerminalNotSpoofed(page)).toBe(CLEANED_HOSTILE_LOG);
+  });
+
+  test("another user's cancel answers 404 and the build pod keeps running; the owner's stops it", async ({
+    page,
+    browser,
+    hub,
+    user,
+  }) => {
+    await signIn(page, hub, user);
+    await expectMounted(page);
+    const repo = `e2e-org/keepalive-only-${user}`;
+    await fillBuildForm(page, { provider: "gh", repo, ref: "HEAD" });
+    await page.getByRole("button", { name: "Build", exact: true }).click();
+    const ours = async () =>
+      (await buildPods(hub)).filter((pod) =>
+        pod.metadata.annotations?.["binder-repo"]?.includes(repo),
+      ).length;
+    await expect.poll(ours, { message: "the build pod in the Kubernetes double" }).toBe(1);
+    // The owner leaves: the build runs on, and no stream of theirs watches it any more.
+    await page.goto(`${hub.url}hub/home`);
+
+    const other = await browser.newContext();
+    try {
+      const mallory = await other.newPage();
+      await signIn(mallory, hub, `${user}-mallory`);
+      const me = MeSchema.parse(
+        await (await mallory.request.get(`${hub.url}services/launchpad/api/me`)).json(),
+      );
+      const url = `${hub.url}services/launchpad/api/builds/${buildPath("gh", `${repo}/HEAD`)}`;
+      const refused = await mallory.request.delete(url, {
+        headers: { [CSRF_HEADER]: me.csrf_token },
+      });
+      expect(refused.status()).toBe(404);
+      expect(await ours()).toBe(1);
+    } finally {
+      await other.close();
+    }
+
+    await page.goto(`${hub.url}hub/spawn`);
+    const me = MeSchema.parse(
+      await (await page.request.get(`${hub.url}services/launchpad/api/me`)).json(),
+    );
+    const url = `${hub.url}services/launchpad/api/builds/${buildPath("gh", `${repo}/HEAD`)}`;
+    const cancelled = await page.request.delete(url, { headers: { [CSRF_HEADER]: me.csrf_token } });
+    expect(cancelled.status()).toBe(200);
+    await expect.poll(ours, { message: "the build pod after its owner cancelled" }).toBe(0);
   });
 });
 

@@ -11,7 +11,7 @@ import { createInterface } from "node:readline";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import type { AcquireResult, BuildRef } from "./limiter.ts";
+import type { AcquireResult, BuildRef, BuildStart } from "./limiter.ts";
 
 const CLI = join(import.meta.dirname, "../../test-support/kube/limiter-replica-cli.ts");
 const cluster = testCluster();
@@ -76,6 +76,7 @@ class Replica {
   acquire = (build: BuildRef) => this.call<Acquired>("acquire", { build });
   release = (ticket: string) => this.call<unknown>("release", { ticket });
   cancel = (build: BuildRef) => this.call<number>("cancel", { build });
+  starts = (build: BuildRef) => this.call<BuildStart[]>("starts", { build });
 
   /** Stops as a rolled pod does: renewals end, nothing is released. */
   stop(): void {
@@ -164,5 +165,32 @@ describe("the build limiter across two companion processes (real API server)", (
     if (!acquired.ok) throw new Error(acquired.message);
     expect(await other.cancel(build)).toBe(1);
     await expect.poll(() => holder.cancelled).toEqual([acquired.ticket]);
+  });
+
+  it("knows on every process who started a build, and when their stream ended or died", async () => {
+    const a = replica("a", { "lease-seconds": 2 });
+    const b = replica("b", { "lease-seconds": 2 });
+    const build = buildOf("o/started/HEAD"); // no other test builds it in this namespace
+    const other = buildOf("o/started/HEAD");
+    const first = await a.acquire(build);
+    if (!first.ok) throw new Error(first.message);
+    const before = Date.now();
+    expect((await a.acquire(other)).ok).toBe(true);
+    expect((await b.acquire({ ...build, spec: "o/elsewhere/HEAD" })).ok).toBe(true);
+    expect(await b.starts(build)).toEqual(
+      expect.arrayContaining([
+        { user: build.user, startedAt: expect.any(Number), endedAt: undefined },
+        { user: other.user, startedAt: expect.any(Number), endedAt: undefined },
+      ]),
+    );
+    expect(await b.starts(build)).toHaveLength(2);
+    await a.release(first.ticket);
+    a.kill(); // other's stream dies with its process, never ended
+    const ended = (starts: BuildStart[], user: string) =>
+      starts.find((s) => s.user === user)?.endedAt;
+    expect(ended(await b.starts(build), build.user)).toBeGreaterThanOrEqual(before);
+    await expect
+      .poll(async () => ended(await b.starts(build), other.user), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(before);
   });
 });

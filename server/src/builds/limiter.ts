@@ -44,6 +44,7 @@ import {
   labelHash,
   launchpadLabels,
   launchpadSelector,
+  userOf,
 } from "../kubernetes/metadata.ts";
 
 export interface BuildRef {
@@ -84,12 +85,28 @@ export interface BuildLimits {
   perHourPerUser?: number;
 }
 
+/** A build of one provider/spec that a user started, as long as the limiter remembers it. */
+export interface BuildStart {
+  user: string;
+  startedAt: number;
+  /** When the user's stream of it ended (ms); undefined while it is open. */
+  endedAt: number | undefined;
+}
+
 export interface BuildLimiter {
   acquire(build: BuildRef): Promise<AcquireResult>;
+  /**
+   * Who started builds of this provider/spec, on any replica: every stream's record, open or
+   * ended, until it is pruned an hour after it started. The cancel policy's "who started it".
+   */
+  starts(build: Pick<BuildRef, "provider" | "spec">): Promise<BuildStart[]>;
   /** Asks this user's open streams of this build, on every replica, to stop; returns how many. */
   requestCancel(build: BuildRef): Promise<number>;
-  /** Open streams, on any replica, of the same repository that are not this user's streams of this build. */
-  otherWatchers(build: BuildRef): Promise<number>;
+  /**
+   * Open streams, on any replica, of the same repository that are not this user's streams of this
+   * build (with `everyUser`: not anyone's streams of this build).
+   */
+  otherWatchers(build: BuildRef, options?: { everyUser?: boolean }): Promise<number>;
   /** Stops renewals (shutdown); does not release. */
   close(): void;
 }
@@ -128,7 +145,8 @@ interface MemoryEntry {
   key: string;
   repoUrl: string;
   startedAt: number;
-  ended: boolean;
+  /** When the build ended (released, or cancelled while detached); undefined until then. */
+  endedAt: number | undefined;
   /** When the stream holding it detached; undefined while held. */
   detachedAt: number | undefined;
   /** Another stream of a build already counted: not counted again per hour. */
@@ -150,7 +168,7 @@ export function createMemoryBuildLimiter(
   let entries: MemoryEntry[] = [];
   let next = 0;
   const live = (e: MemoryEntry, t: number) =>
-    !e.ended && (e.detachedAt === undefined || e.detachedAt + detachedMs > t);
+    e.endedAt === undefined && (e.detachedAt === undefined || e.detachedAt + detachedMs > t);
   // Promise-returning to fit BuildLimiter; the memory limiter itself never waits.
   return {
     acquire(build) {
@@ -162,11 +180,24 @@ export function createMemoryBuildLimiter(
       const targets = entries.filter((e) => live(e, t) && e.user === build.user && e.key === key);
       for (const e of targets) {
         if (e.detachedAt === undefined) e.controller.abort();
-        else e.ended = true;
+        else e.endedAt = t;
       }
       return Promise.resolve(targets.length);
     },
-    otherWatchers(build) {
+    starts(build) {
+      const key = buildKey(build);
+      return Promise.resolve(
+        entries
+          .filter((e) => e.key === key)
+          // A detached stream has ended, though its place is kept for a re-attach.
+          .map((e) => ({
+            user: e.user,
+            startedAt: e.startedAt,
+            endedAt: e.detachedAt ?? e.endedAt,
+          })),
+      );
+    },
+    otherWatchers(build, { everyUser = false } = {}) {
       const t = now();
       const key = buildKey(build);
       return Promise.resolve(
@@ -175,7 +206,7 @@ export function createMemoryBuildLimiter(
             live(e, t) &&
             e.detachedAt === undefined &&
             e.repoUrl === build.repoUrl &&
-            !(e.user === build.user && e.key === key),
+            !(e.key === key && (everyUser || e.user === build.user)),
         ).length,
       );
     },
@@ -189,7 +220,7 @@ export function createMemoryBuildLimiter(
       id: entry.id,
       cancelled: controller.signal,
       release: () => {
-        if (holding()) entry.ended = true;
+        if (holding()) entry.endedAt = now();
         return Promise.resolve();
       },
       detach: () => {
@@ -232,7 +263,7 @@ export function createMemoryBuildLimiter(
       key,
       repoUrl: build.repoUrl,
       startedAt: t,
-      ended: false,
+      endedAt: undefined,
       detachedAt: undefined,
       attached: same.length > 0,
       controller: new AbortController(),
@@ -495,7 +526,32 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
       return asked;
     },
 
-    async otherWatchers(build) {
+    async starts(build) {
+      const t = now();
+      const leases = await kube.listLeases(
+        namespace,
+        launchpadSelector(COMPONENTS.buildStream, { build: buildKey(build) }),
+      );
+      return leases.flatMap((lease) => {
+        const user = userOf(lease);
+        // The label is a hash: the annotations say exactly which build it is.
+        if (
+          user === undefined ||
+          annotation(lease, ANNOTATIONS.provider) !== build.provider ||
+          annotation(lease, ANNOTATIONS.spec) !== build.spec
+        )
+          return [];
+        const ended = annotation(lease, A_ENDED);
+        // A replica that died without ending its stream: it ended when its Lease ran out.
+        const renew = Date.parse(String(lease.spec?.renewTime ?? lease.spec?.acquireTime ?? ""));
+        const expired = renew + (lease.spec?.leaseDurationSeconds ?? durationS) * 1000;
+        const endedAt =
+          ended !== undefined ? Number(ended) : isLive(lease, t) ? undefined : expired;
+        return [{ user, startedAt: started(lease), endedAt }];
+      });
+    },
+
+    async otherWatchers(build, { everyUser = false } = {}) {
       const t = now();
       const leases = await kube.listLeases(
         namespace,
@@ -508,8 +564,8 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
           isLive(l, t) &&
           annotation(l, A_CANCEL) === undefined &&
           !(
-            l.metadata?.labels?.[LABELS.user] === userHash &&
-            l.metadata?.labels?.[LABELS.build] === keyHash
+            l.metadata?.labels?.[LABELS.build] === keyHash &&
+            (everyUser || l.metadata?.labels?.[LABELS.user] === userHash)
           ),
       ).length;
     },

@@ -10,7 +10,9 @@
  * - its name starts with `build-<safe slug>-` when the slug follows from the spec, and equals the
  *   full deterministic name when the ref is already a full commit SHA (`_generate_build_name`,
  *   https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L84-L114);
- * - it is not already being deleted.
+ * - it is not already being deleted;
+ * - when the canceller is told when the user's own build ended, it was created before that (a pod
+ *   BinderHub started later, for somebody else's request, is not the user's build).
  * The delete carries the pod's uid as a precondition, so a pod re-created under the same name in
  * between is left alone.
  */
@@ -25,14 +27,23 @@ export interface PodCancelResult {
   deleted: string[];
 }
 
-export interface BuildPodCanceller {
-  cancel(build: BuildRef): Promise<PodCancelResult>;
+export interface PodCancelOptions {
+  /** Only pods created before this (ms since the epoch). */
+  createdBefore?: number | undefined;
 }
 
-export function matchesBuild(pod: Pod, build: BuildRef): boolean {
+export interface BuildPodCanceller {
+  cancel(build: BuildRef, options?: PodCancelOptions): Promise<PodCancelResult>;
+}
+
+export function matchesBuild(pod: Pod, build: BuildRef, options: PodCancelOptions = {}): boolean {
   const name = pod.metadata?.name ?? "";
   if (pod.metadata?.labels?.component !== "binderhub-build") return false;
   if (pod.metadata?.deletionTimestamp) return false;
+  if (options.createdBefore !== undefined) {
+    const created = Date.parse(String(pod.metadata?.creationTimestamp ?? ""));
+    if (!Number.isFinite(created) || created > options.createdBefore) return false;
+  }
   if (pod.metadata?.annotations?.["binder-repo"] !== build.repoUrl) return false;
   const slug = buildSlug(build.provider, build.spec);
   if (slug !== undefined) {
@@ -49,10 +60,10 @@ export function createKubernetesPodCanceller(options: {
 }): BuildPodCanceller {
   const { kube, namespace } = options;
   return {
-    async cancel(build) {
+    async cancel(build, options) {
       const pods = await kube.listPods(namespace, BUILD_POD_SELECTOR);
       const deleted: string[] = [];
-      for (const pod of pods.filter((p) => matchesBuild(p, build))) {
+      for (const pod of pods.filter((p) => matchesBuild(p, build, options))) {
         const name = pod.metadata?.name ?? "";
         try {
           await kube.deletePod(namespace, name, pod.metadata?.uid);

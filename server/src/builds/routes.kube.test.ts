@@ -61,7 +61,7 @@ afterEach(async () => {
 const pods = async (): Promise<V1Pod[]> =>
   (await cluster.core.listNamespacedPod({ namespace: buildNamespace })).items;
 
-async function companion(replicaId = "a"): Promise<string> {
+async function companion(replicaId = "a", log?: (line: string) => void): Promise<string> {
   const limiter = createKubernetesBuildLimiter({
     kube: client,
     namespace: hubNamespace,
@@ -73,6 +73,7 @@ async function companion(replicaId = "a"): Promise<string> {
     kube: client,
     buildNamespace,
     limiter,
+    log,
   });
   cleanups.push(() => limiter.close(), close);
   return base;
@@ -80,8 +81,11 @@ async function companion(replicaId = "a"): Promise<string> {
 
 const path = buildPath("gh", "org/keepalive-only/HEAD");
 const repo = "https://github.com/org/keepalive-only";
-const cancel = (base: string, user = "alice") =>
-  fetch(base + path, { method: "DELETE", headers: headers(user, { "x-launchpad-csrf": "ok" }) });
+const cancel = (base: string, user = "alice", admin = false) =>
+  fetch(base + path, {
+    method: "DELETE",
+    headers: headers(user, { "x-launchpad-csrf": "ok", ...(admin ? { "x-test-admin": "1" } : {}) }),
+  });
 
 /** A build streaming, its pod Running on the test kubelet. */
 async function runningBuild(base: string, user = "alice") {
@@ -179,5 +183,71 @@ describe("DELETE api/builds/<provider>/<spec> (cancel) against the real API serv
       pods_deleted: [expect.stringMatching(/^build-org-2dkeepalive-2donly-/)],
     });
     expect((await stream.done)?.events.at(-1)?.phase).toBe("failed");
+  });
+
+  it("answers 404 to a user who did not start the build, and leaves its pod running", async () => {
+    const base = await companion();
+    const alice = await runningBuild(base, "alice");
+    alice.controller.abort(); // alice left: the build runs on, no stream of hers watches it
+    await alice.done;
+    const response = await cancel(base, "mallory");
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ status: 404 });
+    expect((await pods()).map((p) => p.metadata?.deletionTimestamp)).toEqual([undefined]);
+  });
+
+  it("lets the user who started it cancel it after closing its stream", async () => {
+    const base = await companion();
+    const alice = await runningBuild(base, "alice");
+    alice.controller.abort();
+    await alice.done;
+    const response = await cancel(base, "alice");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      pods_deleted: [expect.stringMatching(/^build-org-2dkeepalive-2donly-/)],
+    });
+    await expect.poll(async () => (await pods()).length).toBe(0);
+  });
+
+  it("lets an admin cancel anyone's build, ending its streams, and logs it", async () => {
+    const logs: string[] = [];
+    const base = await companion("a", (line) => logs.push(line));
+    const alice = await runningBuild(base, "alice");
+    const response = await cancel(base, "root", true);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      streams_cancelled: 1,
+      pods_deleted: [expect.stringMatching(/^build-/)],
+    });
+    expect((await alice.done)?.events.at(-1)).toMatchObject({ phase: "failed" });
+    const entry = logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.admin === "root");
+    // Every starter the limiter remembers (earlier tests here built the same repository).
+    expect(entry).toMatchObject({
+      admin: "root",
+      users: expect.arrayContaining(["alice"]),
+      provider: "gh",
+      spec: "org/keepalive-only/HEAD",
+    });
+  });
+
+  it("answers 404 to an admin when nobody started such a build", async () => {
+    const base = await companion();
+    // A repository no test here builds (the Leases of the others' builds stay for an hour).
+    const response = await fetch(base + buildPath("gh", "org/never-built/HEAD"), {
+      method: "DELETE",
+      headers: headers("root", { "x-launchpad-csrf": "ok", "x-test-admin": "1" }),
+    });
+    expect(response.status).toBe(404);
+  });
+
+  it("is a CSRF-protected write", async () => {
+    const base = await companion();
+    const alice = await runningBuild(base);
+    const response = await fetch(base + path, { method: "DELETE", headers: headers() });
+    expect(response.status).toBe(403);
+    expect((await pods()).map((p) => p.metadata?.deletionTimestamp)).toEqual([undefined]);
+    alice.controller.abort();
   });
 });

@@ -7,7 +7,8 @@
  *   `ready` or `failed`, and when the browser leaves the upstream request is aborted. Refusals
  *   before the stream opens: 409 (project limit: `?user=`'s, for an admin building for that user,
  *   see auth/target-user.ts), 429 with `Retry-After` (build limits), 503.
- * - `DELETE api/builds/<provider>/<spec>`: cancel (BuildCancelResult in contract/build.ts).
+ * - `DELETE api/builds/<provider>/<spec>`: cancel (BuildCancelResult in contract/build.ts) a
+ *   build the user started; an admin's cancel of other users' build is logged; anything else 404.
  *
  * The path is `buildPath(provider, spec)` (contract/providers/build-path.ts), read from the RAW
  * request URL so `%2F` survives (build-request.ts). The stream is written on the raw socket
@@ -104,7 +105,24 @@ export function buildRoutes(service: BuildService) {
         const asked = requested(request, reply);
         if (!asked) return reply;
         try {
-          return serialize(BuildCancelResultSchema, await service.cancel(asked.user, asked.build));
+          const actor = { name: asked.user, admin: request.user?.admin === true };
+          const outcome = await service.cancel(actor, asked.build);
+          if (!outcome.ok)
+            return reply
+              .code(404)
+              .send(apiError(404, "You have no build of this repository to cancel."));
+          if (outcome.onBehalfOf.length > 0)
+            request.log.warn(
+              {
+                admin: actor.name,
+                users: outcome.onBehalfOf,
+                provider: asked.build.provider,
+                spec: asked.build.spec,
+                pods_deleted: outcome.result.pods_deleted,
+              },
+              "an admin cancelled other users' build",
+            );
+          return serialize(BuildCancelResultSchema, outcome.result);
         } catch (error) {
           request.log.error({ err: error }, "build cancel failed");
           return reply

@@ -4,10 +4,13 @@
  * policy. Transport (the event stream's framing and backpressure) is the sink's: sse-writer.ts.
  *
  * Cancel: closing BinderHub's stream does not stop a build (`stop()` only stops watching,
- * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L215-L222: the pod runs on until it finishes), so cancel asks this user's open streams of the build, on every replica, to
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L215-L222:
+ * the pod runs on until it finishes), so cancel asks the streams of the build, on every replica, to
  * stop, and deletes the build pod — unless another stream of the same repository is still watching
  * it (BinderHub attaches a second request for the same repository and ref to the running pod:
  * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L587-L591).
+ * Only the user who started a build may cancel it (the limiter's Leases record who did); an admin
+ * may cancel anyone's, and the route logs that.
  *
  * Every open stream is watched by one timer (open-streams.ts): heartbeats while BinderHub is quiet,
  * and a build that only sends keepalives for too long, or runs past the deadline, is stopped (its
@@ -21,7 +24,7 @@ import type { BuildCancelResult, BuildEvent, Provider } from "../../../contract/
 import type { BuildSource } from "../../../contract/providers/catalog.ts";
 import { streamBuild, type BinderHubClientConfig } from "./binderhub-client.ts";
 import { parseBuildPath, type BuildRequest, type BuildRequestCheck } from "./build-request.ts";
-import type { BuildLimiter, BuildRef, BuildTicket } from "./limiter.ts";
+import type { BuildLimiter, BuildRef, BuildStart, BuildTicket } from "./limiter.ts";
 import { companionFailure } from "./normalize.ts";
 import {
   OpenStreams,
@@ -70,6 +73,25 @@ export type StartOutcome =
   | { ok: true; ticket: BuildTicket }
   | { ok: false; reason: "project-limit" | "unavailable"; message: string }
   | { ok: false; reason: "build-limit"; message: string; retryAfterSeconds: number };
+
+export type CancelOutcome =
+  /** Not the actor's build to cancel (or nobody's): answered as if there were none. */
+  | { ok: false }
+  /** `onBehalfOf`: the users whose build an admin cancelled (empty for the actor's own). */
+  | { ok: true; result: BuildCancelResult; onBehalfOf: string[] };
+
+/**
+ * BinderHub creates the build pod after the request reaches it; a pod is counted as the user's
+ * build if it existed by the time their stream ended, allowing this much for that delay and for
+ * clock differences between the companion and the cluster.
+ */
+const POD_CREATION_GRACE_MS = 60_000;
+
+/** When the user's latest stream of the build ended (+ grace), or undefined if one is open. */
+function lastEnd(starts: readonly BuildStart[]): number | undefined {
+  if (starts.some((start) => start.endedAt === undefined)) return undefined;
+  return Math.max(...starts.map((start) => start.endedAt ?? 0)) + POD_CREATION_GRACE_MS;
+}
 
 export class BuildService {
   private readonly options: BuildServiceOptions;
@@ -227,16 +249,48 @@ export class BuildService {
     }
   }
 
-  /** Stops `user`'s streams of the build everywhere, and its pod unless someone else watches it. */
-  async cancel(user: string, request: BuildRequest): Promise<BuildCancelResult> {
-    const build: BuildRef = { user, ...request };
-    const streams = await this.options.limiter.requestCancel(build);
-    return { streams_cancelled: streams, ...(await this.stopPod(build)) };
+  /**
+   * Cancels a build for `actor`: their own (one they started, open or ended, as the limiter
+   * remembers), or — for an admin — anyone's. Stops the streams of it everywhere and deletes its
+   * pod unless another stream of the same repository still watches one. Anyone else, and a build
+   * nobody started, is "not-found": whether another user builds something is not theirs to learn.
+   */
+  async cancel(
+    actor: { name: string; admin: boolean },
+    request: BuildRequest,
+  ): Promise<CancelOutcome> {
+    const starts = await this.options.limiter.starts(request);
+    const mine = starts.filter((start) => start.user === actor.name);
+    if (mine.length === 0 && !(actor.admin && starts.length > 0)) return { ok: false };
+    const users = mine.length > 0 ? [actor.name] : [...new Set(starts.map((s) => s.user))];
+    let streams = 0;
+    for (const user of users)
+      streams += await this.options.limiter.requestCancel({ user, ...request });
+    const pod = await this.stopPod(
+      { user: actor.name, ...request },
+      // The user's own build: a pod BinderHub created after their last stream of it ended was
+      // started for somebody else. An admin's cancel is not limited so, and no starter's stream
+      // counts as another watcher.
+      mine.length === 0 ? { everyUser: true } : { createdBefore: lastEnd(mine) },
+    );
+    return {
+      ok: true,
+      result: { streams_cancelled: streams, ...pod },
+      onBehalfOf: mine.length === 0 ? users : [],
+    };
   }
 
-  /** Deletes the build's pod, unless another stream (not `build.user`'s of this build) watches it. */
-  private async stopPod(build: BuildRef): Promise<Omit<BuildCancelResult, "streams_cancelled">> {
-    const watchers = await this.options.limiter.otherWatchers(build);
+  /**
+   * Deletes the build's pod, unless another stream (not `build.user`'s of this build; with
+   * `everyUser`, not anyone's of this build) watches it.
+   */
+  private async stopPod(
+    build: BuildRef,
+    options: { everyUser?: boolean; createdBefore?: number | undefined } = {},
+  ): Promise<Omit<BuildCancelResult, "streams_cancelled">> {
+    const watchers = await this.options.limiter.otherWatchers(build, {
+      everyUser: options.everyUser ?? false,
+    });
     if (watchers > 0) {
       return {
         pods_deleted: [],
@@ -246,7 +300,9 @@ export class BuildService {
     if (!this.options.podCanceller) {
       return { pods_deleted: [], pod_kept_reason: "No build pods to stop in this mode." };
     }
-    const { deleted } = await this.options.podCanceller.cancel(build);
+    const { deleted } = await this.options.podCanceller.cancel(build, {
+      createdBefore: options.createdBefore,
+    });
     return {
       pods_deleted: deleted,
       ...(deleted.length === 0

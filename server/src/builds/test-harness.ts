@@ -27,6 +27,8 @@ export interface CompanionOptions {
   allowed?: readonly (typeof PROVIDERS)[number][];
   beforeBuild?: BuildServiceOptions["beforeBuild"];
   watch?: BuildServiceOptions["watch"];
+  /** Receives the app's log lines (JSON), when given. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -36,7 +38,10 @@ export interface CompanionOptions {
 export async function startCompanion(
   options: CompanionOptions,
 ): Promise<{ base: string; service: BuildService; close: () => Promise<void> }> {
-  const app: FastifyInstance = Fastify({ forceCloseConnections: true });
+  const app: FastifyInstance = Fastify({
+    forceCloseConnections: true,
+    ...(options.log ? { logger: { level: "info", stream: { write: options.log } } } : {}),
+  });
   installTestAuth(app);
   const service = new BuildService({
     binderhub: {

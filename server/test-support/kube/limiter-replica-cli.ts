@@ -6,6 +6,7 @@
  *     --replica a [--concurrent 1] [--hourly 10] [--lease-seconds 60]
  * Requests: {"id":1,"op":"acquire","build":{…BuildRef}} | {"id":2,"op":"release","ticket":"…"}
  *   | {"id":3,"op":"cancel","build":{…}} | {"id":4,"op":"watchers","build":{…}}
+ *   | {"id":5,"op":"starts","build":{…}}
  * Answers: {"id":1,"result":…} or {"id":1,"error":"…"}; {"event":"cancelled","ticket":"…"} when a
  * ticket's build is cancelled. It stops (renewals end, nothing released) when stdin closes.
  */
@@ -45,7 +46,7 @@ const send = (message: unknown) => process.stdout.write(`${JSON.stringify(messag
 
 interface Request {
   id: number;
-  op: "acquire" | "release" | "cancel" | "watchers";
+  op: "acquire" | "release" | "cancel" | "watchers" | "starts";
   build?: BuildRef;
   ticket?: string;
 }
@@ -69,6 +70,8 @@ async function answer(request: Request): Promise<unknown> {
       return limiter.requestCancel(request.build!);
     case "watchers":
       return limiter.otherWatchers(request.build!);
+    case "starts":
+      return limiter.starts(request.build!);
   }
 }
 
