@@ -15,6 +15,19 @@ export const ApiErrorSchema = z.object({
 });
 export type ApiError = z.infer<typeof ApiErrorSchema>;
 
+/** A schema's issues as one line a person can act on: `ref: not a git …; image: …`. */
+export function describeIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): string {
+  return issues
+    .map((issue) =>
+      issue.path.length > 0
+        ? `${issue.path.map(String).join(".")}: ${issue.message}`
+        : issue.message,
+    )
+    .join("; ");
+}
+
 export const FeaturesSchema = z.object({
   build: z.boolean(),
   projects: z.boolean(),

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 
 import { PROVIDERS, type Provider } from "./build.ts";
 import {
+  LaunchProjectRequestSchema,
   PROJECT_ID_PATTERN,
   canonicalProjectKey,
   isProjectId,
@@ -253,5 +254,80 @@ describe("sha256Hex", () => {
       const text = "x".repeat(length);
       expect(sha256Hex(text)).toBe(createHash("sha256").update(text).digest("hex"));
     }
+  });
+});
+
+describe("a launch request takes only valid text", () => {
+  // As the page sends it after a real build (BinderHub's image `{image_prefix}{slug}:{ref}`).
+  const valid = {
+    provider: "gh",
+    repository: "https://github.com/org/repo",
+    ref: "HEAD",
+    resolved_commit: "0123456789abcdef0123456789abcdef01234567",
+    image: "quay.io/hub/binder-org-2drepo-3a1b2c:0123456789abcdef0123456789abcdef01234567",
+    profile_slug: "python",
+    display_name: "org/repo",
+  } as const;
+  const problems = (patch: Record<string, unknown>) => {
+    const result = LaunchProjectRequestSchema.safeParse({ ...valid, ...patch });
+    return result.success ? [] : result.error.issues.map((i) => i.path.join("."));
+  };
+
+  it.each<[string, Record<string, unknown>]>([
+    ["the page's own request", {}],
+    ["a branch with a slash", { ref: "feature/x" }],
+    [
+      "a gist's latest revision",
+      { provider: "gist", ref: "", repository: "u/0123456789abcdef0123" },
+    ],
+    ["a record without a ref", { provider: "zenodo", ref: "", repository: "10.5281/zenodo.1" }],
+    ["a Docker Hub short name", { image: "python:3.12" }],
+    [
+      "a registry with a port and a digest",
+      { image: `localhost:5000/a/b@sha256:${"a".repeat(64)}` },
+    ],
+    ["an abbreviated commit", { resolved_commit: "0123abc" }],
+    ["no commit", { resolved_commit: undefined }],
+    ["a name in any script, emoji joined", { display_name: "données/ρεπο 👩‍💻" }],
+  ])("accepts %s", (_name, patch) => {
+    expect(problems(patch)).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ["a path as the ref", { ref: "../../etc" }, "ref"],
+    ["a ref with a space", { ref: "main branch" }, "ref"],
+    ["a reflog expression", { ref: "main@{1}" }, "ref"],
+    ["a ref ending in .lock", { ref: "x.lock" }, "ref"],
+    ["an empty ref where git builds one", { ref: "" }, "ref"],
+    [
+      "a ref for a record",
+      { provider: "zenodo", ref: "v1", repository: "10.5281/zenodo.1" },
+      "ref",
+    ],
+    ["a ref with spaces around it", { ref: " main " }, "ref"],
+    ["a command in the image", { image: "busybox\n$(id)" }, "image"],
+    ["an image with a space", { image: "busybox latest" }, "image"],
+    ["an upper-case repository", { image: "quay.io/Org/img:1" }, "image"],
+    ["an image id", { image: "a".repeat(64) }, "image"],
+    ["an empty image", { image: "" }, "image"],
+    ["an unknown digest algorithm", { image: "a@md5:0123456789abcdef0123456789abcdef" }, "image"],
+    ["a lone high surrogate", { display_name: "repo\uD800" }, "display_name"],
+    ["a lone low surrogate", { display_name: "\uDC00repo" }, "display_name"],
+    ["a control character", { display_name: "repo\u001b[2J" }, "display_name"],
+    ["a newline", { display_name: "org/\nrepo" }, "display_name"],
+    ["a right-to-left override", { display_name: "repo\u202Egpj.exe" }, "display_name"],
+    ["a zero-width space", { display_name: "re\u200Bpo" }, "display_name"],
+    ["only spaces", { display_name: "   " }, "display_name"],
+    ["a branch name as the commit", { resolved_commit: "main" }, "resolved_commit"],
+  ])("refuses %s", (_name, patch, field) => {
+    expect(problems(patch)).toEqual([field]);
+  });
+
+  it("says what is wrong without echoing the text", () => {
+    const result = LaunchProjectRequestSchema.safeParse({ ...valid, image: "busybox\n$(id)" });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe(
+      "not an image reference a node can pull: character 8 cannot be part of one",
+    );
   });
 });

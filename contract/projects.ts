@@ -8,6 +8,10 @@
 import * as z from "zod/mini";
 
 import { ProviderSchema, type Provider } from "./build.ts";
+import { parseImageReference } from "./image-reference.ts";
+import { describeInvisibleCharacter, findInvisibleCharacters } from "./invisible-characters.ts";
+import { PROVIDER_REFS } from "./providers/catalog.ts";
+import { isBuildRef } from "./providers/repository.ts";
 import { sha256Hex } from "./sha256.ts";
 
 /**
@@ -115,19 +119,71 @@ export const ProjectListResponseSchema = z.object({
 export type ProjectListResponse = z.infer<typeof ProjectListResponseSchema>;
 
 /**
+ * A commit as BinderHub tags the image it built from a git repository (the resolved ref,
+ * abbreviated or full, SHA-1 or SHA-256).
+ */
+export const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/;
+
+/**
+ * Text shown to people as it is (a project's display name): nothing invisible — no control
+ * characters, no zero-width or bidi format characters, no unpaired surrogates, no spaces at
+ * either end (invisible-characters.ts, the profile editor's rule for display names too).
+ */
+const DisplayTextSchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(512),
+  z.refine((text) => findInvisibleCharacters(text).length === 0, {
+    error: (issue) => {
+      const [first] = findInvisibleCharacters(String(issue.input));
+      return `remove the ${first ? describeInvisibleCharacter(first) : "invisible character"}`;
+    },
+  }),
+);
+
+/** A container image reference a node can pull (image-reference.ts: distribution's grammar). */
+const ImageSchema = z.string().check(
+  z.maxLength(1024),
+  z.refine((text) => parseImageReference(text).ok, {
+    error: (issue) => {
+      const parsed = parseImageReference(String(issue.input));
+      if (parsed.ok) return "not an image reference a node can pull";
+      // Where the text holds a character no reference may, say where rather than echo it.
+      return parsed.position === undefined
+        ? `not an image reference a node can pull: ${parsed.message}`
+        : `not an image reference a node can pull: character ${parsed.position + 1} cannot be part of one`;
+    },
+  }),
+);
+
+/**
  * `POST api/projects/<id>/launch`: the user is starting a server on the project (the page sends it
  * when the spawn form is submitted). Creates the record, under the per-user limit, and records the
  * start as `pending_launch`; `last_launched_at`, ref and image change only once a server runs.
+ * Each field is checked by its grammar, here, for the page and the companion alike: the ref is
+ * one a build of the provider uses (a git ref name: `isBuildRef`), the image a pullable reference,
+ * the display name visible text.
  */
-export const LaunchProjectRequestSchema = z.object({
-  provider: ProviderSchema,
-  repository: z.string().check(z.minLength(1), z.maxLength(2048)),
-  ref: z.string().check(z.maxLength(1024)),
-  resolved_commit: z.optional(z.string().check(z.maxLength(256))),
-  image: z.string().check(z.minLength(1), z.maxLength(1024)),
-  profile_slug: z.string().check(z.minLength(1), z.maxLength(256)),
-  display_name: z.string().check(z.minLength(1), z.maxLength(512)),
-});
+export const LaunchProjectRequestSchema = z
+  .object({
+    provider: ProviderSchema,
+    repository: z.string().check(z.minLength(1), z.maxLength(2048)),
+    ref: z.string().check(z.maxLength(255)),
+    resolved_commit: z.optional(z.string().check(z.regex(COMMIT_PATTERN, "not a commit id"))),
+    image: ImageSchema,
+    profile_slug: z.string().check(z.minLength(1), z.maxLength(256)),
+    display_name: DisplayTextSchema,
+  })
+  .check(
+    z.refine((request) => isBuildRef(request.provider, request.ref), {
+      path: ["ref"],
+      error: (issue) => {
+        const { provider } = issue.input as { provider: Provider };
+        return PROVIDER_REFS[provider].hasRef
+          ? "not a git branch, tag or commit name"
+          : "this provider builds a record, which has no ref: send an empty ref";
+      },
+    }),
+  );
 export type LaunchProjectRequest = z.infer<typeof LaunchProjectRequestSchema>;
 
 export const LaunchProjectResponseSchema = z.object({

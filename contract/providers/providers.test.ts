@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
 import { buildPath, decodeBuildPath } from "./build-path.ts";
@@ -124,40 +125,68 @@ describe("repositoryProblem", () => {
   });
 });
 
+const REFS_ACCEPTED = [
+  "HEAD",
+  "main",
+  "feature/x",
+  "v1.2.3",
+  "1479e0252b2e648bb755ee913292b79495931717",
+  "a+b@c=d,e",
+  "a./b",
+  "a.locked",
+  "",
+];
+const REFS_REFUSED = [
+  "a b",
+  "a..b",
+  "/main",
+  "main/",
+  "a//b",
+  "x.lock",
+  "a.lock/b",
+  "@",
+  ".hidden",
+  "a/.b",
+  "a@{1}",
+  "a~1",
+  "a^",
+  "a:b",
+  "a%2F",
+  "a#b",
+  "-x",
+  "ü",
+  "../../etc",
+  "main.",
+  "a*b",
+  "a?b",
+  "a[b",
+  "a\\b",
+  "a\tb",
+  "a\nb",
+  "a\u007fb",
+];
+
 describe("refProblem", () => {
-  it.each([
-    "HEAD",
-    "main",
-    "feature/x",
-    "v1.2.3",
-    "1479e0252b2e648bb755ee913292b79495931717",
-    "a+b@c=d,e",
-    "",
-  ])("accepts %j", (ref) => {
+  it.each(REFS_ACCEPTED)("accepts %j", (ref) => {
     expect(refProblem("gh", ref)).toBeNull();
   });
-  it.each([
-    "a b",
-    "a..b",
-    "/main",
-    "main/",
-    "a//b",
-    "x.lock",
-    ".hidden",
-    "a/.b",
-    "a@{1}",
-    "a~1",
-    "a^",
-    "a:b",
-    "a%2F",
-    "a#b",
-    "-x",
-    "ü",
-  ])("rejects %j", (ref) => {
+  it.each(REFS_REFUSED)("rejects %j", (ref) => {
     expect(refProblem("gh", ref)).toBe("invalid");
   });
   it("ignores refs where the provider has none", () => {
     expect(refProblem("zenodo", "a b")).toBeNull();
+  });
+
+  // The real rule: git's own check (refs.c check_refname_format), as a branch or tag full name.
+  it("accepts only what git check-ref-format accepts", () => {
+    const gitAccepts = (ref: string) =>
+      spawnSync("git", ["check-ref-format", `refs/heads/${ref}`]).status === 0;
+    const disagreements = [...REFS_ACCEPTED, ...REFS_REFUSED].filter(
+      (ref) => ref !== "" && refProblem("gh", ref) === null && !gitAccepts(ref),
+    );
+    expect(disagreements).toEqual([]);
+    // The table holds refs git itself refuses, so the check above can fail.
+    expect(REFS_REFUSED.filter((ref) => !gitAccepts(ref)).length).toBeGreaterThan(15);
   });
 });
 

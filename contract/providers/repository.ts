@@ -147,7 +147,10 @@ export function repositoryProblem(provider: Provider, input: string): Repository
 
 /**
  * Whether `ref` can be built: `invalid`, or null. An empty ref means the default (`HEAD`, or a
- * gist's latest).
+ * gist's latest). Every ref accepted is a valid git ref name (`git check-ref-format`,
+ * https://git-scm.com/docs/git-check-ref-format, as refs.c `check_refname_component` applies it:
+ * no component starting with `.` or ending with `.lock`, no `..`, no `@{`, not `@` alone, no
+ * leading, trailing or doubled `/`, no trailing `.`), within a conservative character set (REF).
  */
 export function refProblem(provider: Provider, ref: string): "invalid" | null {
   if (!PROVIDER_REFS[provider].hasRef) return null;
@@ -158,16 +161,24 @@ export function refProblem(provider: Provider, ref: string): "invalid" | null {
     value.startsWith("/") ||
     value.endsWith("/") ||
     value.endsWith(".") ||
-    value.endsWith(".lock") ||
+    value === "@" ||
     value.startsWith("-") ||
     value.includes("..") ||
     value.includes("//") ||
     value.includes("@{") ||
-    value.split("/").some((part) => part.startsWith("."))
+    value.split("/").some((part) => part.startsWith(".") || part.endsWith(".lock"))
   ) {
     return "invalid";
   }
   return null;
+}
+
+/**
+ * Whether `ref` is exactly a ref a build of `provider` uses (what `buildRef` makes of a valid
+ * ref): a valid git ref name for git-based providers, `""` or one for a gist, `""` for records.
+ */
+export function isBuildRef(provider: Provider, ref: string): boolean {
+  return refProblem(provider, ref) === null && buildRef(provider, ref) === ref;
 }
 
 /** The ref a build will use: trimmed, the default when empty, and "" for providers without refs. */

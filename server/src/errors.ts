@@ -12,7 +12,7 @@ import type {
   FastifyServerOptions,
 } from "fastify";
 import type { Socket } from "node:net";
-import { ApiErrorSchema, type ApiError } from "../../contract/api.ts";
+import { ApiErrorSchema, describeIssues, type ApiError } from "../../contract/api.ts";
 import { escapeHtml } from "./html.ts";
 import { redactUrl } from "./logging.ts";
 
@@ -50,14 +50,7 @@ interface SafeParser<T> {
 export function parseOr400<T>(schema: SafeParser<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const details = result.error.issues
-    .map((issue) =>
-      issue.path.length > 0
-        ? `${issue.path.map(String).join(".")}: ${issue.message}`
-        : issue.message,
-    )
-    .join("; ");
-  throw new HttpError(400, `Invalid ${what}: ${details}`);
+  throw new HttpError(400, `Invalid ${what}: ${describeIssues(result.error.issues)}`);
 }
 
 /**

@@ -1,6 +1,11 @@
 import { useEffect, useRef, useState } from "react";
 import type { Me } from "../../../contract/api.ts";
-import { projectId, type LaunchProjectRequest, type Project } from "../../../contract/projects.ts";
+import {
+  COMMIT_PATTERN,
+  projectId,
+  type LaunchProjectRequest,
+  type Project,
+} from "../../../contract/projects.ts";
 import type { BuildSource } from "../../../contract/providers/catalog.ts";
 import type { Profile, SpawnPageData } from "../../../contract/spawn-page.ts";
 import { canBuildImage, LazyBuildPanel } from "../features/build/index.ts";
@@ -22,7 +27,7 @@ export interface CompanionPanelsProps {
 /** The image a build produced is tagged with BinderHub's resolved ref: a commit for git repositories. */
 function resolvedCommit(image: string): string | undefined {
   const tag = image.slice(image.lastIndexOf(":") + 1);
-  return /^[0-9a-f]{7,64}$/.test(tag) ? tag : undefined;
+  return COMMIT_PATTERN.test(tag) ? tag : undefined;
 }
 
 function displayName(source: BuildSource): string {

@@ -115,4 +115,21 @@ describe("project limit", () => {
     });
     expect(projectLimitOf(undefined)).toEqual({ used: 0, limit: 0, reached: false });
   });
+
+  it("refuses a request the contract refuses, saying why, without sending it", async () => {
+    const posts: string[] = [];
+    server.events.on("request:start", ({ request }) => {
+      if (request.method === "POST") posts.push(request.url);
+    });
+    server.use(...projectsApi({ projects: sampleProjects }));
+    const { wrapper: Wrapper } = wrapper();
+    const { result } = renderHook(() => useLaunchProject(own, "t"), { wrapper: Wrapper });
+    await expect(
+      result.current.mutateAsync({ ...requestFor(octave), image: "busybox\n$(id)" }),
+    ).rejects.toThrow(
+      "Launchpad cannot record this project: image: not an image reference a node can pull: character 8 cannot be part of one.",
+    );
+    expect(posts).toEqual([]);
+    server.events.removeAllListeners();
+  });
 });

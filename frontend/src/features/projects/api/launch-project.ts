@@ -1,5 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { describeIssues } from "../../../../../contract/api.ts";
 import {
+  LaunchProjectRequestSchema,
   LaunchProjectResponseSchema,
   projectId,
   type LaunchProjectRequest,
@@ -8,12 +10,20 @@ import {
 import { apiRequest } from "../../../lib/api-client.ts";
 import { projectsPath, projectsQueryKey, type ProjectsScope } from "./projects-path.ts";
 
-/** Records the project (or sets its ref, image and last launch) before the spawn form is posted. */
+/**
+ * Records the project (or sets its ref, image and last launch) before the spawn form is posted.
+ * The request is checked by the contract's grammars first, as the companion checks it.
+ */
 export function launchProject(
   scope: ProjectsScope,
   csrfToken: string,
   request: LaunchProjectRequest,
 ): Promise<LaunchProjectResponse> {
+  const checked = LaunchProjectRequestSchema.safeParse(request);
+  if (!checked.success)
+    return Promise.reject(
+      new Error(`Launchpad cannot record this project: ${describeIssues(checked.error.issues)}.`),
+    );
   const id = projectId(request.provider, request.repository);
   return apiRequest(
     scope.serviceUrl,
