@@ -41,6 +41,8 @@ export const MeSchema = z.object({
   /** Send as `X-Launchpad-CSRF` on every write; it is bound to the session. */
   csrf_token: z.string(),
   features: FeaturesSchema,
+  /** This user may edit the profile list at `{service}/admin/`. */
+  profile_editor: z.boolean(),
 });
 export type Me = z.infer<typeof MeSchema>;
 

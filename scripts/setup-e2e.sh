@@ -4,6 +4,8 @@
 #   .cache/venv-jh5  JupyterHub 5.5 + KubeSpawner 7.1  (e2e/hub/requirements-jh5.txt)
 #   .cache/venv-jh6  JupyterHub 6.1 + KubeSpawner 7.1  (e2e/hub/requirements-jh6.txt)
 #   /usr/bin/chromium, from Debian, when missing (CI runs as root on a fresh machine)
+#   /usr/bin/docker-registry and /usr/bin/skopeo, from Debian: the real registry the profile
+#     editor's image checks are tested against (server/test-support/registry.ts)
 #
 # A venv is rebuilt only when its requirements file changes: each one carries a stamp file holding
 # the sha256 of the requirements it was built from.
@@ -34,11 +36,19 @@ make_venv() {
 make_venv venv-jh5 "$ROOT/e2e/hub/requirements-jh5.txt"
 make_venv venv-jh6 "$ROOT/e2e/hub/requirements-jh6.txt"
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "setup-e2e: installing Debian's chromium"
+# Debian packages, installed only when their binary is missing.
+missing=()
+for pair in chromium:/usr/bin/chromium docker-registry:/usr/bin/docker-registry skopeo:/usr/bin/skopeo; do
+  if [ -x "${pair#*:}" ]; then
+    echo "setup-e2e: ${pair#*:} is present"
+  else
+    missing+=("${pair%%:*}")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup-e2e: installing Debian's ${missing[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium
-else
-  echo "setup-e2e: /usr/bin/chromium is present"
+  # The tests start their own registries on free ports; none the package may start is used.
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 import { kubespawnerHarness } from "../../server/test-support/kubespawner-harness.ts";
 import { previewProfiles } from "./preview.ts";
-import { toPublishedProfiles, unlistedImageRegex } from "./kubespawner.ts";
+import { toKubeSpawnerProfileList, unlistedImageRegex } from "./kubespawner.ts";
 import { validateProfileDocument } from "./rules.ts";
 import { SAMPLE_BOUNDS, SAMPLE_DOCUMENT } from "./sample.ts";
 import type { KubeSpawnerProfile } from "./schema.ts";
@@ -42,8 +42,7 @@ const SPAWNS: Record<string, string>[] = [
 ];
 
 describe("the generated profile_list, read by the real KubeSpawner", () => {
-  const published = toPublishedProfiles(SAMPLE_DOCUMENT, SAMPLE_BOUNDS);
-  const list = published.map((p) => p.profile);
+  const list = toKubeSpawnerProfileList(SAMPLE_DOCUMENT, SAMPLE_BOUNDS);
   let reply: HarnessReply;
   // One Python process for every case: importing KubeSpawner takes seconds.
   beforeAll(() => {

@@ -20,7 +20,6 @@ import type {
   ProfileBounds,
   ProfileDocument,
   ProfileSettings,
-  PublishedProfile,
 } from "./schema.ts";
 
 /** The allowed-images entry that allows any image. */
@@ -132,6 +131,7 @@ export function profileFor(profile: EditableProfile, bounds: ProfileBounds): Kub
   for (const option of profile.options) options[option.key] = optionFor(option, bounds);
   return {
     slug: profile.slug,
+    ...(profile.groups.length > 0 ? { launchpad_groups: [...profile.groups] } : {}),
     display_name: profile.display_name,
     ...(set(profile.description) ? { description: profile.description } : {}),
     ...(profile.default ? { default: true } : {}),
@@ -141,20 +141,15 @@ export function profileFor(profile: EditableProfile, bounds: ProfileBounds): Kub
 }
 
 /** The list the hub glue serves to KubeSpawner. Only call it on a document rules.ts accepts. */
-export function toPublishedProfiles(
+export function toKubeSpawnerProfileList(
   document: ProfileDocument,
   bounds: ProfileBounds,
-): PublishedProfile[] {
-  return document.profiles.map((profile) => ({
-    groups: [...profile.groups],
-    profile: profileFor(profile, bounds),
-  }));
+): KubeSpawnerProfile[] {
+  return document.profiles.map((profile) => profileFor(profile, bounds));
 }
 
-/** Whether a member of `groups` sees a profile (the glue's filter, mirrored for the preview). */
-export function visibleTo(
-  profileGroups: readonly string[],
-  userGroups: readonly string[],
-): boolean {
-  return profileGroups.length === 0 || profileGroups.some((group) => userGroups.includes(group));
+/** Whether a member of `userGroups` sees a profile (the glue's filter, mirrored for the preview). */
+export function visibleTo(profile: KubeSpawnerProfile, userGroups: readonly string[]): boolean {
+  const groups = profile.launchpad_groups ?? [];
+  return groups.length === 0 || groups.some((group) => userGroups.includes(group));
 }

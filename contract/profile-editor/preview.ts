@@ -6,7 +6,7 @@
  * Python on the same list and compares.
  */
 import type { Profile } from "../spawn-page.ts";
-import { toPublishedProfiles, visibleTo } from "./kubespawner.ts";
+import { toKubeSpawnerProfileList, visibleTo } from "./kubespawner.ts";
 import type { KubeSpawnerProfile, ProfileBounds, ProfileDocument } from "./schema.ts";
 
 /** The glue's `public_profiles` for lists with slugs (the companion always writes them). */
@@ -58,8 +58,6 @@ export function previewProfiles(
   groups: readonly string[],
 ): Profile[] {
   return spawnPageProfiles(
-    toPublishedProfiles(document, bounds)
-      .filter((published) => visibleTo(published.groups, groups))
-      .map((published) => published.profile),
+    toKubeSpawnerProfileList(document, bounds).filter((profile) => visibleTo(profile, groups)),
   );
 }

@@ -208,6 +208,8 @@ export const ProfileEditorStateSchema = z.object({
   current: z.nullable(ProfileVersionSchema),
   /** The signed-in admin's own draft. */
   draft: z.nullable(ProfileDraftSchema),
+  /** The chart values' starting list (`profileEditor.baseProfiles`), offered while nothing is published. */
+  base_document: z.nullable(ProfileDocumentSchema),
   /** How many versions are kept. */
   retention: z.int(),
   /** Seconds the hub caches the published list: a publish reaches spawn pages within this. */
@@ -273,7 +275,7 @@ export const ImportResponseSchema = z.object({
 export type ImportResponse = z.infer<typeof ImportResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// What the hub glue fetches: KubeSpawner's own profile_list, each profile with its groups
+// What the hub glue fetches: KubeSpawner's own profile_list, each profile naming its groups
 // ---------------------------------------------------------------------------------------------
 
 /** The only keys the companion ever writes into a `kubespawner_override` (the glue checks it too). */
@@ -301,14 +303,14 @@ export type KubeSpawnerOverride = Partial<{
   extra_resource_limits: Record<string, string>;
 }>;
 
-export interface KubeSpawnerChoice {
+export type KubeSpawnerChoice = {
   display_name: string;
   description?: string;
   default?: boolean;
   kubespawner_override: KubeSpawnerOverride;
-}
+};
 
-export interface KubeSpawnerOption {
+export type KubeSpawnerOption = {
   display_name: string;
   choices: Record<string, KubeSpawnerChoice>;
   unlisted_choice?: {
@@ -319,28 +321,29 @@ export interface KubeSpawnerOption {
     kubespawner_override: KubeSpawnerOverride;
   };
   dynamic_image_building?: { enabled: boolean };
-}
+};
 
-export interface KubeSpawnerProfile {
+export type KubeSpawnerProfile = {
   slug: string;
+  /**
+   * Hub groups that see and may start this profile; absent: everyone. KubeSpawner ignores keys it
+   * does not know; the glue filters on this one, in published lists and in a values' list alike
+   * (so an exported list keeps its groups when a hub goes back to GitOps).
+   */
+  launchpad_groups?: string[];
   display_name: string;
   description?: string;
   default?: boolean;
   kubespawner_override: KubeSpawnerOverride;
   profile_options: Record<string, KubeSpawnerOption>;
-}
-
-export interface PublishedProfile {
-  /** Hub groups that may see and start it; empty: everyone. */
-  groups: string[];
-  profile: KubeSpawnerProfile;
-}
-
-/** `GET api/hub/profile-list` (the glue, with the shared token). `version: null`: nothing published. */
-export interface PublishedProfileList {
-  version: number | null;
-  profiles: PublishedProfile[];
-}
+};
 
 /** The glue checks this version of the shape (PROFILE_LIST_FORMAT in launchpad_glue.py). */
 export const PUBLISHED_PROFILE_LIST_FORMAT = 1;
+
+/** `GET api/hub/profile-list` (the glue, with the shared token). `version: null`: nothing published. */
+export type PublishedProfileList = {
+  format: typeof PUBLISHED_PROFILE_LIST_FORMAT;
+  version: number | null;
+  profile_list: KubeSpawnerProfile[];
+};

@@ -177,9 +177,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     features.stop();
     done();
   });
-  await app.register(meRoutes({ cookieSecret: config.cookieSecret, features: features.features }), {
-    prefix,
-  });
+  await app.register(
+    meRoutes({
+      cookieSecret: config.cookieSecret,
+      features: features.features,
+      ...(features.mayEditProfiles ? { mayEditProfiles: features.mayEditProfiles } : {}),
+    }),
+    {
+      prefix,
+    },
+  );
   for (const routes of [...features.routes, ...(deps.extraRoutes ?? [])]) {
     await app.register(routes, { prefix });
   }

@@ -157,4 +157,59 @@ describe("loadConfig", () => {
     expect(problems[0]).toMatch(/^LAUNCHPAD_CONFIG_FILE: cannot read/);
     expect(problems.length).toBeGreaterThan(1);
   });
+
+  describe("the profile editor", () => {
+    const hub = {
+      JUPYTERHUB_API_URL: "http://hub:8081/hub/api",
+      JUPYTERHUB_API_TOKEN: "t",
+      LAUNCHPAD_COOKIE_SECRET: "0123456789abcdef0123456789abcdef",
+      LAUNCHPAD_BUILD_ENABLED: "false",
+      LAUNCHPAD_PROJECTS_ENABLED: "false",
+    };
+
+    it("is on in local mode and off in hub mode unless the chart turns it on", () => {
+      expect(loadConfig({ env: {}, argv: ["--local"] }).profileEditorEnabled).toBe(true);
+      expect(loadConfig({ env: hub }).profileEditorEnabled).toBe(false);
+    });
+
+    it("needs the shared token and the hub namespace in hub mode", () => {
+      const problems = problemsOf(() =>
+        loadConfig({ env: { ...hub, LAUNCHPAD_PROFILE_EDITOR_ENABLED: "true" } }),
+      );
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /^LAUNCHPAD_HUB_NAMESPACE \(hubNamespace\): required .*profile editor/,
+        ),
+        expect.stringMatching(/^LAUNCHPAD_PROFILE_LIST_TOKEN \(profileListToken\): required/),
+      ]);
+    });
+
+    it("reads the chart's bounds and names the field that is wrong", () => {
+      const dir = mkdtempSync(join(tmpdir(), "launchpad-config-"));
+      const file = join(dir, "config.json");
+      const group = { name: "small", displayName: "Small", maxCpu: 2, maxMemory: "8G" };
+      writeFileSync(
+        file,
+        JSON.stringify({ profileEditor: { nodeGroups: [group], allowedImages: ["quay.io"] } }),
+      );
+      const config = loadConfig({ env: { LAUNCHPAD_CONFIG_FILE: file }, argv: ["--local"] });
+      expect(config.profileEditor).toMatchObject({
+        editors: { admins: true, groups: [] },
+        nodeGroups: [
+          { ...group, nodeSelector: {}, tolerations: [], maxGpu: 0, gpuResource: "nvidia.com/gpu" },
+        ],
+        retention: 50,
+        hubCacheSeconds: 10,
+      });
+      writeFileSync(
+        file,
+        JSON.stringify({ profileEditor: { nodeGroups: [{ ...group, maxMemory: "8 GB" }] } }),
+      );
+      expect(
+        problemsOf(() => loadConfig({ env: { LAUNCHPAD_CONFIG_FILE: file }, argv: ["--local"] })),
+      ).toEqual([
+        "profileEditor → nodeGroups.0.maxMemory: must be a number and K, M, G or T, e.g. 64G",
+      ]);
+    });
+  });
 });

@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as z from "zod";
 import { PROVIDERS } from "../../contract/build.ts";
+import { parseBytes } from "../../contract/profile-editor/quantities.ts";
 
 export const MODES = ["hub", "local"] as const;
 export type Mode = (typeof MODES)[number];
@@ -129,6 +130,65 @@ export const KubernetesConfigShape = {
   kubeconfigPath: z.string().min(1).optional(),
 };
 
+const NodeGroupConfigSchema = z.object({
+  name: z
+    .string()
+    .regex(
+      /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+      "lower-case letters, digits and '-', at most 63",
+    ),
+  displayName: z.string().min(1),
+  nodeSelector: z.record(z.string(), z.string()).default({}),
+  tolerations: z.array(kubernetesObject).default([]),
+  /** Cores. */
+  maxCpu: z.number().positive(),
+  /** KubeSpawner byte text: a number and K, M, G or T. */
+  maxMemory: z
+    .string()
+    .refine((v) => parseBytes(v) !== null, "must be a number and K, M, G or T, e.g. 64G"),
+  maxGpu: z.number().int().min(0).default(0),
+  gpuResource: z.string().min(1).default("nvidia.com/gpu"),
+});
+
+/**
+ * The profile editor (DESIGN.md "Admin editor"): the bounds infrastructure admins set in the chart
+ * values (`profileEditor.*`), within which hub admins edit the profile list in the browser.
+ */
+export const ProfileEditorConfigShape = {
+  /** Default: on in local mode (the demo), off in hub mode (the chart turns it on). */
+  profileEditorEnabled: booleanFromEnv.optional(),
+  profileEditor: z
+    .object({
+      editors: z
+        .object({
+          admins: z.boolean().default(true),
+          groups: z.array(z.string().min(1)).default([]),
+        })
+        .default({ admins: true, groups: [] }),
+      nodeGroups: z.array(NodeGroupConfigSchema).default([]),
+      allowedImages: z.array(z.string().min(1)).default([]),
+      /** Registries reached over plain HTTP (`host:port`). */
+      insecureRegistries: z.array(z.string().min(1)).default([]),
+      retention: z.number().int().min(1).max(500).default(50),
+      /** Seconds the hub glue caches the published list. */
+      hubCacheSeconds: z.number().min(0).max(3600).default(10),
+      /** The starting list, in the editor's own shape (contract/profile-editor/schema.ts). */
+      baseProfiles: z.unknown().optional(),
+    })
+    .default({
+      editors: { admins: true, groups: [] },
+      nodeGroups: [],
+      allowedImages: [],
+      insecureRegistries: [],
+      retention: 50,
+      hubCacheSeconds: 10,
+    }),
+  /** Shared with the hub glue (the chart's Secret); the glue's fetch of the published list. */
+  profileListToken: z.string().min(16, "must be at least 16 characters").optional(),
+  /** A docker config JSON (`.dockerconfigjson`) with credentials for private registries. */
+  registryCredentialsFile: z.string().min(1).optional(),
+};
+
 /**
  * Every key, with the env variable it comes from. Values arrive as strings (env) or JSON values
  * (file); the schema coerces both. Areas add keys through their own `…ConfigShape`.
@@ -137,6 +197,7 @@ export const BaseConfigSchema = z.object({
   ...BuildConfigShape,
   ...ProjectsConfigShape,
   ...KubernetesConfigShape,
+  ...ProfileEditorConfigShape,
   mode: z.enum(MODES, { error: "must be hub or local (or pass --local)" }).default("hub"),
   /** Default 0.0.0.0 in hub mode (a pod), 127.0.0.1 in local mode (a laptop). */
   host: z.string().min(1).optional(),
@@ -233,6 +294,9 @@ export const ENV_KEYS = {
   LAUNCHPAD_LOCAL_DATA_DIR: "localDataDir",
   LAUNCHPAD_HUB_NAMESPACE: "hubNamespace",
   LAUNCHPAD_KUBECONFIG: "kubeconfigPath",
+  LAUNCHPAD_PROFILE_EDITOR_ENABLED: "profileEditorEnabled",
+  LAUNCHPAD_PROFILE_LIST_TOKEN: "profileListToken",
+  LAUNCHPAD_REGISTRY_CREDENTIALS_FILE: "registryCredentialsFile",
 } as const satisfies Record<string, keyof z.input<typeof BaseConfigSchema>>;
 
 const KEY_TO_ENV: Record<string, string> = Object.fromEntries(
@@ -262,6 +326,7 @@ export type Config = Omit<
   | "cookieSecret"
   | "hubApiUrl"
   | "hubApiToken"
+  | "profileEditorEnabled"
 > & {
   buildConcurrentPerUser: number;
   buildsPerHourPerUser: number;
@@ -274,6 +339,7 @@ export type Config = Omit<
   /** Absent in local mode only. */
   hubApiUrl: string | undefined;
   hubApiToken: string | undefined;
+  profileEditorEnabled: boolean;
 };
 
 export class ConfigError extends Error {
@@ -330,7 +396,10 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = String(issue.path[0] ?? "(config)");
-      problems.push(`${describe(key)}: ${issue.message}`);
+      // Inside an object-valued key (profileEditor), say which field; list indices add nothing.
+      const inner =
+        typeof issue.path[1] === "string" ? issue.path.slice(1).map(String).join(".") : "";
+      problems.push(`${describe(key)}${inner ? ` → ${inner}` : ""}: ${issue.message}`);
     }
   }
   if ((raw.mode ?? "hub") === "hub") {
@@ -358,7 +427,12 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     }
     if (!parsed.hubNamespace) {
       problems.push(
-        `${describe("hubNamespace")}: required in hub mode: the hub's namespace (ended sessions, build limits and project records live there)`,
+        `${describe("hubNamespace")}: required in hub mode: the hub's namespace (ended sessions, build limits, project records and profile versions live there)`,
+      );
+    }
+    if (parsed.profileEditorEnabled && !parsed.profileListToken) {
+      problems.push(
+        `${describe("profileListToken")}: required in hub mode while the profile editor is on: the hub glue fetches the published list with it (the chart generates one into its Secret)`,
       );
     }
   }
@@ -384,5 +458,6 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     cookieSecret: c.cookieSecret ?? randomBytes(32).toString("hex"),
     hubApiUrl: c.hubApiUrl,
     hubApiToken: c.hubApiToken,
+    profileEditorEnabled: c.profileEditorEnabled ?? c.mode === "local",
   };
 }

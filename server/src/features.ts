@@ -15,6 +15,8 @@ import type { Config } from "./config.ts";
 import type { DemoProjectStart } from "./local/demo-hub.ts";
 import { lazyKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
 import { createBinderHubSimulator } from "./local/binderhub-simulator.ts";
+import type { HubUser } from "./hub/hub-client.ts";
+import { createProfileEditor } from "./profile-editor/index.ts";
 import { createProjects } from "./projects/index.ts";
 import type { ProjectService } from "./projects/service.ts";
 
@@ -23,6 +25,8 @@ export interface FeatureDeps {
   kube?: KubernetesClient;
   /** The fetch the BinderHub client uses. */
   binderhubFetch?: typeof fetch;
+  /** The fetch the profile editor's registry checker uses. */
+  registryFetch?: typeof fetch;
 }
 
 export interface FeatureSet {
@@ -30,6 +34,8 @@ export interface FeatureSet {
   routes: ((app: FastifyInstance) => Promise<void>)[];
   /** Ends open build streams for shutdown (each tells its page to reconnect); resolves once all have. */
   drain(): Promise<void>;
+  /** Whether a user may edit the profile list (absent: the editor is off). */
+  mayEditProfiles?: (user: HubUser) => boolean;
   /** Stops background work (lease renewals, the projects sweep) on shutdown. */
   stop(): void;
   /** Local mode: the demo hub accepted a start on a project (see demo-hub.ts). */
@@ -130,12 +136,25 @@ export function composeFeatures(
     routes.push(buildRoutes(service));
   }
 
+  let mayEditProfiles: FeatureSet["mayEditProfiles"];
+  if (config.profileEditorEnabled) {
+    const editor = createProfileEditor(config, {
+      ...(config.mode === "hub" ? { kube: kubernetes, namespace } : {}),
+      ...(deps.registryFetch ? { registryFetch: deps.registryFetch } : {}),
+      onError: (error, what) => log.warn({ err: error }, `profile editor: ${what}`),
+    });
+    routes.push(editor.routes);
+    stops.push(editor.stop);
+    mayEditProfiles = editor.mayEdit;
+  }
+
   return {
     features: { build, projects },
     routes,
     drain: async () => {
       await buildService?.drain();
     },
+    ...(mayEditProfiles ? { mayEditProfiles } : {}),
     stop: () => {
       for (const stop of stops) stop();
     },

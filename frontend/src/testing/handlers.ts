@@ -12,6 +12,7 @@ export const sampleMe: Me = {
   admin: false,
   csrf_token: "csrf-from-me",
   features: { build: true, projects: true },
+  profile_editor: false,
 };
 
 export const meHandlers = {

@@ -119,7 +119,13 @@ describe("GET oauth_callback", () => {
     expect(me.statusCode).toBe(200);
     const body = me.json<Record<string, unknown>>();
     // Serialised through MeSchema: nothing else of the hub's user model leaks.
-    expect(Object.keys(body).sort()).toEqual(["admin", "csrf_token", "features", "name"]);
+    expect(Object.keys(body).sort()).toEqual([
+      "admin",
+      "csrf_token",
+      "features",
+      "name",
+      "profile_editor",
+    ]);
     expect(MeSchema.parse(body)).toMatchObject({
       name: "alice",
       admin: false,

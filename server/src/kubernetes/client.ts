@@ -102,6 +102,7 @@ export interface KubernetesClient {
   createConfigMap(namespace: string, configMap: ConfigMap): Promise<ConfigMap>;
   /** Fails with 409 Conflict when `configMap.metadata.resourceVersion` is stale. */
   replaceConfigMap(namespace: string, configMap: ConfigMap): Promise<ConfigMap>;
+  deleteConfigMap(namespace: string, name: string): Promise<void>;
   /** Fails with 409 AlreadyExists when a Job of that name exists. */
   createJob(namespace: string, job: Job): Promise<Job>;
   readJob(namespace: string, name: string): Promise<Job>;
@@ -265,6 +266,11 @@ export function createKubernetesClient(
           o as unknown as ConfigurationOptions,
         ),
       ),
+    async deleteConfigMap(namespace, name) {
+      await call(`delete configmap ${namespace}/${name}`, (o) =>
+        core.deleteNamespacedConfigMap({ namespace, name }, o as unknown as ConfigurationOptions),
+      );
+    },
     createJob: (namespace, body) =>
       call(`create job in ${namespace}`, (o) =>
         batch.createNamespacedJob({ namespace, body }, o as unknown as ConfigurationOptions),

@@ -50,6 +50,12 @@ export const COMPONENTS = {
   projectRemoval: "project-removal",
   /** The one ConfigMap of ended sessions (server/src/auth/session-revocations.ts). */
   sessionRevocations: "session-revocations",
+  /** One published version of the profile list, never changed (server/src/profile-editor/store.ts). */
+  profileVersion: "profile-version",
+  /** The ConfigMap naming the current profile list version and the history. */
+  profilePointer: "profile-pointer",
+  /** An admin's unpublished profile list. */
+  profileDraft: "profile-draft",
 } as const;
 export type Component = (typeof COMPONENTS)[keyof typeof COMPONENTS];
 
@@ -75,6 +81,8 @@ export const ANNOTATIONS = {
   ended: `${PREFIX}ended`,
   /** Milliseconds since the epoch; asks the holding replica to stop the stream. */
   cancel: `${PREFIX}cancel`,
+  /** The number of a published profile list version (its ConfigMap). */
+  profileVersion: `${PREFIX}profile-version`,
 } as const;
 
 /**

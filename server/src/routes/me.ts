@@ -2,10 +2,13 @@ import type { FastifyInstance } from "fastify";
 import { MeSchema, type Features } from "../../../contract/api.ts";
 import { csrfTokenFor } from "../auth/session.ts";
 import { serialize } from "../errors.ts";
+import type { HubUser } from "../hub/hub-client.ts";
 
 export interface MeRouteOptions {
   cookieSecret: string;
   features: Features;
+  /** Whether the user may edit the profile list (the spawn page links to the editor). */
+  mayEditProfiles?: (user: HubUser) => boolean;
 }
 
 /** `GET {prefix}api/me`: who the companion thinks you are, and the CSRF token for writes. */
@@ -21,6 +24,7 @@ export function meRoutes(options: MeRouteOptions) {
         admin: user.admin,
         csrf_token: csrfTokenFor(options.cookieSecret, auth.token),
         features: options.features,
+        profile_editor: options.mayEditProfiles?.(user) ?? false,
       });
     });
     return Promise.resolve();
