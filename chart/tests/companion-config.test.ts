@@ -80,4 +80,41 @@ describe("the companion accepts the chart's configuration", () => {
       projectsEnabled: false,
     });
   });
+
+  it("the profile editor: bounds, the shared list token, registry credentials", () => {
+    const config = loadConfig({
+      env: podEnvironment({
+        values: ["profile-editor.yaml"],
+        set: ["profileEditor.registryCredentialsSecret=registry-pull", "profileEditor.retention=7"],
+      }),
+      argv: [],
+    });
+    expect(config.profileEditorEnabled).toBe(true);
+    expect(config.profileListToken).toMatch(/^secret:launchpad\/profile-list-token/);
+    expect(config.registryCredentialsFile).toBe("/etc/launchpad-registry/.dockerconfigjson");
+    expect(config.profileEditor).toMatchObject({
+      editors: { admins: true, groups: [] },
+      allowedImages: ["quay.io/jupyter/"],
+      retention: 7,
+      hubCacheSeconds: 10,
+      nodeGroups: [
+        {
+          name: "standard",
+          displayName: "Standard nodes",
+          nodeSelector: { "node.kubernetes.io/instance-type": "n2-highmem-4" },
+          maxCpu: 4,
+          maxMemory: "28G",
+          maxGpu: 0,
+          gpuResource: "nvidia.com/gpu",
+        },
+      ],
+    });
+    expect(config.profileEditor.baseProfiles).toBeUndefined();
+  });
+
+  it("no profile editor by default", () => {
+    const config = loadConfig({ env: podEnvironment({}), argv: [] });
+    expect(config.profileEditorEnabled).toBe(false);
+    expect(config.profileListToken).toBeUndefined();
+  });
 });

@@ -34,6 +34,11 @@ const CASES: { name: string; values?: string[]; set?: string[] }[] = [
   { name: "two replicas", values: ["two-replicas.yaml"] },
   { name: "BinderHub in another namespace", values: ["binderhub-other-namespace.yaml"] },
   {
+    name: "the profile editor with registry credentials",
+    values: ["profile-editor.yaml"],
+    set: ["profileEditor.registryCredentialsSecret=registry-pull"],
+  },
+  {
     name: "placement and extras",
     set: [
       "nodeSelector.pool=core",

@@ -38,6 +38,8 @@ const VARIANTS: Variant[] = [
   { values: ["build-off.yaml"], features: ["projects"] },
   { values: ["projects-off.yaml"], features: ["build"] },
   { values: ["build-off.yaml", "projects-off.yaml"], features: [] },
+  { values: ["profile-editor.yaml"], features: ["projects", "build", "profileEditor"] },
+  { values: ["profile-editor-only.yaml"], features: ["profileEditor"] },
 ].map((v) => ({
   ...v,
   features: v.features as Feature[],

@@ -97,6 +97,7 @@ describe("KUBERNETES_API says what each client method sends", () => {
     listConfigMaps: (c) => c.listConfigMaps("ns", "a=b"),
     createConfigMap: (c) => c.createConfigMap("ns", object),
     replaceConfigMap: (c) => c.replaceConfigMap("ns", object),
+    deleteConfigMap: (c) => c.deleteConfigMap("ns", "x"),
     createJob: (c) => c.createJob("ns", object),
     readJob: (c) => c.readJob("ns", "x"),
     deleteJob: (c) => c.deleteJob("ns", "x"),

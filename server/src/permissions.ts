@@ -39,6 +39,7 @@ export const KUBERNETES_API = {
   listConfigMaps: { group: "", resource: "configmaps", verb: "list" },
   createConfigMap: { group: "", resource: "configmaps", verb: "create" },
   replaceConfigMap: { group: "", resource: "configmaps", verb: "update" },
+  deleteConfigMap: { group: "", resource: "configmaps", verb: "delete" },
   createJob: { group: "batch", resource: "jobs", verb: "create" },
   readJob: { group: "batch", resource: "jobs", verb: "get" },
   deleteJob: { group: "batch", resource: "jobs", verb: "delete" },
@@ -46,8 +47,8 @@ export const KUBERNETES_API = {
 
 export type KubernetesCall = keyof typeof KUBERNETES_API;
 
-/** A chart feature switch (`projects.enabled`, `build.enabled`). */
-export type Feature = "projects" | "build";
+/** A chart feature switch (`projects.enabled`, `build.enabled`, `profileEditor.enabled`). */
+export type Feature = "projects" | "build" | "profileEditor";
 
 /** The hub's namespace (the release namespace), or BinderHub's build namespace (may differ). */
 export type Namespace = "hub" | "build";
@@ -158,6 +159,38 @@ export const KUBERNETES_USES: readonly KubernetesUse[] = [
     namespace: "build",
     feature: "build",
     by: "builds/pod-canceller.ts: cancel a build (uid precondition)",
+  },
+  // The profile editor (server/src/profile-editor/store.ts): versions, the pointer, drafts. Version
+  // objects have random names and drafts one per admin, so no rule can name them.
+  {
+    call: "readConfigMap",
+    namespace: "hub",
+    feature: "profileEditor",
+    by: "profile-editor/store.ts: read the pointer, a version, an admin's draft",
+  },
+  {
+    call: "createConfigMap",
+    namespace: "hub",
+    feature: "profileEditor",
+    by: "profile-editor/store.ts: each published version (immutable), the first pointer, a first draft",
+  },
+  {
+    call: "replaceConfigMap",
+    namespace: "hub",
+    feature: "profileEditor",
+    by: "profile-editor/store.ts: swap the pointer (resourceVersion), save a draft",
+  },
+  {
+    call: "deleteConfigMap",
+    namespace: "hub",
+    feature: "profileEditor",
+    by: "profile-editor/store.ts: versions past the retention or lost in a race, a published draft",
+  },
+  {
+    call: "listConfigMaps",
+    namespace: "hub",
+    feature: "profileEditor",
+    by: "profile-editor/store.ts listVersions(): the sweep finds versions a crashed publish left",
   },
   // Sessions (server/src/auth/session-revocations.ts): ended sessions, whatever is switched on.
   {
