@@ -1,12 +1,53 @@
 import react from "@vitejs/plugin-react";
+import { build, type Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+
+const output = {
+  entryFileNames: "[name].js",
+  chunkFileNames: "chunks/[name]-[hash].js",
+  assetFileNames: "assets/[name]-[hash][extname]",
+};
+
+/**
+ * The profile editor's page (`{service}/admin/`) has a bundle of its own, `admin/admin.js`, built
+ * by a second, separate build once the spawn page's is written: the two share no chunk, so nothing
+ * the editor needs can change the spawn page's entry or what it imports (its budget, DESIGN.md).
+ */
+function adminBundle(): Plugin {
+  let outDir = "";
+  return {
+    name: "launchpad-admin-bundle",
+    apply: "build",
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    async closeBundle() {
+      // Storybook builds with this config too, into its own folder: only the page build counts.
+      if (!outDir.endsWith("dist/static")) return;
+      await build({
+        configFile: false,
+        base: "./",
+        logLevel: "warn",
+        plugins: [react(), adminBundle()],
+        build: {
+          outDir: `${outDir}/admin`,
+          emptyOutDir: true,
+          target: "es2022",
+          manifest: true,
+          modulePreload: false,
+          rollupOptions: { input: { admin: "frontend/src/admin/main.tsx" }, output },
+        },
+      });
+    },
+  };
+}
 
 // The page is an ES module loaded by the hub glue from `{jhdata.prefix}services/<name>/static/`.
 // A stable entry name lets the glue find it; every other chunk is content-hashed (long cache), and
 // relative `base` makes lazy chunks resolve against the entry's own URL under any hub prefix.
 export default defineConfig({
   base: "./",
-  plugins: [react()],
+  plugins: [react(), adminBundle()],
   build: {
     outDir: "dist/static",
     emptyOutDir: true,
@@ -15,11 +56,7 @@ export default defineConfig({
     modulePreload: false,
     rollupOptions: {
       input: { launchpad: "frontend/src/main.tsx" },
-      output: {
-        entryFileNames: "[name].js",
-        chunkFileNames: "chunks/[name]-[hash].js",
-        assetFileNames: "assets/[name]-[hash][extname]",
-      },
+      output,
     },
   },
   test: {

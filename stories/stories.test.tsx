@@ -6,6 +6,7 @@ import type { ComponentType } from "react";
 import { describe, expect, it } from "vitest";
 import { server } from "../frontend/src/testing/server.ts";
 import * as fallbackStories from "./fallback.stories.tsx";
+import * as editorStories from "./profile-editor.stories.tsx";
 import * as pickerStories from "./profile-picker.stories.tsx";
 import * as projectsStories from "./projects-panel.stories.tsx";
 
@@ -16,6 +17,7 @@ type ComposedStory = ComponentType & {
 const files: Record<string, Record<string, ComposedStory>> = {
   fallback: composeStories(fallbackStories),
   picker: composeStories(pickerStories),
+  editor: composeStories(editorStories),
   projects: composeStories(projectsStories),
 };
 

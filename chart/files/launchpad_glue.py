@@ -5,25 +5,33 @@ the ``jupyterhub_config.d`` files), so that it sees and chains the admin's own h
 
     import sys; sys.path.insert(0, "/usr/local/etc/launchpad"); import launchpad_glue; launchpad_glue.install(c)
 
-It does two things, and imports nothing that an unmodified z2jh hub image lacks:
+It does two things (three with the profile editor), and imports nothing that an unmodified z2jh
+hub image lacks:
 
 1. ``KubeSpawner.options_form`` becomes a callable that renders the spawn form: an allow-listed
    JSON copy of the profile list (never ``kubespawner_override``: it holds env vars, secrets and
    node selectors), the saved ``user_options``, a plain fallback form that starts servers when the
    Launchpad bundle cannot load, and a loader that finds the companion under ``jhdata.prefix``.
 2. ``KubeSpawner.modify_pod_hook`` is wrapped: the admin's hook runs first, then, when the user
-   starts on a project, the home is narrowed to that project's folder (see ``apply_project``).
+   starts on a project, the home mount is narrowed to that project's folder (see ``_apply_project``).
+3. With ``profile_list_url`` (the chart's NOTES print it when the profile editor is on),
+   ``KubeSpawner.profile_list`` becomes a callable serving the list published in Launchpad's
+   editor, filtered by the user's groups, falling back to the last good list and then to the hub's
+   own list (see ``PublishedProfileList``).
 
 KubeSpawner's own form parser (``options_from_form``) is kept: the page posts exactly the fields
 KubeSpawner's ``form.html`` would, so validation and ``user_options`` stay KubeSpawner's.
 """
 
+import asyncio
 import copy
 import hashlib
 import html
 import inspect
 import json
+import os
 import re
+import time
 from html.parser import HTMLParser
 
 from tornado import web
@@ -42,7 +50,14 @@ PROJECT_ID_RE = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?\Z")
 SERVICE_NAME_RE = re.compile(r"\A[a-zA-Z0-9._-]+\Z")
 
 
-def install(c, service_name="launchpad", home_mount_path=None, home_volume_name=None):
+def install(
+    c,
+    service_name="launchpad",
+    home_mount_path=None,
+    home_volume_name=None,
+    profile_list_url=None,
+    profile_list_cache_seconds=10,
+):
     """Configure KubeSpawner on the traitlets config object ``c`` of the hub.
 
     The user's home is found in the notebook container as ``HomeMount`` says: by default the
@@ -50,6 +65,9 @@ def install(c, service_name="launchpad", home_mount_path=None, home_volume_name=
     path (``home_mount_path``) or the volume (``home_volume_name``): the chart values
     ``projects.home.mountPath`` and ``projects.home.volumeName``, which the line the chart's NOTES
     print passes here.
+
+    ``profile_list_url`` is the companion's ``api/hub/profile-list``; the token comes from the
+    hub's environment (``LAUNCHPAD_PROFILE_LIST_TOKEN``), never from configuration text.
     """
     if not SERVICE_NAME_RE.match(service_name):
         raise ValueError(f"launchpad_glue: invalid service name {service_name!r}")
@@ -62,6 +80,8 @@ def install(c, service_name="launchpad", home_mount_path=None, home_volume_name=
     admin_hook = c.KubeSpawner["modify_pod_hook"] if "modify_pod_hook" in c.KubeSpawner else None
     home = HomeMount(home_mount_path, home_volume_name)
     c.KubeSpawner.modify_pod_hook = _chain_modify_pod_hook(admin_hook, home)
+    if profile_list_url:
+        _install_published_profile_list(c, profile_list_url, profile_list_cache_seconds)
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,7 +91,11 @@ def install(c, service_name="launchpad", home_mount_path=None, home_volume_name=
 
 async def _resolve_profile_list(spawner):
     """The profile list as KubeSpawner 7.1 sees it: list, dict sorted by key, or callable."""
-    profile_list = spawner.profile_list
+    return await evaluate_profile_list(spawner.profile_list, spawner)
+
+
+async def evaluate_profile_list(profile_list, spawner):
+    """A ``profile_list`` value (list, dict, or callable, maybe async) as a list of profiles."""
     if callable(profile_list):
         profile_list = profile_list(spawner)
         if inspect.isawaitable(profile_list):
@@ -751,3 +775,269 @@ def _apply_project(spawner, pod, home):
         return pod
     # As KubeSpawner expands volume_mounts (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L2399-L2401).
     return apply_project(pod, project_id, spawner.user.name, home, spawner._expand_user_properties)
+
+
+# --------------------------------------------------------------------------------------------
+# The published profile list (the profile editor: docs/admin-editor.md)
+# --------------------------------------------------------------------------------------------
+
+#: Must match PUBLISHED_PROFILE_LIST_FORMAT in contract/profile-editor/schema.ts.
+PROFILE_LIST_FORMAT = 1
+#: The environment variable holding the token the chart shares between hub and companion.
+PROFILE_LIST_TOKEN_ENV = "LAUNCHPAD_PROFILE_LIST_TOKEN"
+#: Hub groups that see a profile (absent: everyone). KubeSpawner ignores keys it does not know.
+GROUPS_KEY = "launchpad_groups"
+#: The only keys the companion writes into a kubespawner_override (OVERRIDE_KEYS in
+#: contract/profile-editor/schema.ts). A list from the network naming any other key is refused:
+#: overrides can mount host paths or change security contexts, and none of that is editable.
+OVERRIDE_KEYS = frozenset(
+    {
+        "image",
+        "cpu_guarantee",
+        "cpu_limit",
+        "mem_guarantee",
+        "mem_limit",
+        "node_selector",
+        "tolerations",
+        "extra_resource_guarantees",
+        "extra_resource_limits",
+    }
+)
+
+
+class ProfileListRefused(ValueError):
+    """The companion answered a profile list the glue will not hand to KubeSpawner."""
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_override(override, where):
+    if not isinstance(override, dict):
+        raise ProfileListRefused(f"{where}: kubespawner_override is not a mapping")
+    unknown = set(override) - OVERRIDE_KEYS
+    if unknown:
+        raise ProfileListRefused(f"{where}: kubespawner_override sets {', '.join(sorted(unknown))}")
+    checks = {
+        "image": lambda v: isinstance(v, str) and v != "",
+        "cpu_guarantee": _is_number,
+        "cpu_limit": _is_number,
+        "mem_guarantee": lambda v: isinstance(v, str) or _is_number(v),
+        "mem_limit": lambda v: isinstance(v, str) or _is_number(v),
+        "node_selector": lambda v: isinstance(v, dict)
+        and all(isinstance(k, str) and (x is None or isinstance(x, str)) for k, x in v.items()),
+        "tolerations": lambda v: isinstance(v, list) and all(isinstance(t, dict) for t in v),
+        "extra_resource_guarantees": lambda v: isinstance(v, dict)
+        and all(isinstance(k, str) and isinstance(x, str) for k, x in v.items()),
+        "extra_resource_limits": lambda v: isinstance(v, dict)
+        and all(isinstance(k, str) and isinstance(x, str) for k, x in v.items()),
+    }
+    for key, value in override.items():
+        if not checks[key](value):
+            raise ProfileListRefused(f"{where}: kubespawner_override.{key} has the wrong type")
+
+
+def check_published_profile_list(profile_list):
+    """The list as the companion writes it, or ProfileListRefused saying what is wrong.
+
+    Structure, unique slugs, override keys and types, and every validation_regex compiled with
+    Python's own ``re`` — KubeSpawner matches users' free text with it (``_validate_user_options``,
+    https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3665-L3722), so a
+    pattern Python refuses would break every start of that profile.
+    """
+    if not isinstance(profile_list, list) or not profile_list:
+        raise ProfileListRefused("the profile list is empty or not a list")
+    slugs = set()
+    for index, profile in enumerate(profile_list):
+        where = f"profile {index + 1}"
+        if not isinstance(profile, dict):
+            raise ProfileListRefused(f"{where} is not a mapping")
+        slug = profile.get("slug")
+        if not isinstance(slug, str) or not slug or slug in slugs:
+            raise ProfileListRefused(f"{where}: missing or repeated slug {slug!r}")
+        slugs.add(slug)
+        where = f"profile {slug!r}"
+        if not isinstance(profile.get("display_name"), str):
+            raise ProfileListRefused(f"{where}: display_name is not text")
+        groups = profile.get(GROUPS_KEY, [])
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            raise ProfileListRefused(f"{where}: {GROUPS_KEY} is not a list of group names")
+        _check_override(profile.get("kubespawner_override", {}), where)
+        options = profile.get("profile_options", {})
+        if not isinstance(options, dict):
+            raise ProfileListRefused(f"{where}: profile_options is not a mapping")
+        for key, option in options.items():
+            at = f"{where} option {key!r}"
+            if not isinstance(option, dict) or not isinstance(option.get("choices", {}), dict):
+                raise ProfileListRefused(f"{at} is not a mapping of choices")
+            for choice_key, choice in option.get("choices", {}).items():
+                if not isinstance(choice, dict):
+                    raise ProfileListRefused(f"{at} choice {choice_key!r} is not a mapping")
+                _check_override(choice.get("kubespawner_override", {}), f"{at} choice {choice_key!r}")
+            unlisted = option.get("unlisted_choice")
+            if unlisted is None:
+                continue
+            if not isinstance(unlisted, dict) or not isinstance(unlisted.get("enabled", False), bool):
+                raise ProfileListRefused(f"{at}: unlisted_choice is not a mapping")
+            if unlisted.get("kubespawner_override", {}) not in ({}, {"image": "{value}"}):
+                raise ProfileListRefused(f"{at}: free text may set only the image")
+            regex = unlisted.get("validation_regex")
+            if regex is not None:
+                if not isinstance(regex, str):
+                    raise ProfileListRefused(f"{at}: validation_regex is not text")
+                try:
+                    re.compile(regex)
+                except re.error as error:
+                    raise ProfileListRefused(f"{at}: Python refuses validation_regex: {error}") from None
+    return profile_list
+
+
+def _user_groups(spawner):
+    """The names of the spawning user's hub groups (JupyterHub's User wraps orm.User.groups)."""
+    return {getattr(group, "name", group) for group in (getattr(spawner.user, "groups", None) or [])}
+
+
+def visible_profiles(profile_list, groups):
+    """The profiles a member of ``groups`` sees: those without groups, and those of a group of theirs.
+
+    KubeSpawner accepts any posted slug that is in the list it validates against
+    (``_get_profile``), so the list it gets at start must already be the filtered one.
+    """
+    return [
+        p
+        for p in profile_list
+        if not isinstance(p, dict) or not p.get(GROUPS_KEY) or set(p.get(GROUPS_KEY)) & groups
+    ]
+
+
+async def _fetch_with_tornado(url, token, timeout):
+    from tornado.httpclient import AsyncHTTPClient, HTTPRequest  # JupyterHub's own HTTP client
+
+    response = await AsyncHTTPClient().fetch(
+        HTTPRequest(
+            url,
+            headers={"Authorization": f"token {token}", "Accept": "application/json"},
+            connect_timeout=timeout,
+            request_timeout=timeout,
+            follow_redirects=False,
+        )
+    )
+    return response.body
+
+
+class PublishedProfileList:
+    """``KubeSpawner.profile_list`` as a callable: the list published in Launchpad's editor.
+
+    It fetches ``url`` from the companion over the cluster network with the shared token (never a
+    user's), keeps it for ``cache_seconds`` (so a publish reaches spawn pages within that), and
+    returns the profiles the spawning user's groups may see. KubeSpawner calls it both to render
+    the form and in ``load_user_options`` at start
+    (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3868-L3892),
+    so a profile hidden from a user is refused even when posted by hand.
+
+    It never raises: while the companion is unreachable, or answers something the glue refuses,
+    the last good list is used, and before there was one, the values' list (``fallback``, the
+    hub's own ``profile_list``). While nothing is published, the values' list is the list.
+    """
+
+    def __init__(self, url, token, fallback=None, cache_seconds=10, timeout_seconds=3, fetch=None, log=None):
+        self.url = url
+        self.token = token
+        self.fallback = fallback
+        self.cache_seconds = cache_seconds
+        self.timeout_seconds = timeout_seconds
+        self._fetch = fetch or _fetch_with_tornado
+        self._log = log
+        self.good = None  # (version, list): the last list that passed check_published_profile_list
+        self.state = "not fetched"
+        self._fetched_at = None
+        self._pending = None
+
+    # traitlets deep-copies config values into each Configurable (``_load_config``,
+    # https://github.com/ipython/traitlets/blob/v5.16.1/traitlets/config/configurable.py#L196),
+    # so every user's KubeSpawner would get a copy with an empty cache and no last good list. The list is the hub's, one for all spawners: a copy is the same object.
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self
+
+    @property
+    def log(self):
+        if self._log is None:
+            from traitlets.log import get_logger  # the hub's log once JupyterHub runs
+
+            self._log = get_logger()
+        return self._log
+
+    async def _refresh(self):
+        try:
+            body = await self._fetch(self.url, self.token, self.timeout_seconds)
+            data = json.loads(body)
+            if not isinstance(data, dict) or data.get("format") != PROFILE_LIST_FORMAT:
+                raise ProfileListRefused(f"format {data.get('format') if isinstance(data, dict) else None!r} is not {PROFILE_LIST_FORMAT}")
+            version = data.get("version")
+            if version is None:
+                state = "nothing published"
+                self.good = None
+            else:
+                profile_list = check_published_profile_list(data.get("profile_list"))
+                if self.good is None or self.good[0] != version:
+                    self.log.info("Launchpad: profile list version %s is live", version)
+                self.good = (version, profile_list)
+                state = f"version {version}"
+        except Exception as error:  # never an outage: anything wrong keeps the last good list
+            kind = "refused" if isinstance(error, ProfileListRefused) else "unreachable"
+            state = f"{kind}: {error}"
+            if state != self.state:
+                keeping = f"version {self.good[0]}" if self.good else "the hub's own profile_list"
+                self.log.warning("Launchpad: the published profile list is %s; using %s", state, keeping)
+        self.state = state
+        self._fetched_at = time.monotonic()
+
+    async def current(self, spawner=None):
+        """The whole list in force now (before the group filter)."""
+        fresh = self._fetched_at is not None and time.monotonic() - self._fetched_at < self.cache_seconds
+        if not fresh:
+            if self._pending is None:
+                self._pending = asyncio.ensure_future(self._refresh())
+            pending = self._pending
+            try:
+                await pending
+            finally:
+                if self._pending is pending:
+                    self._pending = None
+        if self.good is not None:
+            return copy.deepcopy(self.good[1])
+        return await self._values_list(spawner)
+
+    async def _values_list(self, spawner):
+        try:
+            return await evaluate_profile_list(self.fallback, spawner)
+        except Exception:
+            self.log.exception("Launchpad: the hub's own profile_list failed")
+            return []
+
+    async def __call__(self, spawner):
+        return visible_profiles(await self.current(spawner), _user_groups(spawner))
+
+
+def _install_published_profile_list(c, url, cache_seconds):
+    """``KubeSpawner.profile_list`` becomes the published list; the list set so far is its fallback.
+
+    Without the token in the hub's environment the hub keeps its own list (and says so): a
+    misconfiguration must not stop the hub from starting.
+    """
+    token = os.environ.get(PROFILE_LIST_TOKEN_ENV)
+    if not token:
+        from traitlets.log import get_logger
+
+        get_logger().error(
+            "Launchpad: profile_list_url is set but %s is not in the hub's environment; "
+            "the hub keeps its own profile_list",
+            PROFILE_LIST_TOKEN_ENV,
+        )
+        return
+    values_list = c.KubeSpawner["profile_list"] if "profile_list" in c.KubeSpawner else None
+    c.KubeSpawner.profile_list = PublishedProfileList(url, token, values_list, cache_seconds=cache_seconds)

@@ -96,5 +96,8 @@
 import sys; sys.path.insert(0, {{ include "launchpad.glue.mountPath" . | quote }}); import launchpad_glue; launchpad_glue.install(c, service_name={{ .Values.hub.serviceName | quote }}
 {{- if $home.mountPath }}, home_mount_path={{ $home.mountPath | quote }}{{ end }}
 {{- if $home.volumeName }}, home_volume_name={{ $home.volumeName | quote }}{{ end -}}
+{{- if .Values.profileEditor.enabled -}}
+, profile_list_url={{ printf "%s%sapi/hub/profile-list" (include "launchpad.serviceUrl" .) (include "launchpad.hub.servicePrefix" .) | quote }}, profile_list_cache_seconds={{ .Values.profileEditor.hubCacheSeconds }}
+{{- end -}}
 )
 {{- end }}

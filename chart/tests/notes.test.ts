@@ -29,6 +29,7 @@ interface Z2jhValues {
     extraVolumes: { name: string; configMap: { name: string } }[];
     extraVolumeMounts: { name: string; mountPath: string; readOnly: boolean }[];
     extraConfig: Record<string, string>;
+    extraEnv?: Record<string, { valueFrom: { secretKeyRef: { name: string; key: string } } }>;
   };
 }
 
@@ -40,6 +41,11 @@ interface BinderhubServiceValues {
     value?: string;
     valueFrom?: { secretKeyRef: { name: string; key: string } };
   }[];
+}
+
+interface EnvVarRef {
+  name: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string } };
 }
 
 function z2jhValues(options: RenderOptions = {}): Z2jhValues {
@@ -134,6 +140,43 @@ describe("NOTES.txt: z2jh values", () => {
   });
 });
 
+describe("NOTES.txt: the profile editor", () => {
+  const options = { values: ["profile-editor.yaml"] };
+
+  it("gives the hub the companion's list token from the Secret the companion reads it from", () => {
+    const values = z2jhValues(options);
+    const ref = values.hub.extraEnv?.LAUNCHPAD_PROFILE_LIST_TOKEN?.valueFrom.secretKeyRef;
+    const container = (
+      only(render(options), "Deployment").spec as {
+        template: { spec: { containers: { env: EnvVarRef[] }[] } };
+      }
+    ).template.spec.containers[0]!;
+    const companion = container.env.find((e) => e.name === "LAUNCHPAD_PROFILE_LIST_TOKEN");
+    expect(ref).toEqual({ name: "launchpad", key: "profile-list-token" });
+    expect(companion?.valueFrom?.secretKeyRef).toEqual(ref);
+    const secret = only(render(options), "Secret", "launchpad");
+    expect(Object.keys(secret.data as object)).toContain("profile-list-token");
+  });
+
+  it("points the glue at the companion's api/hub/profile-list with the cache time", () => {
+    const line = z2jhValues({ ...options, set: ["profileEditor.hubCacheSeconds=30"] }).hub
+      .extraConfig["zz-launchpad"]!;
+    expect(line.trim()).toBe(
+      'import sys; sys.path.insert(0, "/usr/local/etc/launchpad"); import launchpad_glue; launchpad_glue.install(c, service_name="launchpad", profile_list_url="http://launchpad.jhub:8080/services/launchpad/api/hub/profile-list", profile_list_cache_seconds=30)',
+    );
+    expect(renderNotes(options)).toContain(
+      "The profile editor is at /services/launchpad/admin/ for JupyterHub admins.",
+    );
+  });
+
+  it("without the editor, neither the env nor the URL", () => {
+    const values = z2jhValues();
+    expect(values.hub.extraEnv).toBeUndefined();
+    expect(values.hub.extraConfig["zz-launchpad"]).not.toContain("profile_list_url");
+    expect(renderNotes()).not.toContain("profile editor");
+  });
+});
+
 describe("NOTES.txt: the extraConfig line is Python that installs the shipped glue", () => {
   const check = `
 import ast, asyncio, json, sys, types
@@ -170,6 +213,7 @@ print(json.dumps({
     "options_form_callable": callable(c.KubeSpawner.options_form),
     "hook_chained": pod.get("admin_hook_ran") is True,
     "home": homes,
+    "profile_list": type(c.KubeSpawner.profile_list).__name__ if "profile_list" in c.KubeSpawner else None,
 }))
 `;
 
@@ -178,7 +222,12 @@ print(json.dumps({
       input: line,
       encoding: "utf8",
       // The hub finds the glue at the mount path; here the rendered ConfigMap's file stands in for it.
-      env: { ...process.env, PYTHONPATH: glueDir, PYTHONDONTWRITEBYTECODE: "1" },
+      env: {
+        ...process.env,
+        PYTHONPATH: glueDir,
+        PYTHONDONTWRITEBYTECODE: "1",
+        LAUNCHPAD_PROFILE_LIST_TOKEN: "t".repeat(48),
+      },
     });
   }
 
@@ -198,6 +247,11 @@ print(json.dumps({
       name: "the home named by its volume",
       options: { set: ["projects.home.volumeName=volume-{user_server}"] },
       home: [null, "volume-{user_server}"],
+    },
+    {
+      name: "the profile editor",
+      options: { values: ["profile-editor.yaml"] },
+      home: [null, null],
     },
   ])("$name", ({ options, home }) => {
     const values = z2jhValues(options);
@@ -219,12 +273,14 @@ print(json.dumps({
       options_form_callable: boolean;
       hook_chained: boolean;
       home: [string | null, string | null][];
+      profile_list: string | null;
     };
     expect(outcome).toEqual({
       glue_file: join(glueDir, "launchpad_glue.py"),
       options_form_callable: true,
       hook_chained: true,
       home: [home],
+      profile_list: line.includes("profile_list_url") ? "PublishedProfileList" : null,
     });
   });
 

@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { kubespawnerHarness } from "../../server/test-support/kubespawner-harness.ts";
@@ -6,6 +9,8 @@ import { toKubeSpawnerProfileList, unlistedImageRegex } from "./kubespawner.ts";
 import { validateProfileDocument } from "./rules.ts";
 import { SAMPLE_BOUNDS, SAMPLE_DOCUMENT } from "./sample.ts";
 import type { KubeSpawnerProfile } from "./schema.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
 
 interface HarnessReply {
   spawns: ({ traits: Record<string, unknown> } | { error: string })[];
@@ -123,6 +128,15 @@ describe("the generated profile_list, read by the real KubeSpawner", () => {
   it("gives the spawn page what the preview shows (the glue's own public_profiles)", () => {
     const everyone = previewProfiles(SAMPLE_DOCUMENT, SAMPLE_BOUNDS, ["gpu-users"]);
     expect(reply.public).toEqual(everyone);
+  });
+});
+
+describe("the glue's test fixture", () => {
+  it("is what the companion publishes for the sample (chart/tests/glue/published-sample.json)", () => {
+    const fixture: unknown = JSON.parse(
+      readFileSync(path.join(ROOT, "chart", "tests", "glue", "published-sample.json"), "utf8"),
+    );
+    expect(fixture).toEqual(toKubeSpawnerProfileList(SAMPLE_DOCUMENT, SAMPLE_BOUNDS));
   });
 });
 

@@ -4,8 +4,9 @@
  * frame restrictions (`frame-ancestors 'none'`, `X-Frame-Options: DENY`), and `no-store` on JSON.
  *
  * The companion's own HTML (sign-in and error pages) runs no script and loads nothing, so the
- * policy every answer carries allows nothing at all. Local mode's demo spawn page is the one page
- * of ours that runs the bundle: it gets `pagePolicy`, allowing only the companion's static files.
+ * policy every answer carries allows nothing at all. Local mode's demo spawn page and the profile
+ * editor's page (`admin/`) are the pages of ours that run a bundle: they get `applyPagePolicy`,
+ * allowing only the companion's static files.
  * On a hub, the spawn page is the hub's and carries the hub's own headers.
  */
 import { createHash } from "node:crypto";

@@ -21,6 +21,9 @@ beforeAll(async () => {
     `export const t = "${"x".repeat(500)}";\n`,
   );
   writeFileSync(join(dir, "assets", "launchpad-def456.css"), `.launchpad{color:red}\n`.repeat(30));
+  mkdirSync(join(dir, "admin", "chunks"), { recursive: true });
+  writeFileSync(join(dir, "admin", "admin.js"), ENTRY);
+  writeFileSync(join(dir, "admin", "chunks", "sanitize-0a1b2c.js"), ENTRY);
   await compressStatic(dir);
 });
 
@@ -75,19 +78,26 @@ describe("static files", () => {
     expect(plain.body).toBe(ENTRY);
   });
 
-  it.each(["chunks/terminal-abc123.js", "assets/launchpad-def456.css"])(
-    "caches hashed %s for a year, immutable",
-    async (file) => {
-      ({ app } = await hubTestApp({ LAUNCHPAD_STATIC_DIR: dir }));
-      const response = await app.inject({
-        url: `/services/launchpad/static/${file}`,
-        headers: { "accept-encoding": "br" },
-      });
-      expect(response.statusCode).toBe(200);
-      expect(response.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
-      expect(response.headers["content-encoding"]).toBe("br");
-    },
-  );
+  it.each([
+    "chunks/terminal-abc123.js",
+    "assets/launchpad-def456.css",
+    "admin/chunks/sanitize-0a1b2c.js",
+  ])("caches hashed %s for a year, immutable", async (file) => {
+    ({ app } = await hubTestApp({ LAUNCHPAD_STATIC_DIR: dir }));
+    const response = await app.inject({
+      url: `/services/launchpad/static/${file}`,
+      headers: { "accept-encoding": "br" },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    expect(response.headers["content-encoding"]).toBe("br");
+  });
+
+  it("revalidates the profile editor's entry, like the spawn page's", async () => {
+    ({ app } = await hubTestApp({ LAUNCHPAD_STATIC_DIR: dir }));
+    const response = await app.inject({ url: "/services/launchpad/static/admin/admin.js" });
+    expect(response.headers["cache-control"]).toBe("no-cache");
+  });
 
   it("answers 404 JSON for a missing file and refuses to leave the static root", async () => {
     ({ app } = await hubTestApp({ LAUNCHPAD_STATIC_DIR: dir }));

@@ -15,7 +15,8 @@ export const REVALIDATE = "no-cache";
 
 export function cacheControlFor(root: string, filePath: string): string {
   const relative = filePath.slice(root.length).split(sep).join("/").replace(/^\/+/, "");
-  return relative.startsWith("chunks/") || relative.startsWith("assets/") ? IMMUTABLE : REVALIDATE;
+  // The spawn page's hashed files, and the profile editor's under admin/ (vite.config.ts).
+  return /^(?:admin\/)?(?:chunks|assets)\//.test(relative) ? IMMUTABLE : REVALIDATE;
 }
 
 export async function registerStatic(

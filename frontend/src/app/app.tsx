@@ -36,6 +36,11 @@ export function App({ data, serviceUrl, companionPanels }: AppProps) {
         (ready.me.features.build || ready.me.features.projects) &&
         companionPanels?.(ready, form.controller.selectedProfile())}
       <CompanionStatus session={session} />
+      {ready?.me.profile_editor && serviceUrl && (
+        <p className="lp-note">
+          <a href={`${serviceUrl}admin/`}>Edit the profile list</a>
+        </p>
+      )}
       <StartBar form={form} />
     </SpawnControllerContext>
   );

@@ -1,4 +1,4 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot, type Root } from "react-dom/client";
 import {
@@ -8,9 +8,9 @@ import {
   SpawnPageDataSchema,
   type SpawnPageData,
 } from "../../../contract/spawn-page.ts";
-import { ApiRequestError } from "../lib/api-client.ts";
 import { ErrorBoundary } from "../lib/error-boundary.tsx";
 import { injectStyle } from "../lib/inject-style.ts";
+import { createQueryClient } from "../lib/query-client.ts";
 import { readJhData } from "../lib/jhdata.ts";
 import { serviceUrl } from "../lib/service-url.ts";
 import { App, type AppProps } from "./app.tsx";
@@ -58,20 +58,6 @@ export function readSpawnPageData(doc: Document): SpawnDataResult {
     };
   }
   return { ok: true, data: parsed.data };
-}
-
-export function createQueryClient(): QueryClient {
-  return new QueryClient({
-    defaultOptions: {
-      queries: {
-        // A 4xx will not change by asking again; a 5xx or network failure might.
-        retry: (count, error) =>
-          !(error instanceof ApiRequestError && error.status >= 400 && error.status < 500) &&
-          count < 2,
-        refetchOnWindowFocus: false,
-      },
-    },
-  });
 }
 
 export interface MountOptions extends Pick<AppProps, "companionPanels"> {

@@ -8,11 +8,20 @@ export class ApiRequestError extends Error {
   readonly status: number;
   readonly loginUrl: string | undefined;
   readonly retryAfter: number | undefined;
-  constructor(status: number, message: string, loginUrl?: string, retryAfter?: number) {
+  /** The error's JSON body, for callers whose errors carry more than a message (409, 422). */
+  readonly body: unknown;
+  constructor(
+    status: number,
+    message: string,
+    loginUrl?: string,
+    retryAfter?: number,
+    body?: unknown,
+  ) {
     super(message);
     this.status = status;
     this.loginUrl = loginUrl;
     this.retryAfter = retryAfter;
+    this.body = body;
   }
 }
 
@@ -54,7 +63,7 @@ export async function apiRequest<S extends z.ZodMiniType>(
     const parsed = ApiErrorSchema.safeParse(payload);
     if (parsed.success) {
       const { message, login_url, retry_after } = parsed.data;
-      throw new ApiRequestError(response.status, message, login_url, retry_after);
+      throw new ApiRequestError(response.status, message, login_url, retry_after, payload);
     }
     throw new ApiRequestError(
       response.status,

@@ -283,6 +283,10 @@ describe("the profile editor's API", () => {
     expect(page.body).toContain(
       `<script type="module" src="${PREFIX}static/admin/admin.js"></script>`,
     );
+    // The bundle runs from the companion's static files and nothing else does (no inline script).
+    const csp = String(page.headers["content-security-policy"]);
+    expect(csp).toMatch(new RegExp(`script-src http://localhost(:\\d+)?${PREFIX}static/(;|$)`));
+    expect(csp).toContain("default-src 'none'");
     const user = await session(USER);
     const refused = await ctx.app.inject({
       url: `${PREFIX}admin/`,
@@ -290,6 +294,7 @@ describe("the profile editor's API", () => {
     });
     expect(refused.statusCode).toBe(403);
     expect(refused.headers["content-type"]).toContain("text/html");
+    expect(refused.headers["content-security-policy"]).not.toContain("script-src");
   });
 
   it("saves, returns and discards a draft", async () => {

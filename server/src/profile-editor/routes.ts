@@ -43,6 +43,7 @@ import {
 import { HttpError, parseOr400, serialize } from "../errors.ts";
 import type { HubUser } from "../hub/hub-client.ts";
 import { escapeHtml, jsonForScript } from "../html.ts";
+import { applyPagePolicy } from "../security-headers.ts";
 import { VersionTooLargeError } from "./store.ts";
 import {
   PublishConflictError,
@@ -143,6 +144,8 @@ export function profileEditorRoutes(options: ProfileEditorRoutesOptions) {
           );
         }
         await requireEditor(request);
+        // Scripts only from {prefix}static/ (the data island is JSON, never run).
+        applyPagePolicy(request, reply, options.servicePrefix, []);
         return reply.type("text/html; charset=utf-8").send(
           adminPage({
             servicePrefix: options.servicePrefix,

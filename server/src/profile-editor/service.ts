@@ -204,9 +204,11 @@ export class ProfileEditorService {
     const notAccepted = unreachable.filter((c) => !input.acceptUnreachable.includes(c.image));
     if (refused.length > 0 || notAccepted.length > 0) {
       const message =
-        refused.length > 0
-          ? `${refused.length === 1 ? "An image is" : `${refused.length} images are`} not in their registry as named; fix ${refused.length === 1 ? "it" : "them"} before publishing.`
-          : "A registry did not answer. Check again, or publish anyway: the version records that it was not checked.";
+        refused.length === 1
+          ? "An image is not in its registry as named; fix it before publishing."
+          : refused.length > 1
+            ? `${refused.length} images are not in their registries as named; fix them before publishing.`
+            : "A registry did not answer. Check again, or publish anyway: the version records that it was not checked.";
       throw new PublishRefusedError("images", message, issues, checks);
     }
 
