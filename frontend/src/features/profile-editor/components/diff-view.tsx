@@ -36,42 +36,45 @@ export function DiffView({
       {changes.length === 0 ? (
         <p>No differences.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Where</th>
-              <th scope="col">What</th>
-              <th scope="col">Before</th>
-              <th scope="col">After</th>
-            </tr>
-          </thead>
-          <tbody>
-            {changes.map((change, i) => (
-              <tr key={i} className={`pe-change pe-change-${change.kind}`}>
-                <th scope="row">{describeChangeLocation(change.where)}</th>
-                <td>{describe(change)}</td>
-                <td>
-                  {change.kind === "changed" ? (
-                    <del>{change.before ?? "(not set)"}</del>
-                  ) : change.kind === "removed" ? (
-                    <del>was here</del>
-                  ) : (
-                    ""
-                  )}
-                </td>
-                <td>
-                  {change.kind === "changed" ? (
-                    <ins>{change.after ?? "(not set)"}</ins>
-                  ) : change.kind === "added" ? (
-                    <ins>new</ins>
-                  ) : (
-                    ""
-                  )}
-                </td>
+        // Scrolls sideways on a narrow screen instead of breaking words; reachable by keyboard.
+        <div className="pe-table-scroll" tabIndex={0} role="group" aria-label={title}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Where</th>
+                <th scope="col">What</th>
+                <th scope="col">Before</th>
+                <th scope="col">After</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {changes.map((change, i) => (
+                <tr key={i} className={`pe-change pe-change-${change.kind}`}>
+                  <th scope="row">{describeChangeLocation(change.where)}</th>
+                  <td>{describe(change)}</td>
+                  <td>
+                    {change.kind === "changed" ? (
+                      <del>{change.before ?? "(not set)"}</del>
+                    ) : change.kind === "removed" ? (
+                      <del>was here</del>
+                    ) : (
+                      ""
+                    )}
+                  </td>
+                  <td>
+                    {change.kind === "changed" ? (
+                      <ins>{change.after ?? "(not set)"}</ins>
+                    ) : change.kind === "added" ? (
+                      <ins>new</ins>
+                    ) : (
+                      ""
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

@@ -51,89 +51,91 @@ export function HistoryView({
   return (
     <section className="pe-history" aria-labelledby="pe-history-title">
       <h2 id="pe-history-title">History</h2>
-      <table>
-        <caption>Newest first. Choose two versions to compare.</caption>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Published</th>
-            <th scope="col">By</th>
-            <th scope="col">Message</th>
-            <th scope="col">Compare</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((version: ProfileVersionMeta) => (
-            <tr
-              key={version.number}
-              aria-current={version.number === versions.data.current || undefined}
-            >
-              <th scope="row">
-                {version.number}
-                {version.number === versions.data.current && (
-                  <span className="pe-badge">current</span>
-                )}
-              </th>
-              <td>{when(version.created)}</td>
-              <td>{version.author}</td>
-              <td>
-                {version.message}
-                {version.rollback_of !== undefined && (
-                  <span className="pe-note"> (rollback to version {version.rollback_of})</span>
-                )}
-                {version.unreachable_accepted.length > 0 && (
-                  <span className="pe-note">
-                    {" "}
-                    · published without checking {version.unreachable_accepted.join(", ")}
-                  </span>
-                )}
-              </td>
-              <td className="pe-compare">
-                <label>
-                  <input
-                    type="radio"
-                    name="pe-from"
-                    checked={from === version.number}
-                    onChange={() => setFrom(version.number)}
-                  />{" "}
-                  from
-                </label>{" "}
-                <label>
-                  <input
-                    type="radio"
-                    name="pe-to"
-                    checked={to === version.number}
-                    onChange={() => setTo(version.number)}
-                  />{" "}
-                  to
-                </label>
-              </td>
-              <td>
-                <a
-                  href={exportUrl(serviceUrl, version.number)}
-                  download
-                  aria-label={`YAML of version ${version.number}`}
-                >
-                  YAML
-                </a>
-                {current && version.number !== current.number && (
-                  <>
-                    {" "}
-                    <button
-                      type="button"
-                      onClick={() => setConfirming(version.number)}
-                      aria-label={`Roll back to version ${version.number}`}
-                    >
-                      Roll back
-                    </button>
-                  </>
-                )}
-              </td>
+      <div className="pe-table-scroll" tabIndex={0} role="group" aria-labelledby="pe-history-title">
+        <table>
+          <caption>Newest first. Choose two versions to compare.</caption>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Published</th>
+              <th scope="col">By</th>
+              <th scope="col">Message</th>
+              <th scope="col">Compare</th>
+              <th scope="col">Actions</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {list.map((version: ProfileVersionMeta) => (
+              <tr
+                key={version.number}
+                aria-current={version.number === versions.data.current || undefined}
+              >
+                <th scope="row">
+                  {version.number}
+                  {version.number === versions.data.current && (
+                    <span className="pe-badge">current</span>
+                  )}
+                </th>
+                <td>{when(version.created)}</td>
+                <td>{version.author}</td>
+                <td>
+                  {version.message}
+                  {version.rollback_of !== undefined && (
+                    <span className="pe-note"> (rollback to version {version.rollback_of})</span>
+                  )}
+                  {version.unreachable_accepted.length > 0 && (
+                    <span className="pe-note">
+                      {" "}
+                      · published without checking {version.unreachable_accepted.join(", ")}
+                    </span>
+                  )}
+                </td>
+                <td className="pe-compare">
+                  <label>
+                    <input
+                      type="radio"
+                      name="pe-from"
+                      checked={from === version.number}
+                      onChange={() => setFrom(version.number)}
+                    />{" "}
+                    from
+                  </label>{" "}
+                  <label>
+                    <input
+                      type="radio"
+                      name="pe-to"
+                      checked={to === version.number}
+                      onChange={() => setTo(version.number)}
+                    />{" "}
+                    to
+                  </label>
+                </td>
+                <td>
+                  <a
+                    href={exportUrl(serviceUrl, version.number)}
+                    download
+                    aria-label={`YAML of version ${version.number}`}
+                  >
+                    YAML
+                  </a>
+                  {current && version.number !== current.number && (
+                    <>
+                      {" "}
+                      <button
+                        type="button"
+                        onClick={() => setConfirming(version.number)}
+                        aria-label={`Roll back to version ${version.number}`}
+                      >
+                        Roll back
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
 
       {confirming !== null && current && (
         <section className="pe-rollback" aria-labelledby="pe-rollback-title">
