@@ -28,24 +28,14 @@ import json
 import os
 import string
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent / "files"))
-
-_KUBECONFIG = Path(tempfile.mkdtemp(prefix="launchpad-harness-")) / "config"
-_KUBECONFIG.write_text(
-    "apiVersion: v1\nkind: Config\n"
-    'clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]\n'
-    "users: [{name: none, user: {token: none}}]\n"
-    "contexts: [{name: none, context: {cluster: none, user: none, namespace: hub}}]\n"
-    "current-context: none\n"
-)
-os.environ["KUBECONFIG"] = str(_KUBECONFIG)
+sys.path.insert(0, str(HERE))
 
 sys.path.insert(0, str(HERE.parent.parent.parent / "e2e" / "hub"))
 
+import offline_kube  # noqa: E402, F401  (before kubespawner: no cluster)
 import escapism  # noqa: E402
 import launchpad_glue  # noqa: E402
 import z2jh_singleuser  # noqa: E402

@@ -12,30 +12,18 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 REPO = HERE.parents[2]
-sys.path.insert(0, str(REPO / "chart" / "files"))
 sys.path.insert(0, str(REPO / "e2e" / "hub"))
 REAL_HUBS = sorted((REPO / "e2e" / "fixtures" / "real-hubs").glob("*.values.yaml"))
 
-# KubeSpawner loads a kubeconfig when constructed, and kubernetes_asyncio reads $KUBECONFIG when
-# it is imported; this one points at a closed port, since nothing here talks to a cluster.
-_KUBECONFIG = Path(tempfile.mkdtemp(prefix="launchpad-glue-")) / "config"
-_KUBECONFIG.write_text(
-    "apiVersion: v1\nkind: Config\n"
-    'clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]\n'
-    "users: [{name: none, user: {token: none}}]\n"
-    "contexts: [{name: none, context: {cluster: none, user: none, namespace: hub}}]\n"
-    "current-context: none\n"
-)
-os.environ["KUBECONFIG"] = str(_KUBECONFIG)
-
+import offline_kube  # noqa: E402, F401  (before kubespawner: no cluster)
 import launchpad_glue  # noqa: E402
 import z2jh_singleuser  # noqa: E402
 from kubespawner import KubeSpawner  # noqa: E402

@@ -5,10 +5,8 @@ real HTTP server standing in for the companion's endpoint.
 
 import asyncio
 import json
-import os
 import re
 import sys
-import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,18 +14,9 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent / "files"))
+sys.path.insert(0, str(HERE))
 
-_KUBECONFIG = Path(tempfile.mkdtemp(prefix="launchpad-glue-list-")) / "config"
-_KUBECONFIG.write_text(
-    "apiVersion: v1\nkind: Config\n"
-    'clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]\n'
-    "users: [{name: none, user: {token: none}}]\n"
-    "contexts: [{name: none, context: {cluster: none, user: none, namespace: hub}}]\n"
-    "current-context: none\n"
-)
-os.environ["KUBECONFIG"] = str(_KUBECONFIG)
-
+import offline_kube  # noqa: E402, F401  (before kubespawner: no cluster)
 import launchpad_glue  # noqa: E402
 from kubespawner import KubeSpawner  # noqa: E402
 from traitlets.config import Config  # noqa: E402
