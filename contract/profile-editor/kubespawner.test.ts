@@ -8,13 +8,14 @@ import { previewProfiles } from "./preview.ts";
 import { toKubeSpawnerProfileList, unlistedImageRegex } from "./kubespawner.ts";
 import { validateProfileDocument } from "./rules.ts";
 import { SAMPLE_BOUNDS, SAMPLE_DOCUMENT } from "./sample.ts";
-import type { KubeSpawnerProfile } from "./schema.ts";
+import { OVERRIDE_KEYS, type KubeSpawnerProfile } from "./schema.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 interface HarnessReply {
   spawns: ({ traits: Record<string, unknown> } | { error: string })[];
   public: unknown;
+  override_keys: string[];
 }
 
 /** The real KubeSpawner 7.1 and the real glue. */
@@ -53,6 +54,10 @@ describe("the generated profile_list, read by the real KubeSpawner", () => {
   beforeAll(() => {
     reply = kubespawner(list, SPAWNS, HUB_BASE);
   }, 120_000);
+
+  it("uses only the override keys the glue accepts in a published list, and the glue knows each", () => {
+    expect(reply.override_keys).toEqual([...OVERRIDE_KEYS].sort());
+  });
 
   it("is a document the rules accept", () => {
     expect(

@@ -6,7 +6,8 @@ gives
 - "spawns": for each user_options, the traits KubeSpawner ends up with after its own
   load_user_options() (image, CPU, memory, node selector, tolerations, extra resources), or the
   error it raised;
-- "public": the glue's public_profiles() of the list, what the spawn page receives.
+- "public": the glue's public_profiles() of the list, what the spawn page receives;
+- "override_keys": the override keys the glue accepts in a published list.
 
 contract/profile-editor/kubespawner.test.ts generates lists with the companion's code and checks
 here that KubeSpawner reads them as the editor promised.
@@ -43,17 +44,8 @@ from kubernetes_asyncio.client import ApiClient  # noqa: E402
 from kubespawner import KubeSpawner  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
-TRAITS = [
-    "image",
-    "cpu_guarantee",
-    "cpu_limit",
-    "mem_guarantee",
-    "mem_limit",
-    "node_selector",
-    "tolerations",
-    "extra_resource_guarantees",
-    "extra_resource_limits",
-]
+#: The traits the companion may set through an override: the glue's own list of them.
+TRAITS = sorted(launchpad_glue.OVERRIDE_KEYS)
 
 
 class User:
@@ -143,7 +135,14 @@ def main():
         return
     base = request.get("base", {})
     spawns = [asyncio.run(spawn(request["profile_list"], base, u)) for u in request["spawns"]]
-    json.dump({"spawns": spawns, "public": launchpad_glue.public_profiles(request["profile_list"])}, sys.stdout)
+    json.dump(
+        {
+            "spawns": spawns,
+            "public": launchpad_glue.public_profiles(request["profile_list"]),
+            "override_keys": TRAITS,
+        },
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":
