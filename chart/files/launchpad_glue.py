@@ -788,7 +788,8 @@ PROFILE_LIST_TOKEN_ENV = "LAUNCHPAD_PROFILE_LIST_TOKEN"
 #: Hub groups that see a profile (absent: everyone). KubeSpawner ignores keys it does not know.
 GROUPS_KEY = "launchpad_groups"
 #: The only keys the companion writes into a kubespawner_override (OVERRIDE_KEYS in
-#: contract/profile-editor/schema.ts). A list from the network naming any other key is refused:
+#: contract/profile-editor/schema.ts; contract/profile-editor/kubespawner.test.ts keeps the two
+#: the same). A list from the network naming any other key is refused:
 #: overrides can mount host paths or change security contexts, and none of that is editable.
 OVERRIDE_KEYS = frozenset(
     {

@@ -211,6 +211,24 @@ describe("the profile editor page", { timeout: 30_000 }, () => {
     expect(screen.getByRole("radio", { name: "Python" })).toBeChecked();
   });
 
+  it("previews a hostile description cleaned: markup kept, script and handlers gone", async () => {
+    const hostile = structuredClone(SAMPLE_DOCUMENT);
+    hostile.profiles[0]!.description =
+      'Safe <b>bold</b><img src="x" onerror="window.__pwned=1"><script>window.__pwned=2</script><a href="javascript:alert(1)">link</a>';
+    const versions = sampleVersions();
+    versions.push({ ...versions.at(-1)!, number: 4, document: hostile });
+    server.use(...editorApi({ versions }));
+    const user = renderEditor();
+    await opened();
+    await user.click(screen.getByRole("tab", { name: "Preview" }));
+    const preview = await screen.findByRole("region", { name: "Preview" });
+    await waitFor(() => expect(preview.querySelector("b")?.textContent).toBe("bold"));
+    expect(preview.querySelector("script")).toBeNull();
+    expect(preview.querySelector("[onerror]")).toBeNull();
+    expect(preview.querySelector('a[href^="javascript:"]')).toBeNull();
+    expect((window as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+
   it("moves between tabs with the arrow keys", async () => {
     server.use(...editorApi());
     const user = renderEditor();
