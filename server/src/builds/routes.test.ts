@@ -195,7 +195,9 @@ describe("GET api/builds/<provider>/<spec>", () => {
     const { events, keepalives } = await readStream(
       await fetch(base + buildPath("gh", "org/keepalive-only/HEAD"), { headers: headers() }),
     );
-    expect(keepalives).toBeGreaterThan(3);
+    // Keepalives arrived and did not count as progress. How many fit in the idle limit depends on
+    // the machine's load (a count here failed on a loaded machine), so none is asserted.
+    expect(keepalives).toBeGreaterThan(0);
     expect(events.map((e) => e.phase)).toEqual(["waiting", "failed"]);
     expect(events[1]?.message).toBe(
       "No build output for 0 seconds (BinderHub sent only keepalives), so Launchpad stopped the build.\n",
