@@ -1,7 +1,8 @@
 /**
  * The companion's Kubernetes calls against the real API server, as the chart's ServiceAccount with
  * exactly the Role(s) and RoleBinding(s) `helm template` renders, for each way the chart is
- * switched: every flow of each feature that is on (projects, building, ended sessions) runs, then
+ * switched: every flow of each feature that is on (projects, building, the profile editor, ended
+ * sessions) runs, then
  * - the calls the adapters made are the ones KUBERNETES_USES declares (permissions.ts), no more;
  * - the API server refused none of them (its audit log: no 403);
  * - every rule of the rendered Roles was used by at least one of them (each resource, verb and
@@ -16,6 +17,7 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
+import { SAMPLE_BOUNDS, SAMPLE_DOCUMENT } from "../../contract/profile-editor/sample.ts";
 import { projectId } from "../../contract/projects.ts";
 import { generateBuildName } from "../test-support/binderhub-naming.ts";
 import type { AuditedRequest, CompanionIdentity } from "../test-support/kube/cluster.ts";
@@ -26,6 +28,9 @@ import { createKubernetesBuildLimiter } from "./builds/limiter.ts";
 import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
 import { createKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
 import { KUBERNETES_USES, type Feature } from "./permissions.ts";
+import { RegistryChecker } from "./profile-editor/registry-checker.ts";
+import { ProfileEditorService } from "./profile-editor/service.ts";
+import { ConfigMapProfileStore } from "./profile-editor/store.ts";
 import { KubernetesFolderRemover } from "./projects/folder-removal.ts";
 import { KubernetesRunningServers } from "./projects/running-servers.ts";
 import { ProjectService } from "./projects/service.ts";
@@ -169,6 +174,38 @@ async function buildFlow(kube: KubernetesClient, ns: Namespaces) {
   }
 }
 
+/**
+ * The profile editor: a draft saved twice (create, update), publishes past a retention of one
+ * (versions created, the pointer swapped, old versions and the draft deleted), a lost race, and
+ * the sweep that lists version objects.
+ */
+async function profileEditorFlow(kube: KubernetesClient, ns: Namespaces) {
+  let clock = Date.now();
+  const service = new ProfileEditorService({
+    store: new ConfigMapProfileStore({ kube, namespace: ns.hub }),
+    // Every image is "checked" without a registry: this flow is about Kubernetes calls.
+    checker: new RegistryChecker({ fetch: () => Promise.resolve(new Response(null)) }),
+    bounds: SAMPLE_BOUNDS,
+    retention: 1,
+    hubCacheSeconds: 10,
+    now: () => new Date((clock += 1000)),
+  });
+  const publish = (base: number | null) =>
+    service.publish("ada", {
+      baseVersion: base,
+      message: "m",
+      document: SAMPLE_DOCUMENT,
+      acceptUnreachable: [],
+    });
+  await service.saveDraft("ada", { base_version: null, document: SAMPLE_DOCUMENT });
+  await service.saveDraft("ada", { base_version: null, document: SAMPLE_DOCUMENT });
+  await publish(null);
+  await Promise.allSettled([publish(1), publish(1)]);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the retention's deletes
+  await service.sweep(0);
+  await service.state("ada");
+}
+
 /** Ended sessions: the first (create), a second (update), checked from another replica (get). */
 async function sessionsFlow(kube: KubernetesClient, ns: Namespaces) {
   const store = configMapRevocationStore(kube, ns.hub);
@@ -245,6 +282,12 @@ const VARIANTS: {
     features: ["build"],
     sameNamespace: false,
   },
+  {
+    values: "the profile editor alone",
+    set: ["build.enabled=false", "projects.enabled=false", "profileEditor.enabled=true"],
+    features: ["profileEditor"],
+    sameNamespace: false,
+  },
 ];
 
 describe("the companion's Kubernetes calls, as the chart's ServiceAccount (real API server)", () => {
@@ -283,6 +326,8 @@ describe("the companion's Kubernetes calls, as the chart's ServiceAccount (real 
         if (features.includes("projects"))
           await run("projects", (k) => projectsFlow(k, ns, volumes));
         if (features.includes("build")) await run("build", (k) => buildFlow(k, ns));
+        if (features.includes("profileEditor"))
+          await run("profileEditor", (k) => profileEditorFlow(k, ns));
         await run("always", (k) => sessionsFlow(k, ns));
       } finally {
         await kubelet.close();
