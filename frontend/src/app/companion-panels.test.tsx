@@ -79,6 +79,23 @@ describe("the build panel and Your Projects on the spawn form", { timeout: 30_00
     ).toBeInTheDocument();
   });
 
+  it("'Build and start' posts the built image and the project id once the build is ready", async () => {
+    server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }));
+    const { user, submitted } = renderPage();
+    await user.type(await findBuildPanelRepository(), "binder-examples/requirements");
+    await user.click(screen.getByRole("button", { name: "Build and start" }));
+
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    expect(fields(submitted)).toEqual({
+      profile: "python",
+      "profile-option-python--image--unlisted-choice": SAMPLE_IMAGE,
+      [`profile-option-python--${PROJECT_OPTION_KEY}`]: projectId(
+        "gh",
+        "binder-examples/requirements",
+      ),
+    });
+  });
+
   it("'Use this image' records nothing; the Start that posts the form records the start first", async () => {
     const order: string[] = [];
     server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }));

@@ -105,7 +105,11 @@ export function BuildPanel({
   useEffect(() => {
     if (state.status === "ready" && startWhenReady.current) {
       startWhenReady.current = false;
-      onImageReadyRef.current(state.imageName, { start: true, source: state.source });
+      const { imageName, source } = state;
+      // Starting sets the form's fields with flushSync and then posts it. Inside an effect React is
+      // still committing and defers a flushSync, so the post would carry the fields as they were
+      // (the default image, no project): run it once the commit is over.
+      queueMicrotask(() => onImageReadyRef.current(imageName, { start: true, source }));
     } else if (state.status !== "streaming" && state.status !== "reconnecting") {
       startWhenReady.current = false;
     }
