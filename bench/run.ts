@@ -8,6 +8,7 @@ import { measureBuilds, type BenchRow } from "./builds.ts";
 import { measureBundle } from "./bundle-size.ts";
 import { measureDependencyCost } from "./dependency-cost.ts";
 import { measureProjectsApi } from "./projects.ts";
+import { measureStartup } from "./startup.ts";
 import { measureTerminal } from "./terminal.ts";
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -59,6 +60,10 @@ console.log(
   `  the page's own code and CSS: ${kib(bundle.initialTotal - initialStack)} ` +
     "(initial page minus React, ReactDOM, TanStack Query and zod/mini; DOMPurify is lazy)",
 );
+
+console.log("\n# Companion memory at start (its entry point, one process per start)");
+load();
+report(await measureStartup());
 
 console.log(
   "\n# Projects API (ConfigMaps on the Kubernetes double, loopback, 200 requests/s open loop)",

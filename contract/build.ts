@@ -89,3 +89,20 @@ function formatBytes(bytes: number): string {
 export function omissionMarker(omittedBytes: number): string {
   return `… ${formatBytes(omittedBytes)} of this line not shown\n`;
 }
+
+/**
+ * `GET api/builds`: the user's builds that are still running (on any replica), newest first, so a
+ * page opened after a reload, or in a second tab, re-attaches to them (`GET api/builds/<path>` of
+ * one is a re-attach: it never counts as a new build).
+ */
+export const RunningBuildSchema = z.object({
+  provider: ProviderSchema,
+  /** BinderHub's spec, as in `buildPath(provider, spec)`. */
+  spec: z.string(),
+  /** ISO 8601. */
+  started_at: z.string(),
+});
+export type RunningBuild = z.infer<typeof RunningBuildSchema>;
+
+export const RunningBuildsSchema = z.object({ builds: z.array(RunningBuildSchema) });
+export type RunningBuilds = z.infer<typeof RunningBuildsSchema>;

@@ -69,10 +69,16 @@ export const BUILD_PANEL_ARGS = {
 
 /** The build panel as the app shell mounts it: inside the hub's spawn form. */
 export function BuildPanelFrame(props: BuildPanelProps): ReactNode {
+  // The panel asks the page's queries for running builds (api/get-running-builds.ts).
+  const [client] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { retry: false } } }),
+  );
   return (
     <form id="spawn_form" method="post" action="#" onSubmit={(e) => e.preventDefault()}>
       <div className="launchpad">
-        <BuildPanel {...props} />
+        <QueryClientProvider client={client}>
+          <BuildPanel {...props} />
+        </QueryClientProvider>
       </div>
     </form>
   );

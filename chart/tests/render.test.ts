@@ -31,6 +31,7 @@ interface Container {
   volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
   readinessProbe: { httpGet: { path: string; port: string } };
   livenessProbe: { httpGet: { path: string; port: string } };
+  ports?: { name: string; containerPort: number; protocol: string }[];
   startupProbe: { httpGet: { path: string; port: string } };
 }
 interface PodTemplate {
@@ -237,7 +238,11 @@ describe("defaults", () => {
         ports: { name: string; containerPort: number }[];
       }
     ).ports;
-    expect(ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+    expect(ports).toEqual([
+      { name: "http", containerPort: 8080, protocol: "TCP" },
+      { name: "metrics", containerPort: 9090, protocol: "TCP" },
+    ]);
+    expect(vars.get("LAUNCHPAD_METRICS_PORT")?.value).toBe("9090");
   });
 
   it("generates a cookie secret of at least 32 bytes", () => {
@@ -316,6 +321,8 @@ describe("defaults", () => {
           { podSelector: { matchLabels: { component: "hub" } } },
         ],
       },
+      // Prometheus, on the metrics port only (metrics.from empty: from anywhere in the cluster).
+      { ports: [{ port: "metrics" }] },
     ]);
     const rules = egress(objects);
     expect(rules).toContainEqual({
@@ -354,12 +361,14 @@ describe("defaults", () => {
 });
 
 describe("toggles remove what they should", () => {
-  it("building off: no build-pod delete, no Leases, no BinderHub egress or config", () => {
+  it("building off: no build-pod delete, no build Leases, no BinderHub egress or config", () => {
     const objects = render({ values: ["build-off.yaml"] });
     expect(grants(only(objects, "Role"))).toEqual({
       "core/pods": sorted("list"),
       "core/configmaps": sorted("get", "list", "create", "update"),
       "batch/jobs": sorted("create", "get", "delete"),
+      // Only the projects sweep's Lease (kubernetes/leader-lease.ts): no list, no delete.
+      "coordination.k8s.io/leases": sorted("get", "create", "update"),
     });
     expect(egress(objects).some((r) => r.ports.some((p) => p.port === 8585))).toBe(false);
     expect(egress(objects)).toHaveLength(3);
@@ -555,6 +564,46 @@ describe("checksum annotations roll the pods when config changes", () => {
     expect(pod.metadata.annotations["checksum/config"]).toMatch(/^[0-9a-f]{64}$/);
     expect(pod.metadata.labels["cost-center"]).toBe("finance");
     expect(pod.metadata.labels["hub.jupyter.org/network-access-hub"]).toBe("true");
+  });
+});
+
+describe("metrics", () => {
+  const fixed = ["cookieSecret=0123456789abcdef0123456789abcdef0123456789abcdef"];
+  it("serves them on a port of their own, annotated for scraping, reachable only as metrics.from says", () => {
+    const on = render({ set: [...fixed, "metrics.port=9102"] });
+    expect(container(on).ports).toContainEqual({
+      name: "metrics",
+      containerPort: 9102,
+      protocol: "TCP",
+    });
+    expect(env(on).get("LAUNCHPAD_METRICS_PORT")?.value).toBe("9102");
+    expect(podTemplate(on).metadata.annotations).toMatchObject({
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": "9102",
+      "prometheus.io/path": "/metrics",
+    });
+    // Not through the hub's proxy: the Service the proxy routes to exposes the page's port only.
+    const service = only(on, "Service").spec as { ports: { targetPort: unknown }[] };
+    expect(service.ports.map((p) => p.targetPort)).toEqual(["http"]);
+
+    const monitoring = render({
+      set: [
+        ...fixed,
+        "metrics.scrapeAnnotations=false",
+        "metrics.from[0].namespaceSelector.matchLabels.team=monitoring",
+      ],
+    });
+    expect(podTemplate(monitoring).metadata.annotations).not.toHaveProperty("prometheus.io/scrape");
+    const ingress = (only(monitoring, "NetworkPolicy").spec as { ingress: unknown[] }).ingress;
+    expect(ingress).toContainEqual({
+      ports: [{ port: "metrics" }],
+      from: [{ namespaceSelector: { matchLabels: { team: "monitoring" } } }],
+    });
+
+    const off = render({ set: [...fixed, "metrics.enabled=false"] });
+    expect(env(off).has("LAUNCHPAD_METRICS_PORT")).toBe(false);
+    expect(container(off).ports?.map((p) => p.name)).toEqual(["http"]);
+    expect((only(off, "NetworkPolicy").spec as { ingress: unknown[] }).ingress).toHaveLength(1);
   });
 });
 

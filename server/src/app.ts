@@ -41,8 +41,9 @@ import type { Config } from "./config.ts";
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from "./errors.ts";
 import { createHubClient, type FetchFn, type HubClient } from "./hub/hub-client.ts";
 import { composeFeatures, type FeatureDeps, type FeatureSet } from "./features.ts";
-import { lazyKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
+import { kubernetesConnection, noKubernetes, type KubernetesClient } from "./kubernetes/client.ts";
 import { DEMO_SCENARIOS } from "./local/binderhub-simulator.ts";
+import { Metrics } from "./metrics.ts";
 import { demoHubRoutes } from "./local/demo-hub.ts";
 import { SAMPLE_PROFILES } from "./local/sample-profiles.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -75,6 +76,8 @@ export interface AppDeps extends FeatureDeps {
   features?: FeatureSet;
   /** Route plugins other areas add under the service prefix, after auth is installed. */
   extraRoutes?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
+  /** Where the app counts what it does (server.ts serves it on the metrics port). */
+  metrics?: Metrics;
 }
 
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -109,7 +112,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(cookie, { secret: config.cookieSecret, parseOptions: {} });
 
   const now = deps.now ?? Date.now;
-  const kubernetes = lazyKubernetesClient(config.kubeconfigPath, deps.kube);
+  const metrics = deps.metrics ?? new Metrics({ processMetrics: false });
+  // @kubernetes/client-node is most of the companion's memory: only hub mode loads it.
+  const kubernetes =
+    config.mode === "hub" || deps.kube
+      ? await kubernetesConnection({
+          given: deps.kube,
+          ...(config.kubeconfigPath ? { kubeconfigPath: config.kubeconfigPath } : {}),
+          observe: (operation, status, seconds) =>
+            metrics.kubernetesRequests.observe({ operation, status }, seconds),
+        })
+      : noKubernetes;
   let backend: LoginBackend;
   if (config.mode === "local") {
     backend = { kind: "local", identity: new LocalIdentity() };
@@ -123,6 +136,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         clientId: config.clientId,
         clientSecret: config.hubApiToken,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        observe: (call, status, seconds) => metrics.hubRequests.observe({ call, status }, seconds),
       });
     backend = {
       kind: "hub",
@@ -169,14 +183,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ),
     { prefix },
   );
-  const features = deps.features ?? composeFeatures(config, deps, app.log, kubernetes);
+  const features = deps.features ?? composeFeatures(config, deps, app.log, kubernetes, metrics);
   // close() answers new requests 503 from here on (return503OnClosing), then waits for open ones:
   // build streams end first, each telling its page to reconnect (to another replica).
   app.addHook("preClose", () => features.drain());
-  app.addHook("onClose", (_instance, done) => {
-    features.stop();
-    done();
-  });
+  app.addHook("onClose", () => features.stop());
   await app.register(
     meRoutes({
       cookieSecret: config.cookieSecret,

@@ -13,6 +13,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import * as z from "zod";
 import { PROVIDERS } from "../../contract/build.ts";
 import { parseBytes } from "../../contract/profile-editor/quantities.ts";
@@ -202,6 +203,11 @@ export const BaseConfigSchema = z.object({
   /** Default 0.0.0.0 in hub mode (a pod), 127.0.0.1 in local mode (a laptop). */
   host: z.string().min(1).optional(),
   port: portFromEnv.default(8000),
+  /**
+   * Prometheus metrics (`GET /metrics`) on a port of their own, never routed through the hub's
+   * proxy; unset: no metrics server (local mode's default). The chart sets it (`metrics.port`).
+   */
+  metricsPort: portFromEnv.optional(),
   logLevel: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -258,6 +264,11 @@ export const BaseConfigSchema = z.object({
   shutdownDeadlineSeconds: secondsFromEnv.default(25),
   buildEnabled: booleanFromEnv.default(true),
   projectsEnabled: booleanFromEnv.default(true),
+  /**
+   * This replica in the Leases it holds (`holderIdentity`); the chart sets the pod's name.
+   * Default: the host name and a random suffix.
+   */
+  replicaId: z.string().min(1).optional(),
 });
 
 /** env variable → config key. Extend it (spread) when adding keys in another area. */
@@ -265,6 +276,7 @@ export const ENV_KEYS = {
   LAUNCHPAD_MODE: "mode",
   LAUNCHPAD_HOST: "host",
   LAUNCHPAD_PORT: "port",
+  LAUNCHPAD_METRICS_PORT: "metricsPort",
   LAUNCHPAD_LOG_LEVEL: "logLevel",
   JUPYTERHUB_SERVICE_NAME: "serviceName",
   JUPYTERHUB_SERVICE_PREFIX: "servicePrefix",
@@ -281,6 +293,7 @@ export const ENV_KEYS = {
   LAUNCHPAD_IDENTITY_CACHE_SECONDS: "identityCacheSeconds",
   LAUNCHPAD_BUILD_ENABLED: "buildEnabled",
   LAUNCHPAD_PROJECTS_ENABLED: "projectsEnabled",
+  LAUNCHPAD_REPLICA_ID: "replicaId",
   LAUNCHPAD_BINDERHUB_URL: "binderhubUrl",
   LAUNCHPAD_BINDERHUB_TOKEN: "binderhubToken",
   LAUNCHPAD_BINDERHUB_SERVICE_NAME: "binderhubServiceName",
@@ -327,6 +340,7 @@ export type Config = Omit<
   | "hubApiUrl"
   | "hubApiToken"
   | "profileEditorEnabled"
+  | "replicaId"
 > & {
   buildConcurrentPerUser: number;
   buildsPerHourPerUser: number;
@@ -336,6 +350,7 @@ export type Config = Omit<
   clientId: string;
   oauthCallbackUrl: string;
   cookieSecret: string;
+  replicaId: string;
   /** Absent in local mode only. */
   hubApiUrl: string | undefined;
   hubApiToken: string | undefined;
@@ -459,5 +474,6 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     hubApiUrl: c.hubApiUrl,
     hubApiToken: c.hubApiToken,
     profileEditorEnabled: c.profileEditorEnabled ?? c.mode === "local",
+    replicaId: c.replicaId ?? `${hostname()}-${randomBytes(3).toString("hex")}`,
   };
 }

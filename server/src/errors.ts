@@ -30,7 +30,7 @@ export class HttpError extends Error {
 
 /** The hub (or another upstream) failed: answered as 502 and logged with the cause. */
 export class UpstreamError extends Error {
-  readonly statusCode = 502;
+  readonly statusCode: number = 502;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "UpstreamError";
@@ -104,6 +104,7 @@ const FASTIFY_MESSAGES: Partial<Record<string, string>> = {
 const MASKED: Record<number, string> = {
   502: "An upstream service (the hub or BinderHub) did not answer as expected; try again shortly.",
   503: "Launchpad is shutting down or not ready; try again shortly.",
+  504: "The hub is slow to answer right now; try again shortly.",
 };
 
 function send(

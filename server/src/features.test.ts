@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MeSchema } from "../../contract/api.ts";
 import { KubernetesDouble } from "../test-support/kubernetes-double.ts";
 import { composeFeatures } from "./features.ts";
-import { createKubernetesClient, loadKubeConfig } from "./kubernetes/client.ts";
+import { createKubernetesClient, loadKubeConfig } from "./kubernetes/client-node.ts";
 import {
   ALICE,
   hubTestApp,

@@ -13,9 +13,10 @@ import { createKubernetesBuildLimiter, createMemoryBuildLimiter } from "./builds
 import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
 import type { Config } from "./config.ts";
 import type { DemoProjectStart } from "./local/demo-hub.ts";
-import { lazyKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
+import { noKubernetes, type KubernetesClient } from "./kubernetes/client.ts";
 import { createBinderHubSimulator } from "./local/binderhub-simulator.ts";
 import type { HubUser } from "./hub/hub-client.ts";
+import { Metrics } from "./metrics.ts";
 import { createProfileEditor } from "./profile-editor/index.ts";
 import { createProjects } from "./projects/index.ts";
 import type { ProjectService } from "./projects/service.ts";
@@ -36,8 +37,8 @@ export interface FeatureSet {
   drain(): Promise<void>;
   /** Whether a user may edit the profile list (absent: the editor is off). */
   mayEditProfiles?: (user: HubUser) => boolean;
-  /** Stops background work (lease renewals, the projects sweep) on shutdown. */
-  stop(): void;
+  /** Stops background work (lease renewals, the sweeps, their Lease) on shutdown. */
+  stop(): Promise<void>;
   /** Local mode: the demo hub accepted a start on a project (see demo-hub.ts). */
   onDemoProjectStart?: (start: DemoProjectStart) => Promise<void>;
 }
@@ -47,10 +48,11 @@ export function composeFeatures(
   config: Config,
   deps: FeatureDeps,
   log: FastifyBaseLogger,
-  kubernetes = lazyKubernetesClient(config.kubeconfigPath, deps.kube),
+  kubernetes: () => KubernetesClient = () => deps.kube ?? noKubernetes(),
+  metrics: Metrics = new Metrics({ processMetrics: false }),
 ): FeatureSet {
   const routes: FeatureSet["routes"] = [];
-  const stops: (() => void)[] = [];
+  const stops: (() => Promise<void>)[] = [];
   let buildService: BuildService | undefined;
   const build = config.buildEnabled && (config.mode === "local" || Boolean(config.binderhubUrl));
   const projects = config.projectsEnabled;
@@ -75,12 +77,16 @@ export function composeFeatures(
               limit: config.projectLimitPerUser,
               // Passed through to the Kubernetes API, which validates tolerations and affinity.
               removalJob: config.removalJob,
+              replicaId: config.replicaId,
+              sweepLeaseName: `${config.serviceName}-projects-sweep`,
             },
             onError,
+            metrics,
           )
         : createProjects(
             { mode: "local", localDataDir: config.localDataDir, limit: config.projectLimitPerUser },
             onError,
+            metrics,
           );
     projectService = created.service;
     stops.push(created.stop);
@@ -97,11 +103,15 @@ export function composeFeatures(
         ? createKubernetesBuildLimiter({
             kube: kubernetes(),
             namespace: namespace(),
+            replicaId: config.replicaId,
             ...limits,
             onError: (error, what) => log.warn({ err: error, what }, "build limiter"),
           })
         : createMemoryBuildLimiter(limits);
-    stops.push(() => limiter.close());
+    stops.push(() => {
+      limiter.close();
+      return Promise.resolve();
+    });
     // loadConfig requires a BinderHub URL in hub mode; local mode without one simulates BinderHub.
     const binderhub = config.binderhubUrl
       ? {
@@ -130,6 +140,7 @@ export function composeFeatures(
           idleMs: config.buildIdleTimeoutSeconds * 1000,
           deadlineMs: config.buildTimeoutSeconds * 1000,
         },
+        metrics,
       },
       log,
     ));
@@ -144,7 +155,10 @@ export function composeFeatures(
       onError: (error, what) => log.warn({ err: error }, `profile editor: ${what}`),
     });
     routes.push(editor.routes);
-    stops.push(editor.stop);
+    stops.push(() => {
+      editor.stop();
+      return Promise.resolve();
+    });
     mayEditProfiles = editor.mayEdit;
   }
 
@@ -155,8 +169,8 @@ export function composeFeatures(
       await buildService?.drain();
     },
     ...(mayEditProfiles ? { mayEditProfiles } : {}),
-    stop: () => {
-      for (const stop of stops) stop();
+    stop: async () => {
+      await Promise.all(stops.map((stop) => stop()));
     },
     ...(projectService && config.mode === "local"
       ? {

@@ -26,7 +26,9 @@ import { testCluster } from "../test-support/kube/test-cluster.ts";
 import { configMapRevocationStore, SessionRevocations } from "./auth/session-revocations.ts";
 import { createKubernetesBuildLimiter } from "./builds/limiter.ts";
 import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
-import { createKubernetesClient, type KubernetesClient } from "./kubernetes/client.ts";
+import { type KubernetesClient } from "./kubernetes/client.ts";
+import { createKubernetesClient } from "./kubernetes/client-node.ts";
+import { LeaderLease } from "./kubernetes/leader-lease.ts";
 import { KUBERNETES_USES, type Feature } from "./permissions.ts";
 import { RegistryChecker } from "./profile-editor/registry-checker.ts";
 import { ProfileEditorService } from "./profile-editor/service.ts";
@@ -84,7 +86,8 @@ function explain(feature: Feature | "always", made: string[], sameNamespace: boo
 /**
  * Projects: a first record (create) and a second (update), a listing that sees the user's running
  * server (pods), a delete through a removal Job the test kubelet runs, and the sweep that reads
- * the Job's outcome, deletes it and finds every user's records.
+ * the Job's outcome, deletes it and finds every user's records, and the Lease that picks the
+ * replica running the sweep.
  */
 async function projectsFlow(kube: KubernetesClient, ns: Namespaces, volumes: string) {
   const service = new ProjectService({
@@ -119,6 +122,17 @@ async function projectsFlow(kube: KubernetesClient, ns: Namespaces, volumes: str
       return (await service.list("alice")).projects.map((p) => p.id);
     })
     .toEqual([projectId("gh", "o/other")]);
+  // Whose turn the sweep is: the first replica creates the Lease, renews it, gives it up.
+  const turn = new LeaderLease({
+    kube,
+    namespace: ns.hub,
+    name: "launchpad-projects-sweep",
+    holder: "replica-1",
+    durationSeconds: 60,
+  });
+  expect(await turn.claim()).toBe(true);
+  expect(await turn.claim()).toBe(true);
+  await turn.release();
 }
 
 /**

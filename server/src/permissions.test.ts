@@ -8,11 +8,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { createHubClient } from "./hub/hub-client.ts";
-import {
-  createKubernetesClient,
-  loadKubeConfig,
-  type KubernetesClient,
-} from "./kubernetes/client.ts";
+import { type KubernetesClient } from "./kubernetes/client.ts";
+import { createKubernetesClient, loadKubeConfig } from "./kubernetes/client-node.ts";
 import {
   HUB_API,
   KUBERNETES_API,

@@ -91,7 +91,25 @@ export const KUBERNETES_USES: readonly KubernetesUse[] = [
     call: "listConfigMaps",
     namespace: "hub",
     feature: "projects",
-    by: "projects/store.ts users(): the sweep finds every user's records",
+    by: "projects/store.ts all(): the sweep reads every user's records in one list",
+  },
+  {
+    call: "readLease",
+    namespace: "hub",
+    feature: "projects",
+    by: "kubernetes/leader-lease.ts: whose turn the projects sweep is",
+  },
+  {
+    call: "createLease",
+    namespace: "hub",
+    feature: "projects",
+    by: "kubernetes/leader-lease.ts: the first replica to sweep",
+  },
+  {
+    call: "replaceLease",
+    namespace: "hub",
+    feature: "projects",
+    by: "kubernetes/leader-lease.ts: renew, take over or give up the sweep",
   },
   {
     call: "createJob",

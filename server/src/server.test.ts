@@ -1,42 +1,15 @@
 /**
  * The entry point as a process: the socket and signals are the point here, so no inject().
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { once } from "node:events";
-import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { SseReader, type SseItem } from "../../contract/sse.ts";
 import { BinderHubDouble } from "../test-support/binderhub-double.ts";
+import {
+  hubModeEnv,
+  listening,
+  startCompanion as start,
+} from "../test-support/companion-process.ts";
 import { RECONNECT_EVENT } from "./builds/service.ts";
-
-const ENTRY = new URL("./server.ts", import.meta.url).pathname;
-
-function start(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [ENTRY, ...args], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static",
-      LAUNCHPAD_LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), "launchpad-server-")),
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-  return { child, exited };
-}
-
-/** The address the process logs once it listens. */
-async function listening(child: ReturnType<typeof start>["child"]): Promise<string> {
-  for await (const line of createInterface({ input: child.stdout })) {
-    const entry = JSON.parse(line) as { msg?: string };
-    const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(entry.msg ?? "");
-    if (match?.[1]) return match[1];
-  }
-  throw new Error("the companion exited before listening");
-}
 
 // Each test starts a Node process: seconds on a loaded shared machine, whatever the code does.
 describe("server.ts", { timeout: 30_000 }, () => {
@@ -119,6 +92,20 @@ describe("server.ts", { timeout: 30_000 }, () => {
       first.child.kill("SIGTERM");
       await first.exited;
     }
+  });
+
+  it("loads @kubernetes/client-node in hub mode only", async () => {
+    const imported = async (args: string[], env: Record<string, string>) => {
+      const { child, exited } = start(args, env, { reportImports: ["@kubernetes/client-node"] });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      await listening(child);
+      child.kill("SIGTERM");
+      await exited;
+      return stderr.includes("imported @kubernetes/client-node");
+    };
+    expect(await imported(["--local"], { LAUNCHPAD_PORT: "0" })).toBe(false);
+    expect(await imported([], { ...hubModeEnv(), LAUNCHPAD_PORT: "0" })).toBe(true);
   });
 
   it("refuses to start with exit code 2 and lists every bad variable", async () => {

@@ -7,6 +7,8 @@ import type { AddressInfo } from "node:net";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { loggerOptions } from "./logging.ts";
+import { Metrics } from "./metrics.ts";
+import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
 
 function readConfig(argv: readonly string[]): Config {
   try {
@@ -22,8 +24,14 @@ function readConfig(argv: readonly string[]): Config {
 
 async function main(): Promise<void> {
   const config = readConfig(process.argv.slice(2));
-  const app = await buildApp(config, { logger: loggerOptions(config.logLevel) });
+  const metrics = new Metrics();
+  const app = await buildApp(config, { logger: loggerOptions(config.logLevel), metrics });
 
+  // Not behind the hub's proxy, and nothing else on it (metrics-server.ts).
+  const metricsServer: MetricsServer | undefined =
+    config.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer(metrics, { host: config.host, port: config.metricsPort });
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
@@ -33,7 +41,8 @@ async function main(): Promise<void> {
       "shutting down: draining open requests",
     );
     // close() refuses new requests, ends every build stream with a reconnect event (their builds
-    // go on; their Leases are left for another replica to take over: app.ts preClose), then waits
+    // go on; each stream gives its Lease up, so its re-attach elsewhere is the same build: app.ts
+    // preClose, builds/limiter.ts), stops the sweep and gives its Lease up, then waits
     // for the rest. Past the deadline we stop waiting, so Kubernetes'
     // terminationGracePeriodSeconds is never what kills us.
     const deadline = setTimeout(() => {
@@ -41,7 +50,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownDeadlineSeconds * 1000);
     deadline.unref();
-    app.close().then(
+    Promise.all([app.close(), metricsServer?.close()]).then(
       () => process.exit(0),
       (error: unknown) => {
         app.log.error({ err: error }, "error while closing");
@@ -64,6 +73,7 @@ async function main(): Promise<void> {
   }
   // The bound port: LAUNCHPAD_PORT=0 lets the system pick one.
   const { port } = app.server.address() as AddressInfo;
+  if (metricsServer) app.log.info({ port: metricsServer.port }, "metrics at /metrics");
   const open = `http://${config.host}:${port}/hub/spawn`;
   app.log.info(
     {

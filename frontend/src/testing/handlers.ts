@@ -4,6 +4,7 @@
  */
 import { http, HttpResponse } from "msw";
 import type { ApiError, Me } from "../../../contract/api.ts";
+import { runningBuildsHandlers } from "../features/build/testing/handlers.ts";
 
 const ME = "*/services/:service/api/me";
 
@@ -35,4 +36,4 @@ export const meHandlers = {
   ),
 };
 
-export const handlers = [meHandlers.ok];
+export const handlers = [meHandlers.ok, runningBuildsHandlers.none()];

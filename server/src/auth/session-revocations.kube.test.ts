@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { createKubernetesClient } from "../kubernetes/client.ts";
+import { createKubernetesClient } from "../kubernetes/client-node.ts";
 import {
   configMapRevocationStore,
   REVOCATIONS_CONFIG_MAP,

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../../contract/api.ts";
 import { CONFIG_MAP, KubernetesDouble } from "../../test-support/kubernetes-double.ts";
 import { buildApp } from "../app.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client.ts";
+import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
 import {
   ALICE,
   hubTestApp,

@@ -11,7 +11,7 @@ import { createInterface } from "node:readline";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import type { AcquireResult, BuildRef, BuildStart } from "./limiter.ts";
+import type { AcquireResult, BuildRef, BuildStart, RunningBuildRef } from "./limiter.ts";
 
 const CLI = join(import.meta.dirname, "../../test-support/kube/limiter-replica-cli.ts");
 const cluster = testCluster();
@@ -28,7 +28,8 @@ beforeAll(async () => {
   );
 });
 
-type Acquired = Extract<AcquireResult, { ok: false }> | { ok: true; ticket: string };
+type Acquired =
+  Extract<AcquireResult, { ok: false }> | { ok: true; ticket: string; reattached: boolean };
 
 /** A companion replica's limiter in a process of its own (limiter-replica-cli.ts). */
 class Replica {
@@ -75,6 +76,9 @@ class Replica {
 
   acquire = (build: BuildRef) => this.call<Acquired>("acquire", { build });
   release = (ticket: string) => this.call<unknown>("release", { ticket });
+  /** The stream left (its page went, or this replica shuts down) while the build goes on. */
+  detach = (ticket: string) => this.call<unknown>("detach", { ticket });
+  running = (user: string) => this.call<RunningBuildRef[]>("running", { user });
   cancel = (build: BuildRef) => this.call<number>("cancel", { build });
   starts = (build: BuildRef) => this.call<BuildStart[]>("starts", { build });
 
@@ -127,8 +131,10 @@ describe("the build limiter across two companion processes (real API server)", (
     const a = replica("a", { concurrent: 1 });
     const b = replica("b", { concurrent: 1 });
     const build = buildOf();
+    const other = { ...build, spec: "o/s/HEAD", repoUrl: "https://github.com/o/s" };
     for (let round = 0; round < 6; round++) {
-      const results = await Promise.all([a.acquire(build), b.acquire(build)]);
+      // Two different builds: two streams of one build are the same build (a re-attach).
+      const results = await Promise.all([a.acquire(build), b.acquire(other)]);
       const winners = results.flatMap((r) => (r.ok ? [r.ticket] : []));
       expect(winners, `round ${round}`).toHaveLength(1);
       await (results[0].ok ? a : b).release(winners[0]!);
@@ -147,14 +153,36 @@ describe("the build limiter across two companion processes (real API server)", (
     expect(await a.acquire(build)).toMatchObject({ ok: false, reason: "hourly" });
   });
 
-  it("a killed process's build stops counting as running once its Lease expires", async () => {
+  it("a killed process's build re-attaches on the survivor at once; another build waits for its Lease to expire", async () => {
     const crashed = replica("crashed", { concurrent: 1, "lease-seconds": 2 });
     const survivor = replica("survivor", { concurrent: 1, "lease-seconds": 2 });
     const build = buildOf();
+    const another = { ...build, spec: "o/s/HEAD", repoUrl: "https://github.com/o/s" };
     expect((await crashed.acquire(build)).ok).toBe(true);
     crashed.kill();
-    expect(await survivor.acquire(build)).toMatchObject({ ok: false, reason: "concurrent" });
-    await expect.poll(async () => (await survivor.acquire(build)).ok).toBe(true);
+    // Before: "You already have 1 build running" until the dead replica's Lease expired.
+    expect(await survivor.acquire(build)).toMatchObject({ ok: true, reattached: true });
+    expect(await survivor.acquire(another)).toMatchObject({ ok: false, reason: "concurrent" });
+  });
+
+  it("a stream detached by a shutdown gives its Lease up; its re-attach elsewhere is the same build", async () => {
+    const leaving = replica("leaving", { concurrent: 1, hourly: 1 });
+    const staying = replica("staying", { concurrent: 1, hourly: 1 });
+    const build = buildOf();
+    const first = await leaving.acquire(build);
+    if (!first.ok) throw new Error(first.message);
+    await leaving.detach(first.ticket);
+    expect(await staying.running(build.user)).toEqual([
+      expect.objectContaining({ provider: "gh", spec: build.spec }),
+    ]);
+    // Neither the concurrent limit nor the hourly one counts it twice (before: refused, hourly).
+    const again = await staying.acquire(build);
+    expect(again).toMatchObject({ ok: true, reattached: true });
+    expect(
+      await staying.acquire({ ...build, spec: "o/s/HEAD", repoUrl: "https://github.com/o/s" }),
+    ).toMatchObject({ ok: false });
+    if (again.ok) await staying.release(again.ticket);
+    expect(await staying.running(build.user)).toEqual([]);
   });
 
   it("cancels a build held by the other process through its Lease", async () => {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client.ts";
+import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
 import { createKubernetesBuildLimiter, type BuildLimiter } from "./limiter.ts";
 
 let double: KubernetesDouble;
@@ -53,8 +53,10 @@ describe("the Kubernetes build limiter with opaque resourceVersions", () => {
   it("two replicas racing for the last slot: exactly one wins, every round", async () => {
     const a = replica("a");
     const b = replica("b");
+    // Two different builds: two streams of one build are the same build (a re-attach).
+    const other = { ...build, spec: "o/s/HEAD", repoUrl: "https://github.com/o/s" };
     for (let round = 0; round < 8; round++) {
-      const results = await Promise.all([a.acquire(build), b.acquire(build)]);
+      const results = await Promise.all([a.acquire(build), b.acquire(other)]);
       expect(
         results.filter((r) => r.ok),
         `round ${round}`,

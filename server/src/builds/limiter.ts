@@ -13,7 +13,11 @@
  * - annotations: user, provider, spec, repository, ref, started-at (ms), ended, cancel;
  * - live = no `ended` annotation and `renewTime + leaseDurationSeconds` in the future; the holder
  *   renews every third of the duration while streaming, so a crashed replica's leases stop counting
- *   as running after `leaseDurationSeconds`;
+ *   as running after `leaseDurationSeconds`; a stream that detaches (its page left, its replica
+ *   shuts down) gives its Lease up (empty `holderIdentity`) and leaves it to expire the same way;
+ * - the limits count builds, not streams: a stream of a build that has a live Lease (another tab,
+ *   a page re-attaching after a reload or a restart, whether the old replica shut down or died)
+ *   is a re-attach, never refused, and its Lease carries that build's started-at;
  * - hourly = every lease of the user started (annotation) less than an hour ago, running or ended:
  *   a finished build keeps its lease, marked `ended`, until an hour after it started; any acquire
  *   prunes the user's leases older than that;
@@ -30,7 +34,7 @@
  * - cancel from any replica: the `cancel` annotation; the holder sees it at its next renewal.
  */
 import { randomBytes } from "node:crypto";
-import type { Provider } from "../../../contract/build.ts";
+import { ProviderSchema, type Provider } from "../../../contract/build.ts";
 import {
   isKubernetesError,
   microTime,
@@ -55,8 +59,30 @@ export interface BuildRef {
   ref?: string | undefined;
 }
 
+export interface RunningBuildRef {
+  provider: Provider;
+  spec: string;
+  /** Milliseconds since the epoch. */
+  startedAt: number;
+}
+
+/** One entry per build, the newest start of each, newest first. */
+function newestPerBuild(builds: RunningBuildRef[]): RunningBuildRef[] {
+  const byKey = new Map<string, RunningBuildRef>();
+  for (const build of builds) {
+    const key = buildKey(build);
+    const seen = byKey.get(key);
+    if (!seen || seen.startedAt < build.startedAt) byKey.set(key, build);
+  }
+  return [...byKey.values()].sort((a, b) => b.startedAt - a.startedAt);
+}
+
 export interface BuildTicket {
   readonly id: string;
+  /** When the build started (milliseconds since the epoch): the first stream's start. */
+  readonly startedAt: number;
+  /** A stream of a build already counted (a re-attach, a second tab): not a new build. */
+  readonly reattached: boolean;
   /** Aborted when someone (any replica) cancels this build. */
   readonly cancelled: AbortSignal;
   /** The build ended (ready, failed, cancelled, stopped): a new stream of it is a new build. */
@@ -100,13 +126,18 @@ export interface BuildLimiter {
    * ended, until it is pruned an hour after it started. The cancel policy's "who started it".
    */
   starts(build: Pick<BuildRef, "provider" | "spec">): Promise<BuildStart[]>;
-  /** Asks this user's open streams of this build, on every replica, to stop; returns how many. */
+  /**
+   * Asks this user's open streams of this build, on every replica, to stop, and ends the build
+   * where no stream holds it (detached); returns how many streams it asked.
+   */
   requestCancel(build: BuildRef): Promise<number>;
   /**
    * Open streams, on any replica, of the same repository that are not this user's streams of this
    * build (with `everyUser`: not anyone's streams of this build).
    */
   otherWatchers(build: BuildRef, options?: { everyUser?: boolean }): Promise<number>;
+  /** The user's builds that still run (held, or detached and not yet expired), newest first. */
+  running(user: string): Promise<RunningBuildRef[]>;
   /** Stops renewals (shutdown); does not release. */
   close(): void;
 }
@@ -142,6 +173,8 @@ export function buildKey(build: Pick<BuildRef, "provider" | "spec">): string {
 interface MemoryEntry {
   id: string;
   user: string;
+  provider: Provider;
+  spec: string;
   key: string;
   repoUrl: string;
   startedAt: number;
@@ -178,11 +211,16 @@ export function createMemoryBuildLimiter(
       const t = now();
       const key = buildKey(build);
       const targets = entries.filter((e) => live(e, t) && e.user === build.user && e.key === key);
+      let asked = 0;
       for (const e of targets) {
-        if (e.detachedAt === undefined) e.controller.abort();
-        else e.endedAt = t;
+        if (e.detachedAt !== undefined) {
+          e.endedAt = t; // no stream to ask: the build ends here
+          continue;
+        }
+        e.controller.abort();
+        asked++;
       }
-      return Promise.resolve(targets.length);
+      return Promise.resolve(asked);
     },
     starts(build) {
       const key = buildKey(build);
@@ -210,14 +248,26 @@ export function createMemoryBuildLimiter(
         ).length,
       );
     },
+    running(user) {
+      const t = now();
+      return Promise.resolve(
+        newestPerBuild(
+          entries
+            .filter((e) => e.user === user && live(e, t))
+            .map((e) => ({ provider: e.provider, spec: e.spec, startedAt: e.startedAt })),
+        ),
+      );
+    },
     close() {},
   };
 
-  function ticketFor(entry: MemoryEntry): BuildTicket {
+  function ticketFor(entry: MemoryEntry, reattached: boolean): BuildTicket {
     const controller = entry.controller;
     const holding = () => entry.controller === controller && entry.detachedAt === undefined;
     return {
       id: entry.id,
+      startedAt: entry.startedAt,
+      reattached,
       cancelled: controller.signal,
       release: () => {
         if (holding()) entry.endedAt = now();
@@ -240,7 +290,7 @@ export function createMemoryBuildLimiter(
     if (free) {
       free.detachedAt = undefined;
       free.controller = new AbortController();
-      return { ok: true, ticket: ticketFor(free) };
+      return { ok: true, ticket: ticketFor(free, true) };
     }
     if (same.length === 0) {
       const running = new Set(mine.filter((e) => live(e, t)).map((e) => e.key));
@@ -260,6 +310,8 @@ export function createMemoryBuildLimiter(
     const entry: MemoryEntry = {
       id: `local-${++next}`,
       user: build.user,
+      provider: build.provider,
+      spec: build.spec,
       key,
       repoUrl: build.repoUrl,
       startedAt: t,
@@ -269,7 +321,7 @@ export function createMemoryBuildLimiter(
       controller: new AbortController(),
     };
     entries.push(entry);
-    return { ok: true, ticket: ticketFor(entry) };
+    return { ok: true, ticket: ticketFor(entry, entry.attached) };
   }
 }
 
@@ -310,6 +362,9 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
   const local = new Map<string, { controller: AbortController; timer: NodeJS.Timeout }>();
 
   const started = (lease: Lease) => Number(annotation(lease, A_STARTED) ?? 0);
+  /** The build a stream's Lease follows (labels hash it; the annotations hold it). */
+  const keyOf = (lease: Lease) =>
+    `${annotation(lease, ANNOTATIONS.provider) ?? ""}/${annotation(lease, ANNOTATIONS.spec) ?? ""}`;
   const isLive = (lease: Lease, t: number) => {
     if (annotation(lease, A_ENDED) !== undefined) return false;
     const renew = Date.parse(String(lease.spec?.renewTime ?? lease.spec?.acquireTime ?? ""));
@@ -360,6 +415,14 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
     return timer;
   }
 
+  function markEnded(lease: Lease): Lease {
+    lease.metadata = {
+      ...lease.metadata,
+      annotations: { ...lease.metadata?.annotations, [A_ENDED]: String(now()) },
+    };
+    return lease;
+  }
+
   async function prune(leases: Lease[], t: number): Promise<Lease[]> {
     const keep: Lease[] = [];
     for (const lease of leases) {
@@ -398,13 +461,17 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
     }
   }
 
+  /**
+   * Limits count builds, not streams: the streams of one build (a second tab, a re-attach after a
+   * reload or a restart) share its key and its start.
+   */
   function check(leases: Lease[], t: number): LimitRefusal | undefined {
-    if (leases.filter((l) => isLive(l, t)).length >= concurrent)
+    if (new Set(leases.filter((l) => isLive(l, t)).map(keyOf)).size >= concurrent)
       return refusal("concurrent", concurrent, CONCURRENT_RETRY_SECONDS);
-    const lastHour = leases
-      .filter((l) => started(l) > t - HOUR_MS)
-      .map(started)
-      .sort((a, b) => a - b);
+    const starts = new Map<string, number>();
+    for (const lease of leases.filter((l) => started(l) > t - HOUR_MS))
+      starts.set(`${keyOf(lease)}@${started(lease)}`, started(lease));
+    const lastHour = [...starts.values()].sort((a, b) => a - b);
     if (lastHour.length >= hourly)
       return refusal(
         "hourly",
@@ -414,10 +481,22 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
     return undefined;
   }
 
-  /** Creates the build's Lease and admits it (see the header); undefined when it lost a race. */
-  async function admit(build: BuildRef, t: number): Promise<LimitRefusal | string | undefined> {
+  /**
+   * Creates the stream's Lease and admits it (see the header); undefined when it lost a race. A
+   * stream of a build that still has a live Lease (its other streams, or a stream whose replica
+   * detached, shut down or died) re-attaches: it shares that build's start and is never refused.
+   */
+  async function admit(
+    build: BuildRef,
+    t: number,
+  ): Promise<LimitRefusal | { name: string; startedAt: number; reattached: boolean } | undefined> {
     const admission = await admissionOf(build.user);
-    const refused = check(await prune(await listUser(build.user), t), t);
+    const leases = await prune(await listUser(build.user), t);
+    const key = buildKey(build);
+    const same = leases.filter((l) => isLive(l, t) && keyOf(l) === key);
+    const reattached = same.length > 0;
+    const startedAt = reattached ? Math.min(...same.map(started)) : t;
+    const refused = reattached ? undefined : check(leases, t);
     if (refused) return refused;
     const name = `launchpad-build-${randomBytes(6).toString("hex")}`;
     await kube.createLease(namespace, {
@@ -434,7 +513,7 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
           [ANNOTATIONS.spec]: build.spec,
           [ANNOTATIONS.repository]: build.repoUrl,
           ...(build.ref ? { [ANNOTATIONS.ref]: build.ref } : {}),
-          [A_STARTED]: String(t),
+          [A_STARTED]: String(startedAt),
         },
       },
       spec: {
@@ -458,7 +537,7 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
           renewTime: microTime(new Date(t)) as unknown as Date,
         },
       });
-      return name;
+      return { name, startedAt, reattached };
     } catch (error) {
       await kube.deleteLease(namespace, name).catch((e: unknown) => onError(e, "withdraw lease"));
       // 404: the admission Lease was deleted (e.g. by an admin) since: look again, as for 409.
@@ -469,34 +548,67 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
 
   return {
     async acquire(build) {
-      let name: string | undefined;
-      for (let attempt = 0; attempt < ADMISSION_ATTEMPTS && name === undefined; attempt++) {
+      let admitted: { name: string; startedAt: number; reattached: boolean } | undefined;
+      for (let attempt = 0; attempt < ADMISSION_ATTEMPTS && admitted === undefined; attempt++) {
         const outcome = await admit(build, now());
-        if (typeof outcome === "object") return outcome;
-        name = outcome;
+        if (outcome !== undefined && "ok" in outcome) return outcome;
+        admitted = outcome;
       }
-      if (name === undefined)
+      if (admitted === undefined)
         throw new Error(`too many build starts at once for one user (${ADMISSION_ATTEMPTS} tries)`);
+      const { name } = admitted;
       const controller = new AbortController();
       local.set(name, { controller, timer: startRenewing(name, controller) });
-      let released = false;
-      const release = async () => {
-        if (released) return;
-        released = true;
+      let done = false;
+      /** Stops renewing; `change` is the Lease's last write from this replica. */
+      const finish = async (change: (lease: Lease) => Lease) => {
+        if (done) return;
+        done = true;
         const entry = local.get(name);
         if (entry) clearInterval(entry.timer);
         local.delete(name);
-        await update(name, (lease) => {
-          lease.metadata = {
-            ...lease.metadata,
-            annotations: { ...lease.metadata?.annotations, [A_ENDED]: String(now()) },
-          };
-          return lease;
-        });
+        await update(name, change);
       };
       return {
         ok: true,
-        ticket: { id: name, cancelled: controller.signal, release, detach: release },
+        ticket: {
+          id: name,
+          startedAt: admitted.startedAt,
+          reattached: admitted.reattached,
+          cancelled: controller.signal,
+          // The build ended: its Lease stops counting as running (it still counts for the hour),
+          // and so do the Leases its earlier streams gave up when they detached.
+          release: async () => {
+            await finish(markEnded);
+            const t = now();
+            const given = (
+              await kube.listLeases(
+                namespace,
+                launchpadSelector(COMPONENTS.buildStream, {
+                  user: build.user,
+                  build: buildKey(build),
+                }),
+              )
+            ).filter((l) => isLive(l, t) && (l.spec?.holderIdentity ?? "") === "");
+            for (const lease of given)
+              await update(lease.metadata?.name ?? "", (l) =>
+                (l.spec?.holderIdentity ?? "") === "" ? markEnded(l) : undefined,
+              );
+          },
+          // The stream left (the page went away, this replica shuts down) but the build goes on:
+          // the Lease is given up (no holder) and left to expire, so the build still counts as
+          // running for its duration, and a stream that re-attaches meanwhile is the same build.
+          // Its renewTime is the detach, so `starts` knows when the stream ended.
+          detach: () =>
+            finish((lease) => {
+              lease.spec = {
+                ...lease.spec,
+                holderIdentity: "",
+                renewTime: microTime(new Date(now())) as unknown as Date,
+              };
+              return lease;
+            }),
+        },
       };
     },
 
@@ -509,6 +621,12 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
       let asked = 0;
       for (const lease of leases.filter((l) => isLive(l, t))) {
         const name = lease.metadata?.name ?? "";
+        // A detached stream has no holder to see the annotation, nor a stream to ask: the build
+        // ends here, as a release would have ended it.
+        if ((lease.spec?.holderIdentity ?? "") === "") {
+          await update(name, (l) => ((l.spec?.holderIdentity ?? "") === "" ? markEnded(l) : l));
+          continue;
+        }
         asked++;
         const mine = local.get(name);
         if (mine) {
@@ -542,11 +660,18 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
         )
           return [];
         const ended = annotation(lease, A_ENDED);
-        // A replica that died without ending its stream: it ended when its Lease ran out.
+        // A replica that died without ending its stream: it ended when its Lease ran out. A
+        // stream that detached (no holder) ended at its last renewal, the detach.
         const renew = Date.parse(String(lease.spec?.renewTime ?? lease.spec?.acquireTime ?? ""));
         const expired = renew + (lease.spec?.leaseDurationSeconds ?? durationS) * 1000;
         const endedAt =
-          ended !== undefined ? Number(ended) : isLive(lease, t) ? undefined : expired;
+          ended !== undefined
+            ? Number(ended)
+            : (lease.spec?.holderIdentity ?? "") === ""
+              ? renew
+              : isLive(lease, t)
+                ? undefined
+                : expired;
         return [{ user, startedAt: started(lease), endedAt }];
       });
     },
@@ -562,12 +687,28 @@ export function createKubernetesBuildLimiter(options: KubernetesBuildLimiterOpti
       return leases.filter(
         (l) =>
           isLive(l, t) &&
+          // A detached stream's Lease (no holder) has nobody watching it.
+          (l.spec?.holderIdentity ?? "") !== "" &&
           annotation(l, A_CANCEL) === undefined &&
           !(
             l.metadata?.labels?.[LABELS.build] === keyHash &&
             (everyUser || l.metadata?.labels?.[LABELS.user] === userHash)
           ),
       ).length;
+    },
+
+    async running(user) {
+      const t = now();
+      const leases = (await listUser(user)).filter((l) => isLive(l, t));
+      return newestPerBuild(
+        leases.flatMap((lease) => {
+          const provider = ProviderSchema.safeParse(annotation(lease, ANNOTATIONS.provider));
+          const spec = annotation(lease, ANNOTATIONS.spec);
+          return provider.success && spec !== undefined
+            ? [{ provider: provider.data, spec, startedAt: started(lease) }]
+            : [];
+        }),
+      );
     },
 
     close() {

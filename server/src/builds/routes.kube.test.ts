@@ -15,7 +15,8 @@ import { buildPath } from "../../../contract/providers/build-path.ts";
 import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
 import { TestKubelet } from "../../test-support/kube/test-kubelet.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { createKubernetesClient, type KubernetesClient } from "../kubernetes/client.ts";
+import { type KubernetesClient } from "../kubernetes/client.ts";
+import { createKubernetesClient } from "../kubernetes/client-node.ts";
 import { createKubernetesBuildLimiter } from "./limiter.ts";
 import { headers, openStream, startCompanion } from "./test-harness.ts";
 

@@ -6,16 +6,14 @@ import { MAX_LOG_MESSAGE_LENGTH } from "../../../contract/build.ts";
 import { buildPath } from "../../../contract/providers/build-path.ts";
 import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
 import { KubernetesDouble, LEASE, POD } from "../../test-support/kubernetes-double.ts";
-import {
-  createKubernetesClient,
-  loadKubeConfig,
-  type KubernetesClient,
-} from "../kubernetes/client.ts";
+import { type KubernetesClient } from "../kubernetes/client.ts";
+import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
 import {
   createKubernetesBuildLimiter,
   type BuildLimiter,
   type KubernetesBuildLimiterOptions,
 } from "./limiter.ts";
+import { Metrics } from "../metrics.ts";
 import { RECONNECT_EVENT, type BuildService } from "./service.ts";
 import {
   headers,
@@ -145,10 +143,16 @@ describe("GET api/builds/<provider>/<spec>", () => {
     expect(read.keepalives).toBeGreaterThanOrEqual(3);
     const ended = await binder.waitForStreamEnd();
     expect(ended.state).toBe("client-closed");
-    // The lease is released (ended) once the stream is torn down.
+    // The Lease is given up (no holder) once the stream is torn down, but not ended: the build
+    // goes on in BinderHub, and a page re-attaching within the Lease's duration is the same build.
     await expect
-      .poll(() => buildLeases()[0]?.metadata.annotations?.["launchpad.jupyter.org/ended"])
-      .toBeDefined();
+      .poll(
+        () => (buildLeases()[0]?.spec as { holderIdentity?: string } | undefined)?.holderIdentity,
+      )
+      .toBe("");
+    expect(buildLeases()[0]?.metadata.annotations).not.toHaveProperty(
+      "launchpad.jupyter.org/ended",
+    );
   });
 
   it("a silent BinderHub trips the idle watchdog: one failed event, upstream closed", async () => {
@@ -373,15 +377,17 @@ describe("per-user limits across replicas (Kubernetes Leases)", () => {
       spec: "o/r/HEAD",
       repoUrl: "https://github.com/o/r",
     };
+    // Two different builds: two streams of one build are the same build (a re-attach).
+    const other = { ...build, spec: "o/s/HEAD", repoUrl: "https://github.com/o/s" };
     for (let round = 0; round < 5; round++) {
-      const results = await Promise.all([a.acquire(build), b.acquire(build)]);
+      const results = await Promise.all([a.acquire(build), b.acquire(other)]);
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       for (const r of results) if (r.ok) await r.ticket.release();
       // Released builds still count per hour but not as running.
     }
   });
 
-  it("a crashed replica's leases stop counting as running after leaseDurationSeconds", async () => {
+  it("a crashed replica's build re-attaches at once; another build waits out leaseDurationSeconds", async () => {
     let t = Date.parse("2026-01-01T00:00:00Z");
     const now = () => t;
     const crashed = limiter({
@@ -403,11 +409,79 @@ describe("per-user limits across replicas (Kubernetes Leases)", () => {
       spec: "o/r/HEAD",
       repoUrl: "https://github.com/o/r",
     };
+    const another = { ...build, spec: "o/s/HEAD", repoUrl: "https://github.com/o/s" };
     expect((await crashed.acquire(build)).ok).toBe(true);
     crashed.close(); // no more renewals, never released
-    expect(await survivor.acquire(build)).toMatchObject({ ok: false, reason: "concurrent" });
+    // Before: "You already have 1 build running" for the build the page was re-attaching to.
+    expect(await survivor.acquire(build)).toMatchObject({
+      ok: true,
+      ticket: { reattached: true },
+    });
+    expect(await survivor.acquire(another)).toMatchObject({ ok: false, reason: "concurrent" });
     t += 31_000;
-    expect((await survivor.acquire(build)).ok).toBe(true);
+    expect((await survivor.acquire(another)).ok).toBe(true);
+  });
+
+  it("a replica shutting down mid-build: the page finds the build on the other one and re-attaches, within the limit", async () => {
+    const counted = {
+      a: new Metrics({ processMetrics: false }),
+      b: new Metrics({ processMetrics: false }),
+    };
+    const a = await companion({
+      limiter: limiter({ replicaId: "a", concurrentPerUser: 1 }),
+      metrics: counted.a,
+    });
+    const leaving = service;
+    const b = await companion({
+      limiter: limiter({ replicaId: "b", concurrentPerUser: 1 }),
+      metrics: counted.b,
+    });
+    const path = buildPath("gh", "org/keepalive-only/HEAD");
+    const first = await openStream(a, path);
+    expect(first.response.status).toBe(200);
+    await expect.poll(() => leaving.openStreams).toBe(1);
+    await leaving.drain();
+    expect((await first.done)?.events.at(-1)).toEqual(RECONNECT_EVENT);
+
+    const running = await fetch(b.replace(/\/$/, ""), { headers: headers() });
+    expect(running.status).toBe(200);
+    expect(await running.json()).toEqual({
+      builds: [{ provider: "gh", spec: "org/keepalive-only/HEAD", started_at: expect.any(String) }],
+    });
+    expect(await (await fetch(b.replace(/\/$/, ""), { headers: headers("bob") })).json()).toEqual({
+      builds: [],
+    });
+    const again = await openStream(b, path);
+    expect(again.response.status).toBe(200);
+    // The re-attach is the same build: the limit of 1 still holds for another one.
+    const another = await fetch(b + buildPath("gh", "org/keepalive-only-2/HEAD"), {
+      headers: headers(),
+    });
+    expect(another.status).toBe(429);
+    again.controller.abort();
+    // Metrics: one build started (on a), a re-attach and a refusal (on b), nothing finished.
+    const [onA, onB] = await Promise.all([
+      counted.a.registry.metrics(),
+      counted.b.registry.metrics(),
+    ]);
+    expect(onA).toContain('launchpad_builds_started_total{provider="gh"} 1');
+    expect(onB).not.toContain("launchpad_builds_started_total{");
+    expect(onB).toContain("launchpad_build_stream_reattaches_total 1");
+    expect(onB).toContain('launchpad_builds_refused_total{reason="concurrent"} 1');
+    expect(onA + onB).not.toContain("launchpad_builds_finished_total{");
+  });
+
+  it("counts a build that ends, by outcome, with its duration", async () => {
+    const metrics = new Metrics({ processMetrics: false });
+    const base = await companion({ metrics });
+    const response = await fetch(base + buildPath("gh", "binder-examples/requirements/HEAD"), {
+      headers: headers(),
+    });
+    await readStream(response);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('launchpad_builds_started_total{provider="gh"} 1');
+    expect(text).toContain('launchpad_builds_finished_total{outcome="succeeded"} 1');
+    expect(text).toContain('launchpad_build_duration_seconds_count{outcome="succeeded"} 1');
   });
 
   it("a Kubernetes API failure answers 503, never an unlimited build", async () => {

@@ -9,6 +9,7 @@
  *   see auth/target-user.ts), 429 with `Retry-After` (build limits), 503.
  * - `DELETE api/builds/<provider>/<spec>`: cancel (BuildCancelResult in contract/build.ts) a
  *   build the user started; an admin's cancel of other users' build is logged; anything else 404.
+ * - `GET api/builds`: the user's builds still running, for a page to re-attach to (RunningBuilds).
  *
  * The path is `buildPath(provider, spec)` (contract/providers/build-path.ts), read from the RAW
  * request URL so `%2F` survives (build-request.ts). The stream is written on the raw socket
@@ -21,7 +22,7 @@ import type {
   preHandlerAsyncHookHandler,
 } from "fastify";
 
-import { BuildCancelResultSchema } from "../../../contract/build.ts";
+import { BuildCancelResultSchema, RunningBuildsSchema } from "../../../contract/build.ts";
 import { targetUser } from "../auth/target-user.ts";
 import { apiError, serialize } from "../errors.ts";
 import type { BuildRequest } from "./build-request.ts";
@@ -97,6 +98,19 @@ export function buildRoutes(service: BuildService) {
         return reply;
       },
     );
+
+    app.get("/api/builds", { preHandler: pre(app.requireUser) }, async (request, reply) => {
+      const user = request.user?.name;
+      if (!user) return reply.code(401).send(apiError(401, "You are not logged in."));
+      try {
+        return serialize(RunningBuildsSchema, { builds: await service.running(user) });
+      } catch (error) {
+        request.log.error({ err: error }, "listing running builds failed");
+        return reply
+          .code(503)
+          .send(apiError(503, "Could not list your running builds right now; try again."));
+      }
+    });
 
     app.delete(
       "/api/builds/:provider/*",

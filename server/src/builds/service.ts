@@ -20,11 +20,17 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 
-import type { BuildCancelResult, BuildEvent, Provider } from "../../../contract/build.ts";
+import type {
+  BuildCancelResult,
+  BuildEvent,
+  Provider,
+  RunningBuild,
+} from "../../../contract/build.ts";
 import type { BuildSource } from "../../../contract/providers/catalog.ts";
 import { streamBuild, type BinderHubClientConfig } from "./binderhub-client.ts";
 import { parseBuildPath, type BuildRequest, type BuildRequestCheck } from "./build-request.ts";
 import type { BuildLimiter, BuildRef, BuildStart, BuildTicket } from "./limiter.ts";
+import type { BuildOutcome, Metrics } from "../metrics.ts";
 import { companionFailure } from "./normalize.ts";
 import {
   OpenStreams,
@@ -49,6 +55,8 @@ export interface BuildServiceOptions {
   beforeBuild?: ((user: string, source: BuildSource) => Promise<string | null>) | undefined;
   /** Heartbeats, the idle limit and the deadline of every stream (open-streams.ts). */
   watch?: StreamWatchOptions;
+  /** Counts builds, refusals and streams (metrics.ts). */
+  metrics?: Metrics | undefined;
 }
 
 /** Where a relayed build goes; a returned promise means "wait before sending more". */
@@ -103,6 +111,7 @@ export class BuildService {
     this.options = options;
     this.log = log;
     this.streams = new OpenStreams(options.watch);
+    options.metrics?.countOpenStreams(() => this.streams.size);
   }
 
   /** Streams open on this replica now. */
@@ -121,13 +130,18 @@ export class BuildService {
    * project limit applies, and `user`'s build limits.
    */
   async start(user: string, request: BuildRequest, projectOwner = user): Promise<StartOutcome> {
+    const metrics = this.options.metrics;
     const refusal = await this.options.beforeBuild?.(projectOwner, request.source);
-    if (refusal) return { ok: false, reason: "project-limit", message: refusal };
+    if (refusal) {
+      metrics?.buildsRefused.inc({ reason: "project-limit" });
+      return { ok: false, reason: "project-limit", message: refusal };
+    }
     let acquired;
     try {
       acquired = await this.options.limiter.acquire({ user, ...request });
     } catch (error) {
       this.log?.error({ err: error }, "build limiter unavailable");
+      metrics?.buildsRefused.inc({ reason: "unavailable" });
       return {
         ok: false,
         reason: "unavailable",
@@ -135,6 +149,7 @@ export class BuildService {
       };
     }
     if (!acquired.ok) {
+      metrics?.buildsRefused.inc({ reason: acquired.reason });
       return {
         ok: false,
         reason: "build-limit",
@@ -142,6 +157,8 @@ export class BuildService {
         retryAfterSeconds: acquired.retryAfterSeconds,
       };
     }
+    if (acquired.ticket.reattached) metrics?.buildStreamReattaches.inc();
+    else metrics?.buildsStarted.inc({ provider: request.provider });
     return { ok: true, ticket: acquired.ticket };
   }
 
@@ -185,6 +202,7 @@ export class BuildService {
     gone.addEventListener("abort", onGone, { once: true });
     ticket.cancelled.addEventListener("abort", onCancel, { once: true });
     let detach = false;
+    let outcome: BuildOutcome | undefined;
     try {
       const { binderhub } = this.options;
       for await (const item of streamBuild(
@@ -198,22 +216,35 @@ export class BuildService {
           wait = sink.keepalive();
         } else {
           stream.progressed = true;
+          const phase = item.event.phase;
+          if (phase === "ready") outcome = "succeeded";
+          else if (phase === "failed") outcome = "failed";
           wait = sink.event(item.event, item.json);
         }
         if (wait) await wait;
       }
       const reason = stream.stopReason;
       detach = reason === "gone" || reason === "shutdown";
+      if (reason === "cancelled") outcome = "cancelled";
+      else if (reason === "idle" || reason === "deadline") outcome = "timed-out";
       const ending =
         reason === undefined || sink.closed ? undefined : await this.ending(reason, build);
       if (ending) await sink.event(ending);
     } catch (error) {
       this.log?.error({ err: error }, "build stream failed");
+      outcome = "failed";
       await sink.event(
         companionFailure("The companion hit an internal error while relaying the build."),
       );
     } finally {
       this.streams.close(stream);
+      if (outcome !== undefined && !detach) {
+        this.options.metrics?.buildsFinished.inc({ outcome });
+        this.options.metrics?.buildDuration.observe(
+          { outcome },
+          Math.max(0, (Date.now() - ticket.startedAt) / 1000),
+        );
+      }
       gone.removeEventListener("abort", onGone);
       ticket.cancelled.removeEventListener("abort", onCancel);
       sink.end();
@@ -278,6 +309,15 @@ export class BuildService {
       result: { streams_cancelled: streams, ...pod },
       onBehalfOf: mine.length === 0 ? users : [],
     };
+  }
+
+  /** `user`'s builds still running on any replica, newest first (contract RunningBuilds). */
+  async running(user: string): Promise<RunningBuild[]> {
+    return (await this.options.limiter.running(user)).map((build) => ({
+      provider: build.provider,
+      spec: build.spec,
+      started_at: new Date(build.startedAt).toISOString(),
+    }));
   }
 
   /**

@@ -29,6 +29,7 @@ export interface CompanionOptions {
   watch?: BuildServiceOptions["watch"];
   /** Receives the app's log lines (JSON), when given. */
   log?: (line: string) => void;
+  metrics?: BuildServiceOptions["metrics"];
 }
 
 /**
@@ -57,6 +58,7 @@ export async function startCompanion(
     allowedProviders: options.allowed ?? PROVIDERS,
     beforeBuild: options.beforeBuild,
     watch: options.watch,
+    metrics: options.metrics,
   });
   await app.register(buildRoutes(service), { prefix: PREFIX });
   await app.listen({ host: "127.0.0.1", port: 0 });

@@ -87,16 +87,74 @@ export interface HubClientOptions {
   clientId: string;
   clientSecret: string;
   fetch?: FetchFn;
+  /** No answer within this long is a slow hub, answered as such; default 10 s. */
+  timeoutMs?: number;
+  /** Told each call's duration and outcome (metrics.ts `hubRequests`). */
+  observe?: (call: keyof HubClient, status: string, seconds: number) => void;
 }
 
-async function describeFailure(response: Response): Promise<string> {
-  const text = await response.text().catch(() => "");
-  return `${response.status} ${text.slice(0, 200)}`;
+/**
+ * The hub did not answer in time: it is up but slow (or overloaded), not unreachable. Answered
+ * 504 (errors.ts), so the page and the log say "slow", not "down".
+ */
+export class SlowHubError extends UpstreamError {
+  override readonly statusCode = 504;
+  constructor(what: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super(
+      `${what}: the hub did not answer within ${timeoutMs / 1000} s (it is slow or overloaded)`,
+      options,
+    );
+    this.name = "SlowHubError";
+  }
+}
+
+/** A hub answer, read whole within the deadline. */
+interface HubAnswer {
+  status: number;
+  ok: boolean;
+  text: string;
+}
+
+function describeFailure(answer: HubAnswer): string {
+  return `${answer.status} ${answer.text.slice(0, 200)}`;
+}
+
+function jsonOf(answer: HubAnswer): unknown {
+  try {
+    return JSON.parse(answer.text);
+  } catch {
+    return null;
+  }
 }
 
 export function createHubClient(options: HubClientOptions): HubClient {
   const doFetch = options.fetch ?? fetch;
   const apiUrl = options.apiUrl.replace(/\/+$/, "");
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  /** One request, answer and body within the deadline: a hub that stalls is a slow hub. */
+  async function call(
+    name: keyof HubClient,
+    what: string,
+    url: string,
+    init: RequestInit,
+  ): Promise<HubAnswer> {
+    const started = performance.now();
+    const done = (status: string) =>
+      options.observe?.(name, status, (performance.now() - started) / 1000);
+    try {
+      const response = await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      const answer = { status: response.status, ok: response.ok, text: await response.text() };
+      done(String(answer.status));
+      return answer;
+    } catch (cause) {
+      if ((cause as { name?: string } | null)?.name === "TimeoutError") {
+        done("timeout");
+        throw new SlowHubError(what, timeoutMs, { cause });
+      }
+      done("error");
+      throw new UpstreamError(`${what} could not be reached`, { cause });
+    }
+  }
 
   return {
     async exchangeCode({ code, redirectUri, codeVerifier }) {
@@ -110,52 +168,46 @@ export function createHubClient(options: HubClientOptions): HubClient {
         redirect_uri: redirectUri,
         code_verifier: codeVerifier,
       });
-      let response: Response;
-      try {
-        response = await doFetch(`${apiUrl}/oauth2/token`, {
+      const answer = await call(
+        "exchangeCode",
+        "the hub's token endpoint",
+        `${apiUrl}/oauth2/token`,
+        {
           method: "POST",
           headers: {
             "content-type": "application/x-www-form-urlencoded",
             accept: "application/json",
           },
           body,
-        });
-      } catch (cause) {
-        throw new UpstreamError("the hub's token endpoint could not be reached", { cause });
-      }
+        },
+      );
       // oauthlib answers a used, unknown or expired code, and a PKCE verifier that does not match
       // its challenge, with 400 invalid_grant (RFC 6749 §5.2); a wrong client secret is 401.
-      if (response.status === 400) {
+      if (answer.status === 400) {
         throw new CodeRefusedError(
-          `the hub refused the authorization code: ${await describeFailure(response)}`,
+          `the hub refused the authorization code: ${describeFailure(answer)}`,
         );
       }
-      if (!response.ok) {
+      if (!answer.ok) {
         throw new UpstreamError(
-          `the hub refused the authorization code: ${await describeFailure(response)}`,
+          `the hub refused the authorization code: ${describeFailure(answer)}`,
         );
       }
-      const reply = TokenReplySchema.safeParse(await response.json().catch(() => null));
+      const reply = TokenReplySchema.safeParse(jsonOf(answer));
       if (!reply.success) throw new UpstreamError("the hub's token reply has no access_token");
       return { token: reply.data.access_token, expiresInSeconds: reply.data.expires_in };
     },
 
     async getTokenOwner(token) {
-      let response: Response;
-      try {
-        response = await doFetch(`${apiUrl}/user`, {
-          headers: { authorization: `token ${token}`, accept: "application/json" },
-        });
-      } catch (cause) {
-        throw new UpstreamError("the hub API could not be reached", { cause });
-      }
+      const answer = await call("getTokenOwner", "the hub API", `${apiUrl}/user`, {
+        headers: { authorization: `token ${token}`, accept: "application/json" },
+      });
       // A revoked or expired token: hub logout deletes the session's tokens
       // (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/handlers/base.py#L613-L640), and HubAuth treats 403 as "no user"
       // (allow_403, https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/services/auth.py#L579-L584).
-      if (response.status === 401 || response.status === 403) return null;
-      if (!response.ok)
-        throw new UpstreamError(`the hub API answered ${await describeFailure(response)}`);
-      const reply = HubUserReplySchema.safeParse(await response.json().catch(() => null));
+      if (answer.status === 401 || answer.status === 403) return null;
+      if (!answer.ok) throw new UpstreamError(`the hub API answered ${describeFailure(answer)}`);
+      const reply = HubUserReplySchema.safeParse(jsonOf(answer));
       if (!reply.success) throw new UpstreamError("the hub's /user reply is not a user model");
       const { kind, name, admin, groups, scopes } = reply.data;
       // Every identify scope includes `kind` (the access map of `user_model`,

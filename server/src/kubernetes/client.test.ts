@@ -3,13 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KubernetesDouble, LEASE, POD } from "../../test-support/kubernetes-double.ts";
-import {
-  createKubernetesClient,
-  KubernetesError,
-  loadKubeConfig,
-  microTime,
-  type KubernetesClient,
-} from "./client.ts";
+import { KubernetesError, microTime, type KubernetesClient } from "./client.ts";
+import { createKubernetesClient, loadKubeConfig } from "./client-node.ts";
 
 let double: KubernetesDouble;
 let kube: KubernetesClient;

@@ -1,24 +1,14 @@
 /**
- * The companion's only door to the Kubernetes API: a thin wrapper over `@kubernetes/client-node`
- * exposing just the calls Launchpad makes, each with a deadline, and one error type carrying the
- * HTTP status and the apiserver's `Status.reason` (NotFound, AlreadyExists, Conflict…).
+ * The companion's only door to the Kubernetes API: the calls Launchpad makes (KubernetesClient),
+ * each with a deadline, and one error type carrying the HTTP status and the apiserver's
+ * `Status.reason` (NotFound, AlreadyExists, Conflict…). The implementation over
+ * `@kubernetes/client-node` is client-node.ts, loaded by `kubernetesConnection` only when the
+ * companion talks to a cluster (hub mode): the library is most of the companion's memory.
  *
  * Credentials: in a pod (KUBERNETES_SERVICE_HOST set) the ServiceAccount token mounted by
  * Kubernetes; elsewhere a kubeconfig file. The chart's Role grants exactly these verbs.
  */
-import {
-  ApiException,
-  BatchV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  KubeConfig,
-  Observable,
-  type V1ConfigMap,
-  type V1Job,
-  type ConfigurationOptions,
-  type V1Lease,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Job, V1Lease, V1Pod } from "@kubernetes/client-node";
 
 export interface KubernetesClientOptions {
   /** Used when not running in a pod (no KUBERNETES_SERVICE_HOST). */
@@ -26,6 +16,11 @@ export interface KubernetesClientOptions {
   /** A deadline for each API call; default 10 s. */
   requestTimeoutMs?: number;
   env?: Record<string, string | undefined>;
+  /**
+   * Told each call's duration and outcome: "ok", the HTTP status of an error answer, or "error"
+   * when no answer came (metrics.ts `kubernetesRequests`).
+   */
+  observe?: (operation: keyof KubernetesClient, status: string, seconds: number) => void;
 }
 
 export class KubernetesError extends Error {
@@ -48,36 +43,6 @@ export class KubernetesError extends Error {
 
 export function isKubernetesError(error: unknown, status?: number): error is KubernetesError {
   return error instanceof KubernetesError && (status === undefined || error.status === status);
-}
-
-export function loadKubeConfig(options: KubernetesClientOptions = {}): KubeConfig {
-  const env = options.env ?? process.env;
-  const kc = new KubeConfig();
-  if (env.KUBERNETES_SERVICE_HOST) {
-    kc.loadFromCluster();
-  } else if (options.kubeconfigPath) {
-    kc.loadFromFile(options.kubeconfigPath);
-  } else {
-    throw new Error(
-      "Kubernetes: not in a pod (KUBERNETES_SERVICE_HOST unset) and no kubeconfig path configured",
-    );
-  }
-  return kc;
-}
-
-/**
- * The client, created on first use: local mode and tests without a cluster never load a kubeconfig.
- * `given` (tests) is used as it is.
- */
-export function lazyKubernetesClient(
-  kubeconfigPath: string | undefined,
-  given?: KubernetesClient,
-): () => KubernetesClient {
-  let client = given;
-  return () => {
-    client ??= createKubernetesClient(loadKubeConfig(kubeconfigPath ? { kubeconfigPath } : {}));
-    return client;
-  };
 }
 
 /** A lease as the companion uses it (only fields it reads or writes). */
@@ -110,184 +75,55 @@ export interface KubernetesClient {
   deleteJob(namespace: string, name: string): Promise<void>;
 }
 
-function toKubernetesError(error: unknown, what: string): KubernetesError {
-  if (error instanceof KubernetesError) return error;
-  if (error instanceof ApiException) {
-    let reason: string | undefined;
-    let message = `${what}: HTTP ${error.code}`;
-    try {
-      const body: unknown = typeof error.body === "string" ? JSON.parse(error.body) : error.body;
-      if (body && typeof body === "object") {
-        const status = body as { reason?: unknown; message?: unknown };
-        if (typeof status.reason === "string") reason = status.reason;
-        if (typeof status.message === "string") message = `${what}: ${status.message}`;
-      }
-    } catch {
-      // a non-JSON body keeps the generic message
+/**
+ * The client, made on first use; the library is loaded now, so call this only when the companion
+ * talks to a cluster (hub mode). `given` (tests) is used as it is, and nothing is loaded.
+ */
+export async function kubernetesConnection(
+  options: KubernetesClientOptions & { given?: KubernetesClient | undefined } = {},
+): Promise<() => KubernetesClient> {
+  const { given, ...connect } = options;
+  if (given) return () => given;
+  const { createKubernetesClient, loadKubeConfig } = await import("./client-node.ts");
+  let client: KubernetesClient | undefined;
+  return () => {
+    if (!client) {
+      const made = createKubernetesClient(loadKubeConfig(connect), connect);
+      client = connect.observe ? observed(made, connect.observe) : made;
     }
-    return new KubernetesError(error.code, reason, message, { cause: error });
-  }
-  const name = (error as { name?: string } | null)?.name;
-  const why =
-    name === "TimeoutError" || name === "AbortError"
-      ? "no answer before the deadline"
-      : String((error as Error)?.message ?? error);
-  return new KubernetesError(0, undefined, `${what}: ${why}`, { cause: error });
+    return client;
+  };
 }
 
-export function createKubernetesClient(
-  kc: KubeConfig,
-  options: KubernetesClientOptions = {},
+/** `client` with each call's duration and outcome told to `observe`. */
+export function observed(
+  client: KubernetesClient,
+  observe: NonNullable<KubernetesClientOptions["observe"]>,
 ): KubernetesClient {
-  const core = kc.makeApiClient(CoreV1Api);
-  const coordination = kc.makeApiClient(CoordinationV1Api);
-  const batch = kc.makeApiClient(BatchV1Api);
-  const timeoutMs = options.requestTimeoutMs ?? 10_000;
-  // client-node sends `RequestContext.getSignal()` to fetch; a middleware sets a deadline per call.
-  const withDeadline = () => ({
-    middleware: [
-      {
-        pre: (context: { setSignal(signal: AbortSignal): void }) => {
-          context.setSignal(AbortSignal.timeout(timeoutMs));
-          return new Observable(Promise.resolve(context));
-        },
-        post: <T>(response: T) => new Observable(Promise.resolve(response)),
-      },
-    ],
-    middlewareMergeStrategy: "append" as const,
-  });
-  async function call<T>(
-    what: string,
-    run: (opts: ReturnType<typeof withDeadline>) => Promise<T>,
-    idempotent = false,
-  ): Promise<T> {
-    try {
-      return await run(withDeadline());
-    } catch (error) {
-      const failure = toKubernetesError(error, what);
-      // A reused keep-alive socket the server just closed fails with ECONNRESET before any
-      // answer; a read is safe to send once more.
-      if (idempotent && failure.status === 0 && /ECONNRESET|socket hang up/.test(failure.message)) {
-        try {
-          return await run(withDeadline());
-        } catch (again) {
-          throw toKubernetesError(again, what);
-        }
+  const wrapped: Partial<Record<keyof KubernetesClient, unknown>> = {};
+  for (const operation of Object.keys(client) as (keyof KubernetesClient)[]) {
+    wrapped[operation] = async (...args: unknown[]) => {
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
+      try {
+        const result: unknown = await (
+          client[operation] as (...parameters: unknown[]) => Promise<unknown>
+        ).apply(client, args);
+        observe(operation, "ok", seconds());
+        return result;
+      } catch (error) {
+        const status = error instanceof KubernetesError ? error.status : 0;
+        observe(operation, status === 0 ? "error" : String(status), seconds());
+        throw error;
       }
-      throw failure;
-    }
+    };
   }
-  return {
-    async listPods(namespace, labelSelector) {
-      const list = await call(
-        `list pods in ${namespace}`,
-        (o) =>
-          core.listNamespacedPod(
-            { namespace, labelSelector },
-            o as unknown as ConfigurationOptions,
-          ),
-        true,
-      );
-      return list.items;
-    },
-    async deletePod(namespace, name, uid) {
-      await call(`delete pod ${namespace}/${name}`, (o) =>
-        core.deleteNamespacedPod(
-          { namespace, name, body: uid ? { preconditions: { uid } } : {} },
-          o as unknown as ConfigurationOptions,
-        ),
-      );
-    },
-    createLease: (namespace, body) =>
-      call(`create lease in ${namespace}`, (o) =>
-        coordination.createNamespacedLease(
-          { namespace, body },
-          o as unknown as ConfigurationOptions,
-        ),
-      ),
-    readLease: (namespace, name) =>
-      call(
-        `read lease ${namespace}/${name}`,
-        (o) =>
-          coordination.readNamespacedLease(
-            { namespace, name },
-            o as unknown as ConfigurationOptions,
-          ),
-        true,
-      ),
-    async listLeases(namespace, labelSelector) {
-      const list = await call(
-        `list leases in ${namespace}`,
-        (o) =>
-          coordination.listNamespacedLease(
-            { namespace, labelSelector },
-            o as unknown as ConfigurationOptions,
-          ),
-        true,
-      );
-      return list.items;
-    },
-    replaceLease: (namespace, body) =>
-      call(`replace lease ${namespace}/${body.metadata?.name ?? "?"}`, (o) =>
-        coordination.replaceNamespacedLease(
-          { namespace, name: body.metadata?.name ?? "", body },
-          o as unknown as ConfigurationOptions,
-        ),
-      ),
-    async deleteLease(namespace, name, resourceVersion) {
-      await call(`delete lease ${namespace}/${name}`, (o) =>
-        coordination.deleteNamespacedLease(
-          { namespace, name, body: resourceVersion ? { preconditions: { resourceVersion } } : {} },
-          o as unknown as ConfigurationOptions,
-        ),
-      );
-    },
-    readConfigMap: (namespace, name) =>
-      call(`read configmap ${namespace}/${name}`, (o) =>
-        core.readNamespacedConfigMap({ namespace, name }, o as unknown as ConfigurationOptions),
-      ),
-    async listConfigMaps(namespace, labelSelector) {
-      const list = await call(`list configmaps in ${namespace}`, (o) =>
-        core.listNamespacedConfigMap(
-          { namespace, labelSelector },
-          o as unknown as ConfigurationOptions,
-        ),
-      );
-      return list.items;
-    },
-    createConfigMap: (namespace, body) =>
-      call(`create configmap in ${namespace}`, (o) =>
-        core.createNamespacedConfigMap({ namespace, body }, o as unknown as ConfigurationOptions),
-      ),
-    replaceConfigMap: (namespace, body) =>
-      call(`replace configmap ${namespace}/${body.metadata?.name ?? "?"}`, (o) =>
-        core.replaceNamespacedConfigMap(
-          { namespace, name: body.metadata?.name ?? "", body },
-          o as unknown as ConfigurationOptions,
-        ),
-      ),
-    async deleteConfigMap(namespace, name) {
-      await call(`delete configmap ${namespace}/${name}`, (o) =>
-        core.deleteNamespacedConfigMap({ namespace, name }, o as unknown as ConfigurationOptions),
-      );
-    },
-    createJob: (namespace, body) =>
-      call(`create job in ${namespace}`, (o) =>
-        batch.createNamespacedJob({ namespace, body }, o as unknown as ConfigurationOptions),
-      ),
-    readJob: (namespace, name) =>
-      call(`read job ${namespace}/${name}`, (o) =>
-        batch.readNamespacedJob({ namespace, name }, o as unknown as ConfigurationOptions),
-      ),
-    async deleteJob(namespace, name) {
-      await call(`delete job ${namespace}/${name}`, (o) =>
-        batch.deleteNamespacedJob(
-          { namespace, name, body: { propagationPolicy: "Background" } },
-          o as unknown as ConfigurationOptions,
-        ),
-      );
-    },
-  };
+  return wrapped as KubernetesClient;
+}
+
+/** Where there is no cluster (local mode): any use is a bug. */
+export function noKubernetes(): KubernetesClient {
+  throw new Error("local mode talks to no Kubernetes API");
 }
 
 /** metav1.MicroTime wants exactly six fractional digits (RFC3339Micro); Date gives three. */

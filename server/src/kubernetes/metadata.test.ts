@@ -18,12 +18,8 @@ import { KubernetesFolderRemover } from "../projects/folder-removal.ts";
 import { buildRemovalJob, removalJobName } from "../projects/removal-job.ts";
 import { project } from "../projects/store-cases.ts";
 import { ConfigMapProjectStore, configMapName, CONFIG_MAP_DATA_KEY } from "../projects/store.ts";
-import {
-  createKubernetesClient,
-  loadKubeConfig,
-  microTime,
-  type KubernetesClient,
-} from "./client.ts";
+import { microTime, type KubernetesClient } from "./client.ts";
+import { createKubernetesClient, loadKubeConfig } from "./client-node.ts";
 import { isValidLabelValue, labelHash, launchpadLabels, COMPONENTS } from "./metadata.ts";
 
 /** What the label of `text` must be: computed here with node:crypto, not with the code under test. */
@@ -114,7 +110,7 @@ describe("records written by Launchpad 0.1.0", () => {
     const store = new ConfigMapProjectStore({ kube, namespace: NS });
 
     expect((await store.list("alice")).map((p) => p.id)).toEqual(["a"]);
-    expect((await store.users()).sort()).toEqual([odd, "alice"].sort());
+    expect([...(await store.all()).keys()].sort()).toEqual([odd, "alice"].sort());
 
     await store.upsert("alice", "b", () => project("b"), { limit: 0 });
     const rewritten = find(CONFIG_MAP, configMapName("alice"));
@@ -125,7 +121,9 @@ describe("records written by Launchpad 0.1.0", () => {
     });
     expect(rewritten?.metadata.annotations).toEqual({ "launchpad.jupyter.org/user": "alice" });
     expect((await store.list("alice")).map((p) => p.id)).toEqual(["a", "b"]);
-    expect((await store.users()).sort()).toEqual([odd, "alice"].sort());
+    const all = await store.all();
+    expect([...all.keys()].sort()).toEqual([odd, "alice"].sort());
+    expect(all.get("alice")?.map((p) => p.id)).toEqual(["a", "b"]);
   });
 
   it("still refuses a 0.1.0 ConfigMap that names another user", async () => {

@@ -56,6 +56,8 @@ export const COMPONENTS = {
   profilePointer: "profile-pointer",
   /** An admin's unpublished profile list. */
   profileDraft: "profile-draft",
+  /** The Lease naming the replica that runs the projects sweep (kubernetes/leader-lease.ts). */
+  projectsSweep: "projects-sweep",
 } as const;
 export type Component = (typeof COMPONENTS)[keyof typeof COMPONENTS];
 

@@ -14,7 +14,7 @@ import {
   type ProfileDocument,
 } from "../../../contract/profile-editor/schema.ts";
 import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client.ts";
+import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
 import { hubTestApp, logIn, type HubTestContext } from "../testing/test-app.ts";
 import type { FakeHubUser } from "../testing/fake-hub.ts";
 

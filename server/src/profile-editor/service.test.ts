@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SAMPLE_BOUNDS, SAMPLE_DOCUMENT } from "../../../contract/profile-editor/sample.ts";
 import type { ImageCheckResult, ProfileDocument } from "../../../contract/profile-editor/schema.ts";
 import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client.ts";
+import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
 import { RegistryChecker } from "./registry-checker.ts";
 import {
   ProfileEditorService,

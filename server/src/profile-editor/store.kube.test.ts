@@ -11,7 +11,7 @@ import { SAMPLE_BOUNDS, SAMPLE_DOCUMENT } from "../../../contract/profile-editor
 import type { ProfileDocument } from "../../../contract/profile-editor/schema.ts";
 import { statusOf } from "../../test-support/kube/cluster.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { createKubernetesClient } from "../kubernetes/client.ts";
+import { createKubernetesClient } from "../kubernetes/client-node.ts";
 import { RegistryChecker } from "./registry-checker.ts";
 import { ProfileEditorService, PublishConflictError } from "./service.ts";
 import {

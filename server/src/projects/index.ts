@@ -6,6 +6,9 @@
 import type { FastifyInstance } from "fastify";
 
 import type { KubernetesClient } from "../kubernetes/client.ts";
+import type { Metrics } from "../metrics.ts";
+import { LeaderLease } from "../kubernetes/leader-lease.ts";
+import { COMPONENTS, launchpadLabels } from "../kubernetes/metadata.ts";
 import { KubernetesFolderRemover, LocalFolderRemover } from "./folder-removal.ts";
 import type { RemovalJobSettings } from "./removal-job.ts";
 import { projectRoutes } from "./routes.ts";
@@ -24,12 +27,22 @@ export type ProjectsSettings =
       removalJob: Omit<RemovalJobSettings, "namespace">;
       /** How often the background sweep runs; default 30 s. */
       sweepIntervalMs?: number;
+      /** This replica, for the Lease that lets one replica sweep. */
+      replicaId: string;
+      /** The sweep Lease's name (one per release). */
+      sweepLeaseName: string;
     };
 
 export function createProjects(
   settings: ProjectsSettings,
   onError: (error: unknown, context: { user: string; id?: string }) => void = () => {},
-): { service: ProjectService; routes: (app: FastifyInstance) => Promise<void>; stop: () => void } {
+  metrics?: Metrics,
+): {
+  service: ProjectService;
+  routes: (app: FastifyInstance) => Promise<void>;
+  /** Stops the sweep and gives up its Lease. */
+  stop: () => Promise<void>;
+} {
   const service =
     settings.mode === "local"
       ? new ProjectService({
@@ -38,6 +51,7 @@ export function createProjects(
           running: new NoRunningServers(),
           limit: settings.limit,
           onError,
+          metrics,
         })
       : new ProjectService({
           store: new ConfigMapProjectStore({ kube: settings.kube, namespace: settings.namespace }),
@@ -48,8 +62,21 @@ export function createProjects(
           running: new KubernetesRunningServers(settings.kube, settings.namespace),
           limit: settings.limit,
           onError,
+          metrics,
         });
-  const stop =
-    settings.mode === "hub" ? service.startSweeping(settings.sweepIntervalMs ?? 30_000) : () => {};
+  let stop = () => Promise.resolve();
+  if (settings.mode === "hub") {
+    const interval = settings.sweepIntervalMs ?? 30_000;
+    // Every replica could sweep; one does, and another takes over within two rounds if it goes.
+    const turn = new LeaderLease({
+      kube: settings.kube,
+      namespace: settings.namespace,
+      name: settings.sweepLeaseName,
+      holder: settings.replicaId,
+      durationSeconds: Math.ceil((2 * interval) / 1000),
+      labels: launchpadLabels(COMPONENTS.projectsSweep),
+    });
+    stop = service.startSweeping(interval, turn);
+  }
   return { service, routes: projectRoutes({ service }), stop };
 }

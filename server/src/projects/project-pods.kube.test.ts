@@ -23,7 +23,8 @@ import { TestKubelet, volumeDirsUnder } from "../../test-support/kube/test-kubel
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
 import { kubeConfigFor } from "../../test-support/kube/cluster.ts";
 import { HttpError, installErrorHandling } from "../errors.ts";
-import { createKubernetesClient, type KubernetesClient } from "../kubernetes/client.ts";
+import type { KubernetesClient } from "../kubernetes/client.ts";
+import { createKubernetesClient } from "../kubernetes/client-node.ts";
 import { KubernetesFolderRemover } from "./folder-removal.ts";
 import { projectRoutes } from "./routes.ts";
 import { KubernetesRunningServers } from "./running-servers.ts";

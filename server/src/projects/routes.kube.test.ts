@@ -28,7 +28,7 @@ import {
 import { statusOf, type CompanionIdentity } from "../../test-support/kube/cluster.ts";
 import { TEST_NODE, TestKubelet, volumeDirsUnder } from "../../test-support/kube/test-kubelet.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { createKubernetesClient } from "../kubernetes/client.ts";
+import { createKubernetesClient } from "../kubernetes/client-node.ts";
 import { removalJobName } from "./removal-job.ts";
 import { clusterHarness, PREFIX, userServerPod, type ProjectsHarness } from "./test-harness.ts";
 

@@ -23,6 +23,7 @@ import {
 } from "../../../contract/projects.ts";
 import type { BuildSource } from "../../../contract/providers/catalog.ts";
 import { HttpError } from "../errors.ts";
+import type { Metrics } from "../metrics.ts";
 import type { ProjectFolderRemover } from "./folder-removal.ts";
 import { RemovalJobError } from "./removal-job.ts";
 import type { RunningServers, ServerOnProject } from "./running-servers.ts";
@@ -104,7 +105,25 @@ export interface ProjectServiceOptions {
   now?: () => Date;
   /** Where reconcile problems are reported (they never fail a request). */
   onError?: (error: unknown, context: { user: string; id?: string }) => void;
+  /** Counts launches and deletions (metrics.ts). */
+  metrics?: Metrics | undefined;
 }
+
+/** A refusal the user can act on (4xx) or a failure of ours, for the metrics' outcome label. */
+function failureOutcome(error: unknown): "refused" | "failed" {
+  return error instanceof HttpError && error.statusCode < 500 ? "refused" : "failed";
+}
+
+/** Whose round of the sweep it is (a Lease in the cluster: kubernetes/leader-lease.ts). */
+export interface SweepTurn {
+  claim(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+const EVERY_ROUND: SweepTurn = {
+  claim: () => Promise.resolve(true),
+  release: () => Promise.resolve(),
+};
 
 export type DeleteOutcome = { state: "deleting"; project: Project } | { state: "removed" };
 
@@ -115,6 +134,7 @@ export class ProjectService {
   private readonly running: RunningServers;
   private readonly now: () => Date;
   private readonly onError: NonNullable<ProjectServiceOptions["onError"]>;
+  private readonly metrics: Metrics | undefined;
 
   constructor(options: ProjectServiceOptions) {
     this.store = options.store;
@@ -123,6 +143,7 @@ export class ProjectService {
     this.limit = options.limit;
     this.now = options.now ?? (() => new Date());
     this.onError = options.onError ?? (() => {});
+    this.metrics = options.metrics;
   }
 
   async list(user: string): Promise<ProjectListResponse> {
@@ -202,6 +223,21 @@ export class ProjectService {
     id: string,
     request: LaunchProjectRequest,
   ): Promise<LaunchProjectResponse> {
+    try {
+      const response = await this.record(user, id, request);
+      this.metrics?.projectLaunches.inc({ outcome: "recorded" });
+      return response;
+    } catch (error) {
+      this.metrics?.projectLaunches.inc({ outcome: failureOutcome(error) });
+      throw error;
+    }
+  }
+
+  private async record(
+    user: string,
+    id: string,
+    request: LaunchProjectRequest,
+  ): Promise<LaunchProjectResponse> {
     const normalised = projectRepository(request.provider, request.repository);
     if (!normalised.ok) throw new HttpError(400, `Invalid repository: ${normalised.message}`);
     const expected = projectIdOf(normalised);
@@ -268,6 +304,17 @@ export class ProjectService {
 
   /** `actor` is who asked (the user, or an admin deleting for them). */
   async delete(user: string, id: string, actor: string): Promise<DeleteOutcome> {
+    try {
+      const outcome = await this.startDeleting(user, id, actor);
+      this.metrics?.projectDeletions.inc({ outcome: outcome.state });
+      return outcome;
+    } catch (error) {
+      this.metrics?.projectDeletions.inc({ outcome: failureOutcome(error) });
+      throw error;
+    }
+  }
+
+  private async startDeleting(user: string, id: string, actor: string): Promise<DeleteOutcome> {
     const project = await this.store.get(user, id);
     if (project === undefined) throw new HttpError(404, `No project ${id}.`);
     if (project.state === "deleting") return this.continueDeleting(user, project);
@@ -365,10 +412,16 @@ export class ProjectService {
     }
   }
 
-  /** Writes what the user's pods say into the records that it changes (see `observed`). */
-  private async observe(user: string, servers: readonly ServerOnProject[]): Promise<void> {
-    const projects = await this.store.list(user);
-    for (const project of projects) {
+  /**
+   * Writes what the user's pods say into the records that it changes (see `observed`); `projects`
+   * is the user's records when the caller has just listed them.
+   */
+  private async observe(
+    user: string,
+    servers: readonly ServerOnProject[],
+    projects?: readonly Project[],
+  ): Promise<void> {
+    for (const project of projects ?? (await this.store.list(user))) {
       if (observed(project, servers) === project) continue;
       await this.store.update(user, project.id, (current) => observed(current, servers));
     }
@@ -392,43 +445,50 @@ export class ProjectService {
     await this.observe(user, [server]);
   }
 
-  /** One background pass: what every project pod says, then every deletion moved on. */
+  /**
+   * One background pass: what every project pod says, then every deletion moved on. Two lists
+   * (pods, records) and writes only where something changed.
+   */
   async sweep(): Promise<void> {
-    const servers = await this.running.all();
+    const [servers, records] = await Promise.all([this.running.all(), this.store.all()]);
     const byUser = new Map<string, ServerOnProject[]>();
     for (const server of servers)
       byUser.set(server.user, [...(byUser.get(server.user) ?? []), server]);
     for (const [user, userServers] of byUser) {
       try {
-        await this.observe(user, userServers);
+        await this.observe(user, userServers, records.get(user) ?? []);
       } catch (error) {
         this.onError(error, { user });
       }
     }
-    for (const user of await this.store.users()) {
-      try {
-        const deleting = (await this.store.list(user)).filter((p) => p.state === "deleting");
-        for (const project of deleting) await this.reconcileQuietly(user, project);
-      } catch (error) {
-        this.onError(error, { user });
-      }
+    for (const [user, projects] of records) {
+      for (const project of projects.filter((p) => p.state === "deleting"))
+        await this.reconcileQuietly(user, project);
     }
   }
 
-  /** Runs `sweep` every `intervalMs` until the returned function is called. */
-  startSweeping(intervalMs: number): () => void {
+  /**
+   * Runs `sweep` every `intervalMs`, on the rounds `turn` says are this replica's (one replica
+   * sweeps), until the returned function is called; it gives the turn up.
+   */
+  startSweeping(intervalMs: number, turn: SweepTurn = EVERY_ROUND): () => Promise<void> {
     let running = false;
     const timer = setInterval(() => {
       if (running) return;
       running = true;
-      this.sweep()
+      turn
+        .claim()
+        .then((mine) => (mine ? this.sweep() : undefined))
         .catch((error: unknown) => this.onError(error, { user: "*" }))
         .finally(() => {
           running = false;
         });
     }, intervalMs);
     timer.unref();
-    return () => clearInterval(timer);
+    return async () => {
+      clearInterval(timer);
+      await turn.release().catch((error: unknown) => this.onError(error, { user: "*" }));
+    };
   }
 }
 

@@ -77,7 +77,7 @@ export function describeProjectStore(name: string, make: () => ProjectStore[]): 
       ]);
     });
 
-    it("keeps users apart, removes conditionally and lists users", async () => {
+    it("keeps users apart, removes conditionally and reads every user's records at once", async () => {
       const [store] = make();
       await store!.upsert("dave", "x", () => project("x"), { limit: 0 });
       await store!.upsert("Dave", "y", () => project("y"), { limit: 0 });
@@ -86,7 +86,11 @@ export function describeProjectStore(name: string, make: () => ProjectStore[]): 
       expect(await store!.remove("dave", "x", (p) => p.state === "deleting")).toBe(false);
       expect(await store!.remove("dave", "x")).toBe(true);
       expect(await store!.remove("dave", "x")).toBe(false);
-      expect((await store!.users()).sort()).toEqual(["Dave", "dave"]);
+      await store!.upsert("dave", "z", () => project("z"), { limit: 0 });
+      const all = await store!.all();
+      expect([...all.keys()].sort()).toEqual(["Dave", "dave"]);
+      expect(all.get("dave")?.map((p) => p.id)).toEqual(["z"]);
+      expect(all.get("Dave")?.map((p) => p.id)).toEqual(["y"]);
     });
   });
 }

@@ -10,7 +10,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 
 import { statusOf } from "../../test-support/kube/cluster.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { createKubernetesClient, type KubernetesClient } from "../kubernetes/client.ts";
+import { type KubernetesClient } from "../kubernetes/client.ts";
+import { createKubernetesClient } from "../kubernetes/client-node.ts";
 import { describeProjectStore, project } from "./store-cases.ts";
 import {
   CONFIG_MAP_DATA_KEY,
@@ -24,7 +25,7 @@ const cluster = testCluster();
 let namespace: string;
 let kube: KubernetesClient;
 
-// A namespace per test: `users()` lists every record in it.
+// A namespace per test: `all()` reads every record in it.
 beforeEach(async () => {
   namespace = await cluster.namespace("store");
   const companion = await cluster.installCompanion({ namespace, buildNamespace: namespace });
@@ -72,7 +73,7 @@ describe("ConfigMapProjectStore objects (real API server)", () => {
     const store = new ConfigMapProjectStore({ kube, namespace });
     await store.upsert(user, "a", () => project("a"), { limit: 0 });
     expect((await store.list(user)).map((p) => p.id)).toEqual(["a"]);
-    expect(await store.users()).toEqual([user]);
+    expect([...(await store.all()).keys()]).toEqual([user]);
   });
 
   it("refuses a project that would not fit the user's ConfigMap as over the limit, not with a 422", async () => {

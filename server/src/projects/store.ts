@@ -77,8 +77,11 @@ export interface ProjectStore {
   ): Promise<Project | undefined>;
   /** Removes the record (only if `expect` holds for it); false when nothing was removed. */
   remove(user: string, id: string, expect?: (project: Project) => boolean): Promise<boolean>;
-  /** Users with a document (for the background reconciler). */
-  users(): Promise<string[]>;
+  /**
+   * Every user's records, from one read (the background sweep): a document that cannot be read is
+   * left out, as `list` would refuse it.
+   */
+  all(): Promise<Map<string, Project[]>>;
 }
 
 const DocumentSchema = z.object({
@@ -124,7 +127,7 @@ abstract class DocumentProjectStore implements ProjectStore {
     user: string,
     change: (projects: Project[]) => Mutation<T>,
   ): Promise<T>;
-  abstract users(): Promise<string[]>;
+  abstract all(): Promise<Map<string, Project[]>>;
 
   list(user: string): Promise<Project[]> {
     return this.read(user);
@@ -245,26 +248,26 @@ export class FileProjectStore extends DocumentProjectStore {
     });
   }
 
-  async users(): Promise<string[]> {
+  async all(): Promise<Map<string, Project[]>> {
     let names: string[];
+    const records = new Map<string, Project[]>();
     try {
       names = await readdir(this.dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return records;
       throw error;
     }
-    const users: string[] = [];
     for (const name of names.filter((n) => n.endsWith(".json"))) {
       try {
         const parsed = DocumentSchema.safeParse(
           JSON.parse(await readFile(join(this.dir, name), "utf8")),
         );
-        if (parsed.success) users.push(parsed.data.user);
+        if (parsed.success) records.set(parsed.data.user, parsed.data.projects);
       } catch {
         // A file removed or half-visible while listing: the next sweep sees it.
       }
     }
-    return users;
+    return records;
   }
 }
 
@@ -389,14 +392,28 @@ export class ConfigMapProjectStore extends DocumentProjectStore {
     };
   }
 
-  async users(): Promise<string[]> {
+  /** The list answers with every ConfigMap's data: nothing is read twice. */
+  async all(): Promise<Map<string, Project[]>> {
     const items = await this.kube.listConfigMaps(
       this.namespace,
       launchpadSelector(COMPONENTS.projectRecords),
     );
-    return items.flatMap((item) => {
+    const records = new Map<string, Project[]>();
+    for (const item of items) {
       const user = userOf(item);
-      return user === undefined ? [] : [user];
-    });
+      const text = item.data?.[CONFIG_MAP_DATA_KEY];
+      if (user === undefined) continue;
+      try {
+        records.set(
+          user,
+          text === undefined
+            ? []
+            : parseDocument(text, user, `ConfigMap ${item.metadata?.name ?? "?"}`),
+        );
+      } catch {
+        // Not valid, or another user's: list() refuses it with the reason; the sweep leaves it.
+      }
+    }
+    return records;
   }
 }

@@ -16,11 +16,8 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
 import { installTestAuth } from "../../test-support/test-auth.ts";
 import { installErrorHandling } from "../errors.ts";
-import {
-  createKubernetesClient,
-  loadKubeConfig,
-  type KubernetesClient,
-} from "../kubernetes/client.ts";
+import { type KubernetesClient } from "../kubernetes/client.ts";
+import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
 import { POD_ANNOTATIONS } from "../kubernetes/metadata.ts";
 import { KubernetesFolderRemover, LocalFolderRemover } from "./folder-removal.ts";
 import type { RemovalJobSettings } from "./removal-job.ts";

@@ -14,7 +14,7 @@ export const NO_FEATURES: FeatureSet = {
   features: { build: true, projects: true },
   routes: [],
   drain: () => Promise.resolve(),
-  stop: () => {},
+  stop: () => Promise.resolve(),
 };
 
 export const TEST_SECRET = "0123456789abcdef0123456789abcdef-test-secret";

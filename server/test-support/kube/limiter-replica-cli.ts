@@ -6,7 +6,8 @@
  *     --replica a [--concurrent 1] [--hourly 10] [--lease-seconds 60]
  * Requests: {"id":1,"op":"acquire","build":{…BuildRef}} | {"id":2,"op":"release","ticket":"…"}
  *   | {"id":3,"op":"cancel","build":{…}} | {"id":4,"op":"watchers","build":{…}}
- *   | {"id":5,"op":"starts","build":{…}}
+ *   | {"id":5,"op":"starts","build":{…}} | {"id":6,"op":"detach","ticket":"…"}
+ *   | {"id":7,"op":"running","user":"…"}
  * Answers: {"id":1,"result":…} or {"id":1,"error":"…"}; {"event":"cancelled","ticket":"…"} when a
  * ticket's build is cancelled. It stops (renewals end, nothing released) when stdin closes.
  */
@@ -18,7 +19,7 @@ import {
   type BuildRef,
   type BuildTicket,
 } from "../../src/builds/limiter.ts";
-import { createKubernetesClient, loadKubeConfig } from "../../src/kubernetes/client.ts";
+import { createKubernetesClient, loadKubeConfig } from "../../src/kubernetes/client-node.ts";
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +47,8 @@ const send = (message: unknown) => process.stdout.write(`${JSON.stringify(messag
 
 interface Request {
   id: number;
-  op: "acquire" | "release" | "cancel" | "watchers" | "starts";
+  op: "acquire" | "release" | "detach" | "cancel" | "watchers" | "starts" | "running";
+  user?: string;
   build?: BuildRef;
   ticket?: string;
 }
@@ -61,11 +63,16 @@ async function answer(request: Request): Promise<unknown> {
       ticket.cancelled.addEventListener("abort", () =>
         send({ event: "cancelled", ticket: ticket.id }),
       );
-      return { ok: true, ticket: ticket.id };
+      return { ok: true, ticket: ticket.id, reattached: ticket.reattached };
     }
     case "release":
       await tickets.get(request.ticket!)?.release();
       return { ok: true };
+    case "detach":
+      await tickets.get(request.ticket!)?.detach();
+      return { ok: true };
+    case "running":
+      return limiter.running(request.user!);
     case "cancel":
       return limiter.requestCancel(request.build!);
     case "watchers":

@@ -1,27 +1,43 @@
+import { QueryClientProvider } from "@tanstack/react-query";
 import { render, screen, waitFor } from "@testing-library/react";
+import { http, HttpResponse } from "msw";
+import type { ReactNode } from "react";
 import { userEvent } from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { ProfileOption } from "../../../../contract/spawn-page.ts";
+import { createTestQueryClient } from "../../testing/render.tsx";
 import { server } from "../../testing/server.ts";
 import { BuildPanel, type BuildPanelProps } from "./build-panel.tsx";
 import { canBuildImage } from "./can-build-image.ts";
 import { LazyBuildPanel } from "./index.ts";
 import { fakeTerminalLoader } from "./testing/fake-terminal.ts";
-import { buildHandlers, SAMPLE_IMAGE } from "./testing/handlers.ts";
+import {
+  buildHandlers,
+  RUNNING_BUILDS_PATH,
+  runningBuildsHandlers,
+  SAMPLE_IMAGE,
+} from "./testing/handlers.ts";
+
+/** As the app mounts it: inside the page's QueryClientProvider. */
+function withQueries(ui: ReactNode) {
+  return <QueryClientProvider client={createTestQueryClient()}>{ui}</QueryClientProvider>;
+}
 
 function renderPanel(props: Partial<BuildPanelProps> = {}) {
   const onImageReady = vi.fn<BuildPanelProps["onImageReady"]>();
   const loader = fakeTerminalLoader();
   render(
-    <BuildPanel
-      serviceUrl="/prefix/services/launchpad/"
-      csrfToken="csrf-1"
-      onImageReady={onImageReady}
-      storage={null}
-      loadTerminal={loader.load}
-      buildOptions={{ reconnectDelayMs: () => 0 }}
-      {...props}
-    />,
+    withQueries(
+      <BuildPanel
+        serviceUrl="/prefix/services/launchpad/"
+        csrfToken="csrf-1"
+        onImageReady={onImageReady}
+        storage={null}
+        loadTerminal={loader.load}
+        buildOptions={{ reconnectDelayMs: () => 0 }}
+        {...props}
+      />,
+    ),
   );
   return { onImageReady, loader, user: userEvent.setup() };
 }
@@ -156,15 +172,66 @@ describe("BuildPanel", () => {
   });
 });
 
+describe("a build already running", () => {
+  it("after a reload (or in a second tab) the panel re-attaches to it by itself", async () => {
+    server.use(
+      runningBuildsHandlers.running(
+        {
+          provider: "gh",
+          spec: "binder-examples/requirements/HEAD",
+          started_at: "2026-12-01T09:00:00Z",
+        },
+        { provider: "gh", spec: "org/older/HEAD", started_at: "2026-12-01T08:00:00Z" },
+      ),
+      buildHandlers.short(),
+    );
+    const requested: string[] = [];
+    server.events.on("request:start", ({ request }) => {
+      if (request.method === "GET") requested.push(new URL(request.url).pathname);
+    });
+    const { loader } = renderPanel();
+    await waitFor(() =>
+      expect(screen.getByRole("status")).toHaveTextContent("The image is built and ready."),
+    );
+    server.events.removeAllListeners();
+    expect(requested).toEqual([
+      "/prefix/services/launchpad/api/builds",
+      "/prefix/services/launchpad/api/builds/gh/binder-examples/requirements/HEAD",
+    ]);
+    await waitFor(() =>
+      expect(loader.terminals[0]?.text).toContain("[Launchpad] Reattaching to your build"),
+    );
+  });
+
+  it("is not looked for when the panel opens to start a build of its own", async () => {
+    const asked = vi.fn();
+    server.use(
+      http.get(RUNNING_BUILDS_PATH, () => {
+        asked();
+        return HttpResponse.json({ builds: [] });
+      }),
+      buildHandlers.cached(),
+    );
+    renderPanel({
+      initialSource: { provider: "gh", repo: "org/repo", ref: "HEAD" },
+      autoStart: true,
+    });
+    expect(await screen.findByRole("button", { name: "Start with this image" })).toBeVisible();
+    expect(asked).not.toHaveBeenCalled();
+  });
+});
+
 describe("LazyBuildPanel", () => {
   it("loads the panel on first render", async () => {
     render(
-      <LazyBuildPanel
-        serviceUrl="/prefix/services/launchpad/"
-        csrfToken="c"
-        onImageReady={() => undefined}
-        storage={null}
-      />,
+      withQueries(
+        <LazyBuildPanel
+          serviceUrl="/prefix/services/launchpad/"
+          csrfToken="c"
+          onImageReady={() => undefined}
+          storage={null}
+        />,
+      ),
     );
     expect(
       await screen.findByRole("heading", { name: "Build your own image" }),

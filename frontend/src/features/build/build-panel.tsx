@@ -4,9 +4,11 @@ import {
   type BuildSource,
   type Provider,
 } from "../../../../contract/providers/catalog.ts";
+import { parseSpec } from "../../../../contract/providers/spec.ts";
 import { BuildForm } from "./components/build-form.tsx";
 import { BuildLog, type LoadTerminal } from "./components/build-log.tsx";
 import { BuildStatus } from "./components/build-status.tsx";
+import { useRunningBuilds } from "./api/get-running-builds.ts";
 import { useBuild, type UseBuildOptions } from "./hooks/use-build.ts";
 import { ErrorBoundary } from "../../lib/error-boundary.tsx";
 import { injectStyle } from "../../lib/inject-style.ts";
@@ -45,7 +47,10 @@ export interface BuildPanelProps {
   storage?: Storage | null;
   /** For tests and stories. */
   loadTerminal?: LoadTerminal;
-  buildOptions?: Pick<UseBuildOptions, "maxReconnects" | "reconnectDelayMs" | "fetch">;
+  buildOptions?: Pick<
+    UseBuildOptions,
+    "maxReconnects" | "reconnectDelayMs" | "silenceMs" | "fetch"
+  >;
 }
 
 function logFileName(source: BuildSource): string {
@@ -71,7 +76,7 @@ export function BuildPanel({
   buildOptions,
 }: BuildPanelProps) {
   const build = useBuild({ serviceUrl, csrfToken, forUser, ...buildOptions });
-  const { state, start } = build;
+  const { state, start, attach } = build;
   // "Build and start" remembers the intent until the build it started ends.
   const startWhenReady = useRef(false);
   // A rebuild that starts on mount is asked about before the first render, not in the effect.
@@ -79,6 +84,23 @@ export function BuildPanel({
     autoStart && initialSource ? (beforeBuild?.(initialSource) ?? null) : null,
   );
   const [logShown, setLogShown] = useState(autoStart && Boolean(initialSource) && refusal === null);
+  // A build of this user still running (a reload, a second tab): follow it instead of offering a
+  // new one. Asked once, when the panel opens without a build of its own to start.
+  const running = useRunningBuilds(serviceUrl, !autoStart);
+  const looked = useRef(false);
+  useEffect(() => {
+    if (looked.current || running.data === undefined) return;
+    looked.current = true;
+    const newest = running.data[0];
+    const source = newest && parseSpec(newest.provider, newest.spec);
+    if (source && state.status === "idle") {
+      // Once, when the running-builds query answers: following what the companion reports is
+      // synchronising with an external system, which is what an effect is for.
+      // eslint-disable-next-line react-hooks/set-state-in-effect
+      setLogShown(true);
+      attach(source);
+    }
+  }, [running.data, attach, state.status]);
   const begin = (source: BuildSource): boolean => {
     const refused = beforeBuild?.(source) ?? null;
     setRefusal(refused);

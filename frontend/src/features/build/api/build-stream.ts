@@ -130,47 +130,88 @@ async function refusal(response: Response): Promise<BuildRequestError> {
 export interface ReadBuildStreamOptions {
   signal: AbortSignal;
   fetch?: typeof fetch;
+  /**
+   * No byte for this long means the connection is lost, even if it never says so (a proxy in front
+   * of a killed companion can keep the socket open for minutes). The companion writes at least
+   * every 15 s (its heartbeat), so the default is 45 s.
+   */
+  silenceMs?: number;
+}
+
+/** The stream went silent past its deadline: treat it as a dropped connection. */
+export class StreamSilentError extends Error {
+  override readonly name = "StreamSilentError";
 }
 
 /**
  * Yields the stream's events and keep-alives until the server closes it. Throws
- * `BuildRequestError` for a refusal, and lets network errors and aborts through as they are: the
- * caller decides whether a drop means "reconnect".
+ * `BuildRequestError` for a refusal, `StreamSilentError` past the silence deadline, and lets
+ * network errors and aborts through as they are: the caller decides whether a drop means
+ * "reconnect".
  */
 export async function* readBuildStream(
   url: string,
-  { signal, fetch: fetchFn = fetch }: ReadBuildStreamOptions,
+  { signal, fetch: fetchFn = fetch, silenceMs = 45_000 }: ReadBuildStreamOptions,
 ): AsyncGenerator<BuildStreamItem, void, undefined> {
-  const response = await fetchFn(url, {
-    signal,
-    credentials: "same-origin",
-    headers: { Accept: "text/event-stream" },
-  });
-  if (!response.ok) throw await refusal(response);
-  const type = response.headers.get("content-type") ?? "";
-  if (!type.startsWith("text/event-stream") || response.body === null) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new BuildRequestError(
-      "not-a-stream",
-      response.status,
-      "The Launchpad service did not answer with a build stream.",
-    );
-  }
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  const sse = new SseReader();
+  const connection = new AbortController();
+  const stop = () => connection.abort(signal.reason);
+  if (signal.aborted) stop();
+  signal.addEventListener("abort", stop, { once: true });
+  let heard = performance.now();
+  const watchdog = setInterval(
+    () => {
+      if (performance.now() - heard >= silenceMs)
+        connection.abort(new StreamSilentError(`No word from the build for ${silenceMs} ms.`));
+    },
+    Math.max(1, silenceMs / 3),
+  );
+  const silent = () => connection.signal.reason instanceof StreamSilentError;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      for (const item of sse.feed(decoder.decode(value, { stream: true }))) {
-        yield item.type === "data"
-          ? { type: "event", event: toBuildEvent(item.data, item.omitted) }
-          : { type: "keepalive" };
+    let response: Response;
+    try {
+      response = await fetchFn(url, {
+        signal: connection.signal,
+        credentials: "same-origin",
+        headers: { Accept: "text/event-stream" },
+      });
+    } catch (error) {
+      throw silent() ? (connection.signal.reason as StreamSilentError) : error;
+    }
+    if (!response.ok) throw await refusal(response);
+    const type = response.headers.get("content-type") ?? "";
+    if (!type.startsWith("text/event-stream") || response.body === null) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new BuildRequestError(
+        "not-a-stream",
+        response.status,
+        "The Launchpad service did not answer with a build stream.",
+      );
+    }
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const sse = new SseReader();
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          throw silent() ? (connection.signal.reason as StreamSilentError) : error;
+        }
+        if (chunk.done) return;
+        heard = performance.now();
+        for (const item of sse.feed(decoder.decode(chunk.value, { stream: true }))) {
+          yield item.type === "data"
+            ? { type: "event", event: toBuildEvent(item.data, item.omitted) }
+            : { type: "keepalive" };
+        }
       }
+    } finally {
+      // Runs when the consumer stops early too (break/return), so the connection closes.
+      await reader.cancel().catch(() => undefined);
     }
   } finally {
-    // Runs when the consumer stops early too (break/return), so the connection closes.
-    await reader.cancel().catch(() => undefined);
+    clearInterval(watchdog);
+    signal.removeEventListener("abort", stop);
   }
 }

@@ -114,6 +114,7 @@ export function BuildStatus({
           <a href={state.loginUrl}>Sign in to Launchpad again</a>
         </p>
       )}
+      {state.status === "cancelled" && state.cancelOutcome && <p>{state.cancelOutcome}</p>}
       {state.status === "cancelled" && state.cancelError && (
         <p className="lp-build-warning">{state.cancelError}</p>
       )}

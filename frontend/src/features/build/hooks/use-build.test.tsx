@@ -8,8 +8,12 @@ import { server } from "../../../testing/server.ts";
 import {
   BUILD_STREAM_PATH,
   buildHandlers,
+  CANCELLED,
   controlledBuild,
+  droppedBuild,
+  reattachedBuild,
   SAMPLE_IMAGE,
+  streamResponse,
 } from "../testing/handlers.ts";
 import { useBuild, type BuildState, type UseBuildOptions } from "./use-build.ts";
 
@@ -231,7 +235,7 @@ describe("useBuild", () => {
       buildHandlers.inProgress(),
       http.delete(BUILD_STREAM_PATH, ({ request }) => {
         deleted = { path: new URL(request.url).pathname, csrf: request.headers.get(CSRF_HEADER) };
-        return new HttpResponse(null, { status: 204 });
+        return HttpResponse.json(CANCELLED);
       }),
     );
     const { result } = renderBuild();
@@ -240,11 +244,156 @@ describe("useBuild", () => {
       expect(result.current.state).toMatchObject({ status: "streaming", phase: "building" }),
     );
     await act(() => result.current.cancel());
-    expect(result.current.state.status).toBe("cancelled");
+    expect(result.current.state).toMatchObject({
+      status: "cancelled",
+      cancelOutcome: "Its build pod was deleted: nothing is left running.",
+    });
     expect(deleted).toEqual({
       path: "/prefix/services/launchpad/api/builds/gh/binder-examples/requirements/HEAD",
       csrf: "csrf-1",
     });
+  });
+
+  it("says what the cancel did when the companion kept the build pod", async () => {
+    server.use(
+      buildHandlers.inProgress(),
+      buildHandlers.cancel({
+        streams_cancelled: 1,
+        pods_deleted: [],
+        pod_kept_reason: "1 other stream is still watching a build of this repository.",
+      }),
+    );
+    const { result } = renderBuild();
+    act(() => result.current.start(SOURCE));
+    await waitFor(() => expect(result.current.state.status).toBe("streaming"));
+    await act(() => result.current.cancel());
+    expect(result.current.state).toMatchObject({
+      cancelOutcome:
+        "Its build pod was not deleted: 1 other stream is still watching a build of this repository.",
+    });
+  });
+
+  it("a stream silent past the deadline is a lost connection: it reconnects", async () => {
+    let requests = 0;
+    const encoder = new TextEncoder();
+    // A fetch of our own rather than MSW's socket: the first answer is the companion dying behind
+    // a proxy that keeps the socket open (one event, then nothing, ever, until aborted).
+    const silentFetch: typeof fetch = (_input, init) => {
+      requests += 1;
+      const first = requests === 1;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          const event = first
+            ? { phase: "building", message: "Step 1\n" }
+            : { phase: "ready", imageName: "img:1" };
+          controller.enqueue(encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+          if (!first) controller.close();
+          init?.signal?.addEventListener("abort", () => controller.error(init.signal?.reason));
+        },
+      });
+      return Promise.resolve(
+        new Response(body, { headers: { "content-type": "text/event-stream" } }),
+      );
+    };
+    const { result, statuses } = renderBuild({ silenceMs: 60, fetch: silentFetch });
+    act(() => result.current.start(SOURCE));
+    await waitFor(() =>
+      expect(result.current.state).toMatchObject({ status: "ready", imageName: "img:1" }),
+    );
+    expect(requests).toBe(2);
+    expect(statuses()).toContain("reconnecting");
+    expect(result.current.log.text()).toContain("Connection lost; reattaching");
+  });
+
+  it("the companion's keepalives hold off the silence deadline", async () => {
+    const stream = controlledBuild();
+    server.use(stream.handler);
+    const { result } = renderBuild({ silenceMs: 80 });
+    act(() => result.current.start(SOURCE));
+    await stream.connected();
+    stream.send({ phase: "building", message: "Step 1\n" });
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      stream.send({ keepalive: true });
+    }
+    expect(stream.requests).toBe(1);
+    stream.send({ phase: "ready", imageName: "img:1" });
+    await waitFor(() => expect(result.current.state.status).toBe("ready"));
+  });
+
+  it("a reconnect event (the companion is restarting) re-attaches at once, not as a drop", async () => {
+    let requests = 0;
+    server.use(
+      http.get(BUILD_STREAM_PATH, () => {
+        requests += 1;
+        return requests === 1
+          ? streamResponse({
+              steps: [
+                { phase: "building", message: "Step 1\n" },
+                {
+                  message: "[Launchpad] The companion is restarting; reconnecting to the build…\n",
+                  reconnect: true,
+                },
+              ],
+              end: "hang",
+            })
+          : streamResponse({ steps: [{ phase: "ready", imageName: "img:1" }] });
+      }),
+    );
+    const delays: number[] = [];
+    const { result } = renderBuild({
+      maxReconnects: 1,
+      reconnectDelayMs: (attempt) => {
+        delays.push(attempt);
+        return 60_000;
+      },
+    });
+    act(() => result.current.start(SOURCE));
+    await waitFor(() => expect(result.current.state.status).toBe("ready"), { timeout: 3000 });
+    expect(requests).toBe(2);
+    expect(delays).toEqual([]);
+    expect(result.current.log.text()).toContain("The companion is restarting");
+    expect(result.current.log.text()).not.toContain("Connection lost");
+  });
+
+  it("a re-attach the companion refuses for now (429, 503) is tried again, never final", async () => {
+    let requests = 0;
+    server.use(
+      http.get(BUILD_STREAM_PATH, () => {
+        requests += 1;
+        if (requests === 1) return streamResponse(droppedBuild);
+        if (requests === 2)
+          return HttpResponse.json(
+            { status: 429, message: "You already have 1 build running.", retry_after: 0 },
+            { status: 429 },
+          );
+        if (requests === 3)
+          return HttpResponse.json({ status: 503, message: "Closing." }, { status: 503 });
+        return streamResponse({ steps: [{ phase: "ready", imageName: "img:1" }] });
+      }),
+    );
+    const { result, statuses } = renderBuild();
+    act(() => result.current.start(SOURCE));
+    await waitFor(() => expect(result.current.state.status).toBe("ready"));
+    expect(requests).toBe(4);
+    expect(statuses()).not.toContain("rate-limited");
+  });
+
+  it("attach follows a build already running, retrying a refusal, without starting anything", async () => {
+    let requests = 0;
+    server.use(
+      http.get(BUILD_STREAM_PATH, () => {
+        requests += 1;
+        return requests === 1
+          ? HttpResponse.json({ status: 503, message: "Starting." }, { status: 503 })
+          : streamResponse(reattachedBuild);
+      }),
+    );
+    const { result } = renderBuild();
+    act(() => result.current.attach(SOURCE));
+    expect(result.current.state).toMatchObject({ status: "streaming", source: SOURCE });
+    await waitFor(() => expect(result.current.state.status).toBe("ready"));
+    expect(result.current.log.text()).toMatch(/^\[Launchpad\] Reattaching to your build/);
   });
 
   it("stays cancelled but says so when the companion refuses the cancel", async () => {

@@ -7,11 +7,15 @@
  *               reconnecting(attempt) ─too many drops→ failed
  *   streaming/reconnecting ─cancel→ cancelled;  a refusal (429) → rate-limited
  *
- * A drop (the stream ends without `ready`/`failed`, or the connection fails) re-requests the same
- * provider/spec: BinderHub names build pods after (repo, ref) (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L413-L415)
+ * A drop (the stream ends without `ready`/`failed`, the connection fails, or it is silent past
+ * `silenceMs`: the companion's heartbeat comes every 15 s) re-requests the same provider/spec:
+ * BinderHub names build pods after (repo, ref) (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/builder.py#L413-L415)
  * and attaches a second request to the running pod, replaying its last `log_tail_lines`
  * (https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L369-L376, #L587-L591 there), so this re-attaches rather
- * than starting over.
+ * than starting over; the companion counts a re-attach as the same build. A `reconnect` event (the
+ * companion is restarting) re-attaches at once. A re-attach the companion refuses for now (429, 503:
+ * the old replica's place not yet free, a replica starting) is tried again, never final.
+ * `attach(source)` re-attaches to a build found running (after a reload, in a second tab).
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { BuildPhase } from "../../../../../contract/build.ts";
@@ -19,7 +23,7 @@ import type { BuildSource } from "../../../../../contract/providers/catalog.ts";
 import { InvalidBuildSourceError, toSpec } from "../../../../../contract/providers/spec.ts";
 import { INVALID_REF, repositoryMessage } from "../../../lib/provider-copy.ts";
 import { BuildRequestError, buildStreamUrl, readBuildStream } from "../api/build-stream.ts";
-import { cancelBuild } from "../api/cancel-build.ts";
+import { cancelBuild, describeCancel } from "../api/cancel-build.ts";
 import { BuildLogBuffer } from "../log/build-log-buffer.ts";
 
 /** The steps shown to people; `unknown`, `built` and `launching` do not move the indicator. */
@@ -47,7 +51,13 @@ export type BuildState =
     })
   | (Running & { status: "ready"; imageName: string; finishedAt: number; cached: boolean })
   | (Running & { status: "failed"; message: string; finishedAt: number; loginUrl?: string })
-  | (Running & { status: "cancelled"; finishedAt: number; cancelError?: string })
+  | (Running & {
+      status: "cancelled";
+      finishedAt: number;
+      /** What the companion did (contract BuildCancelResult), in words; absent until it answers. */
+      cancelOutcome?: string;
+      cancelError?: string;
+    })
   | (Running & { status: "rate-limited"; message: string; retryAt: number | null });
 
 export type BuildStatus = BuildState["status"];
@@ -62,9 +72,14 @@ export interface UseBuildOptions {
   maxReconnects?: number;
   /** The wait before reconnect attempt `attempt` (1-based). */
   reconnectDelayMs?: (attempt: number) => number;
+  /** No byte from the companion for this long is a lost connection (readBuildStream). */
+  silenceMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
 }
+
+/** The longest wait a refused re-attach honours from Retry-After before trying again. */
+const MAX_REATTACH_WAIT_MS = 10_000;
 
 export function defaultReconnectDelay(attempt: number): number {
   return Math.min(1000 * 2 ** (attempt - 1), 15_000);
@@ -96,6 +111,8 @@ export interface BuildController {
   /** The raw log of the current build. */
   log: BuildLogBuffer;
   start: (source: BuildSource) => void;
+  /** Follows a build that is already running (found by `GET api/builds`), without starting one. */
+  attach: (source: BuildSource) => void;
   cancel: () => Promise<void>;
   /** Starts the last build again (after failed, cancelled or rate-limited). */
   retry: () => void;
@@ -108,6 +125,7 @@ export function useBuild({
   forUser,
   maxReconnects = 5,
   reconnectDelayMs = defaultReconnectDelay,
+  silenceMs,
   fetch: fetchFn,
   now = Date.now,
 }: UseBuildOptions): BuildController {
@@ -116,25 +134,19 @@ export function useBuild({
   const controllerRef = useRef<AbortController | null>(null);
   const [log] = useState(() => new BuildLogBuffer());
   // Options read by the async run loop; kept current without restarting anything.
-  const options = useRef({
+  const given = {
     serviceUrl,
     csrfToken,
     forUser,
     maxReconnects,
     reconnectDelayMs,
+    silenceMs,
     fetchFn,
     now,
-  });
+  };
+  const options = useRef(given);
   useEffect(() => {
-    options.current = {
-      serviceUrl,
-      csrfToken,
-      forUser,
-      maxReconnects,
-      reconnectDelayMs,
-      fetchFn,
-      now,
-    };
+    options.current = given;
   });
 
   const setState = useCallback((next: BuildState) => {
@@ -143,12 +155,13 @@ export function useBuild({
   }, []);
 
   const run = useCallback(
-    async (running: Running, signal: AbortSignal) => {
+    async (running: Running, signal: AbortSignal, attaching: boolean) => {
       const {
         serviceUrl: base,
         forUser: owner,
         maxReconnects: max,
         reconnectDelayMs: delay,
+        silenceMs: silence,
         fetchFn: doFetch,
         now: clock,
       } = options.current;
@@ -160,19 +173,28 @@ export function useBuild({
       let phase: ProgressPhase | null = null;
       let drops = 0;
       // Consecutive drops reset when events flow again; this bounds a stream that keeps dropping
-      // right after BinderHub's replay of the last lines.
+      // right after BinderHub's replay of the last lines, and a companion that keeps restarting.
       let totalDrops = 0;
       let sawProgress = false;
+      // After the first request, every request is a re-attach to the same build.
+      let reattach = attaching;
       for (;;) {
+        let wait = 0;
+        let restarting = false;
         try {
           for await (const item of readBuildStream(url, {
             signal,
             ...(doFetch ? { fetch: doFetch } : {}),
+            ...(silence === undefined ? {} : { silenceMs: silence }),
           })) {
             if (item.type === "keepalive") continue;
             const event = item.event;
             if (signal.aborted) return;
             if (event.message) log.append(event.message);
+            if (event.reconnect) {
+              restarting = true;
+              break;
+            }
             if (event.phase === "ready") {
               if (event.imageName) {
                 update({
@@ -209,7 +231,11 @@ export function useBuild({
           }
         } catch (error) {
           if (signal.aborted) return;
-          if (error instanceof BuildRequestError) {
+          const retriable =
+            error instanceof BuildRequestError &&
+            reattach &&
+            (error.status === 429 || error.status === 503);
+          if (error instanceof BuildRequestError && !retriable) {
             if (error.kind === "rate-limited") {
               const retryAt =
                 error.retryAfter === undefined ? null : clock() + error.retryAfter * 1000;
@@ -225,10 +251,13 @@ export function useBuild({
             }
             return;
           }
+          if (retriable && error.retryAfter !== undefined)
+            wait = Math.min(error.retryAfter * 1000, MAX_REATTACH_WAIT_MS);
           // Anything else is the connection failing: reconnect below.
         }
         if (signal.aborted) return;
-        drops += 1;
+        reattach = true;
+        drops += restarting ? 0 : 1;
         totalDrops += 1;
         if (drops > max || totalDrops > max * 3) {
           update({
@@ -240,19 +269,28 @@ export function useBuild({
           });
           return;
         }
-        log.append(
-          `\n[Launchpad] Connection lost; reattaching to the build (attempt ${drops} of ${max}).\n`,
-        );
-        update({ ...running, status: "reconnecting", phase, attempt: drops, maxAttempts: max });
-        await sleep(delay(drops), signal);
+        if (!restarting) {
+          log.append(
+            `\n[Launchpad] Connection lost; reattaching to the build (attempt ${drops} of ${max}).\n`,
+          );
+        }
+        update({
+          ...running,
+          status: "reconnecting",
+          phase,
+          attempt: Math.max(drops, 1),
+          maxAttempts: max,
+        });
+        // A restart sends every page back at once: spread them over a second.
+        await sleep(restarting ? Math.random() * 1000 : Math.max(wait, delay(drops)), signal);
         if (signal.aborted) return;
       }
     },
     [log, setState],
   );
 
-  const start = useCallback(
-    (source: BuildSource) => {
+  const begin = useCallback(
+    (source: BuildSource, attaching: boolean) => {
       controllerRef.current?.abort();
       const controller = new AbortController();
       controllerRef.current = controller;
@@ -271,11 +309,14 @@ export function useBuild({
         return;
       }
       const running: Running = { source, spec, startedAt };
+      if (attaching) log.append("[Launchpad] Reattaching to your build, which is still running…\n");
       setState({ ...running, status: "streaming", phase: null });
-      void run(running, controller.signal);
+      void run(running, controller.signal, attaching);
     },
     [log, run, setState],
   );
+  const start = useCallback((source: BuildSource) => begin(source, false), [begin]);
+  const attach = useCallback((source: BuildSource) => begin(source, true), [begin]);
 
   const cancel = useCallback(async () => {
     const current = stateRef.current;
@@ -292,13 +333,15 @@ export function useBuild({
     };
     setState(cancelled);
     try {
-      await cancelBuild({
+      const result = await cancelBuild({
         serviceUrl: base,
         csrfToken: token,
         provider: current.source.provider,
         spec: current.spec,
         ...(doFetch ? { fetch: doFetch } : {}),
       });
+      if (stateRef.current === cancelled)
+        setState({ ...cancelled, cancelOutcome: describeCancel(result) });
     } catch (error) {
       if (stateRef.current === cancelled) {
         setState({
@@ -326,7 +369,7 @@ export function useBuild({
   useEffect(() => () => controllerRef.current?.abort(), []);
 
   const elapsedSeconds = useElapsedSeconds(state, now);
-  return { state, elapsedSeconds, log, start, cancel, retry, reset };
+  return { state, elapsedSeconds, log, start, attach, cancel, retry, reset };
 }
 
 function useElapsedSeconds(state: BuildState, now: () => number): number {

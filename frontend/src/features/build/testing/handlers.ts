@@ -8,7 +8,7 @@
  */
 import { http, HttpResponse } from "msw";
 import type { ApiError } from "../../../../../contract/api.ts";
-import type { BuildEvent } from "../../../../../contract/build.ts";
+import type { BuildCancelResult, BuildEvent, RunningBuild } from "../../../../../contract/build.ts";
 import recordedEventSource from "../../../../../node_modules/@jupyterhub/binderhub-client/tests/fixtures/fullbuild.eventsource?raw";
 
 export const BUILD_STREAM_PATH = "*/services/:service/api/builds/*";
@@ -220,15 +220,35 @@ export const buildHandlers = {
   },
   /** Every request fails at the network level. */
   unreachable: () => http.get(BUILD_STREAM_PATH, () => HttpResponse.error()),
-  cancel: () => http.delete(BUILD_STREAM_PATH, () => new HttpResponse(null, { status: 204 })),
+  /** The companion's answer when it stopped the stream and deleted the build pod. */
+  cancel: (result: BuildCancelResult = CANCELLED) =>
+    http.delete(BUILD_STREAM_PATH, () => HttpResponse.json(result)),
   cancelRefused: () =>
     http.delete(BUILD_STREAM_PATH, () =>
       refusal(403, "The request was refused: missing or wrong CSRF token."),
     ),
 };
 
+export const RUNNING_BUILDS_PATH = "*/services/:service/api/builds";
+
+export const CANCELLED: BuildCancelResult = {
+  streams_cancelled: 1,
+  pods_deleted: ["build-binder-2dexamples-2drequirements-55ab5c-a8e-1b"],
+};
+
+/** `GET api/builds`: none running by default; `running(...)` for a page that should re-attach. */
+export const runningBuildsHandlers = {
+  none: () => http.get(RUNNING_BUILDS_PATH, () => HttpResponse.json({ builds: [] })),
+  running: (...builds: RunningBuild[]) =>
+    http.get(RUNNING_BUILDS_PATH, () => HttpResponse.json({ builds })),
+};
+
 /** The happy path, for frontend/src/testing/handlers.ts. */
-export const defaultBuildHandlers = [buildHandlers.short(), buildHandlers.cancel()];
+export const defaultBuildHandlers = [
+  buildHandlers.short(),
+  buildHandlers.cancel(),
+  runningBuildsHandlers.none(),
+];
 
 /**
  * A build stream the test drives step by step, so it can check each state in between without
