@@ -18,6 +18,7 @@ import { testCluster } from "../../test-support/kube/test-cluster.ts";
 import { type KubernetesClient } from "../kubernetes/client.ts";
 import { createKubernetesClient } from "../kubernetes/client-node.ts";
 import { createKubernetesBuildLimiter } from "./limiter.ts";
+import { RECONNECT_EVENT } from "./service.ts";
 import { headers, openStream, startCompanion } from "./test-harness.ts";
 
 const cluster = testCluster();
@@ -62,22 +63,31 @@ afterEach(async () => {
 const pods = async (): Promise<V1Pod[]> =>
   (await cluster.core.listNamespacedPod({ namespace: buildNamespace })).items;
 
-async function companion(replicaId = "a", log?: (line: string) => void): Promise<string> {
+/** One companion replica; its build service, for shutting it down as SIGTERM does. */
+async function replica(
+  replicaId: string,
+  options: { log?: (line: string) => void; concurrentPerUser?: number } = {},
+) {
   const limiter = createKubernetesBuildLimiter({
     kube: client,
     namespace: hubNamespace,
     replicaId,
     renewIntervalMs: 200,
+    ...(options.concurrentPerUser ? { concurrentPerUser: options.concurrentPerUser } : {}),
   });
-  const { base, close } = await startCompanion({
+  const started = await startCompanion({
     binder,
     kube: client,
     buildNamespace,
     limiter,
-    log,
+    log: options.log,
   });
-  cleanups.push(() => limiter.close(), close);
-  return base;
+  cleanups.push(() => limiter.close(), started.close);
+  return started;
+}
+
+async function companion(replicaId = "a", log?: (line: string) => void): Promise<string> {
+  return (await replica(replicaId, { log })).base;
 }
 
 const path = buildPath("gh", "org/keepalive-only/HEAD");
@@ -250,5 +260,48 @@ describe("DELETE api/builds/<provider>/<spec> (cancel) against the real API serv
     expect(response.status).toBe(403);
     expect((await pods()).map((p) => p.metadata?.deletionTimestamp)).toEqual([undefined]);
     alice.controller.abort();
+  });
+});
+
+describe("a build across two replicas (real API server, the chart's Role)", () => {
+  it("a rolling deploy: the build started on one replica is listed, re-attached within the limit and cancelled on the other", async () => {
+    const a = await replica("a", { concurrentPerUser: 1 });
+    const b = await replica("b", { concurrentPerUser: 1 });
+    // A user of this test alone: the other tests' Leases count for an hour.
+    const user = "carol";
+    const first = await runningBuild(a.base, user);
+    // a shuts down (SIGTERM): its stream ends telling the page to reconnect, and a goes away.
+    await a.service.drain();
+    expect((await first.done)?.events.at(-1)).toEqual(RECONNECT_EVENT);
+    await a.close();
+
+    // The page asks b what is still running, and follows it there.
+    const running = await fetch(b.base.replace(/\/$/, ""), { headers: headers(user) });
+    expect(running.status).toBe(200);
+    expect(await running.json()).toEqual({
+      builds: [{ provider: "gh", spec: "org/keepalive-only/HEAD", started_at: expect.any(String) }],
+    });
+    const again = await openStream(b.base, path, user);
+    expect(again.response.status).toBe(200);
+    // The re-attach is the same build: with a limit of 1, another build is refused.
+    const another = await fetch(b.base + buildPath("gh", "org/keepalive-only-2/HEAD"), {
+      headers: headers(user),
+    });
+    expect(another.status).toBe(429);
+    expect(await pods()).toHaveLength(1);
+
+    // Cancelled on b: b's stream ends, and the pod BinderHub started for a's stream goes.
+    const response = await cancel(b.base, user);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      streams_cancelled: 1,
+      pods_deleted: [expect.stringMatching(/^build-org-2dkeepalive-2donly-/)],
+    });
+    expect((await again.done)?.events.at(-1)).toMatchObject({ phase: "failed" });
+    await expect.poll(async () => (await pods()).length).toBe(0);
+    // Nothing of it runs any more, on either replica's count.
+    expect(
+      await (await fetch(b.base.replace(/\/$/, ""), { headers: headers(user) })).json(),
+    ).toEqual({ builds: [] });
   });
 });
