@@ -3,7 +3,8 @@
 # Every stack runs the hub, CHP, the companion, a test cluster (a real kube-apiserver, etcd and the
 # test kubelet) and (unless a test turns features off) the BinderHub double (e2e/support/stack.ts):
 # spawn page, builds (tests/builds.spec.ts), Your
-# Projects on dynamic and shared home storage (tests/projects.spec.ts), fallback, prefix, real hubs.
+# Projects on dynamic and shared home storage (tests/projects.spec.ts), the profile editor with a
+# real registry (tests/profile-editor.spec.ts), fallback, prefix, real hubs.
 # Then the local demo as `npm start` runs it (e2e/local-demo/, its own config).
 # Extra arguments go to both hub runs only, e.g. `bash e2e/run.sh tests/spawn.spec.ts`.
 set -uo pipefail

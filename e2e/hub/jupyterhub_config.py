@@ -24,6 +24,10 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
                         as z2jh and basehub make them (z2jh_singleuser.py); E2E_STORAGE is then unused
   E2E_NAMED_SERVERS     "1" turns on c.JupyterHub.allow_named_servers
   E2E_ADMIN_USERS       comma-separated c.Authenticator.admin_users (default: none)
+  E2E_GROUPS            a JSON object of hub groups and their members (c.JupyterHub.load_groups)
+  E2E_PROFILE_LIST_URL  the companion's api/hub/profile-list: the glue serves the published list
+                        (with LAUNCHPAD_PROFILE_LIST_TOKEN in the environment, as the chart sets it)
+  E2E_PROFILE_LIST_CACHE_SECONDS  how long the glue keeps it (default 10)
   E2E_SLOW_SPAWN_TIMEOUT  the hub's slow_spawn_timeout in seconds (default 0, as z2jh)
 
 The order below follows z2jh's jupyterhub_config.py: chart settings (services, roles, profile
@@ -80,6 +84,9 @@ c.JupyterHub.tornado_settings = {"slow_spawn_timeout": int(env("E2E_SLOW_SPAWN_T
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
 c.Authenticator.admin_users = {name for name in env("E2E_ADMIN_USERS", "").split(",") if name}
+c.JupyterHub.load_groups = {
+    name: {"users": users} for name, users in json.loads(env("E2E_GROUPS", "{}")).items()
+}
 
 # --- KubeSpawner, recording instead of creating pods ---------------------------------------------
 
@@ -196,8 +203,16 @@ c.KubeSpawner.modify_pod_hook = admin_modify_pod_hook
 '''
 
 LAUNCHPAD_GLUE_DIR = str(REPO / "chart" / "files")  # in the chart: the mounted ConfigMap
+PROFILE_LIST_URL = os.environ.get("E2E_PROFILE_LIST_URL")
+# The NOTES' line with the editor on (chart/templates/_helpers-names.tpl).
+INSTALL_ARGS = (
+    f", profile_list_url={PROFILE_LIST_URL!r}, "
+    f"profile_list_cache_seconds={float(env('E2E_PROFILE_LIST_CACHE_SECONDS', '10'))}"
+    if PROFILE_LIST_URL
+    else ""
+)
 LAUNCHPAD_LINE = (
-    f"import sys; sys.path.insert(0, {LAUNCHPAD_GLUE_DIR!r}); import launchpad_glue; launchpad_glue.install(c)"
+    f"import sys; sys.path.insert(0, {LAUNCHPAD_GLUE_DIR!r}); import launchpad_glue; launchpad_glue.install(c{INSTALL_ARGS})"
 )
 
 extra_config = {

@@ -54,6 +54,12 @@ export function useOwnStack(options: StackOptions): void {
   });
 }
 
+/** The stack `useOwnStack` started, for tests that stop and start its parts. */
+export function ownStackHandle(): Stack {
+  if (!ownStack) throw new Error("ownStackHandle() needs useOwnStack() in the describe block");
+  return ownStack;
+}
+
 export function spawnUrl(hub: StackInfo): string {
   return `${hub.url}hub/spawn`;
 }

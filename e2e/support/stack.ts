@@ -9,6 +9,9 @@
  *   Jobs there as the chart's ServiceAccount with the chart's rendered Role, and the BinderHub
  *   double runs its build pods there; the test kubelet marks pods Running and runs removal Jobs'
  *   scripts on host folders (`DoublesInfo.volumesDir`);
+ * - (with `profileEditor`) a real registry (Debian's docker-registry in token mode, images pushed by
+ *   skopeo: server/test-support/registry.ts), the companion's editor bounded to it as the chart
+ *   configures it, and the hub's glue fetching the published list (the chart's NOTES line);
  * - (unless `features: false`) the BinderHub double (server/test-support/binderhub-double-cli.ts) at /services/binder/, with
  *   auth on, as binderhub-service runs next to a hub; the companion builds through it.
  *
@@ -26,11 +29,19 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+import type { ProfileDocument } from "../../contract/profile-editor/schema.ts";
+import {
+  startRegistry,
+  writeOciLayout,
+  type Registry,
+} from "../../server/test-support/registry.ts";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Production hubs' z2jh values files (2i2c-org/infrastructure, BSD-3-Clause; see its README). */
@@ -67,10 +78,23 @@ export interface StackOptions {
   hubValues?: string;
   /** c.Authenticator.admin_users (default none). */
   adminUsers?: readonly string[];
+  /** c.JupyterHub.load_groups: hub groups and their members (default none). */
+  groups?: Readonly<Record<string, readonly string[]>>;
   /** c.JupyterHub.allow_named_servers (default false). */
   namedServers?: boolean;
   /** The hub's slow_spawn_timeout in seconds (default 0, as z2jh sets it; JupyterHub's own is 10). */
   slowSpawnTimeout?: number;
+  /**
+   * Turns the profile editor on (it needs the cluster: versions live in ConfigMaps): a real
+   * registry with these images, the companion bounded to it, JupyterHub admins (`adminUsers`) as
+   * its editors, and the hub's glue fetching the published list every second.
+   */
+  profileEditor?: ProfileEditorStackOptions;
+}
+
+export interface ProfileEditorStackOptions {
+  /** `repository:tag`, each pushed with content of its own; every repository is public. */
+  images: readonly string[];
 }
 
 /** Where the cluster and the BinderHub double are, for tests that assert on (or act in) them. */
@@ -106,6 +130,8 @@ export interface StackInfo {
   storage: "dynamic" | "shared";
   /** Absent when the stack runs without building and projects (features off). */
   doubles?: DoublesInfo;
+  /** Present when the profile editor is on: the registry its images are in (`host:port`). */
+  profileEditor?: { registryDomain: string };
 }
 
 export interface Stack extends StackInfo {
@@ -286,6 +312,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const volumesDir = mkdtempSync(path.join(tmpdir(), "launchpad-e2e-volumes-"));
   chmodSync(volumesDir, 0o755);
 
+  const servicePrefix = `${baseUrl}services/launchpad/`;
+  let registry: Registry | undefined;
+  if (options.profileEditor && !withCompanion)
+    throw new Error("the profile editor runs in the companion: keep the companion on");
+  let editor: Awaited<ReturnType<typeof startProfileEditor>> | undefined;
+  try {
+    editor = options.profileEditor
+      ? await startProfileEditor(options.profileEditor, stateDir, (started) => (registry = started))
+      : undefined;
+  } catch (error) {
+    await registry?.stop();
+    throw error;
+  }
+
   const hubEnv: NodeJS.ProcessEnv = {
     ...basicEnv,
     E2E_HUB_PORT: String(hubPort),
@@ -301,11 +341,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     E2E_STORAGE: storage,
     E2E_HUB_VALUES: options.hubValues ?? "",
     E2E_ADMIN_USERS: (options.adminUsers ?? []).join(","),
+    E2E_GROUPS: JSON.stringify(options.groups ?? {}),
     E2E_NAMED_SERVERS: options.namedServers ? "1" : "",
     E2E_SLOW_SPAWN_TIMEOUT: String(options.slowSpawnTimeout ?? 0),
     ...(withCompanion ? { E2E_KUBECONFIG: kubeconfigOf("hub"), E2E_NAMESPACE: HUB_NAMESPACE } : {}),
+    ...(editor
+      ? {
+          // The chart's NOTES: the glue line gets profile_list_url, the hub's env the shared token.
+          E2E_PROFILE_LIST_URL: `http://127.0.0.1:${companionPort}${servicePrefix}api/hub/profile-list`,
+          E2E_PROFILE_LIST_CACHE_SECONDS: "1",
+          LAUNCHPAD_PROFILE_LIST_TOKEN: editor.listToken,
+        }
+      : {}),
   };
-  const servicePrefix = `${baseUrl}services/launchpad/`;
   const companionEnv: NodeJS.ProcessEnv = {
     ...basicEnv,
     LAUNCHPAD_MODE: "hub",
@@ -339,6 +387,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           LAUNCHPAD_BUILD_ENABLED: "false",
           LAUNCHPAD_PROJECTS_ENABLED: "false",
         }),
+    ...(editor
+      ? {
+          LAUNCHPAD_PROFILE_EDITOR_ENABLED: "true",
+          LAUNCHPAD_PROFILE_LIST_TOKEN: editor.listToken,
+          LAUNCHPAD_CONFIG_FILE: editor.configFile,
+        }
+      : {}),
   };
 
   const hubLog = path.join(stateDir, "hub.log");
@@ -372,6 +427,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     killPidFile(path.join(stateDir, "proxy.pid"));
     await stopProcess(binderhub, 5_000);
     await stopProcess(kube, 15_000);
+    await registry?.stop();
     if (process.env.E2E_KEEP_STATE) {
       console.log(`e2e: kept ${stateDir} and ${volumesDir}`);
     } else {
@@ -398,6 +454,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           ...(withFeatures
             ? []
             : ["--set", "build.enabled=false", "--set", "projects.enabled=false"]),
+          // The chart's Role then grants the editor's ConfigMap verbs.
+          ...(editor ? ["--set", "profileEditor.enabled=true"] : []),
         ],
         basicEnv,
         kubeLog,
@@ -477,6 +535,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     hubApiUrl,
     storage,
     ...(doubles ? { doubles } : {}),
+    ...(editor ? { profileEditor: { registryDomain: editor.registryDomain } } : {}),
     stop,
     stopCompanion,
     startCompanion,
@@ -497,6 +556,7 @@ export function stackInfo(stack: Stack): StackInfo {
     hubApiUrl,
     storage,
     doubles,
+    profileEditor,
   } = stack;
   return {
     url,
@@ -510,5 +570,100 @@ export function stackInfo(stack: Stack): StackInfo {
     hubApiUrl,
     storage,
     ...(doubles ? { doubles } : {}),
+    ...(profileEditor ? { profileEditor } : {}),
   };
+}
+
+/**
+ * The profile editor's parts of a stack: the registry with its images, the companion's bounds (as
+ * the chart writes them into its config file) and a base list naming the registry's images.
+ */
+async function startProfileEditor(
+  options: ProfileEditorStackOptions,
+  stateDir: string,
+  started: (registry: Registry) => void,
+): Promise<{ registryDomain: string; listToken: string; configFile: string }> {
+  const repositories = [...new Set(options.images.map((image) => image.split(":")[0] ?? image))];
+  const registry = await startRegistry({ auth: "token", publicRepositories: repositories });
+  started(registry);
+  const layout = path.join(stateDir, "oci-layout");
+  await writeOciLayout(
+    layout,
+    options.images.map((_, i) => ({ ref: `image-${i}`, kind: i % 2 === 0 ? "index" : "manifest" })),
+  );
+  for (const [i, image] of options.images.entries())
+    await registry.push(layout, `image-${i}`, image);
+  const domain = registry.domain;
+  const baseProfiles: ProfileDocument = {
+    profiles: [
+      {
+        slug: "python",
+        display_name: "Python",
+        default: true,
+        groups: [],
+        settings: { node_group: "standard", mem_limit: "2G" },
+        options: [
+          {
+            key: "image",
+            display_name: "Image",
+            choices: [
+              {
+                key: "scipy",
+                display_name: "SciPy",
+                default: true,
+                settings: { image: `${domain}/jupyter/scipy:1.0` },
+              },
+              {
+                key: "scipy-2",
+                display_name: "SciPy 2",
+                default: false,
+                settings: { image: `${domain}/jupyter/scipy:2.0` },
+              },
+            ],
+            unlisted: { enabled: false },
+          },
+        ],
+      },
+      {
+        slug: "gpu",
+        display_name: "GPU",
+        default: false,
+        groups: ["gpu-users"],
+        settings: { node_group: "gpu", image: `${domain}/jupyter/gpu:1.0`, gpu: "1" },
+        options: [],
+      },
+    ],
+  };
+  const configFile = path.join(stateDir, "companion-config.json");
+  // As chart/templates/companion/configmap.yaml writes profileEditor.* into the config file.
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      profileEditor: {
+        editors: { admins: true, groups: [] },
+        allowedImages: [domain],
+        insecureRegistries: [domain],
+        nodeGroups: [
+          {
+            name: "standard",
+            displayName: "Standard",
+            nodeSelector: { pool: "standard" },
+            maxCpu: 2,
+            maxMemory: "4G",
+          },
+          {
+            name: "gpu",
+            displayName: "GPU",
+            nodeSelector: { pool: "gpu" },
+            maxCpu: 4,
+            maxMemory: "8G",
+            maxGpu: 1,
+          },
+        ],
+        hubCacheSeconds: 1,
+        baseProfiles,
+      },
+    }),
+  );
+  return { registryDomain: domain, listToken: randomBytes(24).toString("hex"), configFile };
 }
