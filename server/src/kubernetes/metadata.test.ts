@@ -119,7 +119,11 @@ describe("records written by Launchpad 0.1.0", () => {
       "app.kubernetes.io/component": "project-records",
       "launchpad.jupyter.org/user": sha40("alice"),
     });
-    expect(rewritten?.metadata.annotations).toEqual({ "launchpad.jupyter.org/user": "alice" });
+    // 0.1.0's annotation stays beside today's: a 0.1.0 replica still serving reads the record.
+    expect(rewritten?.metadata.annotations).toEqual({
+      "launchpad.jupyter.org/user": "alice",
+      "launchpad.jupyter.org/username": "alice",
+    });
     expect((await store.list("alice")).map((p) => p.id)).toEqual(["a", "b"]);
     const all = await store.all();
     expect([...all.keys()].sort()).toEqual([odd, "alice"].sort());

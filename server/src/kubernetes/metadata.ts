@@ -110,10 +110,19 @@ export const POD_ANNOTATIONS = {
 
 /**
  * Launchpad 0.1.0 named the user in the `launchpad.jupyter.org/username` annotation on ConfigMaps
- * and Jobs (and put the name itself, when label-safe, in the user label). Read, never written: a
- * record is rewritten in today's shape on its next change.
+ * and Jobs (and put the name itself, when label-safe, in the user label). Read on both; written
+ * only on project records (`recordAnnotations`), which 0.1.0 refuses without it.
  */
 const LEGACY_USER_ANNOTATION = `${PREFIX}username`;
+
+/**
+ * The annotations of a user's project-record ConfigMap: today's, and 0.1.0's, without which a
+ * replica of 0.1.0 — still serving during a rolling upgrade — answers "belongs to another user"
+ * for every record a new replica wrote.
+ */
+export function recordAnnotations(user: string): Record<string, string> {
+  return { [ANNOTATIONS.user]: user, [LEGACY_USER_ANNOTATION]: user };
+}
 
 /** A label-safe stand-in for free text: the first 40 hex digits of SHA-256 (see the header). */
 export function labelHash(text: string): string {

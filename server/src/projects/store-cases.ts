@@ -25,6 +25,13 @@ export function project(id: string, extra: Partial<Project> = {}): Project {
   };
 }
 
+/** A project no server has run on yet (no `last_launched_at`). */
+export function unlaunchedProject(id: string, extra: Partial<Project> = {}): Project {
+  const unlaunched = project(id, extra);
+  delete unlaunched.last_launched_at;
+  return unlaunched;
+}
+
 export function describeProjectStore(name: string, make: () => ProjectStore[]): void {
   describe(name, () => {
     it("keeps all of 50 concurrent upserts to one user's projects (no lost write)", async () => {
@@ -91,6 +98,16 @@ export function describeProjectStore(name: string, make: () => ProjectStore[]): 
       expect([...all.keys()].sort()).toEqual(["Dave", "dave"]);
       expect(all.get("dave")?.map((p) => p.id)).toEqual(["z"]);
       expect(all.get("Dave")?.map((p) => p.id)).toEqual(["y"]);
+    });
+
+    it("reads a project no server has run on yet back as such, and its launch once recorded", async () => {
+      const [store] = make();
+      const unlaunched = unlaunchedProject("new");
+      await store!.upsert("erin", "new", () => unlaunched, { limit: 0 });
+      expect(await store!.get("erin", "new")).toEqual(unlaunched);
+      const launchedAt = "2026-01-02T00:00:00.000Z";
+      await store!.update("erin", "new", (p) => ({ ...p, last_launched_at: launchedAt }));
+      expect((await store!.get("erin", "new"))?.last_launched_at).toBe(launchedAt);
     });
   });
 }

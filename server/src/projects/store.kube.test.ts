@@ -57,7 +57,11 @@ describe("ConfigMapProjectStore objects (real API server)", () => {
       // The name is not a label value; the label holds its hash, the annotation the name.
       "launchpad.jupyter.org/user": createHash("sha256").update(user).digest("hex").slice(0, 40),
     });
-    expect(configMap.metadata?.annotations).toEqual({ "launchpad.jupyter.org/user": user });
+    // 0.1.0's annotation too: its replicas refuse a record without it during a rolling upgrade.
+    expect(configMap.metadata?.annotations).toEqual({
+      "launchpad.jupyter.org/user": user,
+      "launchpad.jupyter.org/username": user,
+    });
     const data: unknown = JSON.parse(configMap.data![CONFIG_MAP_DATA_KEY]!);
     expect(data).toMatchObject({ version: 1, user, projects: [{ id: "a" }] });
   });

@@ -14,10 +14,10 @@ import { ProjectSchema, type Project } from "../../../contract/projects.ts";
 import { sha256Hex } from "../../../contract/sha256.ts";
 import { isKubernetesError, type ConfigMap, type KubernetesClient } from "../kubernetes/client.ts";
 import {
-  ANNOTATIONS,
   COMPONENTS,
   launchpadLabels,
   launchpadSelector,
+  recordAnnotations,
   userOf,
 } from "../kubernetes/metadata.ts";
 
@@ -84,12 +84,37 @@ export interface ProjectStore {
   all(): Promise<Map<string, Project[]>>;
 }
 
+/**
+ * A record as stored. Replicas of Launchpad 0.1.0 require `last_launched_at` on every record and
+ * refuse the whole document otherwise ("refusing to overwrite them"), so during a rolling upgrade
+ * one project no server has run on yet would break that user's projects on every old replica.
+ * Such a project is therefore written with `last_launched_at` set to its `created_at` and
+ * `never_launched: true`, read back here as "no launch yet". An old replica drops the unknown key
+ * (zod strips it) and sees a launch at creation, which is what it recorded itself; if it rewrites
+ * the document the marker is gone and the project reads as launched at creation from then on.
+ */
+const StoredProjectSchema = z.extend(ProjectSchema, {
+  never_launched: z.optional(z.literal(true)),
+});
+type StoredProject = z.infer<typeof StoredProjectSchema>;
+
 const DocumentSchema = z.object({
   version: z.literal(1),
   user: z.string(),
-  projects: z.array(ProjectSchema),
+  projects: z.array(StoredProjectSchema),
 });
 type ProjectDocument = z.infer<typeof DocumentSchema>;
+
+function fromStored({ never_launched: neverLaunched, ...project }: StoredProject): Project {
+  if (neverLaunched) delete project.last_launched_at;
+  return project;
+}
+
+function toStored(project: Project): StoredProject {
+  return project.last_launched_at === undefined
+    ? { ...project, last_launched_at: project.created_at, never_launched: true }
+    : project;
+}
 
 function parseDocument(text: string, user: string, where: string): Project[] {
   const result = DocumentSchema.safeParse(JSON.parse(text));
@@ -97,11 +122,11 @@ function parseDocument(text: string, user: string, where: string): Project[] {
     throw new Error(`project records in ${where} are not valid; refusing to overwrite them`);
   if (result.data.user !== user)
     throw new Error(`project records in ${where} belong to another user`);
-  return result.data.projects;
+  return result.data.projects.map(fromStored);
 }
 
 function serializeDocument(user: string, projects: Project[]): string {
-  const document: ProjectDocument = { version: 1, user, projects };
+  const document: ProjectDocument = { version: 1, user, projects: projects.map(toStored) };
   return JSON.stringify(document);
 }
 
@@ -385,7 +410,7 @@ export class ConfigMapProjectStore extends DocumentProjectStore {
         name: configMapName(user),
         namespace: this.namespace,
         labels: launchpadLabels(COMPONENTS.projectRecords, { user }),
-        annotations: { [ANNOTATIONS.user]: user },
+        annotations: recordAnnotations(user),
         ...(resourceVersion === undefined ? {} : { resourceVersion }),
       },
       data: { [CONFIG_MAP_DATA_KEY]: serializeDocument(user, projects) },
