@@ -31,8 +31,8 @@ const stories = Object.entries(composeStories(demoStories)).map(([name, Story]) 
 async function companionEvents(repository: string): Promise<BuildEvent[]> {
   const simulator = createBinderHubSimulator({ token: "t", eventDelayMs: 0, slowEventDelayMs: 0 });
   const events: BuildEvent[] = [];
-  for await (const item of streamBuild(simulator, "gh", `${repository}/HEAD`))
-    if (item.kind === "event") events.push(item.event);
+  for await (const items of streamBuild(simulator, "gh", `${repository}/HEAD`))
+    for (const item of items) if (item.kind === "event") events.push(item.event);
   return events;
 }
 

@@ -23,7 +23,7 @@ async function collect(
   signal?: AbortSignal,
 ) {
   const items: UpstreamItem[] = [];
-  for await (const item of streamBuild(config, provider, spec, signal)) items.push(item);
+  for await (const batch of streamBuild(config, provider, spec, signal)) items.push(...batch);
   return items;
 }
 const events = (items: UpstreamItem[]) =>
@@ -118,14 +118,14 @@ describe("streamBuild against the BinderHub double", () => {
     const config = await start({ keepaliveMs: 10 });
     const controller = new AbortController();
     const quiet: UpstreamItem[] = [];
-    for await (const item of streamBuild(
+    for await (const batch of streamBuild(
       { ...config, idleTimeoutMs: 200 },
       "gh",
       "org/keepalive-only/HEAD",
       controller.signal,
     )) {
-      quiet.push(item);
-      if (quiet.filter((i) => i.kind === "keepalive").length === 30) controller.abort();
+      quiet.push(...batch);
+      if (quiet.filter((i) => i.kind === "keepalive").length >= 30) controller.abort();
     }
     expect(events(quiet).some((e) => e.phase === "failed")).toBe(false);
 
@@ -142,13 +142,13 @@ describe("streamBuild against the BinderHub double", () => {
     const config = await start({ keepaliveMs: 10 });
     const controller = new AbortController();
     const items: UpstreamItem[] = [];
-    for await (const item of streamBuild(
+    for await (const batch of streamBuild(
       config,
       "gh",
       "org/keepalive-only/HEAD",
       controller.signal,
     )) {
-      items.push(item);
+      items.push(...batch);
       controller.abort();
     }
     expect(events(items)).toEqual([

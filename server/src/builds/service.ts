@@ -205,21 +205,23 @@ export class BuildService {
     let outcome: BuildOutcome | undefined;
     try {
       const { binderhub } = this.options;
-      for await (const item of streamBuild(
+      for await (const items of streamBuild(
         binderhub,
         build.provider,
         build.spec,
         stream.controller.signal,
       )) {
         let wait;
-        if (item.kind === "keepalive") {
-          wait = sink.keepalive();
-        } else {
-          stream.progressed = true;
-          const phase = item.event.phase;
-          if (phase === "ready") outcome = "succeeded";
-          else if (phase === "failed") outcome = "failed";
-          wait = sink.event(item.event, item.json);
+        for (const item of items) {
+          if (item.kind === "keepalive") {
+            wait = sink.keepalive();
+          } else {
+            stream.progressed = true;
+            const phase = item.event.phase;
+            if (phase === "ready") outcome = "succeeded";
+            else if (phase === "failed") outcome = "failed";
+            wait = sink.event(item.event, item.json);
+          }
         }
         if (wait) await wait;
       }
