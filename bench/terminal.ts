@@ -1,12 +1,13 @@
 /**
- * The build log in the terminal, in real Chromium (budget: the real 736-event build log
- * rendered in ≤ 150 ms).
+ * The build log in the terminal, in real Chromium (budgets: the real 736-event build log written
+ * in ≤ 60 ms on a fresh page, a 50,000-line log in ≤ 300 ms).
  *
  * A tiny page is built with Vite (inside .cache/, like dependency-cost.ts) from the app's own
  * log path, wired as frontend/src/features/build/components/build-log.tsx wires it:
- * - `BuildLogBuffer` gets each event's message (use-build.ts: `log.append(event.message)`);
- * - its subscriber pushes into `createFrameBatcher`, which hands the text to the terminal once per
- *   animation frame through `toTerminalText`;
+ * - `BuildLogBuffer` gets each event's message (use-build.ts: `log.append(event.message)`), and
+ *   cleans it there (log-cleaner.ts: the security cleaning is in the measured path);
+ * - its subscriber pushes into `createWriteBatcher`, which hands the text to the terminal with at
+ *   most one write in flight;
  * - the terminal is `createLogTerminal` from xterm-terminal.ts, loaded with `import()` as the app
  *   loads it (its creation — chunk load, xterm, CSS, fit — is timed apart), in a host sized like
  *   `.lp-build-terminal` (24rem high);
@@ -15,11 +16,12 @@
  * Timed: from the first `log.append` to the callback of the last `terminal.write` (xterm has parsed
  * everything into its buffer) — the budget's figure — and to two animation frames later (the
  * screen has been painted with it). All messages are appended at once, as a replay arriving in one
- * network chunk would be, so the first frame carries the whole log. Each run is a fresh page, so
- * xterm's code runs cold as on a user's first build (the budget's figure); the same page then
- * renders the log into a second terminal, for the warm figure.
+ * network chunk would be. Each run is a fresh page, so xterm's code runs cold as on a user's first
+ * build (the budget's figure); the same page then renders the log into a second terminal, for the
+ * warm figure. The renderer's main-thread CPU time is printed beside each: on a loaded machine it
+ * says what the wall-clock figure cannot.
  *
- * The 50,000-line log (no budget) is the real recording's messages repeated until 50,000 lines.
+ * The 50,000-line log is the real recording's messages repeated until 50,000 lines.
  */
 import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,7 +33,9 @@ import { build } from "vite";
 import { fullBuildPayloads } from "../server/src/local/recorded-build.ts";
 import type { BenchRow } from "./builds.ts";
 
-export const TERMINAL_BUDGET_MS = 150;
+export const TERMINAL_BUDGET_MS = 60;
+export const LONG_LOG_BUDGET_MS = 300;
+export const LONG_LOG_LINES = 50_000;
 const CHROMIUM = "/usr/bin/chromium";
 
 interface RenderTiming {
@@ -46,7 +50,7 @@ interface RenderTiming {
 
 const ENTRY = `
 import { BuildLogBuffer } from "../../frontend/src/features/build/log/build-log-buffer.ts";
-import { createFrameBatcher, toTerminalText } from "../../frontend/src/features/build/log/frame-batcher.ts";
+import { createWriteBatcher } from "../../frontend/src/features/build/log/write-batcher.ts";
 import { ScrollFollower } from "../../frontend/src/features/build/log/scroll-follower.ts";
 
 const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
@@ -80,11 +84,12 @@ window.benchWrite = async () => {
   let appended = false;
   let start = 0;
   const written = new Promise((resolve) => {
-    const batcher = createFrameBatcher((text) => {
+    const batcher = createWriteBatcher((text, done) => {
       writes++;
       pending++;
-      terminal.write(toTerminalText(text), () => {
+      terminal.write(text, () => {
         if (follower.shouldScrollAfterWrite()) terminal.scrollToBottom();
+        done();
         pending--;
         if (pending === 0 && appended) resolve(performance.now());
       });
@@ -155,7 +160,7 @@ export async function measureTerminal(
   options: { runs?: number; longLines?: number; longRuns?: number } = {},
 ): Promise<BenchRow[]> {
   const runs = options.runs ?? 5;
-  const longLines = options.longLines ?? 50_000;
+  const longLines = options.longLines ?? LONG_LOG_LINES;
   const longRuns = options.longRuns ?? 3;
   mkdirSync(".cache", { recursive: true });
   const dir = mkdtempSync(join(process.cwd(), ".cache", "bench-terminal-"));
@@ -272,9 +277,12 @@ export async function measureTerminal(
     const long = longLog(longLines);
     const longTimings: RenderTiming[] = [];
     for (let i = 0; i < longRuns; i++) longTimings.push(...(await render(long)));
+    const longWritten = median(longTimings.map((t) => t.writtenMs));
     rows.push({
-      what: `${longTimings[0]!.lines.toLocaleString("en-US")}-line log (the real messages repeated, ${(long.join("").length / 1024 / 1024).toFixed(1)} MiB), fresh pages, median of ${longRuns}`,
-      figure: `written ${median(longTimings.map((t) => t.writtenMs)).toFixed(0)} ms, painted ${median(longTimings.map((t) => t.paintedMs)).toFixed(0)} ms, main-thread CPU ${median(longTimings.map((t) => t.cpuMs)).toFixed(0)} ms (${longTimings[0]!.writes} terminal write(s))`,
+      what: `${longTimings[0]!.lines.toLocaleString("en-US")}-line log (the real messages repeated, ${(long.join("").length / 1024 / 1024).toFixed(1)} MiB) in ${longTimings[0]!.writes} terminal write(s), fresh pages, median of ${longRuns}`,
+      figure: `written ${longWritten.toFixed(0)} ms (painted ${median(longTimings.map((t) => t.paintedMs)).toFixed(0)} ms; main-thread CPU ${median(longTimings.map((t) => t.cpuMs)).toFixed(0)} ms)`,
+      budget: `≤ ${LONG_LOG_BUDGET_MS} ms`,
+      ok: longWritten <= LONG_LOG_BUDGET_MS,
     });
     return rows;
   } finally {

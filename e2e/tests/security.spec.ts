@@ -91,6 +91,9 @@ async function expectTerminalNotSpoofed(page: Page): Promise<string> {
   const positions = order.map((line) => text.indexOf(line));
   expect(positions.every((p) => p >= 0)).toBe(true);
   expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  // Each "\n" of a message starts a new line at column 0 (xterm's convertEol), not a staircase.
+  const rowTexts = text.split("\n");
+  for (const line of order) expect(rowTexts.some((row) => row.startsWith(line))).toBe(true);
   await expect(rows.locator("span.xterm-fg-1")).toContainText("error: the real failure");
   const download = page.waitForEvent("download");
   await log.getByRole("button", { name: "Download log" }).click();

@@ -60,7 +60,7 @@ describe("BuildPanel", () => {
     expect(screen.getByText(SAMPLE_IMAGE)).toBeInTheDocument();
     await waitFor(() =>
       expect(loader.terminals[0]?.text).toContain(
-        "Step 1/20 : FROM docker.io/library/buildpack-deps:jammy\r\n",
+        "Step 1/20 : FROM docker.io/library/buildpack-deps:jammy\n",
       ),
     );
     expect(onImageReady).not.toHaveBeenCalled();

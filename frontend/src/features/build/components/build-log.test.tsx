@@ -2,36 +2,15 @@ import { act, render, screen, waitFor } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { BuildLogBuffer } from "../log/build-log-buffer.ts";
-import type { FrameScheduler } from "../log/frame-batcher.ts";
 import { fakeTerminalLoader } from "../testing/fake-terminal.ts";
 import { BuildLog } from "./build-log.tsx";
 
-function manualFrames() {
-  const queued: (() => void)[] = [];
-  const scheduler: FrameScheduler = {
-    request: (callback) => queued.push(callback),
-    cancel: () => undefined,
-  };
-  return {
-    scheduler,
-    runFrame: () => act(() => queued.splice(0).forEach((callback) => callback())),
-  };
-}
-
 async function renderLog(log = new BuildLogBuffer()) {
-  const frames = manualFrames();
   const loader = fakeTerminalLoader();
-  const view = render(
-    <BuildLog
-      log={log}
-      loadTerminal={loader.load}
-      scheduler={frames.scheduler}
-      fileName="gh-org-repo.log"
-    />,
-  );
+  const view = render(<BuildLog log={log} loadTerminal={loader.load} fileName="gh-org-repo.log" />);
   await waitFor(() => expect(loader.terminals).toHaveLength(1));
   const terminal = loader.terminals[0]!;
-  return { ...view, log, frames, terminal };
+  return { ...view, log, terminal };
 }
 
 describe("BuildLog", () => {
@@ -41,48 +20,45 @@ describe("BuildLog", () => {
     expect(container.querySelector("[aria-live]:not(.lp-visually-hidden)")).toBeNull();
   });
 
-  it("writes what was logged before it loaded, then batches new lines per frame, with CRLF", async () => {
+  it("writes what was logged before it loaded, then what comes while a write is parsed as one write", async () => {
     const log = new BuildLogBuffer();
     log.append("early\n");
-    const { terminal, frames } = await renderLog(log);
-    frames.runFrame();
-    expect(terminal.writes).toEqual(["early\r\n"]);
+    const { terminal } = await renderLog(log);
+    expect(terminal.writes).toEqual(["early\n"]);
+    terminal.holdWrites = true;
     act(() => {
       for (let i = 0; i < 1000; i++) log.append(`\u001b[32mline ${i}\u001b[0m\n`);
     });
-    expect(terminal.writes).toHaveLength(1);
-    frames.runFrame();
     expect(terminal.writes).toHaveLength(2);
-    expect(terminal.writes[1]?.startsWith("\u001b[32mline 0\u001b[0m\r\n")).toBe(true);
-    expect(terminal.writes[1]?.split("\r\n")).toHaveLength(1001);
+    expect(terminal.writes[1]).toBe("\u001b[32mline 0\u001b[0m\n");
+    act(() => terminal.finishWrites());
+    expect(terminal.writes).toHaveLength(3);
+    expect(terminal.writes[2]?.startsWith("\u001b[32mline 1\u001b[0m\n")).toBe(true);
+    expect(terminal.writes[2]?.split("\n")).toHaveLength(1000);
   });
 
   it("follows output until the user scrolls up, and offers to jump back", async () => {
-    const { terminal, frames, log } = await renderLog();
+    const { terminal, log } = await renderLog();
     const user = userEvent.setup();
     act(() => log.append("a\n"));
-    frames.runFrame();
     expect(terminal.scrolledToBottom).toBe(1);
     act(() => terminal.scrollTo(0, 50));
     act(() => log.append("b\n"));
-    frames.runFrame();
     expect(terminal.scrolledToBottom).toBe(1);
     await user.click(screen.getByRole("button", { name: "Jump to latest" }));
     expect(terminal.scrolledToBottom).toBe(2);
     expect(screen.queryByRole("button", { name: "Jump to latest" })).not.toBeInTheDocument();
     act(() => log.append("c\n"));
-    frames.runFrame();
     expect(terminal.scrolledToBottom).toBe(3);
   });
 
   it("clears the terminal when a new build starts", async () => {
-    const { terminal, frames, log } = await renderLog();
+    const { terminal, log } = await renderLog();
     act(() => log.append("old\n"));
     act(() => log.clear());
     act(() => log.append("new\n"));
-    frames.runFrame();
     expect(terminal.clears).toBe(1);
-    expect(terminal.text).toBe("new\r\n");
+    expect(terminal.text).toBe("new\n");
   });
 
   describe("a hostile log (a repository's build prints control sequences)", () => {
@@ -91,10 +67,9 @@ describe("BuildLog", () => {
     const CLEANED = "Step 1/3 : FROM x\n\u001b[32mBuild succeeded!\u001b[0m\n";
 
     it("reaches the terminal with only its text and colours", async () => {
-      const { log, frames, terminal } = await renderLog();
+      const { log, terminal } = await renderLog();
       act(() => log.append(HOSTILE));
-      frames.runFrame();
-      expect(terminal.text).toBe(CLEANED.replaceAll("\n", "\r\n"));
+      expect(terminal.text).toBe(CLEANED);
     });
 
     it("is copied and downloaded cleaned the same way", async () => {

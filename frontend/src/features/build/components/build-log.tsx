@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { BuildLogBuffer } from "../log/build-log-buffer.ts";
-import { createFrameBatcher, toTerminalText, type FrameScheduler } from "../log/frame-batcher.ts";
 import { ScrollFollower } from "../log/scroll-follower.ts";
+import { createWriteBatcher } from "../log/write-batcher.ts";
 import type { LogTerminal } from "../log/xterm-terminal.ts";
 
 export type LoadTerminal = () => Promise<{ createLogTerminal: (host: HTMLElement) => LogTerminal }>;
@@ -14,15 +14,9 @@ export interface BuildLogProps {
   /** The file name offered by "Download log". */
   fileName?: string;
   loadTerminal?: LoadTerminal;
-  scheduler?: FrameScheduler;
 }
 
-export function BuildLog({
-  log,
-  fileName = "build.log",
-  loadTerminal = loadXterm,
-  scheduler,
-}: BuildLogProps) {
+export function BuildLog({ log, fileName = "build.log", loadTerminal = loadXterm }: BuildLogProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const [terminalState, setTerminalState] = useState<"loading" | "ready" | "unavailable">(
     "loading",
@@ -51,11 +45,12 @@ export function BuildLog({
         terminalRef.current = terminal;
         const follower = new ScrollFollower();
         followerRef.current = follower;
-        const batcher = createFrameBatcher((text) => {
-          terminal.write(toTerminalText(text), () => {
+        const batcher = createWriteBatcher((text, done) => {
+          terminal.write(text, () => {
             if (follower.shouldScrollAfterWrite()) terminal.scrollToBottom();
+            done();
           });
-        }, scheduler);
+        });
         batcher.push(log.text());
         cleanups.push(
           log.subscribe((change) => {
@@ -91,7 +86,7 @@ export function BuildLog({
       terminalRef.current = null;
       followerRef.current = null;
     };
-  }, [log, loadTerminal, scheduler]);
+  }, [log, loadTerminal]);
 
   async function copy() {
     try {

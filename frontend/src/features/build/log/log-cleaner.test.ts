@@ -35,6 +35,8 @@ describe("cleanLogText", () => {
     ["an SGR with a private marker (xterm modifyOtherKeys)", `${E}[>4;2mx`, "x"],
     ["an SGR with an intermediate byte", `${E}[1 mx`, "x"],
     ["DECSET/DECRST (alternate screen, mouse)", `${E}[?1049h${E}[?1000hx${E}[?25l`, "x"],
+    // xterm-terminal.ts relies on convertEol, which LNM reset (CSI 20 l) would turn off
+    ["line feed/new line mode (LNM) set and reset", `a${E}[20l\nb${E}[20h`, "a\nb"],
     [
       "device status and attribute queries (answers would be typed)",
       `${E}[6n${E}[c${E}[>c${E}[21tx`,

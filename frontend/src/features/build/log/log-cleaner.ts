@@ -124,34 +124,20 @@ export class LogCleaner {
           this.#sequence = "\u001b[";
         } else if (isControlStringIntroducer(code)) {
           this.#state = CONTROL_STRING;
-        } else if (code >= 0x20 && code <= 0x2f) {
-          this.#state = ESCAPE_INTERMEDIATE;
-        } else if (code >= 0x30 && code <= 0x7e) {
-          this.#state = GROUND; // a two-character escape sequence (ESC c, ESC 7, ESC M…)
-        } else if (code === ESC) {
-          // a lone ESC before another: drop it, start again
-        } else if (code === CAN || code === SUB) {
-          this.#state = GROUND;
-        } else {
-          this.#abort();
+        } else if (code !== ESC) {
+          // ESC then intermediates (0x20-0x2F) is an nF sequence; a final byte alone is a
+          // two-character escape (ESC c, ESC 7, ESC M…). A lone ESC before another is dropped.
+          this.#continueOrEnd(code, ESCAPE_INTERMEDIATE, 0x20, 0x2f, 0x30);
         }
         return "";
       case ESCAPE_INTERMEDIATE:
-        if (code >= 0x20 && code <= 0x2f) return "";
-        if (code >= 0x30 && code <= 0x7e) this.#state = GROUND;
-        else if (code === CAN || code === SUB) this.#state = GROUND;
-        else this.#abort();
+        this.#continueOrEnd(code, ESCAPE_INTERMEDIATE, 0x20, 0x2f, 0x30);
         return "";
       case CSI:
         // SGR: parameters of digits, `;` and `:` (ITU T.416 sub-parameters), no private marker
         // (`CSI > … m` sets xterm key modifiers) and no intermediate bytes.
-        if (code >= 0x30 && code <= 0x3b) {
-          if (this.#sequence.length >= MAX_SEQUENCE) {
-            this.#state = CSI_IGNORE;
-            this.#sequence = "";
-          } else {
-            this.#sequence += String.fromCharCode(code);
-          }
+        if (code >= 0x30 && code <= 0x3b && this.#sequence.length < MAX_SEQUENCE) {
+          this.#sequence += String.fromCharCode(code);
           return "";
         }
         if (code === 0x6d) {
@@ -164,11 +150,8 @@ export class LogCleaner {
         this.#state = CSI_IGNORE;
         return this.#inSequence(code);
       case CSI_IGNORE:
-        if (code >= 0x20 && code <= 0x3f) return ""; // parameters and intermediates
-        if (code >= 0x40 && code <= 0x7e)
-          this.#state = GROUND; // the final byte
-        else if (code === CAN || code === SUB) this.#state = GROUND;
-        else this.#abort();
+        // parameters and intermediates, then the final byte
+        this.#continueOrEnd(code, CSI_IGNORE, 0x20, 0x3f, 0x40);
         return "";
       case CONTROL_STRING:
         if (code === BEL || code === C1_ST || code === CAN || code === SUB) {
@@ -192,6 +175,25 @@ export class LogCleaner {
       default:
         return "";
     }
+  }
+
+  /**
+   * The shape ESC's intermediates and a CSI's parameters share: characters in
+   * `[continueFrom, continueTo]` keep the sequence going (in `next`), a final byte from
+   * `finalFrom` to 0x7E ends it, CAN and SUB cancel it, and anything else aborts it and is read
+   * again as text.
+   */
+  #continueOrEnd(
+    code: number,
+    next: State,
+    continueFrom: number,
+    continueTo: number,
+    finalFrom: number,
+  ): void {
+    if (code >= continueFrom && code <= continueTo) this.#state = next;
+    else if ((code >= finalFrom && code <= 0x7e) || code === CAN || code === SUB)
+      this.#state = GROUND;
+    else this.#abort();
   }
 }
 

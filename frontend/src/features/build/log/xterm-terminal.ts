@@ -25,7 +25,11 @@ export function createLogTerminal(host: HTMLElement): LogTerminal {
     disableStdin: true,
     cursorBlink: false,
     cursorInactiveStyle: "none",
-    convertEol: false,
+    // BinderHub's messages end lines with "\n" alone: xterm then moves to column 0 itself
+    // (`lineFeed`, @xterm/xterm 6.0.0 src/common/InputHandler.ts lines 714-719),
+    // so no copy of the log is rewritten to "\r\n". A lone "\r" still redraws a progress line.
+    // The log cleaner drops `CSI 20 l`, the one sequence that would turn this off.
+    convertEol: true,
     // The full log stays available through copy and download; this bounds memory.
     scrollback: 60_000,
     fontSize: 13,

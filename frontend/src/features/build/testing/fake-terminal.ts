@@ -12,12 +12,22 @@ export class FakeTerminal implements LogTerminal {
   disposed = false;
   private listeners = new Set<(viewportY: number, baseY: number) => void>();
 
+  /** Set: writes finish only on `finishWrites()`, as a terminal busy parsing a large write. */
+  holdWrites = false;
+  private held: (() => void)[] = [];
+
   write(text: string, done: () => void): void {
     this.writes.push(text);
-    done();
+    if (this.holdWrites) this.held.push(done);
+    else done();
   }
+  finishWrites(): void {
+    for (const done of this.held.splice(0)) done();
+  }
+  /** A reset terminal shows nothing of what was written before. */
   clear(): void {
     this.clears += 1;
+    this.writes = [];
   }
   scrollToBottom(): void {
     this.scrolledToBottom += 1;
