@@ -89,6 +89,7 @@ async function runCompanion(binderhubUrl: string, token: string): Promise<void> 
   const { default: Fastify } = await import("fastify");
   const { installTestAuth } = await import("../server/test-support/test-auth.ts");
   const { buildRoutes } = await import("../server/src/builds/routes.ts");
+  const { ANY_NAME } = await import("../server/src/auth/target-user.ts");
   const { BuildService } = await import("../server/src/builds/service.ts");
   const { createMemoryBuildLimiter } = await import("../server/src/builds/limiter.ts");
   const app = Fastify({ forceCloseConnections: true });
@@ -100,6 +101,7 @@ async function runCompanion(binderhubUrl: string, token: string): Promise<void> 
         limiter: createMemoryBuildLimiter(),
         allowedProviders: PROVIDERS,
       }),
+      ANY_NAME,
     ),
     { prefix: PREFIX },
   );

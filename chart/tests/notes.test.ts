@@ -89,8 +89,9 @@ describe("NOTES.txt: z2jh values", () => {
     expect(values.hub.loadRoles.user).toEqual({
       scopes: ["self", "access:services!service=launchpad"],
     });
+    // read:users:name: an admin's ?user= is looked up by name (permissions.ts HUB_API.userExists).
     expect(values.hub.loadRoles.launchpad).toEqual({
-      scopes: ["access:services!service=binder"],
+      scopes: ["read:users:name", "access:services!service=binder"],
       services: ["launchpad"],
     });
   });
@@ -333,8 +334,11 @@ describe("NOTES.txt: binderhub-service values", () => {
     expect(renderNotes(options)).not.toContain("binderhub-service values");
     const z2jh = z2jhValues(options);
     expect(Object.keys(z2jh.hub.services)).toEqual(["launchpad"]);
-    // The companion's own token calls nothing else then: no role for it at all.
-    expect(z2jh.hub.loadRoles.launchpad).toBeUndefined();
+    // The companion's own token then only looks up an admin's ?user= (projects stay on).
+    expect(z2jh.hub.loadRoles.launchpad).toEqual({
+      scopes: ["read:users:name"],
+      services: ["launchpad"],
+    });
   });
 });
 

@@ -186,9 +186,9 @@ c.JupyterHub.services = [
 ]
 c.JupyterHub.load_roles = [
     {"name": "user", "scopes": ["self", "access:services!service=launchpad"]},
-    # As the chart's NOTES print it (server/src/permissions.ts): the companion's own token only
-    # needs BinderHub to accept it.
-    {"name": "launchpad", "scopes": ["access:services!service=binder"], "services": ["launchpad"]},
+    # As the chart's NOTES print it (server/src/permissions.ts): the companion's own token needs
+    # BinderHub to accept it and to look up an admin's ?user= by name.
+    {"name": "launchpad", "scopes": ["read:users:name", "access:services!service=binder"], "services": ["launchpad"]},
     {"name": "e2e-admin", "scopes": ["admin:users", "admin:servers", "read:users", "read:servers"], "services": ["e2e-admin"]},
 ]
 

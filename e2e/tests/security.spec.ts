@@ -1,7 +1,7 @@
 /**
  * Attacks on the companion through a real browser (docs/security.md): redirects that try to leave
- * the hub, a build log that tries to drive the terminal, and the local demo page running under its
- * Content-Security-Policy.
+ * the hub, an admin's `?user=` naming nobody, a build log that tries to drive the terminal, and
+ * the local demo page running under its Content-Security-Policy.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -10,7 +10,15 @@ import type { Page } from "@playwright/test";
 import { BinderHubDouble } from "../../server/test-support/binderhub-double.ts";
 import { CSRF_HEADER, MeSchema } from "../../contract/api.ts";
 import { buildPath } from "../../contract/providers/build-path.ts";
-import { buildPods, buildUntilReady, fillBuildForm } from "../support/doubles.ts";
+import { projectId } from "../../contract/projects.ts";
+import { COMPONENTS, launchpadSelector } from "../../server/src/kubernetes/metadata.ts";
+import {
+  buildPods,
+  buildUntilReady,
+  doublesOf,
+  fillBuildForm,
+  listObjects,
+} from "../support/doubles.ts";
 import { expect, expectMounted, signIn, test, useOwnStack } from "../support/fixtures.ts";
 import { REPO_ROOT } from "../support/stack.ts";
 
@@ -53,6 +61,69 @@ test.describe("redirects never leave the hub", () => {
         await expect(page).toHaveURL(`${hub.url}hub/home`);
       }
       expect([...hosts]).toEqual([new URL(hub.url).hostname]);
+    },
+  );
+});
+
+test.describe("an admin acts only for users the hub has", () => {
+  const ADMIN = "e2e-hub-admin";
+  useOwnStack({ adminUsers: [ADMIN] });
+
+  test(
+    "?user= answers 404 for a name the real hub does not know, asked with read:users:name, and records nothing",
+    { tag: "@smoke" },
+    async ({ page, browser, hub, user }) => {
+      // The user signs in once: from then on the hub has them.
+      const theirs = await browser.newContext();
+      try {
+        await signIn(await theirs.newPage(), hub, user);
+      } finally {
+        await theirs.close();
+      }
+      await signIn(page, hub, ADMIN);
+      const api = `${hub.url}services/launchpad/api/`;
+      const projects = (name: string) =>
+        page.request.get(`${api}projects?user=${encodeURIComponent(name)}`);
+      const known = await projects(user);
+      expect(known.status()).toBe(200);
+      expect(await known.json()).toMatchObject({ user, projects: [] });
+      const noSuchUser = { status: 404, message: "The hub has no user of that name." };
+      const nobody = `${user}-nobody`;
+      for (const name of [nobody, user.toUpperCase(), `${user} `]) {
+        const unknown = await projects(name);
+        expect(unknown.status(), name).toBe(404);
+        expect(await unknown.json()).toEqual(noSuchUser);
+      }
+      // Recording a launch for a name the hub lacks, as the page would on /hub/spawn/<name>.
+      const me = MeSchema.parse(await (await page.request.get(`${api}me`)).json());
+      const repository = "binder-examples/requirements";
+      const launch = {
+        provider: "gh",
+        repository,
+        ref: "HEAD",
+        image: "registry.example.org/binder-examples-requirements:0123abc",
+        profile_slug: "python",
+        display_name: repository,
+      };
+      const record = (name: string) =>
+        page.request.post(
+          `${api}projects/${projectId("gh", repository)}/launch?user=${encodeURIComponent(name)}`,
+          { headers: { [CSRF_HEADER]: me.csrf_token }, data: launch },
+        );
+      const recorded = await record(nobody);
+      expect(recorded.status()).toBe(404);
+      expect(await recorded.json()).toEqual(noSuchUser);
+      const records = () =>
+        listObjects(
+          hub,
+          "configmaps",
+          doublesOf(hub).hubNamespace,
+          launchpadSelector(COMPONENTS.projectRecords),
+        );
+      expect(await records()).toEqual([]);
+      // The same launch for the user the hub has is recorded: the selector sees records.
+      expect((await record(user)).status()).toBe(201);
+      expect(await records()).toHaveLength(1);
     },
   );
 });

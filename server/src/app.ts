@@ -135,6 +135,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         apiUrl: config.hubApiUrl,
         clientId: config.clientId,
         clientSecret: config.hubApiToken,
+        serviceToken: config.hubApiToken,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
         observe: (call, status, seconds) => metrics.hubRequests.observe({ call, status }, seconds),
       });
@@ -183,7 +184,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ),
     { prefix },
   );
-  const features = deps.features ?? composeFeatures(config, deps, app.log, kubernetes, metrics);
+  const userExists =
+    backend.kind === "hub"
+      ? (name: string) => backend.hub.userExists(name)
+      : (name: string) => Promise.resolve(name === LOCAL_USER.name);
+  const features =
+    deps.features ?? composeFeatures(config, deps, app.log, userExists, kubernetes, metrics);
   // close() answers new requests 503 from here on (return503OnClosing), then waits for open ones:
   // build streams end first, each telling its page to reconnect (to another replica).
   app.addHook("preClose", () => features.drain());

@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { Features } from "../../contract/api.ts";
 import { randomBytes } from "node:crypto";
+import { ANY_NAME, type UserExists } from "./auth/target-user.ts";
 import { buildRoutes } from "./builds/routes.ts";
 import { BuildService } from "./builds/service.ts";
 import { createKubernetesBuildLimiter, createMemoryBuildLimiter } from "./builds/limiter.ts";
@@ -43,11 +44,15 @@ export interface FeatureSet {
   onDemoProjectStart?: (start: DemoProjectStart) => Promise<void>;
 }
 
-/** `kubernetes`: the client the app shares with its other parts (session revocations). */
+/**
+ * `userExists`: whether the hub has a user of that name (the app's hub client, or local mode's
+ * one user); `kubernetes`: the client the app shares with its other parts (session revocations).
+ */
 export function composeFeatures(
   config: Config,
   deps: FeatureDeps,
   log: FastifyBaseLogger,
+  userExists: UserExists,
   kubernetes: () => KubernetesClient = () => deps.kube ?? noKubernetes(),
   metrics: Metrics = new Metrics({ processMetrics: false }),
 ): FeatureSet {
@@ -79,12 +84,18 @@ export function composeFeatures(
               removalJob: config.removalJob,
               replicaId: config.replicaId,
               sweepLeaseName: `${config.serviceName}-projects-sweep`,
+              userExists,
             },
             onError,
             metrics,
           )
         : createProjects(
-            { mode: "local", localDataDir: config.localDataDir, limit: config.projectLimitPerUser },
+            {
+              mode: "local",
+              localDataDir: config.localDataDir,
+              limit: config.projectLimitPerUser,
+              userExists,
+            },
             onError,
             metrics,
           );
@@ -144,7 +155,9 @@ export function composeFeatures(
       },
       log,
     ));
-    routes.push(buildRoutes(service));
+    // Whose build it is matters only for the project limit: without projects an admin's `?user=`
+    // asks nothing of the hub (and the companion's role has no read:users:name, see the NOTES).
+    routes.push(buildRoutes(service, projectService ? userExists : ANY_NAME));
   }
 
   let mayEditProfiles: FeatureSet["mayEditProfiles"];

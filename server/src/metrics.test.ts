@@ -60,6 +60,7 @@ describe("metrics", () => {
       apiUrl: `http://127.0.0.1:${(hub.address() as AddressInfo).port}/hub/api`,
       clientId: "service-launchpad",
       clientSecret: "s",
+      serviceToken: "s",
       timeoutMs: 200,
       observe: (call, status, seconds) => metrics.hubRequests.observe({ call, status }, seconds),
     });

@@ -115,16 +115,23 @@ describe("HUB_API says what each hub client method sends", () => {
       apiUrl: "http://hub.example/hub/api",
       clientId: "service-launchpad",
       clientSecret: "secret",
+      serviceToken: "service-token",
       fetch: (input, init) => {
         const url = new URL(input instanceof Request ? input.url : String(input));
         const headers = new Headers(init?.headers);
         const body = init?.body instanceof URLSearchParams ? init.body : undefined;
-        const credential = headers.get("authorization")?.startsWith("token ")
-          ? "user"
-          : body?.get("client_secret") === "secret"
-            ? "client"
-            : "none";
-        seen.push(`${init?.method ?? "GET"} ${url.pathname.replace("/hub/api", "")} ${credential}`);
+        const authorization = headers.get("authorization");
+        const credential =
+          authorization === "token service-token"
+            ? "service"
+            : authorization?.startsWith("token ")
+              ? "user"
+              : body?.get("client_secret") === "secret"
+                ? "client"
+                : "none";
+        seen.push(
+          `${init?.method ?? "GET"} ${decodeURIComponent(url.pathname).replace("/hub/api", "")} ${credential}`,
+        );
         return Promise.resolve(
           Response.json({ access_token: "a", token_type: "Bearer", name: "alice" }),
         );
@@ -132,9 +139,11 @@ describe("HUB_API says what each hub client method sends", () => {
     });
     await hub.exchangeCode({ code: "c", redirectUri: "http://x/cb", codeVerifier: "v" });
     await hub.getTokenOwner("user-token");
+    await hub.userExists("{name}");
     expect(seen).toEqual([
       `${HUB_API.exchangeCode.method} ${HUB_API.exchangeCode.path} ${HUB_API.exchangeCode.token}`,
       `${HUB_API.getTokenOwner.method} ${HUB_API.getTokenOwner.path} ${HUB_API.getTokenOwner.token}`,
+      `${HUB_API.userExists.method} ${HUB_API.userExists.path} ${HUB_API.userExists.token}`,
     ]);
   });
 });

@@ -296,6 +296,15 @@ export const HUB_API = {
     scope: null,
     by: "auth/identity.ts: who a session is (any token may read its own model)",
   },
+  userExists: {
+    method: "GET",
+    path: "/users/{name}",
+    token: "service",
+    // The narrowest scope UserAPIHandler.get admits (hub/hub-client.ts).
+    scope: "read:users:name",
+    feature: "projects",
+    by: "auth/target-user.ts: an admin's ?user= (projects, and builds' project limit) names an existing hub user",
+  },
 } as const satisfies Record<keyof HubClient, HubApiCall>;
 
 /**

@@ -295,8 +295,17 @@ describe("GET api/builds/<provider>/<spec>", () => {
         asked.push(user);
         return Promise.resolve(user === "bob" ? "You have 3 of 3 projects." : null);
       },
+      userExists: (name) => Promise.resolve(name === "bob"),
     });
     const path = buildPath("gh", "o/r/HEAD");
+    // A name the hub does not have: 404 before any limit is read, lease taken or build asked for.
+    const forGhost = await fetch(`${base}${path}?user=ghost`, {
+      headers: headers("admin", { "x-test-admin": "1" }),
+    });
+    expect(forGhost.status).toBe(404);
+    expect(await forGhost.json()).toMatchObject({ message: "The hub has no user of that name." });
+    expect(binder.streams).toHaveLength(0);
+    expect(kube.objects(LEASE, NS)).toHaveLength(0);
     const forBob = await fetch(`${base}${path}?user=bob`, {
       headers: headers("admin", { "x-test-admin": "1" }),
     });

@@ -23,13 +23,13 @@ import type {
 } from "fastify";
 
 import { BuildCancelResultSchema, RunningBuildsSchema } from "../../../contract/build.ts";
-import { targetUser } from "../auth/target-user.ts";
+import { targetUser, type UserExists } from "../auth/target-user.ts";
 import { apiError, serialize } from "../errors.ts";
 import type { BuildRequest } from "./build-request.ts";
 import type { BuildService } from "./service.ts";
 import { SseWriter } from "./sse-writer.ts";
 
-export function buildRoutes(service: BuildService) {
+export function buildRoutes(service: BuildService, userExists: UserExists) {
   return function buildRoutesPlugin(app: FastifyInstance): Promise<void> {
     const base = `${app.prefix}/api/builds/`;
     /** The build and its user, or undefined once a 400/401 has been sent. */
@@ -69,7 +69,7 @@ export function buildRoutes(service: BuildService) {
         const asked = requested(request, reply);
         if (!asked) return reply;
         // An admin building on /hub/spawn/<name> builds for that user's projects.
-        const owner = targetUser(request, "No such user.");
+        const owner = await targetUser(request, "No such user.", userExists);
         const outcome = await service.start(asked.user, asked.build, owner);
         if (!outcome.ok) {
           switch (outcome.reason) {

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 
 import { PROVIDERS, type BuildEvent } from "../../../contract/build.ts";
 import { SseReader, type SseItem } from "../../../contract/sse.ts";
+import { ANY_NAME, type UserExists } from "../auth/target-user.ts";
 import type { BinderHubDouble } from "../../test-support/binderhub-double.ts";
 import { installTestAuth } from "../../test-support/test-auth.ts";
 import type { KubernetesClient } from "../kubernetes/client.ts";
@@ -27,6 +28,8 @@ export interface CompanionOptions {
   allowed?: readonly (typeof PROVIDERS)[number][];
   beforeBuild?: BuildServiceOptions["beforeBuild"];
   watch?: BuildServiceOptions["watch"];
+  /** The hub's users, for an admin's `?user=` (default: every name is a user). */
+  userExists?: UserExists;
   /** Receives the app's log lines (JSON), when given. */
   log?: (line: string) => void;
   metrics?: BuildServiceOptions["metrics"];
@@ -60,7 +63,9 @@ export async function startCompanion(
     watch: options.watch,
     metrics: options.metrics,
   });
-  await app.register(buildRoutes(service), { prefix: PREFIX });
+  await app.register(buildRoutes(service, options.userExists ?? ANY_NAME), {
+    prefix: PREFIX,
+  });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;

@@ -28,7 +28,13 @@ async function hub(answer: (response: ServerResponse) => void): Promise<string> 
 }
 
 const client = (apiUrl: string) =>
-  createHubClient({ apiUrl, clientId: "service-launchpad", clientSecret: "s", timeoutMs: 300 });
+  createHubClient({
+    apiUrl,
+    clientId: "service-launchpad",
+    clientSecret: "s",
+    serviceToken: "s",
+    timeoutMs: 300,
+  });
 
 describe("calls to the hub have a deadline", () => {
   it("a hub that never answers is a slow hub (504), not a hang", async () => {
@@ -38,6 +44,14 @@ describe("calls to the hub have a deadline", () => {
     await expect(asked).rejects.toMatchObject({
       statusCode: 504,
       message: "the hub API: the hub did not answer within 0.3 s (it is slow or overloaded)",
+    });
+  });
+
+  it("so is an admin's ?user= lookup the hub never answers", async () => {
+    const apiUrl = await hub(() => undefined);
+    await expect(client(apiUrl).userExists("bob")).rejects.toMatchObject({
+      name: "SlowHubError",
+      statusCode: 504,
     });
   });
 

@@ -78,6 +78,12 @@ export interface HubClient {
   exchangeCode(exchange: CodeExchange): Promise<IssuedToken>;
   /** The token's owner, or null when the hub no longer accepts the token (401/403: logged out). */
   getTokenOwner(token: string): Promise<TokenOwner | null>;
+  /**
+   * Whether the hub has a user of exactly this name, asked with the companion's own token, which
+   * needs only `read:users:name`. Throws UpstreamError when the hub cannot answer (or refuses the
+   * token that scope: the admin's role misses it).
+   */
+  userExists(name: string): Promise<boolean>;
 }
 
 export type FetchFn = typeof fetch;
@@ -86,6 +92,8 @@ export interface HubClientOptions {
   apiUrl: string;
   clientId: string;
   clientSecret: string;
+  /** The companion's own API token (a hub service's `api_token`, also its OAuth client secret). */
+  serviceToken: string;
   fetch?: FetchFn;
   /** No answer within this long is a slow hub, answered as such; default 10 s. */
   timeoutMs?: number;
@@ -215,6 +223,30 @@ export function createHubClient(options: HubClientOptions): HubClient {
       // so a reply without it is not a user model either.
       if (kind !== "user") return { kind: "not-a-user", ownerKind: kind ?? "unknown", name };
       return { kind: "user", user: { name, admin, groups, scopes } };
+    },
+
+    async userExists(name) {
+      // `UserAPIHandler.get` admits any of read:users, read:users:name, read:servers, … and
+      // answers 404 for a name `find_user` does not find, the same in 5.5 and 6.1
+      // (https://github.com/jupyterhub/jupyterhub/blob/6.1.1/jupyterhub/apihandlers/users.py#L282-L294,
+      // https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/apihandlers/users.py#L286-L298);
+      // with read:users:name alone the model holds only the name and kind.
+      const answer = await call(
+        "userExists",
+        "the hub API",
+        `${apiUrl}/users/${encodeURIComponent(name)}`,
+        { headers: { authorization: `token ${options.serviceToken}`, accept: "application/json" } },
+      );
+      if (answer.status === 404) return false;
+      if (answer.ok) return true;
+      if (answer.status === 403)
+        throw new UpstreamError(
+          "the hub refused GET /users/{name} to the companion's token: give the companion's role " +
+            "the scope read:users:name (the chart's NOTES list its scopes)",
+        );
+      throw new UpstreamError(
+        `the hub API answered ${describeFailure(answer)} to GET /users/{name}`,
+      );
     },
   };
 }

@@ -11,12 +11,12 @@ import { LeaderLease } from "../kubernetes/leader-lease.ts";
 import { COMPONENTS, launchpadLabels } from "../kubernetes/metadata.ts";
 import { KubernetesFolderRemover, LocalFolderRemover } from "./folder-removal.ts";
 import type { RemovalJobSettings } from "./removal-job.ts";
-import { projectRoutes } from "./routes.ts";
+import { projectRoutes, type ProjectRoutesOptions } from "./routes.ts";
 import { KubernetesRunningServers, NoRunningServers } from "./running-servers.ts";
 import { ProjectService } from "./service.ts";
 import { ConfigMapProjectStore, FileProjectStore } from "./store.ts";
 
-export type ProjectsSettings =
+export type ProjectsSettings = (
   | { mode: "local"; localDataDir: string; limit: number }
   | {
       mode: "hub";
@@ -31,7 +31,9 @@ export type ProjectsSettings =
       replicaId: string;
       /** The sweep Lease's name (one per release). */
       sweepLeaseName: string;
-    };
+    }
+) &
+  Pick<ProjectRoutesOptions, "userExists">;
 
 export function createProjects(
   settings: ProjectsSettings,
@@ -78,5 +80,5 @@ export function createProjects(
     });
     stop = service.startSweeping(interval, turn);
   }
-  return { service, routes: projectRoutes({ service }), stop };
+  return { service, routes: projectRoutes({ service, userExists: settings.userExists }), stop };
 }

@@ -22,6 +22,7 @@ import { installTestAuth } from "../../test-support/test-auth.ts";
 import { TestKubelet, volumeDirsUnder } from "../../test-support/kube/test-kubelet.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
 import { kubeConfigFor } from "../../test-support/kube/cluster.ts";
+import { ANY_NAME } from "../auth/target-user.ts";
 import { HttpError, installErrorHandling } from "../errors.ts";
 import type { KubernetesClient } from "../kubernetes/client.ts";
 import { createKubernetesClient } from "../kubernetes/client-node.ts";
@@ -203,7 +204,9 @@ describe("a delete never removes the folder of a running project", () => {
     const app = Fastify({ logger: false });
     installErrorHandling(app);
     installTestAuth(app);
-    await app.register(projectRoutes({ service: withoutPods }), { prefix: "/services/launchpad" });
+    await app.register(projectRoutes({ service: withoutPods, userExists: ANY_NAME }), {
+      prefix: "/services/launchpad",
+    });
     const refused = await app.inject({
       method: "DELETE",
       url: `/services/launchpad/api/projects/${project.id}`,

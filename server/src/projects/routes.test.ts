@@ -184,6 +184,50 @@ describe("projects API, local mode", () => {
     );
   });
 
+  it("takes an admin's ?user= only for a user the hub has: listing, recording and deleting", async () => {
+    harness = await localHarness({ hubUsers: ["alice"] });
+    const id = projectId("gh", "o/r");
+    const noSuchUser = { status: 404, message: "The hub has no user of that name." };
+    const listed = await list(harness, "root", "?user=ghost", true);
+    expect([listed.statusCode, listed.json()]).toEqual([404, noSuchUser]);
+    const recorded = await harness.app.inject({
+      method: "POST",
+      url: `${PREFIX}/api/projects/${id}/launch?user=ghost`,
+      headers: as("root", true),
+      payload: launchBody("o/r"),
+    });
+    expect([recorded.statusCode, recorded.json()]).toEqual([404, noSuchUser]);
+    const deleted = await harness.app.inject({
+      method: "DELETE",
+      url: `${PREFIX}/api/projects/${id}?user=ghost`,
+      headers: as("root", true),
+    });
+    expect([deleted.statusCode, deleted.json()]).toEqual([404, noSuchUser]);
+    expect(existsSync(join(harness.dataDir, "projects"))).toBe(false);
+    expect((await list(harness, "root", "?user=alice", true)).statusCode).toBe(200);
+  });
+
+  it.each<[string, Partial<LaunchProjectRequest>, string]>([
+    ["a path as the ref", { ref: "../../etc" }, "ref"],
+    ["a command in the image", { image: "busybox\n$(id)" }, "image"],
+    ["a lone surrogate in the display name", { display_name: "o/r\uD800" }, "display_name"],
+  ])("refuses to record %s (400), storing nothing", async (_name, patch, field) => {
+    harness = await localHarness();
+    const response = await harness.app.inject({
+      method: "POST",
+      url: `${PREFIX}/api/projects/${projectId("gh", "o/r")}/launch`,
+      headers: as("alice"),
+      payload: { ...launchBody("o/r"), ...patch },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ message: string }>().message).toMatch(
+      new RegExp(`^Invalid launch request: ${field}: `),
+    );
+    expect(ProjectListResponseSchema.parse((await list(harness, "alice")).json()).projects).toEqual(
+      [],
+    );
+  });
+
   it("deletes the project folder and record, only that folder, idempotently", async () => {
     harness = await localHarness();
     const { id } = await launch(harness, "alice", "o/r");

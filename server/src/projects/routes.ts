@@ -6,8 +6,9 @@
  *   DELETE api/projects/<id>[?user=<name>]  remove the record and the folder
  *
  * Another user's project answers 404, never 403, so ids do not leak; invalid ids answer 400
- * before any store or Kubernetes call. Writes go through `app.requireUser`, which checks CSRF on
- * non-GET methods (server/src/app.ts).
+ * before any store or Kubernetes call; an admin's `?user=` must name a user the hub has
+ * (auth/target-user.ts). Writes go through `app.requireUser`, which checks CSRF on non-GET
+ * methods (server/src/app.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import * as z from "zod/mini";
@@ -20,7 +21,7 @@ import {
   ProjectLimitErrorSchema,
   ProjectListResponseSchema,
 } from "../../../contract/projects.ts";
-import { signedIn, targetUser } from "../auth/target-user.ts";
+import { signedIn, targetUser, type UserExists } from "../auth/target-user.ts";
 import { HttpError, parseOr400, serialize } from "../errors.ts";
 import { ProjectLimitHttpError, type ProjectService } from "./service.ts";
 
@@ -28,6 +29,7 @@ const IdParamsSchema = z.object({ id: ProjectIdSchema });
 
 export interface ProjectRoutesOptions {
   service: ProjectService;
+  userExists: UserExists;
 }
 
 function parseId(request: FastifyRequest): string {
@@ -41,10 +43,10 @@ function parseId(request: FastifyRequest): string {
 }
 
 export function projectRoutes(options: ProjectRoutesOptions) {
-  const { service } = options;
+  const { service, userExists } = options;
   return function projectRoutesPlugin(app: FastifyInstance): Promise<void> {
     app.get("/api/projects", { preHandler: [app.requireUser] }, async (request) => {
-      const user = targetUser(request, "No such user.");
+      const user = await targetUser(request, "No such user.", userExists);
       return serialize(ProjectListResponseSchema, await service.list(user));
     });
 
@@ -54,7 +56,7 @@ export function projectRoutes(options: ProjectRoutesOptions) {
       async (request, reply: FastifyReply) => {
         const id = parseId(request);
         // An admin spawning for someone else records the project under that user.
-        const user = targetUser(request, "No such user.");
+        const user = await targetUser(request, "No such user.", userExists);
         const body = parseOr400(LaunchProjectRequestSchema, request.body, "launch request");
         try {
           const result = await service.launch(user, id, body);
@@ -80,7 +82,7 @@ export function projectRoutes(options: ProjectRoutesOptions) {
       async (request, reply: FastifyReply) => {
         const id = parseId(request);
         const me = signedIn(request);
-        const user = targetUser(request, `No project ${id}.`);
+        const user = await targetUser(request, `No project ${id}.`, userExists);
         const outcome = await service.delete(user, id, me.name);
         if (outcome.state === "removed")
           return serialize(DeleteProjectResponseSchema, { id, state: "removed" });

@@ -91,16 +91,32 @@ export interface ProjectsHarness {
   close(): Promise<void>;
 }
 
-async function appWith(service: ProjectService): Promise<FastifyInstance> {
+/** The users the hub has, unless a test says otherwise. */
+export const HUB_USERS: readonly string[] = ["alice", "bob"];
+
+interface HarnessOptions {
+  limit?: number;
+  now?: () => Date;
+  /** The users the hub has (what an admin's `?user=` may name); default HUB_USERS. */
+  hubUsers?: readonly string[];
+}
+
+async function appWith(
+  service: ProjectService,
+  hubUsers: readonly string[] = HUB_USERS,
+): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   installErrorHandling(app);
   installTestAuth(app);
-  await app.register(projectRoutes({ service }), { prefix: PREFIX });
+  await app.register(
+    projectRoutes({ service, userExists: (name) => Promise.resolve(hubUsers.includes(name)) }),
+    { prefix: PREFIX },
+  );
   return app;
 }
 
 export async function localHarness(
-  options: { limit?: number; now?: () => Date } = {},
+  options: HarnessOptions = {},
 ): Promise<ProjectsHarness & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), "launchpad-projects-"));
   const service = new ProjectService({
@@ -110,16 +126,13 @@ export async function localHarness(
     limit: options.limit ?? 3,
     ...(options.now ? { now: options.now } : {}),
   });
-  const app = await appWith(service);
+  const app = await appWith(service, options.hubUsers);
   return { app, service, dataDir, close: () => app.close() };
 }
 
-export async function clusterHarness(options: {
-  kube: KubernetesClient;
-  namespace: string;
-  limit?: number;
-  now?: () => Date;
-}): Promise<ProjectsHarness> {
+export async function clusterHarness(
+  options: HarnessOptions & { kube: KubernetesClient; namespace: string },
+): Promise<ProjectsHarness> {
   const { kube, namespace } = options;
   const service = new ProjectService({
     store: new ConfigMapProjectStore({ kube, namespace }),
@@ -128,7 +141,7 @@ export async function clusterHarness(options: {
     limit: options.limit ?? 3,
     ...(options.now ? { now: options.now } : {}),
   });
-  const app = await appWith(service);
+  const app = await appWith(service, options.hubUsers);
   return { app, service, close: () => app.close() };
 }
 

@@ -4,7 +4,9 @@
  * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/auth.py and the validator in
  * https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/oauth/provider.py): the authorize redirect (exact redirect_uri, PKCE S256 recorded),
  * the token endpoint (client_secret_post only, one-time codes, PKCE verified) and `GET /user`
- * (token or bearer; 403 once revoked). `fetch` routes requests into it with `inject`, no sockets.
+ * (token or bearer; 403 once revoked), and `GET /users/{name}` for the companion's own token
+ * (the service's `api_token`, which is also its client secret) with the scopes of its role.
+ * `fetch` routes requests into it with `inject`, no sockets.
  */
 import { createHash, randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -29,7 +31,22 @@ export interface FakeHubOptions {
    * (https://github.com/jupyterhub/jupyterhub/blob/6.0.0b2/jupyterhub/apihandlers/auth.py#L272-L294); off to test our own check.
    */
   enforceAccessAtAuthorize?: boolean;
+  /** The scopes of the companion's role (its `api_token`); default what the chart's NOTES grant. */
+  serviceScopes?: string[];
 }
+
+/**
+ * The scopes `UserAPIHandler.get` admits, any one of them
+ * (https://github.com/jupyterhub/jupyterhub/blob/6.1.1/jupyterhub/apihandlers/users.py#L282-L294).
+ */
+const READ_USER_SCOPES = [
+  "read:users",
+  "read:users:name",
+  "read:servers",
+  "read:users:groups",
+  "read:users:activity",
+  "read:roles:users",
+];
 
 interface Grant {
   user: FakeHubUser;
@@ -58,6 +75,10 @@ export interface FakeHub {
   issueToken(user: FakeHubUser): string;
   /** Issues a token of a hub service (`kind: "service"`), e.g. one named like a user. */
   issueServiceToken(service: FakeHubUser): string;
+  /** A user the hub knows without a login (users who logged in or got a token are known too). */
+  addUser(name: string): void;
+  /** The `GET /users/{name}` requests, by name. */
+  readonly userLookups: string[];
   readonly calls: { token: number; user: number };
   readonly tokenRequests: Record<string, string>[];
 }
@@ -79,8 +100,12 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
   const calls = { token: 0, user: 0 };
   const tokenRequests: Record<string, string>[] = [];
   let current: FakeHubUser | null = null;
+  const users = new Set<string>();
+  const userLookups: string[] = [];
+  const serviceScopes = options.serviceScopes ?? ["read:users:name"];
 
   const issue = (user: FakeHubUser, sessionId: string): string => {
+    users.add(user.name);
     const token = randomBytes(16).toString("hex");
     tokens.set(token, { user, sessionId });
     return token;
@@ -210,6 +235,24 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
     };
   });
 
+  app.get("/hub/api/users/:name", async (request, reply) => {
+    const { name } = request.params as { name: string };
+    userLookups.push(name);
+    const match = /^(?:token|bearer)\s+(\S+)$/i.exec(request.headers.authorization ?? "");
+    if (match?.[1] !== options.clientSecret)
+      return reply.code(403).send({ status: 403, message: "Missing or invalid credentials." });
+    // needs_scope checks before the user is looked up: without a scope, 403 for every name
+    // (https://github.com/jupyterhub/jupyterhub/blob/6.1.1/jupyterhub/scopes.py#L1034-L1038).
+    if (!serviceScopes.some((scope) => READ_USER_SCOPES.includes(scope)))
+      return reply.code(403).send({
+        status: 403,
+        message: `Action is not authorized with current scopes; requires any of [${READ_USER_SCOPES.join(", ")}]`,
+      });
+    if (!users.has(name)) return reply.code(404).send({ status: 404, message: "Not Found" });
+    // With read:users:name alone, the model filtered to what that scope may see.
+    return { kind: "user", name };
+  });
+
   const fetchFn: FetchFn = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
@@ -238,6 +281,7 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
     fetch: fetchFn,
     loginAs(user) {
       current = user;
+      if (user) users.add(user.name);
     },
     logout(userName) {
       for (const [token, issued] of tokens) if (issued.user.name === userName) tokens.delete(token);
@@ -250,6 +294,10 @@ export function createFakeHub(options: FakeHubOptions): FakeHub {
       tokens.set(token, { user: service, sessionId: "", service: true });
       return token;
     },
+    addUser(name) {
+      users.add(name);
+    },
+    userLookups,
     calls,
     tokenRequests,
   };

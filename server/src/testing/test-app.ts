@@ -49,7 +49,11 @@ export interface HubTestContext {
 export async function hubTestApp(
   env: Record<string, string> = {},
   deps: AppDeps = {},
-  hubOptions: { enforceAccessAtAuthorize?: boolean; clientSecret?: string } = {},
+  hubOptions: {
+    enforceAccessAtAuthorize?: boolean;
+    clientSecret?: string;
+    serviceScopes?: string[];
+  } = {},
 ): Promise<HubTestContext> {
   const config = hubTestConfig(env);
   const hub = createFakeHub({
