@@ -23,14 +23,19 @@ import {
   DeleteProjectResponseSchema,
   ProjectListResponseSchema,
   projectId,
-  type LaunchProjectRequest,
 } from "../../../contract/projects.ts";
 import { statusOf, type CompanionIdentity } from "../../test-support/kube/cluster.ts";
 import { TEST_NODE, TestKubelet, volumeDirsUnder } from "../../test-support/kube/test-kubelet.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
 import { createKubernetesClient } from "../kubernetes/client-node.ts";
 import { removalJobName } from "./removal-job.ts";
-import { clusterHarness, PREFIX, userServerPod, type ProjectsHarness } from "./test-harness.ts";
+import {
+  clusterHarness,
+  launchBody,
+  PREFIX,
+  type ProjectsHarness,
+  userServerPod,
+} from "./test-harness.ts";
 
 const cluster = testCluster();
 let namespace: string;
@@ -73,17 +78,6 @@ const newUser = () => `user${++users}`;
 
 function as(user: string) {
   return { "x-test-user": user, "x-launchpad-csrf": "ok" };
-}
-
-function launchBody(repository: string): LaunchProjectRequest {
-  return {
-    provider: "gh",
-    repository,
-    ref: "main",
-    image: "registry.example.org/img:main",
-    profile_slug: "python",
-    display_name: repository,
-  };
 }
 
 async function launch(h: ProjectsHarness, user: string, repository: string) {

@@ -9,9 +9,8 @@ import {
   ProjectLimitErrorSchema,
   ProjectListResponseSchema,
   projectId,
-  type LaunchProjectRequest,
 } from "../../../contract/projects.ts";
-import { localHarness, PREFIX, type ProjectsHarness } from "./test-harness.ts";
+import { launchBody, localHarness, PREFIX, type ProjectsHarness } from "./test-harness.ts";
 
 // Cluster mode runs against the real API server: routes.kube.test.ts.
 let harness: Awaited<ReturnType<typeof localHarness>> | undefined;
@@ -19,17 +18,6 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
-function launchBody(repository: string, ref = "main"): LaunchProjectRequest {
-  return {
-    provider: "gh",
-    repository,
-    ref,
-    image: `registry.example.org/img:${ref}`,
-    profile_slug: "python",
-    display_name: repository,
-  };
-}
 
 function as(user: string, admin = false) {
   return {

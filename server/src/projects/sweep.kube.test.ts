@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { projectId, type LaunchProjectRequest } from "../../../contract/projects.ts";
+import { projectId } from "../../../contract/projects.ts";
 import type { CompanionIdentity } from "../../test-support/kube/cluster.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
 import { createKubernetesClient } from "../kubernetes/client-node.ts";
-import { clusterHarness, userServerPod, type ProjectsHarness } from "./test-harness.ts";
+import { clusterHarness, launchBody, type ProjectsHarness, userServerPod } from "./test-harness.ts";
 
 const cluster = testCluster();
 let namespace: string;
@@ -37,17 +37,6 @@ async function requestsDuring(work: () => Promise<unknown>): Promise<string[]> {
     .slice(before)
     .map((r) => `${r.verb} ${r.resource}`)
     .sort();
-}
-
-function launchBody(repository: string): LaunchProjectRequest {
-  return {
-    provider: "gh",
-    repository,
-    ref: "main",
-    image: "registry.example.org/img:main",
-    profile_slug: "python",
-    display_name: repository,
-  };
 }
 
 describe("the projects sweep on the real API server", () => {

@@ -13,6 +13,8 @@ import { join } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
 import Fastify, { type FastifyInstance } from "fastify";
 
+import type { LaunchProjectRequest } from "../../../contract/projects.ts";
+
 import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
 import { installTestAuth } from "../../test-support/test-auth.ts";
 import { installErrorHandling } from "../errors.ts";
@@ -27,6 +29,18 @@ import { ProjectService } from "./service.ts";
 import { ConfigMapProjectStore, FileProjectStore } from "./store.ts";
 
 export const NAMESPACE = "hub";
+/** A launch request on `repository` at `ref`, with an image named after the ref. */
+export function launchBody(repository: string, ref = "main"): LaunchProjectRequest {
+  return {
+    provider: "gh",
+    repository,
+    ref,
+    image: `registry.example.org/img:${ref}`,
+    profile_slug: "python",
+    display_name: repository,
+  };
+}
+
 export const PREFIX = "/services/launchpad";
 
 /** Removal Jobs as the chart configures them on z2jh's user nodes. */
