@@ -9,6 +9,7 @@ import {
   ProjectLimitErrorSchema,
   ProjectListResponseSchema,
   projectId,
+  type LaunchProjectRequest,
 } from "../../../contract/projects.ts";
 import { launchBody, localHarness, PREFIX, type ProjectsHarness } from "./test-harness.ts";
 
