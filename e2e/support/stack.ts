@@ -31,12 +31,12 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { ProfileDocument } from "../../contract/profile-editor/schema.ts";
+import { freePorts } from "../../server/test-support/processes.ts";
 import {
   startRegistry,
   writeOciLayout,
@@ -142,26 +142,6 @@ export interface Stack extends StackInfo {
 
 export function defaultJupyterHubMajor(): JupyterHubMajor {
   return process.env.E2E_JH === "6" ? 6 : 5;
-}
-
-/** `count` distinct free ports: all are held open at once, so none is handed out twice. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  const ports = await Promise.all(
-    servers.map(
-      (server) =>
-        new Promise<number>((resolve, reject) => {
-          server.on("error", reject);
-          server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            if (typeof address === "object" && address) resolve(address.port);
-            else reject(new Error("no port"));
-          });
-        }),
-    ),
-  );
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
 
 function tail(file: string, lines = 40): string {

@@ -9,26 +9,60 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { randomInt } from "node:crypto";
+import { createServer, type AddressInfo, type Server } from "node:net";
 
-/** `count` distinct free loopback ports: all are held open at once, so none is handed out twice. */
+/**
+ * Linux hands out `listen(0)` ports and the local ports of outbound connections from one range
+ * (net.ipv4.ip_local_port_range, 32768–60999 by default). A port probed there is free only until
+ * the probe closes: before the child binds it, any connection on the machine (etcd ↔
+ * kube-apiserver, a watch, the browser) may take it as its local port, and the hub then failed to
+ * start with EADDRINUSE. So ports come from below that range, where only other probes compete.
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").split(/\s+/)[0],
+    );
+    if (Number.isInteger(low) && low > 12_000) return low;
+  } catch {
+    // Not Linux, or no /proc: keep the kernel's default.
+  }
+  return 32_768;
+}
+
+function tryListen(port: number): Promise<Server | null> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(null));
+    server.listen(port, "127.0.0.1", () => resolve(server));
+  });
+}
+
+/**
+ * `count` distinct free loopback ports below the ephemeral range (see above), picked at random so
+ * that stacks started at once rarely try the same ones; each is held open until all are found, so
+ * none is handed out twice.
+ */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  const ports = await Promise.all(
-    servers.map(
-      (server) =>
-        new Promise<number>((resolve, reject) => {
-          server.on("error", reject);
-          server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            if (typeof address === "object" && address) resolve(address.port);
-            else reject(new Error("no port"));
-          });
-        }),
-    ),
-  );
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
+  const high = ephemeralLow() - 1;
+  const low = high - 10_000;
+  const held: Server[] = [];
+  try {
+    for (let tries = 0; held.length < count; tries++) {
+      if (tries > 2_000) throw new Error(`no ${count} free loopback ports in ${low}–${high}`);
+      const server = await tryListen(randomInt(low, high + 1));
+      if (server) held.push(server);
+    }
+    return held.map((server) => (server.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port as number;
 }
 
 export function tail(file: string, lines = 40): string {

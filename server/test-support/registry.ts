@@ -19,11 +19,15 @@ import { createHash, createSign, randomBytes, X509Certificate } from "node:crypt
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
+
+import { freePort } from "./processes.ts";
+
+export { freePort };
 
 const run = promisify(execFile);
 
@@ -251,14 +255,6 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
 // ---------------------------------------------------------------------------------------------
 // The registry process
 // ---------------------------------------------------------------------------------------------
-
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface RegistryOptions {
   /** `none`: anyone pulls and pushes; `token`: the token server decides (default). */
