@@ -1,6 +1,5 @@
 import type { Meta, StoryObj } from "@storybook/react-vite";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { expect, fn, userEvent, within } from "storybook/test";
 import {
   ProjectsPanel,
@@ -19,20 +18,14 @@ import {
   projectsListHandlers,
 } from "../frontend/src/features/projects/testing/handlers.ts";
 import { sampleServiceUrl } from "../frontend/src/testing/fixtures.ts";
+import { SpawnFormFrame } from "./story-frame.tsx";
 
 /** The panel as the app shell mounts it: inside the hub's spawn form, one QueryClient per story. */
 function ProjectsPanelFrame(props: ProjectsPanelProps): ReactNode {
-  const [client] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { retry: false } } }),
-  );
   return (
-    <form id="spawn_form" method="post" action="#" onSubmit={(e) => e.preventDefault()}>
-      <div className="launchpad">
-        <QueryClientProvider client={client}>
-          <ProjectsPanel {...props} />
-        </QueryClientProvider>
-      </div>
-    </form>
+    <SpawnFormFrame>
+      <ProjectsPanel {...props} />
+    </SpawnFormFrame>
   );
 }
 

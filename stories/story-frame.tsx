@@ -67,19 +67,25 @@ export const BUILD_PANEL_ARGS = {
   storage: null,
 } satisfies BuildPanelProps;
 
-/** The build panel as the app shell mounts it: inside the hub's spawn form. */
-export function BuildPanelFrame(props: BuildPanelProps): ReactNode {
-  // The panel asks the page's queries for running builds (api/get-running-builds.ts).
+/** A companion panel as the app shell mounts it: inside the hub's spawn form, one QueryClient per story. */
+export function SpawnFormFrame({ children }: { children: ReactNode }): ReactNode {
   const [client] = useState(
     () => new QueryClient({ defaultOptions: { queries: { retry: false } } }),
   );
   return (
     <form id="spawn_form" method="post" action="#" onSubmit={(e) => e.preventDefault()}>
       <div className="launchpad">
-        <QueryClientProvider client={client}>
-          <BuildPanel {...props} />
-        </QueryClientProvider>
+        <QueryClientProvider client={client}>{children}</QueryClientProvider>
       </div>
     </form>
+  );
+}
+
+/** The build panel as the app shell mounts it (it asks the page's queries for running builds). */
+export function BuildPanelFrame(props: BuildPanelProps): ReactNode {
+  return (
+    <SpawnFormFrame>
+      <BuildPanel {...props} />
+    </SpawnFormFrame>
   );
 }
