@@ -46,6 +46,7 @@ import { DEMO_SCENARIOS } from "./local/binderhub-simulator.ts";
 import { Metrics } from "./metrics.ts";
 import { demoHubRoutes } from "./local/demo-hub.ts";
 import { SAMPLE_PROFILES } from "./local/sample-profiles.ts";
+import { launchRoutes } from "./launch/routes.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { registerSecurityHeaders } from "./security-headers.ts";
@@ -184,6 +185,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ),
     { prefix },
   );
+  await app.register(launchRoutes({ ...cookieSettings, hubBaseUrl: config.hubBaseUrl, now }), {
+    prefix,
+  });
   const userExists =
     backend.kind === "hub"
       ? (name: string) => backend.hub.userExists(name)

@@ -76,21 +76,34 @@ export async function hubTestApp(
   return { app, hub, config, clock };
 }
 
+/**
+ * `name=value` of each Set-Cookie as it is on the wire, which a browser sends back unchanged
+ * (light-my-request's `response.cookies` holds values decoded once: sent back, a value with `%`
+ * in it would be decoded twice).
+ */
+function setCookiePairs(response: LightMyRequestResponse): string[] {
+  const header = response.headers["set-cookie"];
+  const lines = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  return lines.map((line) => line.split(";")[0] ?? "");
+}
+
 /** `name=value` of a Set-Cookie, for the Cookie header of the next request. */
 export function cookiePair(response: LightMyRequestResponse, name: string): string {
-  const found = response.cookies.find((c) => c.name === name);
+  const found = setCookiePairs(response).find((pair) => pair.startsWith(`${name}=`));
   if (!found)
     throw new Error(
       `no Set-Cookie for ${name}; got ${response.cookies.map((c) => c.name).join(", ")}`,
     );
-  return `${found.name}=${found.value}`;
+  return found;
 }
 
 /** `name=value` of the login state cookie a login response set. */
 export function stateCookieOf(response: LightMyRequestResponse, clientId: string): string {
-  const found = response.cookies.find((c) => c.name.startsWith(`${clientId}-oauth-state-`));
+  const found = setCookiePairs(response).find((pair) =>
+    pair.startsWith(`${clientId}-oauth-state-`),
+  );
   if (!found) throw new Error("no login state cookie");
-  return `${found.name}=${found.value}`;
+  return found;
 }
 
 /** Runs the whole browser dance: oauth_login → hub authorize → oauth_callback. */
@@ -108,6 +121,8 @@ export async function logIn(
     url: String(authorize.headers.location),
     headers: { cookie: stateCookieOf(login, ctx.config.clientId) },
   });
-  const session = callback.cookies.find((c) => c.name === ctx.config.clientId && c.value !== "");
-  return { callback, sessionCookie: session ? `${session.name}=${session.value}` : "" };
+  const session = setCookiePairs(callback).find(
+    (pair) => pair.startsWith(`${ctx.config.clientId}=`) && pair !== `${ctx.config.clientId}=`,
+  );
+  return { callback, sessionCookie: session ?? "" };
 }
