@@ -1,4 +1,4 @@
-"""The e2e hub: real JupyterHub + real KubeSpawner (recording subclass) + CHP + Launchpad's glue.
+"""The e2e hub: real JupyterHub + real KubeSpawner (recording its pods) + CHP + Launchpad's glue.
 
 Configured from the environment (e2e/support/stack.ts sets all of it):
 
@@ -13,9 +13,8 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
   E2E_COMPANION_PORT    where the Launchpad companion listens (required)
   E2E_COMPANION_TOKEN   the companion's api_token (required)
   E2E_ADMIN_TOKEN       a token for the tests' own admin service (required)
-  E2E_KUBECONFIG        a kubeconfig of the test cluster's kube-apiserver (z2jh's hub ServiceAccount):
-                        KubeSpawner then creates the user's PVC and the pod it records there, and
-                        deletes them, as in a cluster (default: none; a closed port)
+  E2E_KUBECONFIG        a kubeconfig of the test cluster's kube-apiserver (z2jh's hub ServiceAccount),
+                        where KubeSpawner creates, watches and deletes users' PVCs and pods (required)
   E2E_NAMESPACE         KubeSpawner's namespace (default "e2e")
   E2E_STORAGE           "dynamic" (default; z2jh storage.type=dynamic) or "shared" (one volume
                         "home", per-user subPath: z2jh storage.type=static, 2i2c's NFS homes)
@@ -29,6 +28,7 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
                         (with LAUNCHPAD_PROFILE_LIST_TOKEN in the environment, as the chart sets it)
   E2E_PROFILE_LIST_CACHE_SECONDS  how long the glue keeps it (default 10)
   E2E_SLOW_SPAWN_TIMEOUT  the hub's slow_spawn_timeout in seconds (default 0, as z2jh)
+  E2E_START_TIMEOUT     KubeSpawner's start_timeout in seconds (default 60)
 
 The order below follows z2jh's jupyterhub_config.py: chart settings (services, roles, profile
 list), then ``hub.extraConfig`` snippets exec'd in sorted key order
@@ -88,36 +88,20 @@ c.JupyterHub.load_groups = {
     name: {"users": users} for name, users in json.loads(env("E2E_GROUPS", "{}")).items()
 }
 
-# --- KubeSpawner, recording instead of creating pods ---------------------------------------------
+# --- KubeSpawner, on the test cluster -------------------------------------------------------------
 
-# KubeSpawner loads a kubeconfig when constructed (no API call). With E2E_KUBECONFIG it is the
-# test cluster's, and the recording spawner creates and deletes its PVCs and pods there exactly as
-# KubeSpawner does. Without it: a closed loopback port, so that any call we failed to replace fails
-# fast instead of reaching a real cluster.
+# The test cluster's kubeconfig (z2jh's hub ServiceAccount): KubeSpawner creates, watches and
+# deletes its PVCs and pods there, and the cluster's test kubelet runs the stand-in single-user
+# server for each pod. Never the in-cluster config.
 NAMESPACE = env("E2E_NAMESPACE", "e2e")
-if os.environ.get("E2E_KUBECONFIG"):
-    kubeconfig = Path(os.environ["E2E_KUBECONFIG"])
-else:
-    kubeconfig = STATE_DIR / "kubeconfig.yaml"
-    kubeconfig.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": "none", "cluster": {"server": "https://127.0.0.1:1"}}],
-                "users": [{"name": "none", "user": {"token": "not-a-token"}}],
-                "contexts": [{"name": "none", "context": {"cluster": "none", "user": "none", "namespace": NAMESPACE}}],
-                "current-context": "none",
-            }
-        )
-    )
-os.environ["KUBECONFIG"] = str(kubeconfig)
-os.environ.pop("KUBERNETES_SERVICE_HOST", None)  # never the in-cluster config
+os.environ["KUBECONFIG"] = env("E2E_KUBECONFIG")
+os.environ.pop("KUBERNETES_SERVICE_HOST", None)
 
 c.JupyterHub.spawner_class = "recording_spawner.RecordingKubeSpawner"
 c.KubeSpawner.namespace = NAMESPACE
-c.KubeSpawner.events_enabled = False
-c.KubeSpawner.start_timeout = 60
+c.KubeSpawner.events_enabled = False  # the test kubelet writes no events
+# How long KubeSpawner waits for the pod to run (z2jh's default is 300 s; a pod that fails waits it out).
+c.KubeSpawner.start_timeout = int(env("E2E_START_TIMEOUT", "60"))
 c.KubeSpawner.http_timeout = 30
 # z2jh 4.x's defaults for singleuser.image and storage.type=dynamic, in the chart's own shapes
 # (jupyterhub_config.py "Configure dynamically provisioning pvc"; values.yaml pvcNameTemplate and

@@ -1,9 +1,15 @@
-"""Stands in for a user's pod: what JupyterHub and the tests need from a single-user server.
+"""Stands in for a user's notebook container: what JupyterHub and the tests need from a single-user server.
+
+The test kubelet (server/test-support/kube/cluster-cli.ts, ``--user-server``) runs it for each user
+pod KubeSpawner creates, with the container's environment as KubeSpawner and JupyterHub set it
+(``Spawner.get_env``: JUPYTERHUB_SERVICE_URL, JUPYTERHUB_SERVICE_PREFIX, JUPYTERHUB_USER,
+JUPYTERHUB_SERVER_NAME) plus POD_IP and POD_IMAGE from the kubelet. Like ``jupyterhub-singleuser``
+it binds where JUPYTERHUB_SERVICE_URL says; its host is KubeSpawner's ``0.0.0.0`` (every address
+of the pod's network namespace), which here is the pod's own loopback address POD_IP.
 
 JupyterHub waits for ``GET {base_url}api`` to answer with any status below 500
 (``User._wait_up`` → ``Server.wait_up(http=True, extra_path="api")``) and reads the
 ``X-JupyterHub-Version`` header from it. The page at ``{base_url}`` says whose server it is.
-Configured by the recording spawner through MOCK_* environment variables.
 """
 
 import asyncio
@@ -11,21 +17,23 @@ import html
 import json
 import os
 import signal
+from urllib.parse import urlparse
 
+import jupyterhub
 from tornado import web
 
-PORT = int(os.environ["MOCK_PORT"])
-BASE_URL = os.environ.get("MOCK_BASE_URL", "/")
-USER = os.environ.get("MOCK_USER", "")
-SERVER_NAME = os.environ.get("MOCK_SERVER_NAME", "")
-IMAGE = os.environ.get("MOCK_IMAGE", "")
-HUB_VERSION = os.environ.get("MOCK_HUB_VERSION", "")
+SERVICE_URL = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
+ADDRESS = os.environ["POD_IP"] if SERVICE_URL.hostname in ("0.0.0.0", "::") else SERVICE_URL.hostname
+PORT = SERVICE_URL.port
+BASE_URL = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+USER = os.environ.get("JUPYTERHUB_USER", "")
+SERVER_NAME = os.environ.get("JUPYTERHUB_SERVER_NAME", "")
+IMAGE = os.environ.get("POD_IMAGE", "")
 
 
 class Base(web.RequestHandler):
     def set_default_headers(self):
-        if HUB_VERSION:
-            self.set_header("X-JupyterHub-Version", HUB_VERSION)
+        self.set_header("X-JupyterHub-Version", jupyterhub.__version__)
 
 
 class ApiHandler(Base):
@@ -52,7 +60,8 @@ async def main():
             (rf"{prefix}/?(.*)", PageHandler),
         ]
     )
-    app.listen(PORT, address="127.0.0.1")
+    app.listen(PORT, address=ADDRESS)
+    print(f"mock single-user server for {USER!r} at http://{ADDRESS}:{PORT}{BASE_URL}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

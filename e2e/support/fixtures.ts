@@ -109,9 +109,27 @@ export async function openSpawnPage(page: Page, hub: StackInfo): Promise<void> {
   await expectMounted(page);
 }
 
-/** Waits for the mock single-user server's page, i.e. the hub started the server and routed it. */
+/**
+ * Opens the spawn page of the signed-in user's named server `server` (the default one may run or
+ * be starting) and waits for the page and the companion session.
+ */
+export async function openNamedSpawnPage(
+  page: Page,
+  hub: StackInfo,
+  user: string,
+  server: string,
+): Promise<void> {
+  const meOk = page.waitForResponse(isMeOk(hub));
+  await page.goto(`${hub.url}hub/spawn/${user}/${server}`);
+  await meOk;
+  await expectMounted(page);
+}
+
+/** Waits for the mock single-user server's page, i.e. the hub started the pod and routed to it. */
 export async function expectServerPage(page: Page, hub: StackInfo, user: string): Promise<void> {
-  await expect(page).toHaveURL(`${hub.url}user/${user}/`);
+  // KubeSpawner waits for the pod to run (the test kubelet starts the server), then the hub for
+  // the server to answer: seconds on a loaded machine, within the e2e hub's start_timeout (60 s).
+  await expect(page).toHaveURL(`${hub.url}user/${user}/`, { timeout: 60_000 });
   await expect(page.getByRole("heading", { name: `Mock server for ${user}` })).toBeVisible();
 }
 
@@ -143,11 +161,14 @@ export async function stopServer(hub: StackInfo, user: string): Promise<void> {
   });
   expect([202, 204]).toContain(response.status);
   await expect
-    .poll(async () => {
-      const model = (await (await hubApi(hub, `users/${encodeURIComponent(user)}`)).json()) as {
-        servers?: Record<string, unknown>;
-      };
-      return Object.keys(model.servers ?? {}).length;
-    })
+    .poll(
+      async () => {
+        const model = (await (await hubApi(hub, `users/${encodeURIComponent(user)}`)).json()) as {
+          servers?: Record<string, unknown>;
+        };
+        return Object.keys(model.servers ?? {}).length;
+      },
+      { timeout: 30_000 },
+    ) // KubeSpawner's stop waits until the kubelet has removed the pod
     .toBe(0);
 }

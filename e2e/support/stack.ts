@@ -4,11 +4,14 @@
  * external service, and the cluster around them:
  *
  * - a real kube-apiserver with etcd and the test kubelet (server/test-support/kube/cluster-cli.ts):
- *   the hub's KubeSpawner creates users' PVCs and pods there as z2jh's hub ServiceAccount, the
- *   companion keeps project records (ConfigMaps), build limits (Leases), ended sessions and removal
- *   Jobs there as the chart's ServiceAccount with the chart's rendered Role, and the BinderHub
- *   double runs its build pods there; the test kubelet marks pods Running and runs removal Jobs'
- *   scripts on host folders (`DoublesInfo.volumesDir`);
+ *   the hub's KubeSpawner creates, watches and deletes users' PVCs and pods there as z2jh's hub
+ *   ServiceAccount, the companion keeps project records (ConfigMaps), build limits (Leases), ended
+ *   sessions and removal Jobs there as the chart's ServiceAccount with the chart's rendered Role,
+ *   and the BinderHub double runs its build pods there; the test kubelet runs each user pod's
+ *   stand-in single-user server (e2e/hub/mock_singleuser.py) at the pod's own loopback address and
+ *   reports it Running and ready, so KubeSpawner's own wait, poll and stop run; it runs removal
+ *   Jobs' scripts on host folders (`DoublesInfo.volumesDir`); a pod whose image matches
+ *   FAILING_IMAGE goes Failed. The cluster runs with or without the companion;
  * - (with `profileEditor`) a real registry (Debian's docker-registry in token mode, images pushed by
  *   skopeo: server/test-support/registry.ts), the companion's editor bounded to it as the chart
  *   configures it, and the hub's glue fetching the published list (the chart's NOTES line);
@@ -84,6 +87,8 @@ export interface StackOptions {
   namedServers?: boolean;
   /** The hub's slow_spawn_timeout in seconds (default 0, as z2jh sets it; JupyterHub's own is 10). */
   slowSpawnTimeout?: number;
+  /** KubeSpawner's start_timeout in seconds (default 60): how long a start waits for its pod. */
+  startTimeout?: number;
   /**
    * Turns the profile editor on (it needs the cluster: versions live in ConfigMaps): a real
    * registry with these images, the companion bounded to it, JupyterHub admins (`adminUsers`) as
@@ -96,6 +101,12 @@ export interface ProfileEditorStackOptions {
   /** `repository:tag`, each pushed with content of its own; every repository is public. */
   images: readonly string[];
 }
+
+/**
+ * Images the test kubelet does not run: a user pod whose notebook image matches goes Failed. The
+ * BinderHub double names an image after its repository, so a repository named so builds one.
+ */
+export const FAILING_IMAGE = "kubeletfails";
 
 /** Where the cluster and the BinderHub double are, for tests that assert on (or act in) them. */
 export interface DoublesInfo {
@@ -324,7 +335,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     E2E_GROUPS: JSON.stringify(options.groups ?? {}),
     E2E_NAMED_SERVERS: options.namedServers ? "1" : "",
     E2E_SLOW_SPAWN_TIMEOUT: String(options.slowSpawnTimeout ?? 0),
-    ...(withCompanion ? { E2E_KUBECONFIG: kubeconfigOf("hub"), E2E_NAMESPACE: HUB_NAMESPACE } : {}),
+    E2E_START_TIMEOUT: String(options.startTimeout ?? 60),
+    E2E_KUBECONFIG: kubeconfigOf("hub"),
+    E2E_NAMESPACE: HUB_NAMESPACE,
     ...(editor
       ? {
           // The chart's NOTES: the glue line gets profile_list_url, the hub's env the shared token.
@@ -402,7 +415,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const stop = async (): Promise<void> => {
     await stopCompanion();
-    // The hub stops the users' mock servers and CHP on SIGTERM (cleanup_servers, cleanup_proxy).
+    // The hub stops the users' pods and CHP on SIGTERM (cleanup_servers, cleanup_proxy), while
+    // the cluster still runs.
     await stopProcess(hub, 20_000);
     killPidFile(path.join(stateDir, "proxy.pid"));
     await stopProcess(binderhub, 5_000);
@@ -417,32 +431,37 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    if (withCompanion) {
-      mkdirSync(clusterDir);
-      kube = startProcess(
-        nodeBin,
-        [
-          "server/test-support/kube/cluster-cli.ts",
-          "--dir",
-          clusterDir,
-          "--volumes",
-          volumesDir,
-          "--hub-namespace",
-          HUB_NAMESPACE,
-          "--build-namespace",
-          BUILD_NAMESPACE,
-          ...(withFeatures
-            ? []
-            : ["--set", "build.enabled=false", "--set", "projects.enabled=false"]),
-          // The chart's Role then grants the editor's ConfigMap verbs.
-          ...(editor ? ["--set", "profileEditor.enabled=true"] : []),
-        ],
-        basicEnv,
-        kubeLog,
-      );
-      await waitForLogLine("test-cluster ready", kube, kubeLog, "The test cluster");
-    }
-    if (withFeatures && kube?.pid !== undefined) {
+    mkdirSync(clusterDir);
+    kube = startProcess(
+      nodeBin,
+      [
+        "server/test-support/kube/cluster-cli.ts",
+        "--dir",
+        clusterDir,
+        "--volumes",
+        volumesDir,
+        "--hub-namespace",
+        HUB_NAMESPACE,
+        "--build-namespace",
+        BUILD_NAMESPACE,
+        ...(withFeatures
+          ? []
+          : ["--set", "build.enabled=false", "--set", "projects.enabled=false"]),
+        // The chart's Role then grants the editor's ConfigMap verbs.
+        ...(editor ? ["--set", "profileEditor.enabled=true"] : []),
+        "--user-server",
+        JSON.stringify([
+          path.join(venv, "bin", "python"),
+          path.join(REPO_ROOT, "e2e", "hub", "mock_singleuser.py"),
+        ]),
+        "--fail-image",
+        FAILING_IMAGE,
+      ],
+      basicEnv,
+      kubeLog,
+    );
+    await waitForLogLine("test-cluster ready", kube, kubeLog, "The test cluster");
+    if (withFeatures && kube.pid !== undefined) {
       const admin = JSON.parse(readFileSync(kubeconfigOf("admin"), "utf8")) as AdminKubeconfig;
       doubles = {
         kubeUrl: admin.clusters[0]!.cluster.server,

@@ -4,7 +4,8 @@
  * namespaces, the identities a z2jh install gives each peer, and the test kubelet as the node.
  *
  *   node server/test-support/kube/cluster-cli.ts --dir /tmp/x --volumes /tmp/v \
- *     --hub-namespace e2e --build-namespace e2e-builds [--set build.enabled=false ...]
+ *     --hub-namespace e2e --build-namespace e2e-builds [--set build.enabled=false ...] \
+ *     [--user-server '["python", "e2e/hub/mock_singleuser.py"]'] [--fail-image REGEX]
  *
  * Writes into --dir, then prints `test-cluster ready`:
  * - kubeconfig-companion.json: the chart's ServiceAccount with exactly the Role(s) and
@@ -15,6 +16,15 @@
  *   stands for BinderHub's build pods only;
  * --volumes is where the kubelet finds volumes' host folders (volumeDirsUnder): pods' users must
  * be able to traverse it and every folder above it.
+ * --user-server is what the kubelet runs for a user's pod (KubeSpawner's `component:
+ * singleuser-server` label) in place of its notebook container: a command line (JSON array) run
+ * with the container's environment (JUPYTERHUB_SERVICE_URL, _PREFIX, _USER, … as KubeSpawner
+ * sets them) plus POD_IP (the pod's loopback address, as the downward API's `status.podIP` would
+ * give it: the process binds there, where a container would bind 0.0.0.0 in its own network
+ * namespace) and POD_IMAGE. Its output goes to this process's stdout, each line prefixed with
+ * the pod's name.
+ * --fail-image: a user pod whose notebook image matches the regular expression goes Failed
+ * instead of running (the tests' stand-in for an image that does not start).
  * SIGUSR1 pauses the kubelet and then writes `kubelet-paused`; SIGUSR2 resumes it and removes the
  * file. SIGTERM stops everything.
  */
@@ -24,7 +34,15 @@ import { parseArgs } from "node:util";
 
 import { TestCluster } from "./cluster.ts";
 import { startControlPlane } from "./control-plane.ts";
-import { TEST_NODE, TestKubelet, volumeDirsUnder } from "./test-kubelet.ts";
+import type { V1Pod } from "@kubernetes/client-node";
+
+import {
+  TEST_NODE,
+  TestKubelet,
+  runOnNode,
+  volumeDirsUnder,
+  type PodProcess,
+} from "./test-kubelet.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,12 +51,47 @@ const { values } = parseArgs({
     "hub-namespace": { type: "string", default: "e2e" },
     "build-namespace": { type: "string", default: "e2e-builds" },
     set: { type: "string", multiple: true, default: [] },
+    "user-server": { type: "string" },
+    "fail-image": { type: "string" },
   },
 });
 const { dir, volumes } = values;
 if (!dir || !volumes) throw new Error("--dir and --volumes are required");
 const hub = values["hub-namespace"];
 const build = values["build-namespace"];
+const userServer = values["user-server"] ? parseArgv(values["user-server"]) : undefined;
+const failImage = values["fail-image"] ? new RegExp(values["fail-image"]) : undefined;
+
+function parseArgv(text: string): string[] {
+  const argv: unknown = JSON.parse(text);
+  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === "string"))
+    throw new Error(`--user-server must be a JSON array of strings: ${text}`);
+  return argv;
+}
+
+/** Runs the stand-in single-user server for a user's pod (see --user-server above). */
+function startUserServer(pod: V1Pod, podIP: string): Promise<PodProcess | undefined> {
+  if (pod.metadata?.labels?.component !== "singleuser-server") return Promise.resolve(undefined);
+  const container = pod.spec!.containers.find((c) => c.name === "notebook");
+  const image = container?.image ?? "";
+  if (failImage?.test(image))
+    return Promise.reject(new Error(`image ${image} matches --fail-image: the pod fails`));
+  if (!userServer || !container) return Promise.resolve(undefined);
+  const env = Object.fromEntries(
+    (container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
+  );
+  const prefix = `[pod ${pod.metadata.name!}] `;
+  const print = (chunk: Buffer) =>
+    process.stdout.write(
+      chunk
+        .toString()
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => `${prefix}${line}\n`)
+        .join(""),
+    );
+  return Promise.resolve(runOnNode(userServer, { ...env, POD_IP: podIP, POD_IMAGE: image }, print));
+}
 
 const plane = await startControlPlane();
 const cluster = new TestCluster(plane);
@@ -96,6 +149,7 @@ try {
     cluster,
     namespaces: [...new Set([hub, build])],
     volumeDir: volumeDirsUnder(volumes),
+    onPodStart: startUserServer,
     // A z2jh user node, where users' pods and removal Jobs may be asked to run.
     nodeLabels: { "kubernetes.io/hostname": TEST_NODE, "hub.jupyter.org/node-purpose": "user" },
     onError: (error, what) => console.error(`test kubelet: ${what}:`, error),

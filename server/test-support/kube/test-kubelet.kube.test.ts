@@ -11,7 +11,7 @@ import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { statusOf } from "./cluster.ts";
-import { TEST_NODE, TestKubelet, volumeDirsUnder } from "./test-kubelet.ts";
+import { NODE_IP, TEST_NODE, TestKubelet, runOnNode, volumeDirsUnder } from "./test-kubelet.ts";
 import { testCluster } from "./test-cluster.ts";
 
 const cluster = testCluster();
@@ -19,6 +19,7 @@ let namespace: string;
 let kubelet: TestKubelet;
 let volumes: string;
 const started: string[] = [];
+const ips = new Map<string, string>();
 const stopped: string[] = [];
 
 beforeAll(async () => {
@@ -29,19 +30,47 @@ beforeAll(async () => {
     cluster,
     namespaces: [namespace],
     volumeDir: volumeDirsUnder(volumes),
-    onPodStart: (pod) => {
+    crashBackoffMs: 300,
+    // A pod's annotations say what runs for it: a command, after a delay.
+    onPodStart: async (pod, podIP) => {
       const name = pod.metadata!.name!;
+      const annotations = pod.metadata?.annotations ?? {};
       started.push(name);
-      return Promise.resolve({ stop: () => Promise.resolve(void stopped.push(name)) });
+      ips.set(name, podIP);
+      await new Promise((resolve) => setTimeout(resolve, Number(annotations.delay ?? 0)));
+      const command = annotations.command;
+      const process = command ? runOnNode(["sh", "-c", command], {}, () => {}) : undefined;
+      return {
+        exited: process?.exited,
+        async stop(graceMs) {
+          stopped.push(name);
+          await process?.stop(graceMs);
+        },
+      };
     },
   }).start();
 });
 afterAll(() => kubelet.close());
 
-const pod = (name: string): V1Pod => ({
-  metadata: { name },
-  spec: { containers: [{ name: "notebook", image: "quay.io/jupyter/base-notebook" }] },
+const pod = (
+  name: string,
+  annotations: Record<string, string> = {},
+  restartPolicy?: "Always" | "OnFailure" | "Never",
+): V1Pod => ({
+  metadata: { name, annotations },
+  spec: {
+    containers: [
+      {
+        name: "notebook",
+        image: "quay.io/jupyter/base-notebook",
+        ports: [{ name: "notebook-port", containerPort: 8888 }],
+      },
+    ],
+    ...(restartPolicy ? { restartPolicy } : {}),
+  },
 });
+
+const notebook = async (name: string) => (await readPod(name))?.status?.containerStatuses?.[0];
 
 async function readPod(name: string): Promise<V1Pod | undefined> {
   try {
@@ -77,14 +106,74 @@ function job(name: string, script: string, backoffLimit = 0): V1Job {
 }
 
 describe("the test kubelet", () => {
-  it("binds a pod to its node and runs it: Running with a loopback IP, after onPodStart", async () => {
+  it("binds a pod to its node and runs it at a loopback address of its own: Running, ready", async () => {
     await cluster.core.createNamespacedPod({ namespace, body: pod("server") });
+    await cluster.core.createNamespacedPod({ namespace, body: pod("neighbour") });
     await expect.poll(async () => (await readPod("server"))?.status?.phase).toBe("Running");
+    await expect.poll(async () => (await readPod("neighbour"))?.status?.phase).toBe("Running");
     const running = (await readPod("server"))!;
     expect(running.spec?.nodeName).toBe(TEST_NODE);
-    expect(running.status?.podIP).toBe("127.0.0.1");
+    expect(running.status?.podIP).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    expect(running.status?.podIP).toBe(ips.get("server"));
+    expect(running.status?.hostIP).toBe(NODE_IP);
+    // Two pods at once never share an address (both serve the same port).
+    expect((await readPod("neighbour"))?.status?.podIP).not.toBe(running.status?.podIP);
+    // What KubeSpawner's is_pod_running asks of a started pod.
     expect(running.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(running.status?.containerStatuses?.map((c) => [c.name, c.ready])).toEqual([
+      ["notebook", true],
+    ]);
     expect(started).toContain("server");
+  });
+
+  it("restarts a container that exits (restartPolicy Always): CrashLoopBackOff, not ready, then running again", async () => {
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: pod("crashes", { command: "sleep 0.3; exit 3" }),
+    });
+    await expect
+      .poll(async () => (await notebook("crashes"))?.state?.waiting?.reason)
+      .toBe("CrashLoopBackOff");
+    const crashed = (await readPod("crashes"))!;
+    expect(crashed.status?.phase).toBe("Running");
+    expect(crashed.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
+    expect(crashed.status?.containerStatuses?.[0]?.ready).toBe(false);
+    expect(crashed.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(3);
+    await expect.poll(async () => (await notebook("crashes"))?.restartCount).toBeGreaterThan(0);
+  });
+
+  it("fails a pod whose process exits non-zero under restartPolicy Never, and never restarts it", async () => {
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: pod("dies", { command: "exit 7" }, "Never"),
+    });
+    await expect.poll(async () => (await readPod("dies"))?.status?.phase).toBe("Failed");
+    const status = await notebook("dies");
+    expect([status?.ready, status?.state?.terminated?.exitCode]).toEqual([false, 7]);
+    await kubelet.reconcile();
+    expect(started.filter((name) => name === "dies")).toHaveLength(1);
+  });
+
+  it("stops what it started for a pod deleted while it was starting", async () => {
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: pod("hasty", { delay: "1500", command: "sleep 600" }),
+    });
+    await expect.poll(() => started.includes("hasty")).toBe(true);
+    await cluster.core.deleteNamespacedPod({ namespace, name: "hasty" });
+    await expect.poll(() => readPod("hasty"), { timeout: 10_000 }).toBeUndefined();
+    expect(stopped).toContain("hasty");
+  });
+
+  it("stops the process of a pod deleted at once (grace period 0)", async () => {
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: pod("gone", { command: "sleep 600" }),
+    });
+    await expect.poll(async () => (await readPod("gone"))?.status?.phase).toBe("Running");
+    await cluster.core.deleteNamespacedPod({ namespace, name: "gone", gracePeriodSeconds: 0 });
+    expect(await readPod("gone")).toBeUndefined();
+    await expect.poll(() => stopped.includes("gone")).toBe(true);
   });
 
   it("schedules only where a pod's nodeSelector and required node affinity fit the node", async () => {

@@ -7,57 +7,76 @@
  * - Scheduler: binds a pending pod of the watched namespaces to its one node (`pods/binding`) when
  *   the pod's nodeSelector and required node affinity match the node (labels, `metadata.name`);
  *   a pod that does not fit stays Pending, as with a real scheduler.
- * - Kubelet: marks a bound pod Running with a loopback pod IP (`pods/status`) after `onPodStart`
- *   (e2e starts the stand-in single-user server there); runs a Job pod's container command on this
- *   machine, as the container's user, with each volume mount's path that the command names replaced
- *   by the host folder `volumeDir` gives for the volume (plus its subPath) — the one liberty it
- *   takes, since there are no containers here — and marks the pod Succeeded or Failed with the
- *   exit code;
- *   finishes a graceful delete (a pod with a `deletionTimestamp`) by stopping what runs for it and
- *   deleting it with grace period 0 and its uid as precondition, as the kubelet's status manager
- *   does.
+ * - Kubelet: gives each bound pod a loopback address of its own (Linux routes all of 127.0.0.0/8
+ *   to `lo`, so 127.a.b.c stands for the pod's network namespace), runs it — `onPodStart` for
+ *   ordinary pods (e2e starts the stand-in single-user server there), a Job pod's container command
+ *   on this machine, as the container's user, with each volume mount's path that the command names
+ *   replaced by the host folder `volumeDir` gives for the volume (plus its subPath): the one
+ *   liberty it takes, since there are no containers here — and reports it through `pods/status`
+ *   as the kubelet's status manager does: Running with `podIP`, containers ready and the Ready
+ *   condition while it runs (no probes: a started container is ready); when its process exits,
+ *   the pod's `restartPolicy` decides (Never, or OnFailure after exit 0: Succeeded or Failed with
+ *   the exit code; else the container is restarted after the kubelet's back-off, 10 s doubling,
+ *   and meanwhile waits in CrashLoopBackOff, not ready, its last state terminated). A pod
+ *   `onPodStart` refuses (throws) goes Failed. It finishes a graceful delete (a pod with a
+ *   `deletionTimestamp`) by stopping the process (SIGTERM, SIGKILL after the grace period) and
+ *   deleting the pod with grace period 0 and its uid as precondition; a pod deleted at once (grace
+ *   0) has its process stopped when the kubelet sees it gone.
  * - Job controller: creates a Job's pod from its template (the labels and owner reference the
  *   controller sets), and sets the Job's status from its pods: `active`, `succeeded`, `failed`,
  *   and the terminal conditions (`SuccessCriteriaMet` + `Complete`, or `FailureTarget` + `Failed`
  *   once `backoffLimit` is exceeded), as batch/v1 requires them.
  * - Garbage collector: deletes a Job's pods once the Job is gone.
- * Not played: activeDeadlineSeconds, ttlSecondsAfterFinished, resource limits, probes, images.
+ * Not played: activeDeadlineSeconds, ttlSecondsAfterFinished, resource limits, probes, images,
+ * init containers (they are taken as done), events.
  *
  * It reconciles by polling lists (every `intervalMs`), so it never misses a change.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import { randomBytes, randomInt } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 
-import type { V1Container, V1Job, V1Pod, V1Volume } from "@kubernetes/client-node";
+import type {
+  V1Container,
+  V1ContainerStatus,
+  V1Job,
+  V1Pod,
+  V1Volume,
+} from "@kubernetes/client-node";
 
 import { statusOf, type TestCluster } from "./cluster.ts";
 
 export const TEST_NODE = "launchpad-test-node";
+/** The node's own address (`status.hostIP`). */
+export const NODE_IP = "127.0.0.1";
 
-/** Something the kubelet runs for a pod, stopped when the pod is deleted. */
+/** What runs for a pod: stopped when the pod is deleted; `exited` settles with its exit code. */
 export interface PodProcess {
-  stop(): Promise<void>;
+  stop(graceMs: number): Promise<void>;
+  readonly exited?: Promise<number>;
 }
 
 export interface TestKubeletOptions {
   cluster: TestCluster;
   namespaces: readonly string[];
   /**
-   * Called once for each non-Job pod bound here, before it is marked Running. What it returns is
-   * stopped when the pod is deleted; throwing marks the pod Failed.
+   * Runs an ordinary (non-Job) pod bound here, at `podIP`, before it is marked Running; called
+   * again when a crashed container restarts. Its `exited` drives the container's state; without
+   * a process the pod stays Running. Throwing marks the pod Failed.
    */
-  onPodStart?: (pod: V1Pod) => Promise<PodProcess | undefined>;
+  onPodStart?: (pod: V1Pod, podIP: string) => Promise<PodProcess | undefined>;
   /** The host folder a pod volume stands for (Job pods); undefined fails the pod. */
   volumeDir?: (namespace: string, volume: V1Volume) => string | undefined;
-  /** Default 127.0.0.1. */
-  podIP?: string;
   /**
    * The node's labels (default `kubernetes.io/hostname` = its name): the scheduler binds a pod
    * only where its nodeSelector and required node affinity match, else it stays Pending.
    */
   nodeLabels?: Record<string, string>;
+  /** The first crash-loop back-off (default 10 s, the kubelet's; it doubles up to 5 min). */
+  crashBackoffMs?: number;
   intervalMs?: number;
   onError?: (error: unknown, what: string) => void;
 }
@@ -115,10 +134,6 @@ export function fitsNode(pod: V1Pod, node: string, labels: Record<string, string
   );
 }
 
-function now(): Date {
-  return new Date();
-}
-
 /** A container's command with each mount path replaced by its host folder. */
 function hostCommand(
   pod: V1Pod,
@@ -142,11 +157,111 @@ function hostCommand(
   return words;
 }
 
+/**
+ * Runs `argv` on this machine as a pod's process: in its own process group, killed with the
+ * kubelet (setpriv's pdeathsig, so no stand-in server outlives a killed test run), `asUser` as
+ * setpriv's uid/gid options. Output goes to `onOutput`.
+ */
+export function runOnNode(
+  argv: readonly string[],
+  env: Record<string, string>,
+  onOutput: (chunk: Buffer) => void,
+  asUser: readonly string[] = [],
+): PodProcess {
+  const child = spawn("setpriv", ["--pdeathsig", "KILL", ...asUser, "--", ...argv], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  child.stdout.on("data", onOutput);
+  child.stderr.on("data", onOutput);
+  const exited = new Promise<number>((resolve) => {
+    child.once("error", () => resolve(127));
+    // A signal's exit code as a container runtime reports it: 128 + the signal's number.
+    child.once("exit", (code, signal) =>
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 9) : 1)),
+    );
+  });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  return {
+    exited,
+    async stop(graceMs) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      signalGroup("SIGTERM");
+      const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), graceMs));
+      if ((await Promise.race([exited, timer])) === "late") signalGroup("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+async function bindable(address: string, port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, address, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A loopback address for a pod, not `taken`, where each of `ports` is free: 127.a.b.c outside
+ * 127.0.0.0/16 (where other processes on this machine listen), picked at random so that two test
+ * clusters on one machine do not hand out the same one.
+ */
+export async function loopbackPodIP(ports: readonly number[], taken: ReadonlySet<string>) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const ip = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+    if (taken.has(ip)) continue;
+    const free = await Promise.all(ports.map((port) => bindable(ip, port)));
+    if (free.every(Boolean)) return ip;
+  }
+  throw new Error(`no free loopback address for ports ${ports.join(", ")}`);
+}
+
+/** Whether the container is started again after exiting with `exitCode` (the pod's restartPolicy). */
+function restartsAfter(pod: V1Pod, exitCode: number): boolean {
+  const policy = pod.spec?.restartPolicy ?? "Always";
+  return policy === "Always" || (policy === "OnFailure" && exitCode !== 0);
+}
+
+const MAX_CRASH_BACKOFF_MS = 5 * 60_000;
+
+/** What this kubelet runs for one pod. */
+interface PodRun {
+  namespace: string;
+  podIP: string;
+  /** The pod's process while it runs; undefined before, after it exited, or if it has none. */
+  process: PodProcess | undefined;
+  /** Set once the process exits (until it restarts). */
+  exitCode: number | undefined;
+  /** `onPodStart` (or the Job container's command) could not start it: the pod fails. */
+  refused: boolean;
+  restarts: number;
+  /** When a crashed container starts again. */
+  restartAt: number | undefined;
+  startedAt: Date;
+  finishedAt: Date | undefined;
+}
+
+/** The parts of a pod's status that `report` writes when they change. */
+function statusKey(status: V1Pod["status"]): string {
+  const container = status?.containerStatuses?.[0];
+  const state = Object.keys(container?.state ?? {}).join();
+  const ready = status?.conditions?.find((c) => c.type === "Ready")?.status;
+  return [status?.phase, status?.podIP, ready, container?.restartCount, state].join("|");
+}
+
 export class TestKubelet {
   private readonly options: TestKubeletOptions;
   private readonly cluster: TestCluster;
-  private readonly running = new Map<string, PodProcess | ChildProcess | undefined>();
-  private readonly exits = new Map<string, number>();
+  /** By pod uid. */
+  private readonly runs = new Map<string, PodRun>();
   /** What a Job pod's command printed (stdout and stderr, the last 16 KiB), by namespace/name. */
   private readonly output = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -172,7 +287,7 @@ export class TestKubelet {
     return this;
   }
 
-  /** The node goes dark: nothing is scheduled, run or finished until `resume()`. */
+  /** The node goes dark: nothing is scheduled, run, reported or finished until `resume()`. */
   async pause(): Promise<void> {
     this.paused = true;
     await this.pass;
@@ -186,8 +301,8 @@ export class TestKubelet {
     this.closed = true;
     clearTimeout(this.timer);
     await this.pass;
-    for (const [, process] of this.running) await stopProcess(process);
-    this.running.clear();
+    await Promise.all([...this.runs.keys()].map((uid) => this.stopRun(uid, 0)));
+    this.runs.clear();
   }
 
   /** What the Job pod `namespace/name` printed, as `kubectl logs` would show it. */
@@ -202,6 +317,10 @@ export class TestKubelet {
       let pods = (await this.cluster.core.listNamespacedPod({ namespace })).items;
       for (const job of jobs) await this.reconcileJob(job, pods);
       pods = (await this.cluster.core.listNamespacedPod({ namespace })).items;
+      // Pods deleted at once (grace period 0): what still runs for them stops.
+      const present = new Set(pods.map((pod) => pod.metadata?.uid));
+      for (const [uid, run] of this.runs)
+        if (run.namespace === namespace && !present.has(uid)) await this.stopRun(uid, 0);
       const jobUids = new Set(jobs.map((j) => j.metadata?.uid));
       for (const pod of pods) {
         const owner = pod.metadata?.ownerReferences?.find((o) => o.kind === "Job");
@@ -229,13 +348,18 @@ export class TestKubelet {
     }
   }
 
+  private async stopRun(uid: string, graceMs: number): Promise<void> {
+    const run = this.runs.get(uid);
+    this.runs.delete(uid);
+    await run?.process?.stop(graceMs);
+  }
+
   private async reconcilePod(pod: V1Pod): Promise<void> {
     const namespace = pod.metadata!.namespace!;
     const name = pod.metadata!.name!;
     const uid = pod.metadata!.uid!;
     if (pod.metadata?.deletionTimestamp) {
-      await stopProcess(this.running.get(uid));
-      this.running.delete(uid);
+      await this.stopRun(uid, (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000);
       await this.ignoreGone(
         this.cluster.core.deleteNamespacedPod({
           namespace,
@@ -262,118 +386,156 @@ export class TestKubelet {
     }
     if (pod.spec.nodeName !== TEST_NODE) return;
     const phase = pod.status?.phase ?? "Pending";
-    const isJobPod = pod.metadata?.labels?.[CONTROLLER_UID_LABEL] !== undefined;
-    if (phase === "Pending" && !this.running.has(uid)) {
-      if (isJobPod) {
-        this.startJobContainer(pod);
-        await this.setPodStatus(pod, "Running");
-      } else {
-        this.running.set(uid, undefined);
-        try {
-          this.running.set(uid, await this.options.onPodStart?.(pod));
-          await this.setPodStatus(pod, "Running");
-        } catch (error) {
-          this.options.onError?.(error, `start pod ${namespace}/${name}`);
-          await this.setPodStatus(pod, "Failed", 1);
-        }
-      }
-      return;
+    let run = this.runs.get(uid);
+    if (run === undefined) {
+      // Only pods this kubelet has not started yet; a finished pod stays as it is.
+      if (phase !== "Pending") return;
+      const ports = pod.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
+      const taken = new Set([...this.runs.values()].map((r) => r.podIP));
+      run = {
+        namespace,
+        podIP: await loopbackPodIP(ports, taken),
+        process: undefined,
+        exitCode: undefined,
+        refused: false,
+        restarts: 0,
+        restartAt: undefined,
+        startedAt: new Date(),
+        finishedAt: undefined,
+      };
+      this.runs.set(uid, run);
+      await this.run(pod, run);
+    } else if (run.restartAt !== undefined && Date.now() >= run.restartAt) {
+      run.restarts += 1;
+      run.restartAt = undefined;
+      await this.run(pod, run);
     }
-    const exitCode = this.exits.get(uid);
-    if (isJobPod && phase === "Running" && exitCode !== undefined) {
-      await this.setPodStatus(pod, exitCode === 0 ? "Succeeded" : "Failed", exitCode);
-      this.exits.delete(uid);
-      this.running.delete(uid);
-    }
+    await this.report(pod, run);
   }
 
-  private startJobContainer(pod: V1Pod): void {
-    const uid = pod.metadata!.uid!;
-    const container = pod.spec!.containers[0]!;
-    let command: string[];
+  /** Starts (or restarts) the pod's process. */
+  private async run(pod: V1Pod, run: PodRun): Promise<void> {
+    run.exitCode = undefined;
+    run.finishedAt = undefined;
+    run.startedAt = new Date();
+    const isJobPod = pod.metadata?.labels?.[CONTROLLER_UID_LABEL] !== undefined;
+    let process: PodProcess | undefined;
     try {
-      command = hostCommand(pod, container, this.options.volumeDir ?? (() => undefined));
+      process = isJobPod
+        ? this.startJobContainer(pod)
+        : await this.options.onPodStart?.(pod, run.podIP);
     } catch (error) {
-      this.options.onError?.(error, `run pod ${pod.metadata!.name!}`);
-      this.exits.set(uid, 128);
-      this.running.set(uid, undefined);
+      this.options.onError?.(error, `start pod ${pod.metadata!.namespace!}/${pod.metadata!.name!}`);
+      run.refused = true;
+      run.exitCode = isJobPod ? 128 : 1;
+      run.finishedAt = new Date();
       return;
     }
+    run.process = process;
+    void process?.exited?.then((exitCode) => {
+      if (run.process !== process) return; // stopped by a delete
+      run.process = undefined;
+      run.exitCode = exitCode;
+      run.finishedAt = new Date();
+      if (restartsAfter(pod, exitCode)) {
+        const first = this.options.crashBackoffMs ?? 10_000;
+        run.restartAt = Date.now() + Math.min(first * 2 ** run.restarts, MAX_CRASH_BACKOFF_MS);
+      }
+    });
+  }
+
+  /** Writes the pod's status (pods/status) if what it says has changed. */
+  private async report(pod: V1Pod, run: PodRun): Promise<void> {
+    const exited = run.exitCode !== undefined;
+    const terminal = run.refused || (exited && !restartsAfter(pod, run.exitCode!));
+    const phase = !terminal ? "Running" : run.exitCode === 0 ? "Succeeded" : "Failed";
+    const ready = !exited;
+    const terminated = exited
+      ? {
+          exitCode: run.exitCode!,
+          reason: run.exitCode === 0 ? "Completed" : "Error",
+          startedAt: run.startedAt,
+          finishedAt: run.finishedAt ?? new Date(),
+        }
+      : undefined;
+    const state: V1ContainerStatus["state"] = !exited
+      ? { running: { startedAt: run.startedAt } }
+      : terminal
+        ? { terminated }
+        : {
+            waiting: {
+              reason: "CrashLoopBackOff",
+              message: `back-off restarting failed container (exit code ${run.exitCode})`,
+            },
+          };
+    const time = new Date();
+    const before = pod.status?.conditions ?? [];
+    // A condition keeps its lastTransitionTime while its status stays (the companion reads Ready's).
+    const condition = (type: string, status: string) => {
+      const previous = before.find((c) => c.type === type);
+      return {
+        type,
+        status,
+        lastTransitionTime:
+          previous?.status === status ? (previous.lastTransitionTime ?? time) : time,
+      };
+    };
+    const status: V1Pod["status"] = {
+      ...pod.status,
+      phase,
+      hostIP: NODE_IP,
+      hostIPs: [{ ip: NODE_IP }],
+      podIP: run.podIP,
+      podIPs: [{ ip: run.podIP }],
+      startTime: pod.status?.startTime ?? run.startedAt,
+      conditions: [
+        condition("PodScheduled", "True"),
+        condition("Initialized", "True"),
+        condition("ContainersReady", ready ? "True" : "False"),
+        condition("Ready", ready ? "True" : "False"),
+      ],
+      containerStatuses: pod.spec!.containers.map((c: V1Container) => ({
+        name: c.name,
+        image: c.image ?? "",
+        imageID: "",
+        ready,
+        restartCount: run.restarts,
+        started: !exited,
+        state,
+        ...(terminated && !terminal ? { lastState: { terminated } } : {}),
+      })),
+    };
+    if (statusKey(status) === statusKey(pod.status)) return;
+    await this.ignoreGone(
+      this.cluster.core.replaceNamespacedPodStatus({
+        namespace: pod.metadata!.namespace!,
+        name: pod.metadata!.name!,
+        body: { ...pod, status },
+      }),
+    );
+  }
+
+  private startJobContainer(pod: V1Pod): PodProcess {
+    const container = pod.spec!.containers[0]!;
+    const command = hostCommand(pod, container, this.options.volumeDir ?? (() => undefined));
     const security = { ...pod.spec?.securityContext, ...container.securityContext };
     // As the container's user, when this runs as root (CI does); else as whoever runs the tests.
     const asUser =
       process.getuid?.() === 0 && security.runAsUser !== undefined
         ? [
-            "setpriv",
             `--reuid=${security.runAsUser}`,
             `--regid=${security.runAsGroup ?? security.runAsUser}`,
             "--clear-groups",
-            "--",
           ]
         : [];
-    const argv = [...asUser, ...command];
     const env = Object.fromEntries(
       (container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
     );
-    const child = spawn(argv[0]!, argv.slice(1), {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
     const key = `${pod.metadata!.namespace!}/${pod.metadata!.name!}`;
     this.output.set(key, "");
     const keep = (chunk: Buffer) =>
       this.output.set(key, ((this.output.get(key) ?? "") + chunk.toString()).slice(-16_384));
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    this.running.set(uid, child);
-    child.on("error", () => this.exits.set(uid, 127));
-    child.on("exit", (code, signal) => this.exits.set(uid, code ?? (signal ? 137 : 1)));
-  }
-
-  private async setPodStatus(
-    pod: V1Pod,
-    phase: "Running" | "Succeeded" | "Failed",
-    exitCode = 0,
-  ): Promise<void> {
-    const time = now();
-    const ready = phase === "Running" ? "True" : "False";
-    const podIP = this.options.podIP ?? "127.0.0.1";
-    const containers = pod.spec?.containers ?? [];
-    const body: V1Pod = {
-      ...pod,
-      status: {
-        ...pod.status,
-        phase,
-        hostIP: podIP,
-        podIP,
-        podIPs: [{ ip: podIP }],
-        startTime: pod.status?.startTime ?? time,
-        conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({
-          type,
-          status: type === "PodScheduled" || type === "Initialized" ? "True" : ready,
-          lastTransitionTime: time,
-        })),
-        containerStatuses: containers.map((c) => ({
-          name: c.name,
-          image: c.image ?? "",
-          imageID: "",
-          ready: phase === "Running",
-          restartCount: 0,
-          started: phase === "Running",
-          state:
-            phase === "Running"
-              ? { running: { startedAt: time } }
-              : { terminated: { exitCode, startedAt: time, finishedAt: time } },
-        })),
-      },
-    };
-    await this.ignoreGone(
-      this.cluster.core.replaceNamespacedPodStatus({
-        namespace: pod.metadata!.namespace!,
-        name: pod.metadata!.name!,
-        body,
-      }),
-    );
+    return runOnNode(command, env, keep, asUser);
   }
 
   private async reconcileJob(job: V1Job, pods: V1Pod[]): Promise<void> {
@@ -389,7 +551,7 @@ export class TestKubelet {
     const failed = mine.filter((p) => p.status?.phase === "Failed").length;
     const active = mine.length - succeeded - failed;
     const backoffLimit = job.spec?.backoffLimit ?? 6;
-    const time = now();
+    const time = new Date();
     if (succeeded === 0 && failed <= backoffLimit && active === 0) {
       const template = job.spec!.template;
       const labels = {
@@ -466,18 +628,5 @@ export class TestKubelet {
         body: { ...job, status },
       }),
     );
-  }
-}
-
-async function stopProcess(process: PodProcess | ChildProcess | undefined): Promise<void> {
-  if (!process) return;
-  if ("stop" in process) {
-    await process.stop();
-    return;
-  }
-  if (process.exitCode === null && process.signalCode === null) {
-    const exited = new Promise((resolve) => process.once("exit", resolve));
-    process.kill("SIGKILL");
-    await exited;
   }
 }
