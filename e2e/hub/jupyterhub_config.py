@@ -73,7 +73,10 @@ c.JupyterHub.pid_file = str(STATE_DIR / "jupyterhub.pid")
 c.ConfigurableHTTPProxy.command = [str(REPO / "node_modules" / ".bin" / "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{int(env('E2E_PROXY_API_PORT'))}"
 c.ConfigurableHTTPProxy.pid_file = str(STATE_DIR / "proxy.pid")
-c.JupyterHub.cleanup_servers = True
+# As z2jh: "Do not shut down user pods when hub is restarted"
+# (https://github.com/jupyterhub/zero-to-jupyterhub-k8s/blob/4.4.0/jupyterhub/files/hub/jupyterhub_config.py);
+# the stack stops them with the test cluster.
+c.JupyterHub.cleanup_servers = False
 c.JupyterHub.cleanup_proxy = True
 # As z2jh does (https://github.com/jupyterhub/zero-to-jupyterhub-k8s/blob/4.4.0/jupyterhub/files/hub/jupyterhub_config.py#L57-L59):
 # spawns return at once, errors arrive through progress. E2E_SLOW_SPAWN_TIMEOUT sets another value

@@ -18,6 +18,7 @@ export interface KubeObject {
   metadata: {
     name: string;
     namespace?: string;
+    uid?: string;
     resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;

@@ -149,6 +149,7 @@ export interface Stack extends StackInfo {
   stop(): Promise<void>;
   stopCompanion(): Promise<void>;
   startCompanion(): Promise<void>;
+  restartHub(): Promise<void>;
 }
 
 export function defaultJupyterHubMajor(): JupyterHubMajor {
@@ -413,10 +414,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stopProcess(companion);
     companion = undefined;
   };
+  const startHub = async (): Promise<void> => {
+    hub = startProcess(
+      path.join(venv, "bin", "jupyterhub"),
+      ["-f", path.join(REPO_ROOT, "e2e", "hub", "jupyterhub_config.py")],
+      hubEnv,
+      hubLog,
+    );
+    await waitForHttp(`${origin}${baseUrl}hub/api`, hub, hubLog, `JupyterHub ${jh}`);
+    // The hub adds the service's proxy route after its own: wait for it too.
+    if (withCompanion)
+      await waitForHttp(
+        `${origin}${servicePrefix}api/health`,
+        hub,
+        hubLog,
+        "The companion's route in CHP",
+      );
+  };
+  /** As a hub pod restarts: the users' pods keep running (z2jh's cleanup_servers: False). */
+  const restartHub = async (): Promise<void> => {
+    await stopProcess(hub, 20_000);
+    killPidFile(path.join(stateDir, "proxy.pid"));
+    await startHub();
+  };
   const stop = async (): Promise<void> => {
     await stopCompanion();
-    // The hub stops the users' pods and CHP on SIGTERM (cleanup_servers, cleanup_proxy), while
-    // the cluster still runs.
+    // The hub stops CHP on SIGTERM (cleanup_proxy); users' pods stop with the cluster.
     await stopProcess(hub, 20_000);
     killPidFile(path.join(stateDir, "proxy.pid"));
     await stopProcess(binderhub, 5_000);
@@ -502,21 +525,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       );
     }
     if (withCompanion) await startCompanion();
-    hub = startProcess(
-      path.join(venv, "bin", "jupyterhub"),
-      ["-f", path.join(REPO_ROOT, "e2e", "hub", "jupyterhub_config.py")],
-      hubEnv,
-      hubLog,
-    );
-    await waitForHttp(`${origin}${baseUrl}hub/api`, hub, hubLog, `JupyterHub ${jh}`);
-    // The hub adds the service's proxy route after its own: wait for it too.
-    if (withCompanion)
-      await waitForHttp(
-        `${origin}${servicePrefix}api/health`,
-        hub,
-        hubLog,
-        "The companion's route in CHP",
-      );
+    await startHub();
   } catch (error) {
     await stop();
     throw error;
@@ -538,6 +547,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stop,
     stopCompanion,
     startCompanion,
+    restartHub,
   };
 }
 

@@ -38,6 +38,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 
 import {
   TEST_NODE,
+  containerEnv,
   TestKubelet,
   runOnNode,
   volumeDirsUnder,
@@ -77,9 +78,6 @@ function startUserServer(pod: V1Pod, podIP: string): Promise<PodProcess | undefi
   if (failImage?.test(image))
     return Promise.reject(new Error(`image ${image} matches --fail-image: the pod fails`));
   if (!userServer || !container) return Promise.resolve(undefined);
-  const env = Object.fromEntries(
-    (container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
-  );
   const prefix = `[pod ${pod.metadata.name!}] `;
   const print = (chunk: Buffer) =>
     process.stdout.write(
@@ -90,7 +88,9 @@ function startUserServer(pod: V1Pod, podIP: string): Promise<PodProcess | undefi
         .map((line) => `${prefix}${line}\n`)
         .join(""),
     );
-  return Promise.resolve(runOnNode(userServer, { ...env, POD_IP: podIP, POD_IMAGE: image }, print));
+  return Promise.resolve(
+    runOnNode(userServer, { ...containerEnv(container), POD_IP: podIP, POD_IMAGE: image }, print),
+  );
 }
 
 const plane = await startControlPlane();

@@ -201,6 +201,13 @@ export function runOnNode(
   };
 }
 
+/** A container's environment, as far as it is literal values (no secret or field references). */
+export function containerEnv(container: V1Container): Record<string, string> {
+  return Object.fromEntries(
+    (container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
+  );
+}
+
 async function bindable(address: string, port: number): Promise<boolean> {
   const server = createServer();
   return new Promise((resolve) => {
@@ -528,9 +535,7 @@ export class TestKubelet {
             "--clear-groups",
           ]
         : [];
-    const env = Object.fromEntries(
-      (container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
-    );
+    const env = containerEnv(container);
     const key = `${pod.metadata!.namespace!}/${pod.metadata!.name!}`;
     this.output.set(key, "");
     const keep = (chunk: Buffer) =>
