@@ -89,6 +89,8 @@ export interface StackOptions {
   slowSpawnTimeout?: number;
   /** KubeSpawner's start_timeout in seconds (default 60): how long a start waits for its pod. */
   startTimeout?: number;
+  /** The labels of more user nodes (node pools) the profiles' node_selector picks (default none). */
+  nodePools?: readonly Record<string, string>[];
   /**
    * Turns the profile editor on (it needs the cluster: versions live in ConfigMaps): a real
    * registry with these images, the companion bounded to it, JupyterHub admins (`adminUsers`) as
@@ -479,6 +481,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ]),
         "--fail-image",
         FAILING_IMAGE,
+        ...(options.nodePools ?? []).flatMap((labels) => ["--node-pool", JSON.stringify(labels)]),
       ],
       basicEnv,
       kubeLog,

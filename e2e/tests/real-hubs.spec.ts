@@ -50,6 +50,25 @@ function profileList(file: string): Profile[] {
 }
 
 /**
+ * Every node_selector the profiles and their choices ask for (kubespawner_override), distinct:
+ * the hub's cluster has a node pool for each, and so does the test cluster.
+ */
+function nodePools(profiles: Profile[]): Record<string, string>[] {
+  const found = new Map<string, Record<string, string>>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== "object" || node === null) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "node_selector" && typeof value === "object" && value !== null)
+        found.set(JSON.stringify(value), value as Record<string, string>);
+      else visit(value);
+    }
+  };
+  visit(profiles);
+  return [...found.values()];
+}
+
+/**
  * python-slugify's result for these plain ASCII display names, as KubeSpawner makes missing slugs
  * (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3846-L3848).
  */
@@ -138,7 +157,11 @@ for (const file of HUBS) {
     // 2i2c's hubs keep homes on one NFS volume named "home" with a per-user subPath, and their
     // profiles' init containers mount it by that name: the test cluster's API server refuses a
     // pod whose init container mounts a volume the pod does not have (422).
-    useOwnStack({ profiles: fixture, storage: "shared" });
+    useOwnStack({
+      profiles: fixture,
+      storage: "shared",
+      nodePools: nodePools(profileList(fixture)),
+    });
 
     test("renders every profile and starts each with its default choices", async ({
       page,

@@ -23,6 +23,8 @@
  * give it: the process binds there, where a container would bind 0.0.0.0 in its own network
  * namespace) and POD_IMAGE. Its output goes to this process's stdout, each line prefixed with
  * the pod's name.
+ * --node-pool '{"label": "value", …}' (repeatable): one more user node with these labels (profiles'
+ * node_selector, e.g. an instance type).
  * --fail-image: a user pod whose notebook image matches the regular expression goes Failed
  * instead of running (the tests' stand-in for an image that does not start).
  * SIGUSR1 pauses the kubelet and then writes `kubelet-paused`; SIGUSR2 resumes it and removes the
@@ -54,6 +56,7 @@ const { values } = parseArgs({
     set: { type: "string", multiple: true, default: [] },
     "user-server": { type: "string" },
     "fail-image": { type: "string" },
+    "node-pool": { type: "string", multiple: true, default: [] },
   },
 });
 const { dir, volumes } = values;
@@ -152,6 +155,7 @@ try {
     onPodStart: startUserServer,
     // A z2jh user node, where users' pods and removal Jobs may be asked to run.
     nodeLabels: { "kubernetes.io/hostname": TEST_NODE, "hub.jupyter.org/node-purpose": "user" },
+    nodePools: values["node-pool"].map((labels) => JSON.parse(labels) as Record<string, string>),
     onError: (error, what) => console.error(`test kubelet: ${what}:`, error),
   }).start();
   const paused = join(dir, "kubelet-paused");

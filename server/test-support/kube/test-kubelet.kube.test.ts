@@ -31,6 +31,7 @@ beforeAll(async () => {
     namespaces: [namespace],
     volumeDir: volumeDirsUnder(volumes),
     crashBackoffMs: 300,
+    nodePools: [{ "node.kubernetes.io/instance-type": "r5.xlarge" }],
     // A pod's annotations say what runs for it: a command, after a delay.
     onPodStart: async (pod, podIP) => {
       const name = pod.metadata!.name!;
@@ -124,6 +125,21 @@ describe("the test kubelet", () => {
       ["notebook", true],
     ]);
     expect(started).toContain("server");
+  });
+
+  it("binds a pod whose node_selector asks for a node pool to that pool's node", async () => {
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: {
+        ...pod("big"),
+        spec: {
+          ...pod("big").spec!,
+          nodeSelector: { "node.kubernetes.io/instance-type": "r5.xlarge" },
+        },
+      },
+    });
+    await expect.poll(async () => (await readPod("big"))?.status?.phase).toBe("Running");
+    expect((await readPod("big"))?.spec?.nodeName).toBe(`${TEST_NODE}-1`);
   });
 
   it("restarts a container that exits (restartPolicy Always): CrashLoopBackOff, not ready, then running again", async () => {

@@ -75,6 +75,12 @@ export interface TestKubeletOptions {
    * only where its nodeSelector and required node affinity match, else it stays Pending.
    */
   nodeLabels?: Record<string, string>;
+  /**
+   * More nodes this kubelet plays (a cluster's node pools, e.g. an instance type a profile's
+   * node_selector asks for): node `${TEST_NODE}-<n>` has `nodeLabels` plus these, and its own
+   * hostname. The scheduler binds a pod to the first node that fits.
+   */
+  nodePools?: readonly Record<string, string>[];
   /** The first crash-loop back-off (default 10 s, the kubelet's; it doubles up to 5 min). */
   crashBackoffMs?: number;
   intervalMs?: number;
@@ -377,21 +383,21 @@ export class TestKubelet {
       return;
     }
     if (!pod.spec?.nodeName) {
-      const labels = this.options.nodeLabels ?? { "kubernetes.io/hostname": TEST_NODE };
-      if (!fitsNode(pod, TEST_NODE, labels)) return;
+      const node = this.nodes().find((n) => fitsNode(pod, n.name, n.labels));
+      if (!node) return;
       await this.ignoreGone(
         this.cluster.core.createNamespacedPodBinding({
           namespace,
           name,
           body: {
             metadata: { name, namespace },
-            target: { apiVersion: "v1", kind: "Node", name: TEST_NODE },
+            target: { apiVersion: "v1", kind: "Node", name: node.name },
           },
         }),
       );
       return;
     }
-    if (pod.spec.nodeName !== TEST_NODE) return;
+    if (!this.nodes().some((n) => n.name === pod.spec?.nodeName)) return;
     const phase = pod.status?.phase ?? "Pending";
     let run = this.runs.get(uid);
     if (run === undefined) {
@@ -418,6 +424,17 @@ export class TestKubelet {
       await this.run(pod, run);
     }
     await this.report(pod, run);
+  }
+
+  private nodes(): { name: string; labels: Record<string, string> }[] {
+    const base = this.options.nodeLabels ?? { "kubernetes.io/hostname": TEST_NODE };
+    return [
+      { name: TEST_NODE, labels: base },
+      ...(this.options.nodePools ?? []).map((pool, i) => {
+        const name = `${TEST_NODE}-${i + 1}`;
+        return { name, labels: { ...base, ...pool, "kubernetes.io/hostname": name } };
+      }),
+    ];
   }
 
   /** Starts (or restarts) the pod's process. */
