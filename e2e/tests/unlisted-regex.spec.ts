@@ -32,7 +32,19 @@ test.describe("unlisted values the page cannot check", () => {
       await field.fill("docker.io/someone/anything:latest");
       await expect(field).not.toHaveAttribute("aria-invalid", "true");
       await page.getByRole("button", { name: "Start", exact: true }).click();
-      await expect(page.getByRole("heading", { name: "Spawn failed" })).toBeVisible();
+      // The hub stops the failed server (KubeSpawner's stop waits on its pod reflector), and the
+      // pending page may be served as "Your server is stopping" meanwhile: once it has stopped, the
+      // page of the failed spawn.
+      await expect(page).toHaveURL(new RegExp(`hub/spawn-pending/${user}`));
+      await expect
+        .poll(
+          async () => {
+            await page.reload();
+            return page.getByRole("heading", { name: "Spawn failed" }).isVisible();
+          },
+          { timeout: 60_000, intervals: [1_000] },
+        )
+        .toBe(true);
       // What the pending page's progress stream says: KubeSpawner's own refusal.
       const progress = await fetch(
         `${hub.url}hub/api/users/${encodeURIComponent(user)}/server/progress`,
