@@ -481,7 +481,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ]),
         "--fail-image",
         FAILING_IMAGE,
-        ...(options.nodePools ?? []).flatMap((labels) => ["--node-pool", JSON.stringify(labels)]),
+        ...[...(options.nodePools ?? []), ...(editor?.nodePools ?? [])].flatMap((labels) => [
+          "--node-pool",
+          JSON.stringify(labels),
+        ]),
       ],
       basicEnv,
       kubeLog,
@@ -588,13 +591,19 @@ export function stackInfo(stack: Stack): StackInfo {
 
 /**
  * The profile editor's parts of a stack: the registry with its images, the companion's bounds (as
- * the chart writes them into its config file) and a base list naming the registry's images.
+ * the chart writes them into its config file), a base list naming the registry's images, and the
+ * node pools its node groups select.
  */
 async function startProfileEditor(
   options: ProfileEditorStackOptions,
   stateDir: string,
   started: (registry: Registry) => void,
-): Promise<{ registryDomain: string; listToken: string; configFile: string }> {
+): Promise<{
+  registryDomain: string;
+  listToken: string;
+  configFile: string;
+  nodePools: Record<string, string>[];
+}> {
   const repositories = [...new Set(options.images.map((image) => image.split(":")[0] ?? image))];
   const registry = await startRegistry({ auth: "token", publicRepositories: repositories });
   started(registry);
@@ -646,6 +655,24 @@ async function startProfileEditor(
       },
     ],
   };
+  // The chart's node groups; each names a node pool of the cluster (the test cluster gets one each).
+  const nodeGroups = [
+    {
+      name: "standard",
+      displayName: "Standard",
+      nodeSelector: { pool: "standard" },
+      maxCpu: 2,
+      maxMemory: "4G",
+    },
+    {
+      name: "gpu",
+      displayName: "GPU",
+      nodeSelector: { pool: "gpu" },
+      maxCpu: 4,
+      maxMemory: "8G",
+      maxGpu: 1,
+    },
+  ];
   const configFile = path.join(stateDir, "companion-config.json");
   // As chart/templates/companion/configmap.yaml writes profileEditor.* into the config file.
   writeFileSync(
@@ -655,27 +682,16 @@ async function startProfileEditor(
         editors: { admins: true, groups: [] },
         allowedImages: [domain],
         insecureRegistries: [domain],
-        nodeGroups: [
-          {
-            name: "standard",
-            displayName: "Standard",
-            nodeSelector: { pool: "standard" },
-            maxCpu: 2,
-            maxMemory: "4G",
-          },
-          {
-            name: "gpu",
-            displayName: "GPU",
-            nodeSelector: { pool: "gpu" },
-            maxCpu: 4,
-            maxMemory: "8G",
-            maxGpu: 1,
-          },
-        ],
+        nodeGroups,
         hubCacheSeconds: 1,
         baseProfiles,
       },
     }),
   );
-  return { registryDomain: domain, listToken: randomBytes(24).toString("hex"), configFile };
+  return {
+    registryDomain: domain,
+    listToken: randomBytes(24).toString("hex"),
+    configFile,
+    nodePools: nodeGroups.map((group) => group.nodeSelector),
+  };
 }
