@@ -116,3 +116,26 @@ describe("errors", () => {
     expect(ApiErrorSchema.parse(response.json()).status).toBe(400);
   });
 });
+
+describe("schemas", () => {
+  it("refuses a route that brings a Fastify JSON schema instead of zod, naming the route", async () => {
+    const { app } = await hubTestApp(
+      {},
+      {
+        extraRoutes: [
+          (app) =>
+            Promise.resolve(
+              void app.post(
+                "/api/things",
+                { schema: { body: { type: "object", properties: { id: { type: "string" } } } } },
+                (_request, reply) => reply.send({}),
+              ),
+            ),
+        ],
+      },
+    );
+    await expect(app.ready()).rejects.toThrow(
+      "POST /services/launchpad/api/things has a JSON schema; Launchpad's routes validate with zod (parseOr400)",
+    );
+  });
+});

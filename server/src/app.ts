@@ -38,7 +38,12 @@ import {
   type RevocationDocumentStore,
 } from "./auth/session-revocations.ts";
 import type { Config } from "./config.ts";
-import { clientErrorHandler, frameworkErrors, installErrorHandling } from "./errors.ts";
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  installErrorHandling,
+  zodOnlySchemas,
+} from "./errors.ts";
 import { createHubClient, type FetchFn, type HubClient } from "./hub/hub-client.ts";
 import { composeFeatures, type FeatureDeps, type FeatureSet } from "./features.ts";
 import { kubernetesConnection, noKubernetes, type KubernetesClient } from "./kubernetes/client.ts";
@@ -107,6 +112,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // Errors raised before any route runs leave in the app's {status, message} shape too.
     frameworkErrors,
     clientErrorHandler,
+    schemaController: zodOnlySchemas,
   });
   installErrorHandling(app);
   await registerSecurityHeaders(app);

@@ -64,6 +64,39 @@ export function serialize<T>(schema: SafeParser<T>, value: unknown): T {
   return result.data;
 }
 
+/**
+ * Fastify's schema compilers, replaced: routes parse with zod (`parseOr400`) and answer through
+ * `serialize`, never with Fastify's JSON schemas. Without this, Fastify loads Ajv and
+ * fast-json-stringify for its default compilers when the app is built (fastify 5.x
+ * lib/schema-controller.js, `buildSchemaController`: it `require`s `@fastify/ajv-compiler` and
+ * `@fastify/fast-json-stringify-compiler` unless `compilersFactory` names both), some 200 modules
+ * and about 10 MB of resident memory for code no route runs. A route given a JSON schema fails to
+ * register, naming itself.
+ */
+interface RouteOfSchema {
+  method: string;
+  url: string;
+}
+type CompilersFactory = NonNullable<
+  NonNullable<FastifyServerOptions["schemaController"]>["compilersFactory"]
+>;
+export const zodOnlySchemas = {
+  // Fastify's types describe Ajv's compilers (@fastify/ajv-compiler); at run time a factory is
+  // called once and its compiler once per route part, with `{ schema, method, url, httpPart }`.
+  compilersFactory: {
+    buildValidator: () => (route: RouteOfSchema) => {
+      throw new Error(
+        `${route.method} ${route.url} has a JSON schema; Launchpad's routes validate with zod (parseOr400)`,
+      );
+    },
+    buildSerializer: () => (route: RouteOfSchema) => {
+      throw new Error(
+        `${route.method} ${route.url} has a response schema; Launchpad's routes answer through serialize()`,
+      );
+    },
+  } as unknown as CompilersFactory,
+};
+
 export function apiError(
   status: number,
   message: string,
