@@ -50,6 +50,26 @@ function runtimeGraph(entry: string): string[] {
   return [...seen];
 }
 
+/** The npm packages the files import at run time (type-only imports left out, as above). */
+function runtimePackages(files: string[]): string[] {
+  const names = new Set<string>();
+  for (const file of files) {
+    if (!/\.[cm]?[jt]sx?$/.test(file) || !existsSync(file)) continue;
+    const text = readFileSync(file, "utf8");
+    for (const match of [
+      ...text.matchAll(/^\s*(?:import|export)(?!\s+type\b)[^;]*?\sfrom\s*["']([^."'][^"']*)["']/gm),
+      ...text.matchAll(/^\s*import\s*["']([^."'][^"']*)["']/gm),
+      ...text.matchAll(/\bimport\(\s*["']([^."'][^"']*)["']\s*\)/g),
+    ]) {
+      const specifier = match[1]!;
+      if (specifier.startsWith("node:")) continue;
+      const [scope, name] = specifier.split("/");
+      names.add(scope!.startsWith("@") ? `${scope}/${name}` : scope!);
+    }
+  }
+  return [...names].sort();
+}
+
 describe("Dockerfile", () => {
   it("builds on Node 24 slim in two stages and runs the companion as the chart expects", () => {
     const froms = instructions.filter((line) => line.startsWith("FROM "));
@@ -85,6 +105,15 @@ describe("Dockerfile", () => {
     expect(copied("server/src/server.ts")).toBe(true);
     expect(copied("dist/static/launchpad.js")).toBe(true);
     expect(copied("node_modules/fastify/package.json")).toBe(true);
+  });
+
+  it("keeps every package the companion imports at run time after `npm prune --omit=dev`", () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const imported = runtimePackages(runtimeGraph(join(ROOT, "server/src/server.ts")));
+    expect(imported).toContain("fastify");
+    expect(imported.filter((name) => !(name in manifest.dependencies))).toEqual([]);
   });
 
   it("keeps what the build stage needs out of .dockerignore", () => {

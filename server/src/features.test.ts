@@ -11,7 +11,7 @@ import { CSRF_HEADER, MeSchema } from "../../contract/api.ts";
 import { projectId } from "../../contract/projects.ts";
 import { CONFIG_MAP, KubernetesDouble } from "../test-support/kubernetes-double.ts";
 import { composeFeatures } from "./features.ts";
-import { createKubernetesClient, loadKubeConfig } from "./kubernetes/client-node.ts";
+import { createKubernetesClient, loadConnection } from "./kubernetes/rest-client.ts";
 import {
   ALICE,
   hubTestApp,
@@ -37,7 +37,7 @@ async function kubernetesDouble() {
   const started = (double = await new KubernetesDouble().start());
   const dir = mkdtempSync(join(tmpdir(), "launchpad-features-"));
   return createKubernetesClient(
-    loadKubeConfig({ kubeconfigPath: started.writeKubeconfig(dir, "hub"), env: {} }),
+    loadConnection({ kubeconfigPath: started.writeKubeconfig(dir, "hub"), env: {} }),
   );
 }
 

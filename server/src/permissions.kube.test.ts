@@ -27,7 +27,7 @@ import { configMapRevocationStore, SessionRevocations } from "./auth/session-rev
 import { createKubernetesBuildLimiter } from "./builds/limiter.ts";
 import { createKubernetesPodCanceller } from "./builds/pod-canceller.ts";
 import { type KubernetesClient } from "./kubernetes/client.ts";
-import { createKubernetesClient } from "./kubernetes/client-node.ts";
+import { createKubernetesClient } from "./kubernetes/rest-client.ts";
 import { LeaderLease } from "./kubernetes/leader-lease.ts";
 import { KUBERNETES_USES, type Feature } from "./permissions.ts";
 import { RegistryChecker } from "./profile-editor/registry-checker.ts";
@@ -326,7 +326,7 @@ describe("the companion's Kubernetes calls, as the chart's ServiceAccount (real 
         volumeDir: volumeDirsUnder(volumes),
         nodeLabels: { "kubernetes.io/hostname": TEST_NODE, "hub.jupyter.org/node-purpose": "user" },
       }).start();
-      const kube = createKubernetesClient(companion.kubeconfig);
+      const kube = createKubernetesClient(companion.connection);
       const problems: string[] = [];
       try {
         const run = async (

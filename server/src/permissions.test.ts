@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { createHubClient } from "./hub/hub-client.ts";
 import { type KubernetesClient } from "./kubernetes/client.ts";
-import { createKubernetesClient, loadKubeConfig } from "./kubernetes/client-node.ts";
+import { createKubernetesClient, loadConnection } from "./kubernetes/rest-client.ts";
 import {
   HUB_API,
   KUBERNETES_API,
@@ -77,7 +77,7 @@ describe("KUBERNETES_API says what each client method sends", () => {
         "current-context": "x",
       }),
     );
-    client = createKubernetesClient(loadKubeConfig({ kubeconfigPath: kubeconfig, env: {} }));
+    client = createKubernetesClient(loadConnection({ kubeconfigPath: kubeconfig, env: {} }));
   });
   afterEach(() => close());
 

@@ -1,6 +1,7 @@
 /**
  * A test double of the Kubernetes API server: an in-memory HTTP server speaking the real REST
- * shapes that `@kubernetes/client-node` talks to unchanged, through a generated kubeconfig.
+ * shapes that the companion's client (src/kubernetes/rest-client.ts) and the tests' own
+ * `@kubernetes/client-node` talk to unchanged, through a generated kubeconfig.
  *
  * The companion's Kubernetes behaviour is tested against a real kube-apiserver (`*.kube.test.ts`,
  * test-support/kube/) and so is the e2e stack. This double is left for what a real API server
@@ -235,12 +236,12 @@ export class KubernetesDouble {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** A kubeconfig (JSON is YAML) that points `@kubernetes/client-node` at this double. */
+  /** A kubeconfig (JSON is YAML) that points a client at this double. */
   kubeconfig(namespace = "default"): string {
     return JSON.stringify({
       apiVersion: "v1",
       kind: "Config",
-      // client-node refuses plain http unless insecure-skip-tls-verify is set (config.ts).
+      // Both clients refuse plain http unless insecure-skip-tls-verify is set.
       clusters: [
         { name: "double", cluster: { server: this.url, "insecure-skip-tls-verify": true } },
       ],

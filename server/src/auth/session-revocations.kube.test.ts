@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { createKubernetesClient } from "../kubernetes/client-node.ts";
+import { createKubernetesClient } from "../kubernetes/rest-client.ts";
 import {
   configMapRevocationStore,
   REVOCATIONS_CONFIG_MAP,
@@ -32,7 +32,7 @@ describe("session revocations in a real cluster", () => {
       buildNamespace: builds,
       set: [...set],
     });
-    const kube = createKubernetesClient(companion.kubeconfig);
+    const kube = createKubernetesClient(companion.connection);
     const store = configMapRevocationStore(kube, namespace);
     const replicas = [0, 1, 2].map(
       () => new SessionRevocations({ store, now: Date.now, refreshMs: 0 }),
@@ -66,7 +66,7 @@ describe("session revocations in a real cluster", () => {
       namespace,
       body: { metadata: { name: "someone-elses" }, data: { a: "1" } },
     });
-    const kube = createKubernetesClient(companion.kubeconfig);
+    const kube = createKubernetesClient(companion.connection);
     const read = await kube.readConfigMap(namespace, "someone-elses").catch((e: unknown) => e);
     expect((read as { status?: number }).status).toBe(403);
   });

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ApiErrorSchema } from "../../../contract/api.ts";
 import { CONFIG_MAP, KubernetesDouble } from "../../test-support/kubernetes-double.ts";
 import { buildApp } from "../app.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
+import { createKubernetesClient, loadConnection } from "../kubernetes/rest-client.ts";
 import {
   ALICE,
   hubTestApp,
@@ -48,7 +48,7 @@ async function clusterStore(): Promise<RevocationDocumentStore> {
   double = await new KubernetesDouble().start();
   const dir = mkdtempSync(join(tmpdir(), "launchpad-sessions-kube-"));
   const kube = createKubernetesClient(
-    loadKubeConfig({ kubeconfigPath: double.writeKubeconfig(dir, "hub"), env: {} }),
+    loadConnection({ kubeconfigPath: double.writeKubeconfig(dir, "hub"), env: {} }),
   );
   return configMapRevocationStore(kube, "hub");
 }

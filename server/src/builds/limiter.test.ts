@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
+import { createKubernetesClient, loadConnection } from "../kubernetes/rest-client.ts";
 import { createKubernetesBuildLimiter, type BuildLimiter } from "./limiter.ts";
 
 let double: KubernetesDouble;
@@ -27,7 +27,7 @@ afterEach(async () => {
 
 function replica(id: string): BuildLimiter {
   const kube = createKubernetesClient(
-    loadKubeConfig({
+    loadConnection({
       kubeconfigPath: double.writeKubeconfig(mkdtempSync(join(tmpdir(), "limiter-"))),
       env: {},
     }),

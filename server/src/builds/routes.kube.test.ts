@@ -16,7 +16,7 @@ import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
 import { TestKubelet } from "../../test-support/kube/test-kubelet.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
 import { type KubernetesClient } from "../kubernetes/client.ts";
-import { createKubernetesClient } from "../kubernetes/client-node.ts";
+import { createKubernetesClient } from "../kubernetes/rest-client.ts";
 import { createKubernetesBuildLimiter } from "./limiter.ts";
 import { RECONNECT_EVENT } from "./service.ts";
 import { headers, openStream, startCompanion } from "./test-harness.ts";
@@ -33,7 +33,7 @@ beforeAll(async () => {
   hubNamespace = await cluster.namespace("hub");
   buildNamespace = await cluster.namespace("builds");
   const companion = await cluster.installCompanion({ namespace: hubNamespace, buildNamespace });
-  client = createKubernetesClient(companion.kubeconfig, { requestTimeoutMs: 5000 });
+  client = createKubernetesClient(companion.connection, { requestTimeoutMs: 5000 });
   const dir = mkdtempSync(join(tmpdir(), "builds-kube-"));
   binder = await new BinderHubDouble({
     keepaliveMs: 10,

@@ -7,7 +7,7 @@ import { buildPath } from "../../../contract/providers/build-path.ts";
 import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
 import { KubernetesDouble, LEASE, POD } from "../../test-support/kubernetes-double.ts";
 import { type KubernetesClient } from "../kubernetes/client.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
+import { createKubernetesClient, loadConnection } from "../kubernetes/rest-client.ts";
 import {
   createKubernetesBuildLimiter,
   type BuildLimiter,
@@ -38,7 +38,7 @@ beforeEach(async () => {
     keepaliveMs: 10,
     kubernetes: { kubeconfig: path, namespace: BUILD_NS, pollMs: 50 },
   }).start();
-  client = createKubernetesClient(loadKubeConfig({ kubeconfigPath: path, env: {} }), {
+  client = createKubernetesClient(loadConnection({ kubeconfigPath: path, env: {} }), {
     requestTimeoutMs: 2000,
   });
 });

@@ -12,7 +12,7 @@ import { buildPath } from "../../../contract/providers/build-path.ts";
 import { generateBuildName } from "../../test-support/binderhub-naming.ts";
 import { VECTORS } from "../../test-support/binderhub-naming/vectors.ts";
 import { KubernetesDouble, POD } from "../../test-support/kubernetes-double.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
+import { createKubernetesClient, loadConnection } from "../kubernetes/rest-client.ts";
 import { parseBuildPath, type BuildRequest } from "./build-request.ts";
 import { createMemoryBuildLimiter } from "./limiter.ts";
 import { createKubernetesPodCanceller } from "./pod-canceller.ts";
@@ -30,7 +30,7 @@ afterEach(() => kube.close());
 
 function service(): BuildService {
   const client = createKubernetesClient(
-    loadKubeConfig({
+    loadConnection({
       kubeconfigPath: kube.writeKubeconfig(mkdtempSync(join(tmpdir(), "cancel-"))),
       env: {},
     }),

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KubernetesDouble, LEASE, POD } from "../../test-support/kubernetes-double.ts";
 import { KubernetesError, microTime, type KubernetesClient } from "./client.ts";
-import { createKubernetesClient, loadKubeConfig } from "./client-node.ts";
+import { createKubernetesClient, loadConnection } from "./rest-client.ts";
 
 let double: KubernetesDouble;
 let kube: KubernetesClient;
@@ -12,7 +12,7 @@ let kube: KubernetesClient;
 beforeEach(async () => {
   double = await new KubernetesDouble().start();
   const path = double.writeKubeconfig(mkdtempSync(join(tmpdir(), "kube-")));
-  kube = createKubernetesClient(loadKubeConfig({ kubeconfigPath: path, env: {} }), {
+  kube = createKubernetesClient(loadConnection({ kubeconfigPath: path, env: {} }), {
     requestTimeoutMs: 500,
   });
 });
@@ -29,7 +29,7 @@ function lease(name: string, labels: Record<string, string> = {}) {
   };
 }
 
-describe("KubernetesClient against the double (client-node unchanged)", () => {
+describe("KubernetesClient against the double", () => {
   it("creates, reads, lists by label, replaces with optimistic concurrency and deletes leases", async () => {
     const created = await kube.createLease("ns", lease("a", { user: "u1" }));
     await kube.createLease("ns", lease("b", { user: "u2" }));

@@ -1,21 +1,22 @@
 /**
  * The companion's only door to the Kubernetes API: the calls Launchpad makes (KubernetesClient),
  * each with a deadline, and one error type carrying the HTTP status and the apiserver's
- * `Status.reason` (NotFound, AlreadyExists, Conflict…). The implementation over
- * `@kubernetes/client-node` is client-node.ts, loaded by `kubernetesConnection` only when the
- * companion talks to a cluster (hub mode): the library is most of the companion's memory.
+ * `Status.reason` (NotFound, AlreadyExists, Conflict…). The implementation is rest-client.ts,
+ * loaded by `kubernetesConnection` only when the companion talks to a cluster (hub mode).
  *
- * Credentials: in a pod (KUBERNETES_SERVICE_HOST set) the ServiceAccount token mounted by
- * Kubernetes; elsewhere a kubeconfig file. The chart's Role grants exactly these verbs.
+ * Credentials (connection.ts): in a pod (KUBERNETES_SERVICE_HOST set) the ServiceAccount token
+ * mounted by Kubernetes; elsewhere a kubeconfig file. The chart's Role grants exactly these verbs.
+ *
+ * The object types are `@kubernetes/client-node`'s models, as types only (nothing of the library
+ * is loaded). Objects are the API's JSON as it is: timestamps are RFC 3339 strings although the
+ * models type them `Date` (read them with `Date.parse(String(…))`, write `microTime(…)`).
  */
 import type { V1ConfigMap, V1Job, V1Lease, V1Pod } from "@kubernetes/client-node";
+import type { ConnectionOptions } from "./connection.ts";
 
-export interface KubernetesClientOptions {
-  /** Used when not running in a pod (no KUBERNETES_SERVICE_HOST). */
-  kubeconfigPath?: string;
+export interface KubernetesClientOptions extends ConnectionOptions {
   /** A deadline for each API call; default 10 s. */
   requestTimeoutMs?: number;
-  env?: Record<string, string | undefined>;
   /**
    * Told each call's duration and outcome: "ok", the HTTP status of an error answer, or "error"
    * when no answer came (metrics.ts `kubernetesRequests`).
@@ -76,7 +77,7 @@ export interface KubernetesClient {
 }
 
 /**
- * The client, made on first use; the library is loaded now, so call this only when the companion
+ * The client, made on first use; its code is loaded now, so call this only when the companion
  * talks to a cluster (hub mode). `given` (tests) is used as it is, and nothing is loaded.
  */
 export async function kubernetesConnection(
@@ -84,11 +85,11 @@ export async function kubernetesConnection(
 ): Promise<() => KubernetesClient> {
   const { given, ...connect } = options;
   if (given) return () => given;
-  const { createKubernetesClient, loadKubeConfig } = await import("./client-node.ts");
+  const { createKubernetesClient, loadConnection } = await import("./rest-client.ts");
   let client: KubernetesClient | undefined;
   return () => {
     if (!client) {
-      const made = createKubernetesClient(loadKubeConfig(connect), connect);
+      const made = createKubernetesClient(loadConnection(connect), connect);
       client = connect.observe ? observed(made, connect.observe) : made;
     }
     return client;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { createKubernetesClient } from "./client-node.ts";
+import { createKubernetesClient } from "./rest-client.ts";
 import { LeaderLease } from "./leader-lease.ts";
 import type { KubernetesClient } from "./client.ts";
 
@@ -16,7 +16,7 @@ async function install(set: string[]) {
   const namespace = await cluster.namespace("sweep");
   const buildNamespace = await cluster.namespace("builds");
   const companion = await cluster.installCompanion({ namespace, buildNamespace, set });
-  return { namespace, kube: createKubernetesClient(companion.kubeconfig) };
+  return { namespace, kube: createKubernetesClient(companion.connection) };
 }
 
 const DURATION_SECONDS = 60;

@@ -19,7 +19,7 @@ import { buildRemovalJob, removalJobName } from "../projects/removal-job.ts";
 import { project } from "../projects/store-cases.ts";
 import { ConfigMapProjectStore, configMapName, CONFIG_MAP_DATA_KEY } from "../projects/store.ts";
 import { microTime, type KubernetesClient } from "./client.ts";
-import { createKubernetesClient, loadKubeConfig } from "./client-node.ts";
+import { createKubernetesClient, loadConnection } from "./rest-client.ts";
 import { isValidLabelValue, labelHash, launchpadLabels, COMPONENTS } from "./metadata.ts";
 
 /** What the label of `text` must be: computed here with node:crypto, not with the code under test. */
@@ -79,7 +79,7 @@ beforeEach(async () => {
   double = await new KubernetesDouble().start();
   const dir = mkdtempSync(join(tmpdir(), "metadata-"));
   kube = createKubernetesClient(
-    loadKubeConfig({ kubeconfigPath: double.writeKubeconfig(dir, NS), env: {} }),
+    loadConnection({ kubeconfigPath: double.writeKubeconfig(dir, NS), env: {} }),
   );
 });
 afterEach(() => double.close());

@@ -14,7 +14,7 @@ import {
   type ProfileDocument,
 } from "../../../contract/profile-editor/schema.ts";
 import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
+import { createKubernetesClient, loadConnection } from "../kubernetes/rest-client.ts";
 import { hubTestApp, logIn, type HubTestContext } from "../testing/test-app.ts";
 import type { FakeHubUser } from "../testing/fake-hub.ts";
 
@@ -76,7 +76,7 @@ describe("the profile editor's API", () => {
     double = await new KubernetesDouble().start();
     const dir = mkdtempSync(join(tmpdir(), "launchpad-editor-routes-"));
     const kube = createKubernetesClient(
-      loadKubeConfig({ kubeconfigPath: double.writeKubeconfig(dir, "hub"), env: {} }),
+      loadConnection({ kubeconfigPath: double.writeKubeconfig(dir, "hub"), env: {} }),
     );
     const configFile = join(dir, "config.json");
     writeFileSync(configFile, JSON.stringify({ profileEditor: chartBounds() }));

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SAMPLE_BOUNDS, SAMPLE_DOCUMENT } from "../../../contract/profile-editor/sample.ts";
 import type { ImageCheckResult, ProfileDocument } from "../../../contract/profile-editor/schema.ts";
 import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
+import { createKubernetesClient, loadConnection } from "../kubernetes/rest-client.ts";
 import { RegistryChecker } from "./registry-checker.ts";
 import {
   ProfileEditorService,
@@ -74,7 +74,7 @@ const BACKENDS: Backend[] = [
       const double = await new KubernetesDouble().start();
       const dir = mkdtempSync(join(tmpdir(), "launchpad-profiles-"));
       const kube = createKubernetesClient(
-        loadKubeConfig({ kubeconfigPath: double.writeKubeconfig(dir, "hub"), env: {} }),
+        loadConnection({ kubeconfigPath: double.writeKubeconfig(dir, "hub"), env: {} }),
       );
       return {
         store: new ConfigMapProfileStore({ kube, namespace: "hub" }),
@@ -288,7 +288,7 @@ describe("ConfigMapProfileStore's objects", () => {
     double = await new KubernetesDouble().start();
     const dir = mkdtempSync(join(tmpdir(), "launchpad-profiles-"));
     const kube = createKubernetesClient(
-      loadKubeConfig({ kubeconfigPath: double.writeKubeconfig(dir, "hub"), env: {} }),
+      loadConnection({ kubeconfigPath: double.writeKubeconfig(dir, "hub"), env: {} }),
     );
     const store = new ConfigMapProfileStore({ kube, namespace: "hub" });
     const service = new ProfileEditorService({

@@ -11,7 +11,7 @@ import { SAMPLE_BOUNDS, SAMPLE_DOCUMENT } from "../../../contract/profile-editor
 import type { ProfileDocument } from "../../../contract/profile-editor/schema.ts";
 import { statusOf } from "../../test-support/kube/cluster.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { createKubernetesClient } from "../kubernetes/client-node.ts";
+import { createKubernetesClient } from "../kubernetes/rest-client.ts";
 import { RegistryChecker } from "./registry-checker.ts";
 import { ProfileEditorService, PublishConflictError } from "./service.ts";
 import {
@@ -46,7 +46,7 @@ async function editorReplicas(count: number, retention = 50) {
     set: ["build.enabled=false", "projects.enabled=false", "profileEditor.enabled=true"],
   });
   const replicas = Array.from({ length: count }, () => {
-    const kube = createKubernetesClient(companion.kubeconfig);
+    const kube = createKubernetesClient(companion.connection);
     return new ProfileEditorService({
       store: new ConfigMapProfileStore({ kube, namespace }),
       checker,
@@ -98,7 +98,7 @@ describe("profile versions in a real cluster", () => {
     const published = await replicas[1]!.publishedList();
     expect(published.version).toBe(2);
     const store = new ConfigMapProfileStore({
-      kube: createKubernetesClient(companion.kubeconfig),
+      kube: createKubernetesClient(companion.connection),
       namespace,
     });
     expect(await store.listVersions()).toHaveLength(2);
@@ -138,7 +138,7 @@ describe("profile versions in a real cluster", () => {
   it("the largest version the store writes fits in a ConfigMap; a larger one is refused before writing", async () => {
     const { namespace, companion } = await editorReplicas(1);
     const store = new ConfigMapProfileStore({
-      kube: createKubernetesClient(companion.kubeconfig),
+      kube: createKubernetesClient(companion.connection),
       namespace,
     });
     const version = (padding: number): StoredVersion => ({

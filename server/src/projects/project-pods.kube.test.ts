@@ -21,11 +21,11 @@ import { kubespawnerHarness } from "../../test-support/kubespawner-harness.ts";
 import { installTestAuth } from "../../test-support/test-auth.ts";
 import { TestKubelet, volumeDirsUnder } from "../../test-support/kube/test-kubelet.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { kubeConfigFor } from "../../test-support/kube/cluster.ts";
+import { connectionFor } from "../../test-support/kube/cluster.ts";
 import { ANY_NAME } from "../auth/target-user.ts";
 import { HttpError, installErrorHandling } from "../errors.ts";
 import type { KubernetesClient } from "../kubernetes/client.ts";
-import { createKubernetesClient } from "../kubernetes/client-node.ts";
+import { createKubernetesClient } from "../kubernetes/rest-client.ts";
 import { KubernetesFolderRemover } from "./folder-removal.ts";
 import { projectRoutes } from "./routes.ts";
 import { KubernetesRunningServers } from "./running-servers.ts";
@@ -43,7 +43,7 @@ const failing = new Set<string>();
 beforeAll(async () => {
   namespace = await cluster.namespace("project-pods");
   const identity = await cluster.installCompanion({ namespace, buildNamespace: namespace });
-  companion = createKubernetesClient(identity.kubeconfig);
+  companion = createKubernetesClient(identity.connection);
   kubelet = new TestKubelet({
     cluster,
     namespaces: [namespace],
@@ -194,7 +194,7 @@ describe("a delete never removes the folder of a running project", () => {
     const { project } = await projects.launch(user, ID, launchRequest("o/r"));
     // The namespace's default ServiceAccount: no Role, so listing pods is forbidden (403).
     const token = await cluster.serviceAccountToken(namespace, "default");
-    const blind = createKubernetesClient(kubeConfigFor(cluster.info, token, namespace));
+    const blind = createKubernetesClient(connectionFor(cluster.info, token, namespace));
     const withoutPods = new ProjectService({
       store: new ConfigMapProjectStore({ kube: companion, namespace }),
       remover: new KubernetesFolderRemover(companion, jobSettings(namespace)),

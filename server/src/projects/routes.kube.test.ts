@@ -27,7 +27,7 @@ import {
 import { statusOf, type CompanionIdentity } from "../../test-support/kube/cluster.ts";
 import { TEST_NODE, TestKubelet, volumeDirsUnder } from "../../test-support/kube/test-kubelet.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { createKubernetesClient } from "../kubernetes/client-node.ts";
+import { createKubernetesClient } from "../kubernetes/rest-client.ts";
 import { removalJobName } from "./removal-job.ts";
 import {
   clusterHarness,
@@ -65,7 +65,7 @@ afterEach(() => harness?.close());
 
 async function companionHarness(options: { now?: () => Date } = {}): Promise<ProjectsHarness> {
   harness = await clusterHarness({
-    kube: createKubernetesClient(companion.kubeconfig),
+    kube: createKubernetesClient(companion.connection),
     namespace,
     ...options,
   });

@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { statusOf } from "../../test-support/kube/cluster.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
 import { type KubernetesClient } from "../kubernetes/client.ts";
-import { createKubernetesClient } from "../kubernetes/client-node.ts";
+import { createKubernetesClient } from "../kubernetes/rest-client.ts";
 import { describeProjectStore, project } from "./store-cases.ts";
 import {
   CONFIG_MAP_DATA_KEY,
@@ -29,7 +29,7 @@ let kube: KubernetesClient;
 beforeEach(async () => {
   namespace = await cluster.namespace("store");
   const companion = await cluster.installCompanion({ namespace, buildNamespace: namespace });
-  kube = createKubernetesClient(companion.kubeconfig);
+  kube = createKubernetesClient(companion.connection);
 });
 
 describeProjectStore("ConfigMapProjectStore (real API server)", () =>

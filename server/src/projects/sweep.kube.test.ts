@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectId } from "../../../contract/projects.ts";
 import type { CompanionIdentity } from "../../test-support/kube/cluster.ts";
 import { testCluster } from "../../test-support/kube/test-cluster.ts";
-import { createKubernetesClient } from "../kubernetes/client-node.ts";
+import { createKubernetesClient } from "../kubernetes/rest-client.ts";
 import { clusterHarness, launchBody, type ProjectsHarness, userServerPod } from "./test-harness.ts";
 
 const cluster = testCluster();
@@ -21,7 +21,7 @@ beforeAll(async () => {
   namespace = await cluster.namespace("sweep");
   companion = await cluster.installCompanion({ namespace, buildNamespace: namespace });
   harness = await clusterHarness({
-    kube: createKubernetesClient(companion.kubeconfig),
+    kube: createKubernetesClient(companion.connection),
     namespace,
     limit: 0,
   });

@@ -19,7 +19,7 @@ import { KubernetesDouble } from "../../test-support/kubernetes-double.ts";
 import { installTestAuth } from "../../test-support/test-auth.ts";
 import { installErrorHandling } from "../errors.ts";
 import { type KubernetesClient } from "../kubernetes/client.ts";
-import { createKubernetesClient, loadKubeConfig } from "../kubernetes/client-node.ts";
+import { createKubernetesClient, loadConnection } from "../kubernetes/rest-client.ts";
 import { POD_ANNOTATIONS } from "../kubernetes/metadata.ts";
 import { KubernetesFolderRemover, LocalFolderRemover } from "./folder-removal.ts";
 import type { RemovalJobSettings } from "./removal-job.ts";
@@ -165,7 +165,7 @@ export async function doubleClusterHarness(
 ): Promise<ProjectsHarness> {
   const double = await new KubernetesDouble().start();
   const kube = createKubernetesClient(
-    loadKubeConfig({
+    loadConnection({
       kubeconfigPath: double.writeKubeconfig(mkdtempSync(join(tmpdir(), "launchpad-kube-"))),
       env: {},
     }),

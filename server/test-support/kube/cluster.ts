@@ -19,6 +19,7 @@ import {
 } from "@kubernetes/client-node";
 
 import { render, type K8sObject } from "../../../chart/tests/helm.ts";
+import { connectionFromKubeconfig, type KubeConnection } from "../../src/kubernetes/connection.ts";
 import type { ControlPlaneInfo } from "./control-plane.ts";
 
 /** A kubeconfig (as JSON, which is YAML) for one bearer token, trusting the control plane's CA. */
@@ -67,6 +68,15 @@ export function kubeConfigFor(
   return kc;
 }
 
+/** The companion's own connection (rest-client.ts) for a token, trusting the control plane's CA. */
+export function connectionFor(
+  info: Pick<ControlPlaneInfo, "url" | "ca">,
+  token: string,
+  namespace?: string,
+): KubeConnection {
+  return connectionFromKubeconfig(JSON.stringify(kubeconfigDocument(info, token, namespace)));
+}
+
 /** The HTTP status of a client-node failure (0 when it is not an API answer). */
 export function statusOf(error: unknown): number {
   return error instanceof ApiException ? error.code : 0;
@@ -100,7 +110,10 @@ export interface CompanionIdentity {
   /** The Role(s) and RoleBinding(s) exactly as `helm template` rendered them, as created. */
   rbac: K8sObject[];
   token: string;
+  /** For the test's own client-node clients. */
   kubeconfig: KubeConfig;
+  /** For the companion's client (rest-client.ts). */
+  connection: KubeConnection;
 }
 
 export class TestCluster {
@@ -195,6 +208,7 @@ export class TestCluster {
       rbac: wanted.filter((o) => o.kind !== "ServiceAccount"),
       token,
       kubeconfig: kubeConfigFor(this.info, token, options.namespace),
+      connection: connectionFor(this.info, token, options.namespace),
     };
   }
 

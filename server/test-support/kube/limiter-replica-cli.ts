@@ -19,7 +19,7 @@ import {
   type BuildRef,
   type BuildTicket,
 } from "../../src/builds/limiter.ts";
-import { createKubernetesClient, loadKubeConfig } from "../../src/kubernetes/client-node.ts";
+import { createKubernetesClient, loadConnection } from "../../src/kubernetes/rest-client.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +35,7 @@ if (!values.kubeconfig || !values.namespace || !values.replica)
   throw new Error("--kubeconfig, --namespace and --replica are required");
 
 const limiter = createKubernetesBuildLimiter({
-  kube: createKubernetesClient(loadKubeConfig({ kubeconfigPath: values.kubeconfig, env: {} })),
+  kube: createKubernetesClient(loadConnection({ kubeconfigPath: values.kubeconfig, env: {} })),
   namespace: values.namespace,
   replicaId: values.replica,
   concurrentPerUser: Number(values.concurrent),
