@@ -42,6 +42,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { PROVIDERS } from "../contract/build.ts";
 import { buildPath } from "../contract/providers/build-path.ts";
 import { SseReader } from "../contract/sse.ts";
+import { imageCommand } from "../server/test-support/companion-process.ts";
 
 export const THROUGHPUT_BUDGET = 300_000;
 /** The share of the direct throughput the client sees through the companion. */
@@ -184,8 +185,10 @@ class Companion {
   }
 
   static async start(binderhubUrl: string): Promise<Companion> {
+    // The image's node flags (its young-generation size), so the figures are the image's.
+    const imageFlags = imageCommand().slice(1, -1);
     const child = fork(here, ["companion", binderhubUrl, TOKEN], {
-      execArgv: [...process.execArgv, "--expose-gc"],
+      execArgv: [...process.execArgv, ...imageFlags, "--expose-gc"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const port = await new Promise<number>((resolve, reject) => {

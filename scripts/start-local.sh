@@ -9,5 +9,7 @@ cd "$LAUNCHPAD_ROOT"
 vite build --logLevel warn
 # Brotli/gzip siblings for @fastify/static's preCompressed (server/src/static.ts).
 node scripts/compress-static.ts dist/static
+# The companion as JavaScript, run as the image runs it (Dockerfile's CMD; chart/tests/image.test.ts).
+node scripts/build-server.ts dist/server >/dev/null
 # exec: Ctrl-C and TERM reach the companion, which drains open requests and exits.
-exec node server/src/server.ts --local "$@"
+exec node --max-semi-space-size=2 dist/server/server.js --local "$@"

@@ -2,10 +2,13 @@
  * The image the chart runs. There is no container engine here, so the Dockerfile is not built in
  * tests; these checks hold it to what the chart and the companion expect.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { buildServer } from "../../scripts/build-server.ts";
+import { imageCommand } from "../../server/test-support/companion-process.ts";
 import { ROOT } from "./helm.ts";
 
 const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
@@ -50,36 +53,17 @@ function runtimeGraph(entry: string): string[] {
   return [...seen];
 }
 
-/** The npm packages the files import at run time (type-only imports left out, as above). */
-function runtimePackages(files: string[]): string[] {
-  const names = new Set<string>();
-  for (const file of files) {
-    if (!/\.[cm]?[jt]sx?$/.test(file) || !existsSync(file)) continue;
-    const text = readFileSync(file, "utf8");
-    for (const match of [
-      ...text.matchAll(/^\s*(?:import|export)(?!\s+type\b)[^;]*?\sfrom\s*["']([^."'][^"']*)["']/gm),
-      ...text.matchAll(/^\s*import\s*["']([^."'][^"']*)["']/gm),
-      ...text.matchAll(/\bimport\(\s*["']([^."'][^"']*)["']\s*\)/g),
-    ]) {
-      const specifier = match[1]!;
-      if (specifier.startsWith("node:")) continue;
-      const [scope, name] = specifier.split("/");
-      names.add(scope!.startsWith("@") ? `${scope}/${name}` : scope!);
-    }
-  }
-  return [...names].sort();
-}
-
 describe("Dockerfile", () => {
   it("builds on Node 24 slim in two stages and runs the companion as the chart expects", () => {
     const froms = instructions.filter((line) => line.startsWith("FROM "));
     expect(froms).toHaveLength(2);
     for (const from of froms) expect(from).toMatch(/^FROM node:24-[a-z]+-slim\b/);
-    expect(runtimeStage.at(-1)).toBe('CMD ["node", "server/src/server.ts"]');
+    expect(imageCommand()).toEqual(["node", "--max-semi-space-size=2", "dist/server/server.js"]);
     const build = instructions.filter((line) => line.startsWith("RUN ")).join(" ");
     expect(build).toContain("npm ci");
     expect(build).toContain("vite build");
     expect(build).toContain("scripts/compress-static.ts");
+    expect(build).toContain("node scripts/build-server.ts dist/server");
     expect(build).toContain("npm prune --omit=dev");
   });
 
@@ -92,28 +76,38 @@ describe("Dockerfile", () => {
     expect(runtimeStage).toContain(`EXPOSE ${chartValues.port}`);
   });
 
-  it("copies every file the companion imports at run time", () => {
+  it("copies the built companion, whose imports are all production dependencies", async () => {
     const copied = (file: string) =>
       runtimeCopies.some((dir) => file === dir || file.startsWith(`${dir}/`));
-    const graph = runtimeGraph(join(ROOT, "server/src/server.ts")).map((file) =>
-      relative(ROOT, file),
-    );
-    expect(graph.length).toBeGreaterThan(5);
-    expect(graph.some((file) => file.startsWith("contract/"))).toBe(true);
-    const missing = graph.filter((file) => !copied(file));
-    expect(missing).toEqual([]);
-    expect(copied("server/src/server.ts")).toBe(true);
+    expect(copied("dist/server/server.js")).toBe(true);
     expect(copied("dist/static/launchpad.js")).toBe(true);
     expect(copied("node_modules/fastify/package.json")).toBe(true);
-  });
+    // Nothing of the sources is needed at run time.
+    expect(copied("server/src/server.ts")).toBe(false);
 
-  it("keeps every package the companion imports at run time after `npm prune --omit=dev`", () => {
+    const out = mkdtempSync(join(tmpdir(), "launchpad-server-build-"));
+    const { outputs } = await buildServer(out);
+    expect(Object.keys(outputs).some((file) => file.endsWith("/server.js"))).toBe(true);
+    // What the built files import and esbuild left out: npm packages and Node's modules.
+    const packages = new Set<string>();
+    for (const output of Object.values(outputs))
+      for (const { path, external } of output.imports) {
+        if (!external || path.startsWith("node:")) continue;
+        const [scope, name] = path.split("/");
+        packages.add(scope!.startsWith("@") ? `${scope}/${name}` : scope!);
+      }
     const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
       dependencies: Record<string, string>;
     };
-    const imported = runtimePackages(runtimeGraph(join(ROOT, "server/src/server.ts")));
-    expect(imported).toContain("fastify");
-    expect(imported.filter((name) => !(name in manifest.dependencies))).toEqual([]);
+    expect(packages).toContain("fastify");
+    expect([...packages].filter((name) => !(name in manifest.dependencies))).toEqual([]);
+  });
+
+  it("is what `npm start` runs, with --local", () => {
+    const exec = readFileSync(join(ROOT, "scripts/start-local.sh"), "utf8")
+      .split("\n")
+      .find((line) => line.startsWith("exec node "));
+    expect(exec).toBe(`exec ${imageCommand().join(" ")} --local "$@"`);
   });
 
   it("keeps what the build stage needs out of .dockerignore", () => {

@@ -4,13 +4,14 @@
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 
 const ENTRY = new URL("../src/server.ts", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 const REPORT_IMPORTS = new URL("./report-imports.ts", import.meta.url).pathname;
 
 /**
@@ -44,9 +45,28 @@ export function hubModeEnv(): Record<string, string> {
   };
 }
 
+/**
+ * The command the image runs the companion with (the Dockerfile's `CMD`, an exec-form JSON array),
+ * relative to the repository's root: `["node", ...flags, entry]`.
+ */
+export function imageCommand(): string[] {
+  const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+  const cmd = /^CMD (\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  if (!cmd) throw new Error("the Dockerfile has no exec-form CMD");
+  const command = JSON.parse(cmd) as unknown;
+  if (!Array.isArray(command) || command[0] !== "node" || command.length < 2)
+    throw new Error(`the Dockerfile's CMD is not ["node", …]: ${cmd}`);
+  return command as string[];
+}
+
 export interface StartOptions {
   /** Packages to report on stderr as `imported <name>` when the process loads them. */
   reportImports?: string[];
+  /**
+   * Run the built companion (scripts/build-server.ts, already built into dist/server) as the
+   * image does, with the Dockerfile's node flags, instead of the TypeScript entry.
+   */
+  asImage?: boolean;
 }
 
 export type CompanionProcess = ChildProcessByStdio<null, Readable, Readable>;
@@ -57,10 +77,13 @@ export function startCompanion(
   options: StartOptions = {},
 ) {
   const report = options.reportImports ?? [];
+  const [, ...image] = imageCommand();
+  const entry = options.asImage ? image : [ENTRY];
   const child = spawn(
     process.execPath,
-    [...(report.length > 0 ? ["--import", REPORT_IMPORTS] : []), ENTRY, ...args],
+    [...(report.length > 0 ? ["--import", REPORT_IMPORTS] : []), ...entry, ...args],
     {
+      cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? "",
         LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static",
