@@ -29,6 +29,13 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
   E2E_PROFILE_LIST_CACHE_SECONDS  how long the glue keeps it (default 10)
   E2E_SLOW_SPAWN_TIMEOUT  the hub's slow_spawn_timeout in seconds (default 0, as z2jh)
   E2E_START_TIMEOUT     KubeSpawner's start_timeout in seconds (default 60)
+  E2E_SPAWN_FORM        "launchpad" (default: Launchpad's glue) or "fancy-profiles": the hub runs
+                        jupyterhub-fancy-profiles instead (installed in its venv), for the bench's
+                        side-by-side figures (bench/spawn-page.ts)
+  E2E_FANCY_PROFILES_STATIC  with fancy-profiles: serve its form.js from this folder instead of the
+                        package's own (a production build of the same release)
+  E2E_COMPRESS          "1": the hub gzips its responses (tornado's compress_response), as a hub
+                        behind a compressing ingress serves them (the bench compares pages served so)
 
 The order below follows z2jh's jupyterhub_config.py: chart settings (services, roles, profile
 list), then ``hub.extraConfig`` snippets exec'd in sorted key order
@@ -82,6 +89,8 @@ c.JupyterHub.cleanup_proxy = True
 # spawns return at once, errors arrive through progress. E2E_SLOW_SPAWN_TIMEOUT sets another value
 # (JupyterHub's own default is 10 s: a spawn failing within the first second then fails the POST).
 c.JupyterHub.tornado_settings = {"slow_spawn_timeout": int(env("E2E_SLOW_SPAWN_TIMEOUT", "0"))}
+if os.environ.get("E2E_COMPRESS") == "1":
+    c.JupyterHub.tornado_settings["compress_response"] = True
 
 # Any username, any password (the DummyAuthenticator's own default).
 c.JupyterHub.authenticator_class = "dummy"
@@ -206,5 +215,19 @@ extra_config = {
     "00-admin-hook": ADMIN_HOOK,
     "zz-launchpad": LAUNCHPAD_LINE,
 }
+if env("E2E_SPAWN_FORM", "launchpad") == "fancy-profiles":
+    # jupyterhub-fancy-profiles' documented set-up (its __init__.py setup_ui): its template and
+    # a static handler at /hub/fancy-profiles/static/; optionally pointed at another build of it.
+    FANCY_PROFILES = """
+import jupyterhub_fancy_profiles
+static = os.environ.get("E2E_FANCY_PROFILES_STATIC")
+if static:
+    from tornado.web import StaticFileHandler
+    c.KubeSpawner.additional_profile_form_template_paths = jupyterhub_fancy_profiles.TEMPLATE_PATHS
+    c.JupyterHub.extra_handlers = [("/fancy-profiles/static/dist/(.*)", StaticFileHandler, {"path": static})]
+else:
+    jupyterhub_fancy_profiles.setup_ui(c)
+"""
+    extra_config = {"00-admin-hook": ADMIN_HOOK, "zz-fancy-profiles": FANCY_PROFILES}
 for key in sorted(extra_config):
     exec(extra_config[key])

@@ -97,6 +97,14 @@ export interface StackOptions {
    * its editors, and the hub's glue fetching the published list every second.
    */
   profileEditor?: ProfileEditorStackOptions;
+  /**
+   * For the bench's side-by-side figures only: the hub runs jupyterhub-fancy-profiles instead of
+   * Launchpad's glue, from `venv` (bench/setup-fancy-profiles.sh), its form.js from `staticDir`
+   * when given (a production build of the same release).
+   */
+  fancyProfiles?: { venv: string; staticDir?: string };
+  /** The hub gzips its responses (tornado's compress_response), as behind a compressing ingress. */
+  compress?: boolean;
 }
 
 export interface ProfileEditorStackOptions {
@@ -280,7 +288,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const withCompanion = options.companion ?? true;
   const withFeatures = withCompanion && (options.features ?? true);
   const storage = options.storage ?? "dynamic";
-  const venv = path.join(REPO_ROOT, ".cache", `venv-jh${jh}`);
+  const venv = options.fancyProfiles?.venv ?? path.join(REPO_ROOT, ".cache", `venv-jh${jh}`);
   if (!existsSync(path.join(venv, "bin", "jupyterhub"))) {
     throw new Error(`${venv} is missing: run scripts/setup-e2e.sh first`);
   }
@@ -341,6 +349,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     E2E_START_TIMEOUT: String(options.startTimeout ?? 60),
     E2E_KUBECONFIG: kubeconfigOf("hub"),
     E2E_NAMESPACE: HUB_NAMESPACE,
+    E2E_COMPRESS: options.compress ? "1" : "",
+    ...(options.fancyProfiles
+      ? {
+          E2E_SPAWN_FORM: "fancy-profiles",
+          E2E_FANCY_PROFILES_STATIC: options.fancyProfiles.staticDir ?? "",
+        }
+      : {}),
     ...(editor
       ? {
           // The chart's NOTES: the glue line gets profile_list_url, the hub's env the shared token.
