@@ -199,74 +199,239 @@ def _plain_text(admin_html):
     return " ".join("".join(parser.parts).split())
 
 
-def _fallback_form(profiles, user_options):
-    """A form that starts servers with KubeSpawner's own fields when the bundle cannot load."""
-    saved_slug = user_options.get("profile")
-    if saved_slug not in {p["slug"] for p in profiles}:
-        saved_slug = None
+#: These three must match the constants of the same names in contract/spawn-page.ts: the page
+#: takes this form over in place, so both lay it out alike.
+#: More entries than this (choices, "Other...", "Build from a repository") and an option is a
+#: searchable list (a <select> until the page has loaded); up to it, radios.
+MAX_RADIOS = 5
+#: More profiles than this: a filter and a scrolling list, the selected profile's options below.
+MAX_PROFILE_CARDS = 5
+#: Up to this many choices in all, every profile's options are in the HTML and the form works in
+#: full without the page; above it, only the selected profile's (the others start with their
+#: defaults without the page), which keeps a 200-profile page light.
+MAX_CHOICES_IN_HTML = 200
+
+#: Must match BUILD_CHOICE_LABEL in frontend/src/features/profiles/option-entries.ts.
+BUILD_CHOICE_LABEL = "Build from a repository"
+
+#: The form's own look before the page loads; the rest is the hub's Bootstrap 5. The page keeps
+#: the same layout with classes instead of :has(), and hides this form once it has taken over.
+_FORM_STYLE = """<style id="launchpad-form-style">
+#spawn_form:has(#launchpad-root)>.feedback-container,#spawn_form:has(#launchpad-root)>br{display:none}
+.lp-title{font-weight:600}
+.launchpad .lp-start{--bs-btn-color:#fff;--bs-btn-bg:#bf4f0b;--bs-btn-border-color:#a94400;--bs-btn-hover-color:#fff;--bs-btn-hover-bg:#a94400;--bs-btn-hover-border-color:#8f3900;--bs-btn-active-bg:#8f3900;font-weight:600}
+.lp-card:has(>.card-body>.lp-head input:checked),.lp-card[data-selected]{border-color:var(--bs-primary);box-shadow:inset 4px 0 0 var(--bs-primary);background:var(--bs-tertiary-bg)}
+.lp-server .lp-card:not(:has(>.card-body>.lp-head input:checked)) .lp-options,.lp-server .lp-other,.lp-server .lp-unchosen{display:none}
+.lp-server .lp-field:has(.lp-other-choice:checked) .lp-other,.lp-server .lp-other:has(input:not(:placeholder-shown)){display:block}
+.lp-server:has(.lp-list input:checked:not([checked])) .lp-selected .lp-options{display:none}
+.lp-server:has(.lp-list input:checked:not([checked])) .lp-selected .lp-unchosen{display:block}
+.lp-server .lp-field:has(option:checked:not([selected])) .lp-choice-desc{visibility:hidden}
+.lp-server{border:0;margin:0;padding:0;min-width:0}
+.launchpad[data-launchpad-state=fallback] .lp-needs-page{display:none}
+.lp-list{max-height:min(24rem,60vh);overflow-y:auto}
+</style>"""
+
+
+def _saved_selection(profiles, user_options):
+    """The selected profile and its preselected (choice, text) per option key, read as the page's
+    initialFormState reads them: the saved profile if it still exists, else the default one;
+    saved values only where they still fit."""
+    saved = lambda key: user_options.get(key) if isinstance(user_options.get(key), str) else None  # noqa: E731
+    slug = saved("profile")
+    default = next(p for p in profiles if p["default"])
+    profile = next((p for p in profiles if p["slug"] == slug), None)
+    # Without a saved `profile`, KubeSpawner applies saved options to the default profile
+    # (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3894-L3896).
+    if profile is None and "profile" in user_options:
+        return default, {}
+    profile = profile or default
+    values = {}
+    for option in profile["profile_options"]:
+        text = saved(option["key"] + "--unlisted-choice")
+        choice = saved(option["key"])
+        if text and option["unlisted_choice"]["enabled"]:
+            values[option["key"]] = ("", text)
+        elif choice is not None and any(c["key"] == choice for c in option["choices"]):
+            values[option["key"]] = (choice, "")
+    return profile, values
+
+
+def _can_build(option):
+    """Mirrors canBuildImage in the page: built images reach KubeSpawner as the unlisted value."""
+    return bool(option.get("dynamic_image_building", {}).get("enabled")) and option["unlisted_choice"]["enabled"]
+
+
+def _option_field(profile, option, field_id, values):
+    """One option as the page lays it out: radios for a few entries, else a list; "Other..." is
+    the value "" (KubeSpawner then uses the free text, or the default choice when it is empty)."""
     e = html.escape
-    single = len(profiles) == 1
-    out = ['<fieldset class="launchpad-fallback"><legend>Choose what to start</legend>']
-    for profile in profiles:
-        slug = profile["slug"]
-        checked = slug == saved_slug or (saved_slug is None and profile["default"])
-        radio_id = f"launchpad-fallback-profile-{e(slug)}"
-        out.append('<div class="launchpad-fallback-profile">')
-        out.append(
-            f'<input type="radio" name="profile" id="{radio_id}" value="{e(slug)}"'
-            f'{" checked" if checked or single else ""}{" hidden" if single else ""}>'
+    slug = profile["slug"]
+    name = f"profile-option-{slug}--{option['key']}"
+    unlisted = option["unlisted_choice"]
+    chosen, text = values.get(option["key"], (None, ""))
+    if chosen is None:
+        chosen = next((c["key"] for c in option["choices"] if c["default"]), None)
+    build = _can_build(option)
+    entries = [(c["key"], c["display_name"], c.get("description")) for c in option["choices"]]
+    other = unlisted["enabled"] and (entries or build)
+    count = len(entries) + (1 if other else 0) + (1 if build else 0)
+    out = []
+    label = unlisted.get("display_name") or unlisted.get("display_name_in_choices") or ""
+    text_field = (
+        f'<input type="text" class="form-control" name="{e(name)}--unlisted-choice" id="{field_id}-text"'
+        f' value="{e(text)}" placeholder=" " autocomplete="off" spellcheck="false">'
+    )
+    if not entries and not other:
+        # Free text only: KubeSpawner has no choice to fall back on.
+        return (
+            f'<div class="lp-field row mb-2"><label class="col-form-label col-sm-3 pt-0" for="{field_id}-text">'
+            f'{e(label or option["display_name"])}</label><div class="col-sm-9">{text_field}</div></div>'
         )
-        out.append(f'<label for="{radio_id}"><strong>{e(profile["display_name"])}</strong>')
-        if profile.get("description"):
-            out.append(f" — {e(_plain_text(profile['description']))}")
-        out.append("</label>")
-        for option in profile["profile_options"]:
-            name = f"profile-option-{slug}--{option['key']}"
-            saved = user_options.get(option["key"]) if slug == saved_slug else None
-            if option["choices"]:
-                out.append(
-                    f'<div><label for="{e(name)}">{e(option["display_name"])}</label> '
-                    f'<select name="{e(name)}" id="{e(name)}">'
-                )
-                for choice in option["choices"]:
-                    selected = choice["key"] == saved or (saved is None and choice["default"])
-                    out.append(
-                        f'<option value="{e(choice["key"])}"{" selected" if selected else ""}>'
-                        f'{e(choice["display_name"])}</option>'
-                    )
-                out.append("</select></div>")
-            unlisted = option["unlisted_choice"]
-            if unlisted["enabled"]:
-                # KubeSpawner lets a non-empty free-text value win over the choice
-                # (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3800-L3808).
-                label = unlisted.get("display_name") or unlisted["display_name_in_choices"]
-                saved_text = user_options.get(option["key"] + "--unlisted-choice") if slug == saved_slug else None
-                value = saved_text if isinstance(saved_text, str) else ""
-                hint = " (leave empty to use the list)" if option["choices"] else ""
-                out.append(
-                    f'<div><label for="{e(name)}--unlisted-choice">{e(label)}{hint}</label> '
-                    f'<input type="text" name="{e(name)}--unlisted-choice" id="{e(name)}--unlisted-choice" '
-                    f'value="{e(value)}"></div>'
-                )
-        out.append("</div>")
-    out.append("</fieldset>")
+    if count <= MAX_RADIOS:
+        out.append(
+            f'<fieldset class="lp-field row mb-2"><legend class="col-form-label col-sm-3 pt-0">'
+            f'{e(option["display_name"])}</legend><div class="col-sm-9">'
+        )
+        for i, (key, choice_label, description) in enumerate(entries):
+            out.append(_radio(name, f"{field_id}-{i}", key, choice_label, description, key == chosen))
+        if other:
+            other_label = unlisted["display_name_in_choices"]
+            out.append(_radio(name, f"{field_id}-other", "", other_label, None, chosen == "", " lp-other-choice"))
+        if build:
+            # Building needs the page and the companion: shown, but off until the page says more.
+            out.append(
+                _radio("", f"{field_id}-build", "", BUILD_CHOICE_LABEL, "Available once the page has loaded.",
+                       False, " lp-needs-page", disabled=True)
+            )
+    else:
+        description = next((d for k, _, d in entries if k == chosen), None)
+        out.append(
+            f'<div class="lp-field row mb-2"><label class="col-form-label col-sm-3 pt-0" for="{field_id}">'
+            f'{e(option["display_name"])}</label><div class="col-sm-9">'
+            f'<select class="form-select" name="{e(name)}" id="{field_id}">'
+        )
+        for key, choice_label, _ in entries:
+            out.append(f'<option value="{e(key)}"{" selected" if key == chosen else ""}>{e(choice_label)}</option>')
+        if other:
+            out.append(
+                f'<option class="lp-other-choice" value=""{" selected" if chosen == "" else ""}>'
+                f'{e(unlisted["display_name_in_choices"])}</option>'
+            )
+        out.append("</select>")
+        out.append(f'<div class="form-text lp-choice-desc">{e(description) if description else ""}</div>')
+    if unlisted["enabled"]:
+        out.append(
+            f'<div class="lp-other mt-2"><label class="form-label" for="{field_id}-text">{e(label)}</label>'
+            f"{text_field}</div>"
+        )
+    out.append("</div></fieldset>" if count <= MAX_RADIOS else "</div></div>")
     return "".join(out)
 
 
-_LOADER = """<script type="module">
-(() => {
-  const root = document.getElementById("%(mount)s");
-  const base = (window.jhdata && window.jhdata.prefix) || "/";
-  import(base + "services/%(service)s/static/launchpad.js").catch((error) => {
-    console.warn("Launchpad could not load; the basic form is shown instead.", error);
-    root.dataset.launchpadState = "fallback";
-  });
-})();
+def _radio(name, radio_id, value, label, description, checked, kind="", disabled=False):
+    """A choice with its description inside its own .form-check, so each belongs to its choice."""
+    e = html.escape
+    attributes = f' name="{e(name)}"' if name else ""
+    attributes += " checked" if checked else ""
+    attributes += " disabled" if disabled else ""
+    if description:
+        attributes += f' aria-describedby="{radio_id}-desc"'
+    desc = f'<div class="form-text mt-0" id="{radio_id}-desc">{e(description)}</div>' if description else ""
+    return (
+        f'<div class="form-check lp-choice{kind}"><input class="form-check-input{kind}" type="radio"'
+        f' id="{radio_id}" value="{e(value)}"{attributes}>'
+        f'<label class="form-check-label" for="{radio_id}">{e(label)}</label>{desc}</div>'
+    )
+
+
+def _options(profile, index, values):
+    if not profile["profile_options"]:
+        return ""
+    fields = "".join(
+        _option_field(profile, option, f"lps-{index}-{i}", values) for i, option in enumerate(profile["profile_options"])
+    )
+    return f'<div class="lp-options mt-3">{fields}</div>'
+
+
+def _head(profile, index, checked, single):
+    """The profile's radio (none when it is the only one), name and description."""
+    e = html.escape
+    radio_id = f"lps-{index}"
+    described = f' aria-describedby="{radio_id}-desc"' if profile.get("description") else ""
+    description = (
+        f'<div class="form-text mt-0 lp-desc" id="{radio_id}-desc">{e(_plain_text(profile["description"]))}</div>'
+        if profile.get("description")
+        else ""
+    )
+    if single:
+        return (
+            f'<div class="lp-head"><input type="hidden" name="profile" value="{e(profile["slug"])}">'
+            f'<h2 class="h5 mb-1 lp-title">{e(profile["display_name"])}</h2>{description}</div>'
+        )
+    return (
+        f'<div class="form-check lp-head"><input class="form-check-input" type="radio" name="profile"'
+        f' id="{radio_id}" value="{e(profile["slug"])}"{" checked" if checked else ""}{described}>'
+        f'<label class="form-check-label lp-title" for="{radio_id}">{e(profile["display_name"])}</label>'
+        f"{description}</div>"
+    )
+
+
+def server_form(profiles, user_options):
+    """The spawn form as the page will show it, working before (and without) any script: the
+    hub's Bootstrap 5 lays it out, KubeSpawner's own field names carry the choices. The page
+    (frontend/src/features/profiles/components/profile-picker.tsx) renders the same markup."""
+    e = html.escape
+    selected, values = _saved_selection(profiles, user_options)
+    single = len(profiles) == 1
+    all_options = sum(len(o["choices"]) for p in profiles for o in p["profile_options"]) <= MAX_CHOICES_IN_HTML
+    out = ['<fieldset class="lp-server" data-launchpad-form>']
+    if single:
+        out.append('<div class="lp-profiles">')
+    else:
+        out.append('<fieldset class="lp-profiles"><legend class="h5 lp-legend">Choose what to start</legend>')
+    if len(profiles) <= MAX_PROFILE_CARDS:
+        for index, profile in enumerate(profiles):
+            is_selected = profile is selected
+            options = _options(profile, index, values if is_selected else {}) if is_selected or all_options else ""
+            out.append(
+                f'<div class="card mb-2 lp-card"><div class="card-body">{_head(profile, index, is_selected, single)}'
+                f"{options}</div></div>"
+            )
+        out.append("</div>" if single else "</fieldset>")
+    else:
+        out.append(
+            f'<input type="search" class="form-control mb-2 lp-filter lp-needs-page" disabled'
+            f' placeholder="Filter {len(profiles)} profiles by name or description" aria-label="Filter profiles">'
+            '<div class="lp-list card mb-2"><div class="list-group list-group-flush">'
+        )
+        for index, profile in enumerate(profiles):
+            out.append(
+                f'<div class="list-group-item lp-row">{_head(profile, index, profile is selected, False)}</div>'
+            )
+        index = profiles.index(selected)
+        out.append(
+            "</div></div></fieldset>"
+            '<div class="card mb-2 lp-card lp-selected" data-selected><div class="card-body">'
+            f'<h2 class="h6 mb-0 lp-title">{e(selected["display_name"])}</h2>'
+            f"{_options(selected, index, values)}"
+            '<p class="form-text lp-unchosen">The profile you picked starts with its default options.</p>'
+            "</div></div>"
+        )
+    out.append('<button type="submit" class="btn btn-jupyter form-control lp-start">Start</button></fieldset>')
+    return "".join(out)
+
+
+# Classic, at the top of the form: the page's code is requested while the rest is still parsed.
+_LOADER = """<script>
+import((window.jhdata && window.jhdata.prefix || "/") + "services/%(service)s/static/launchpad.js").catch((error) => {
+  console.warn("Launchpad could not load; the form keeps working without it.", error);
+  document.getElementById("%(mount)s").dataset.launchpadState = "fallback";
+});
 </script>"""
 
 
 def render_spawn_form(profiles, user_options, service_name, user, server_name):
-    """The whole options form: data, fallback inside the mount point, loader."""
+    """The whole options form: loader, data, and the server-rendered form in the mount point."""
     saved = user_options if isinstance(user_options, dict) else {}
     data = {
         "version": CONTRACT_VERSION,
@@ -277,10 +442,11 @@ def render_spawn_form(profiles, user_options, service_name, user, server_name):
         "user_options": saved,
     }
     return (
-        f'<script type="application/json" id="{DATA_ELEMENT_ID}">{_json_for_script(data)}</script>'
+        _LOADER % {"mount": MOUNT_ELEMENT_ID, "service": service_name}
+        + _FORM_STYLE
+        + f'<script type="application/json" id="{DATA_ELEMENT_ID}">{_json_for_script(data)}</script>'
         f'<div id="{MOUNT_ELEMENT_ID}" class="launchpad" data-launchpad-state="loading">'
-        f"{_fallback_form(profiles, saved)}</div>"
-        + _LOADER % {"mount": MOUNT_ELEMENT_ID, "service": service_name}
+        f"{server_form(profiles, saved)}</div>"
     )
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -218,7 +219,7 @@ def test_admin_text_cannot_close_the_script_element():
     profile = spawn_data(html)["profiles"][0]
     assert profile["display_name"] == "</script><script>window.__pwned=1</script>"
     assert profile["slug"] == "script-script-window-pwned-1-script"
-    # The fallback shows descriptions as text, names escaped.
+    # The server-rendered form shows descriptions as text, names escaped.
     fallback = html[html.index('id="launchpad-root"') :]
     assert "<img" not in fallback and "&lt;/script&gt;" in fallback
 
@@ -247,28 +248,217 @@ def test_no_profiles_means_no_form():
     assert render(c) == ""
 
 
-def test_fallback_posts_kubespawner_fields_and_preselects_saved_options():
+class _Browser(HTMLParser):
+    """What a browser posts for a form: the named controls that are not disabled (a disabled
+    fieldset disables all it holds), checked radios, each <select>'s selected option (else its
+    first), text as typed. Just enough of the HTML form submission algorithm for this form."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.controls = []  # [kind, name, value, checked/selected, disabled]
+        self.select = None
+        self.disabled_depth = 0
+        self.fieldsets = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        disabled = "disabled" in a or any(self.fieldsets)
+        if tag == "fieldset":
+            self.fieldsets.append("disabled" in a)
+        elif tag == "input" and "name" in a:
+            kind = a.get("type", "text")
+            self.controls.append([kind, a["name"], a.get("value", ""), "checked" in a, disabled])
+        elif tag == "select":
+            self.select = [a.get("name"), [], disabled]
+        elif tag == "option" and self.select is not None:
+            self.select[1].append((a.get("value", ""), "selected" in a))
+
+    def handle_endtag(self, tag):
+        if tag == "fieldset":
+            self.fieldsets.pop()
+        elif tag == "select" and self.select is not None:
+            name, options, disabled = self.select
+            chosen = next((v for v, sel in options if sel), options[0][0] if options else "")
+            self.controls.append(["select", name, chosen, True, disabled])
+            self.select = None
+
+    def set(self, name, value):
+        """The user picks `value` for `name` (a radio group, a select, or types into a text field)."""
+        for control in self.controls:
+            if control[1] != name:
+                continue
+            if control[0] == "radio":
+                control[3] = control[2] == value
+            else:
+                control[2] = value
+
+    def form_data(self):
+        data = {}
+        for kind, name, value, on, disabled in self.controls:
+            if disabled or (kind == "radio" and not on):
+                continue
+            data.setdefault(name, []).append(value)
+        return data
+
+
+def browser_for(html):
+    form = html[html.index('<div id="launchpad-root"') :]
+    browser = _Browser()
+    browser.feed(form)
+    return browser
+
+
+async def started_with(c, form_data, name="alice"):
+    """KubeSpawner's own handling of a posted form: user_options, checks, the pod it would create."""
+    spawner = make_spawner(c, name=name)
+    spawner.user_options = spawner.options_from_form(form_data)
+    await spawner.load_user_options()
+    pod = await spawner.get_pod_manifest()
+    return spawner.user_options, pod.spec.containers[0]
+
+
+TWO_PROFILES = [
+    {"display_name": "Small", "slug": "small", "kubespawner_override": {"image": "quay.io/small:1"}},
+    IMAGE_PROFILE,
+    {
+        "display_name": "Sized",
+        "slug": "sized",
+        "profile_options": {
+            "memory": {
+                "display_name": "Memory",
+                "choices": {
+                    f"m{n}": {"display_name": f"{n} GB", "default": n == 2, "kubespawner_override": {"mem_limit": f"{n}G"}}
+                    for n in (1, 2, 4, 8, 16, 32)
+                },
+            }
+        },
+    },
+]
+
+
+def test_the_server_rendered_form_starts_servers_without_any_script():
+    """Before the page loads, or when it cannot: the form posts KubeSpawner's own fields."""
     c = z2jh_dynamic()
-    c.KubeSpawner.profile_list = [
-        {"display_name": "Small", "slug": "small"},
-        IMAGE_PROFILE,
-    ]
+    c.KubeSpawner.profile_list = TWO_PROFILES
+    launchpad_glue.install(c)
+    html = render(c)
+    # Nothing chosen: the default (first) profile. Every profile's fields are posted, as
+    # KubeSpawner's own form.html posts them; it reads only the chosen profile's.
+    assert browser_for(html).form_data()["profile"] == ["small"]
+    user_options, notebook = run(started_with(c, browser_for(html).form_data()))
+    assert user_options == {"profile": "small"} and notebook.image == "quay.io/small:1"
+
+    # Another profile and a listed choice.
+    browser = browser_for(html)
+    browser.set("profile", "build")
+    user_options, notebook = run(started_with(c, browser.form_data()))
+    assert notebook.image == "quay.io/base:1"
+
+    # "Other..." is the value "": KubeSpawner takes the free text...
+    browser.set("profile-option-build--image", "")
+    browser.set("profile-option-build--image--unlisted-choice", "me/img:2")
+    user_options, notebook = run(started_with(c, browser.form_data()))
+    assert user_options["image--unlisted-choice"] == "me/img:2" and notebook.image == "me/img:2"
+    # ...or, left empty, the default choice: never the sentinel, never an error.
+    browser.set("profile-option-build--image--unlisted-choice", "")
+    user_options, notebook = run(started_with(c, browser.form_data()))
+    assert notebook.image == "quay.io/base:1"
+
+    # Six choices are a <select> until the page loads: its default is selected.
+    browser.set("profile", "sized")
+    user_options, notebook = run(started_with(c, browser.form_data()))
+    assert user_options == {"profile": "sized", "memory": "m2"}
+    browser.set("profile-option-sized--memory", "m16")
+    user_options, notebook = run(started_with(c, browser.form_data()))
+    assert notebook.resources.limits["memory"] == 16 * 2**30
+
+
+def test_the_server_rendered_form_preselects_saved_options_and_has_its_own_start():
+    c = z2jh_dynamic()
+    c.KubeSpawner.profile_list = TWO_PROFILES
     launchpad_glue.install(c)
     saved = {"profile": "build", "image--unlisted-choice": "me/img:1"}
     html = render(c, saved)
-    assert 'name="profile" id="launchpad-fallback-profile-build" value="build" checked' in html
-    assert 'name="profile-option-build--image"' in html
-    assert 'name="profile-option-build--image--unlisted-choice"' in html
-    assert 'value="me/img:1"' in html
-    assert 'value="small" checked' not in html
+    browser = browser_for(html)
+    data = browser.form_data()
+    assert data["profile"] == ["build"]
+    assert data["profile-option-build--image"] == [""]
+    assert data["profile-option-build--image--unlisted-choice"] == ["me/img:1"]
+    user_options, notebook = run(started_with(c, data))
+    assert user_options == {"profile": "build", "image": "", "image--unlisted-choice": "me/img:1"}
+    assert notebook.image == "me/img:1"
+    # Building needs the page: the entry is there (so the page takes it over without a jump),
+    # off, and posts nothing.
+    assert 'id="lps-1-0-build" value="" disabled' in html
+    assert html.count('type="submit"') == 1 and "lp-start" in html
+    # The hub's own Start goes: the form's own sits where the page's will.
+    assert "#spawn_form:has(#launchpad-root)>.feedback-container" in html
 
 
 def test_saved_profile_that_no_longer_exists_falls_back_to_the_default():
     c = z2jh_dynamic()
     c.KubeSpawner.profile_list = [{"display_name": "Small", "slug": "small"}, IMAGE_PROFILE]
     launchpad_glue.install(c)
-    html = render(c, {"profile": "gone"})
-    assert 'value="small" checked' in html
+    html = render(c, {"profile": "gone", "image": "base"})
+    assert browser_for(html).form_data()["profile"] == ["small"]
+
+
+def test_many_profiles_carry_only_the_selected_profiles_options_and_the_list_once():
+    profiles = [
+        {
+            "display_name": f"Course {i}",
+            "slug": f"course-{i}",
+            "description": f"Course number {i}",
+            "profile_options": {
+                "image": {
+                    "display_name": "Image",
+                    "choices": {f"c{j}": {"display_name": f"Choice {j}"} for j in range(10)},
+                }
+            },
+        }
+        for i in range(200)
+    ]
+    c = z2jh_dynamic()
+    c.KubeSpawner.profile_list = profiles
+    launchpad_glue.install(c)
+    html = render(c, {"profile": "course-150", "image": "c7"})
+    form = html[html.index('<div id="launchpad-root"') :]
+    # A filter (off until the page loads), every profile once as a row, one set of options.
+    assert 'class="form-control mb-2 lp-filter lp-needs-page" disabled' in form
+    assert form.count('name="profile"') == 200
+    assert form.count("<select") == 1 and 'name="profile-option-course-150--image"' in form
+    assert browser_for(html).form_data() == {
+        "profile": ["course-150"],
+        "profile-option-course-150--image": ["c7"],
+    }
+    # The JSON has the whole list; the HTML no longer repeats every profile's options.
+    assert len(form) < len(spawn_data(html)["profiles"].__repr__())
+
+
+def test_admin_text_in_the_server_rendered_form_is_text():
+    c = Config()
+    c.KubeSpawner.profile_list = [
+        {"display_name": 'Evil <img src=x onerror="alert(1)">', "slug": "evil", "description": "<b>bold</b> <script>x</script>"},
+        {
+            "display_name": "Other",
+            "profile_options": {
+                "o": {
+                    "display_name": "<svg onload=alert(1)>",
+                    "choices": {'"><script>': {"display_name": "</label><script>alert(1)</script>"}},
+                }
+            },
+        },
+    ]
+    launchpad_glue.install(c)
+    html = render(c)
+    form = html[html.index('<div id="launchpad-root"') :]
+    for raw in ("<img", "<script", "<svg", "<b>"):
+        assert raw not in form
+    assert "&lt;/label&gt;&lt;script&gt;" in form and "bold x" in form
+    # An admin's odd choice key survives as the exact value KubeSpawner expects.
+    browser = browser_for(html)
+    browser.set("profile", "other")
+    assert browser.form_data()["profile-option-other--o"] == ['"><script>']
 
 
 # Lists KubeSpawner itself renders and starts, in shapes the glue's projection does not read.
