@@ -1,5 +1,6 @@
 import type { Preview } from "@storybook/react-vite";
 import { mswLoader } from "msw-storybook-addon/csf3";
+import "../stories/hub-theme.css";
 import "../frontend/src/app/styles.css";
 import { navigation } from "../frontend/src/lib/navigation.ts";
 import { handlers } from "../frontend/src/testing/handlers.ts";

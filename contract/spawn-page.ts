@@ -18,8 +18,20 @@ export const SPAWN_PAGE_CONTRACT_VERSION = 1;
 
 /** The id of the `<script type="application/json">` element the glue renders. */
 export const SPAWN_PAGE_DATA_ELEMENT_ID = "launchpad-spawn-data";
-/** The id of the element the page mounts into (it holds the plain fallback form until then). */
+/** The id of the element the page mounts into (it holds the glue's server-rendered form). */
 export const SPAWN_PAGE_MOUNT_ELEMENT_ID = "launchpad-root";
+
+/**
+ * How the glue's server-rendered form and the page lay out a profile list; the glue has the same
+ * numbers (chart/files/launchpad_glue.py), since the page takes that form over in place.
+ * More entries than MAX_RADIOS in an option (its choices, "Other...", "Build from a repository")
+ * and it is a searchable list rather than radios.
+ */
+export const MAX_RADIOS = 5;
+/** More profiles than this: a filter and a scrolling list, the selected profile's options below. */
+export const MAX_PROFILE_CARDS = 5;
+/** The glue's server-rendered form carries this attribute; the page hides it once it has taken over. */
+export const SERVER_FORM_ATTRIBUTE = "data-launchpad-form";
 
 /**
  * KubeSpawner's sentinel select value for the "Other..." entry; never posted

@@ -46,6 +46,25 @@ export const RecordedBuild: Story = {
   },
 };
 
+/** The image from a build earlier on this page (the user picked another image, then came back). */
+export const BuiltEarlier: Story = {
+  args: { initialSource: SOURCE, built: "quay.io/ada/binder-examples-requirements:0a1b2c3" },
+};
+
+/** The project limit: the build is refused before it starts. */
+export const Refused: Story = {
+  args: {
+    beforeBuild: () =>
+      "You have 4 of 4 projects. Delete one in Your projects to build a new repository.",
+  },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.type(canvas.getByRole("textbox", { name: "GitHub repository" }), "ada/new");
+    await userEvent.click(canvas.getByRole("button", { name: "Build image" }));
+    await expect(await canvas.findByRole("alert")).toHaveTextContent("You have 4 of 4 projects.");
+  },
+};
+
 export const Cached: Story = {
   args: { initialSource: SOURCE, autoStart: true },
   parameters: { msw: [buildHandlers.cached()], settledText: "This image was already built." },

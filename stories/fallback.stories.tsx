@@ -2,14 +2,17 @@ import type { Meta, StoryObj } from "@storybook/react-vite";
 import { severalProfiles } from "../frontend/src/testing/fixtures.ts";
 import { GluePage } from "./story-frame.tsx";
 
-/** What users see when the page cannot take over: the glue's plain form still starts servers. */
+/** The glue's server-rendered form: before the page loads, and when the page cannot take over. */
 const meta = {
-  title: "Spawn page/Fallback",
+  title: "Spawn page/Server-rendered form",
   component: GluePage,
 } satisfies Meta<typeof GluePage>;
 
 export default meta;
 type Story = StoryObj<typeof meta>;
+
+/** As first painted, before any script has run: usable, and laid out as the page. */
+export const FirstPaint: Story = { args: { data: severalProfiles, boot: false } };
 
 export const VersionMismatch: Story = {
   args: { data: { ...severalProfiles, version: 2 } },

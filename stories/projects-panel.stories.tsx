@@ -104,3 +104,18 @@ export const ConfirmDelete: Story = {
     await expect(dialog).toHaveTextContent("projects/");
   },
 };
+
+/** After the confirmation: the deletion is said visibly, and the row waits for the folder to go. */
+export const DeleteConfirmed: Story = {
+  parameters: { msw: projectsApi({ projects: sampleProjects, deletingPolls: 50 }) },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const body = within(canvasElement.ownerDocument.body);
+    await userEvent.click(await canvas.findByRole("button", { name: "Delete climate-notebooks" }));
+    const dialog = await body.findByRole("dialog");
+    await userEvent.click(
+      within(dialog).getByRole("button", { name: "Delete climate-notebooks and its files" }),
+    );
+    await expect(await canvas.findByText("Deleting climate-notebooks…")).toBeInTheDocument();
+  },
+};

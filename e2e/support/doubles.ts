@@ -155,7 +155,7 @@ export function recordedLogLine(startsWith: string): string {
 /** Fills in the build form (provider, repository, ref where the provider has one). */
 export async function fillBuildForm(page: Page, source: BuildSource): Promise<void> {
   const copy = PROVIDER_COPY[source.provider];
-  await page.getByLabel("Repository provider", { exact: true }).selectOption(source.provider);
+  await page.getByLabel("Provider", { exact: true }).selectOption(source.provider);
   await page.getByLabel(copy.repoLabel, { exact: true }).fill(source.repo);
   if (PROVIDER_REFS[source.provider].hasRef)
     await page.getByLabel(REF_LABEL, { exact: true }).fill(source.ref);
@@ -177,14 +177,19 @@ export function expectedImageName(source: BuildSource): string {
  */
 export async function buildUntilReady(page: Page, source: BuildSource): Promise<string> {
   await fillBuildForm(page, source);
-  await page.getByRole("button", { name: "Build", exact: true }).click();
+  await page.getByRole("button", { name: "Build image", exact: true }).click();
   await expect(buildStatus(page)).toHaveText(/(?:built and ready|already built\. It is ready)\.$/);
-  const image = page.getByRole("region", { name: "Build your own image" }).getByRole("code");
+  const image = buildPanel(page).locator(".lp-build-image").getByRole("code");
   await expect(image).toHaveCount(1);
   return (await image.textContent()) ?? "";
 }
 
-/** The build panel's live status line. */
+/** The build form under "Build from a repository". */
+export function buildPanel(page: Page) {
+  return page.getByRole("region", { name: "Build from a repository" });
+}
+
+/** The build's live status line. */
 export function buildStatus(page: Page) {
-  return page.getByRole("region", { name: "Build your own image" }).getByRole("status");
+  return buildPanel(page).getByRole("status");
 }

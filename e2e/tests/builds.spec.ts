@@ -2,12 +2,13 @@
  * "Build from a repository" through the real hub and a real browser: the companion in hub mode
  * relays builds from the BinderHub double (which replays the real recorded 736-event build, or the
  * scenario its repository name asks for) and cancels them by deleting the build pod in the test
- * cluster's kube-apiserver; "Start with this image" posts the built image to KubeSpawner.
+ * cluster's kube-apiserver; once an image is built, the page's one Start posts it to KubeSpawner.
  * Profile list: e2e/hub/profiles/build.yaml (an image option with dynamic_image_building).
  */
 import { readFileSync } from "node:fs";
 import type { BuildSource } from "../../contract/providers/catalog.ts";
 import {
+  buildPanel,
   buildPods,
   buildStatus,
   buildUntilReady,
@@ -74,7 +75,9 @@ test.describe("build from a repository", () => {
       expect(text).toContain(recordedLogLine("Step 24/51 : COPY --chown=1000:1000"));
       expect(text).toContain(recordedLogLine("Successfully tagged "));
 
-      await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+      // One next step: the page's Start, no other button that starts anything.
+      await expect(page.getByRole("button", { name: /start/i })).toHaveCount(1);
+      await page.getByRole("button", { name: "Start", exact: true }).click();
       await expectServerPage(page, hub, user);
       await expectRecordings(hub, user, 1);
       const [recording] = recordings(hub.recordDir, user);
@@ -93,9 +96,7 @@ test.describe("build from a repository", () => {
       await expectMounted(page);
       const imageName = await buildUntilReady(page, source);
       expect(imageName).toBe(expectedImageName(source));
-      await expect(
-        page.getByRole("button", { name: "Start with this image", exact: true }),
-      ).toBeEnabled();
+      await expect(buildPanel(page)).toContainText("Press Start below to launch it.");
     });
   }
 
@@ -105,14 +106,14 @@ test.describe("build from a repository", () => {
       await expectMounted(page);
       const imageName = await buildUntilReady(page, source);
       expect(imageName).toBe(expectedImageName(source));
-      await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+      await page.getByRole("button", { name: "Start", exact: true }).click();
       await expectServerPage(page, hub, user);
       await expectRecordings(hub, user, 1);
       expect(notebookContainer(recordings(hub.recordDir, user)[0]!.pod).image).toBe(imageName);
     });
   }
 
-  test("a failed build shows BinderHub's message and starts nothing", async ({
+  test("a failed build shows BinderHub's message, keeps where it stopped, and starts nothing", async ({
     page,
     hub,
     user,
@@ -120,16 +121,18 @@ test.describe("build from a repository", () => {
     await signIn(page, hub, user);
     await expectMounted(page);
     await fillBuildForm(page, { provider: "gh", repo: "e2e-org/fail-to-build", ref: "HEAD" });
-    await page.getByRole("button", { name: "Build and start", exact: true }).click();
+    await page.getByRole("button", { name: "Build image", exact: true }).click();
     await expect(buildStatus(page)).toHaveText(
       "The build failed: Error during build: The command '/bin/sh -c pip install nosuchpackage' returned a non-zero code: 1",
     );
-    await expect(page.getByRole("button", { name: "Retry", exact: true })).toBeVisible();
     await expect(
-      page.getByRole("button", { name: "Start with this image", exact: true }),
-    ).toHaveCount(0);
+      buildPanel(page).getByRole("listitem").and(page.locator("[aria-current=step]")),
+    ).toHaveText("Building (failed here)");
+    await expect(page.getByRole("button", { name: "Build again", exact: true })).toBeVisible();
+    // Start has nothing to start with: it says so and posts nothing.
+    await page.getByRole("button", { name: "Start", exact: true }).click();
+    await expect(page.getByRole("alert")).toContainText("Build an image first");
     await expect(page).toHaveURL(spawnUrl(hub));
-    // "Build and start" never submitted the form: no spawn reached KubeSpawner.
     expect(recordingCount(hub.recordDir, user)).toBe(0);
   });
 
@@ -141,13 +144,11 @@ test.describe("build from a repository", () => {
     await signIn(page, hub, user);
     await expectMounted(page);
     await fillBuildForm(page, { provider: "gh", repo: "e2e-org/rate-limited", ref: "HEAD" });
-    await page.getByRole("button", { name: "Build", exact: true }).click();
+    await page.getByRole("button", { name: "Build image", exact: true }).click();
     await expect(buildStatus(page)).toContainText(
       "BinderHub is rate-limiting the companion; try again in 3600 seconds.",
     );
-    await expect(
-      page.getByRole("button", { name: "Start with this image", exact: true }),
-    ).toHaveCount(0);
+    await expect(buildPanel(page)).not.toContainText("Press Start below");
     expect(recordingCount(hub.recordDir, user)).toBe(0);
   });
 
@@ -155,13 +156,11 @@ test.describe("build from a repository", () => {
     await signIn(page, hub, user);
     await expectMounted(page);
     await fillBuildForm(page, { provider: "gh", repo: "e2e-org/forbidden", ref: "HEAD" });
-    await page.getByRole("button", { name: "Build", exact: true }).click();
+    await page.getByRole("button", { name: "Build image", exact: true }).click();
     await expect(buildStatus(page)).toContainText(
       "BinderHub refused the companion's token (check access:services!service=binder), or this repository is not allowed.",
     );
-    await expect(
-      page.getByRole("button", { name: "Start with this image", exact: true }),
-    ).toHaveCount(0);
+    await expect(buildPanel(page)).not.toContainText("Press Start below");
   });
 
   test(
@@ -172,7 +171,7 @@ test.describe("build from a repository", () => {
       await expectMounted(page);
       const repo = `e2e-org/keepalive-only-${user}`;
       await fillBuildForm(page, { provider: "gh", repo, ref: "HEAD" });
-      await page.getByRole("button", { name: "Build", exact: true }).click();
+      await page.getByRole("button", { name: "Build image", exact: true }).click();
       await expect(buildStatus(page)).toHaveText("Waiting for the build to start…");
       const ours = async () =>
         (await buildPods(hub)).filter((pod) =>
@@ -183,7 +182,8 @@ test.describe("build from a repository", () => {
       await page.getByRole("button", { name: "Cancel build", exact: true }).click();
       await expect(buildStatus(page)).toHaveText("The build was cancelled.");
       await expect.poll(ours, { message: "the build pod after cancel" }).toBe(0);
-      await expect(page.getByRole("button", { name: "Retry", exact: true })).toBeVisible();
+      // The focus does not fall to the page's body with the Cancel button gone.
+      await expect(page.getByRole("button", { name: "Build again", exact: true })).toBeFocused();
       expect(recordingCount(hub.recordDir, user)).toBe(0);
     },
   );

@@ -146,7 +146,7 @@ for (const shape of SHAPES) {
         await expectMounted(page);
         imageA = await buildUntilReady(page, A);
         expect(imageA).toBe(expectedImageName(A));
-        await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+        await page.getByRole("button", { name: "Start", exact: true }).click();
         await expectServerPage(page, hub, user);
         await expectRecordings(hub, user, 1);
 
@@ -199,7 +199,7 @@ for (const shape of SHAPES) {
       await signIn(page, hub, user);
       await expectMounted(page);
       const imageB = await buildUntilReady(page, B);
-      await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+      await page.getByRole("button", { name: "Start", exact: true }).click();
       await expectServerPage(page, hub, user);
       await expectRecordings(hub, user, 2);
       const second = recordings(hub.recordDir, user)[1]!;

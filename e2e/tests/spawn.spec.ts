@@ -96,7 +96,7 @@ test.describe("spawn page", () => {
     await expectMounted(page);
     await page.getByRole("radio", { name: "Other image...", exact: true }).check();
     await page
-      .getByLabel("Custom image", { exact: true })
+      .getByRole("textbox", { name: "Custom image", exact: true })
       .fill("quay.io/jupyter/minimal-notebook:2025-01-06");
     await page.getByRole("button", { name: "Start", exact: true }).click();
 
@@ -122,7 +122,7 @@ test.describe("spawn page", () => {
       await signIn(page, hub, user);
       await expectMounted(page);
       await page.getByRole("radio", { name: "Other image...", exact: true }).check();
-      const field = page.getByLabel("Custom image", { exact: true });
+      const field = page.getByRole("textbox", { name: "Custom image", exact: true });
       await field.fill("docker.io/someone/anything:latest");
       await page.getByRole("button", { name: "Start", exact: true }).click();
 
@@ -225,21 +225,80 @@ test.describe("spawn page", () => {
     },
   );
 
-  test("has no accessibility violations in the Launchpad root", async ({ page, hub, user }) => {
+  for (const colorScheme of ["light", "dark"] as const) {
+    test(`has no accessibility violations in the Launchpad root (${colorScheme})`, async ({
+      page,
+      hub,
+      user,
+    }) => {
+      // JupyterHub 5 follows the browser's preference (its darkmode.js sets data-bs-theme).
+      await page.emulateMedia({ colorScheme });
+      await signIn(page, hub, user);
+      await expectMounted(page);
+      await expect(page.locator("html")).toHaveAttribute("data-bs-theme", colorScheme);
+      await expect(
+        page.getByRole("radio", { name: "Python environment", exact: true }),
+      ).toBeVisible();
+      const initial = await new AxeBuilder({ page }).include("#launchpad-root").analyze();
+      expect(initial.violations).toEqual([]);
+
+      // The unlisted field and its error message too.
+      await page.getByRole("radio", { name: "Other image...", exact: true }).check();
+      await page.getByRole("textbox", { name: "Custom image", exact: true }).fill("not an image");
+      await page.getByRole("button", { name: "Start", exact: true }).click();
+      await expect(page.getByRole("alert")).toBeVisible();
+      const withError = await new AxeBuilder({ page }).include("#launchpad-root").analyze();
+      expect(withError.violations).toEqual([]);
+    });
+  }
+
+  test("the server-rendered form is usable before the page's code arrives, and is taken over without moving anything", async ({
+    page,
+    hub,
+    user,
+  }) => {
     await signIn(page, hub, user);
     await expectMounted(page);
-    await expect(
-      page.getByRole("radio", { name: "Python environment", exact: true }),
-    ).toBeVisible();
-    const initial = await new AxeBuilder({ page }).include("#launchpad-root").analyze();
-    expect(initial.violations).toEqual([]);
-
-    // The unlisted field and its error message too.
-    await page.getByRole("radio", { name: "Other image...", exact: true }).check();
-    await page.getByLabel("Custom image", { exact: true }).fill("not an image");
-    await page.getByRole("button", { name: "Start", exact: true }).click();
-    await expect(page.getByRole("alert")).toBeVisible();
-    const withError = await new AxeBuilder({ page }).include("#launchpad-root").analyze();
-    expect(withError.violations).toEqual([]);
+    // Hold the page's code back: what the user sees first is the glue's form.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/services/launchpad/static/launchpad.js", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(spawnUrl(hub));
+    await expect(page.locator("#launchpad-root")).toHaveAttribute(
+      "data-launchpad-state",
+      "loading",
+    );
+    await expect(page.getByRole("button", { name: "Start", exact: true })).toHaveCount(1);
+    expect(
+      (await new AxeBuilder({ page }).include("#launchpad-root").analyze()).violations,
+    ).toEqual([]);
+    // The user picks something before the page loads.
+    await page.getByRole("radio", { name: "PyTorch", exact: true }).check();
+    const layout = () =>
+      page.evaluate(() => {
+        const boxes: Record<string, number[]> = {};
+        const root = document.getElementById("launchpad-root")!;
+        for (const element of root.querySelectorAll<HTMLElement>(
+          "legend, label, .card, .form-select, input[type=text], button[type=submit]",
+        )) {
+          const box = element.getBoundingClientRect();
+          if (box.width === 0 || box.height === 0) continue;
+          const key = `${element.tagName} ${element.className} ${element.textContent?.trim()}`;
+          boxes[key] = [box.x, box.y, box.width, box.height].map(Math.round);
+        }
+        return boxes;
+      });
+    const before = await layout();
+    release();
+    await expectMounted(page);
+    const after = await layout();
+    const shared = Object.keys(before).filter((key) => key in after);
+    expect(shared.length).toBeGreaterThan(10);
+    for (const key of shared) expect(after[key], key).toEqual(before[key]);
+    // What the user chose survived the takeover.
+    await expect(page.getByRole("radio", { name: "PyTorch", exact: true })).toBeChecked();
   });
 });

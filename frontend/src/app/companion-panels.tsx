@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "react";
+import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
+import { useEffect, useState, type ReactNode } from "react";
 import type { Me } from "../../../contract/api.ts";
 import {
   COMMIT_PATTERN,
@@ -7,21 +8,33 @@ import {
   type Project,
 } from "../../../contract/projects.ts";
 import type { BuildSource } from "../../../contract/providers/catalog.ts";
-import type { Profile, SpawnPageData } from "../../../contract/spawn-page.ts";
-import { canBuildImage, LazyBuildPanel } from "../features/build/index.ts";
+import type { Profile, ProfileOption, SpawnPageData } from "../../../contract/spawn-page.ts";
+import { BuildPanel } from "../features/build/build-panel.tsx";
+import { canBuildImage } from "../features/profiles/option-entries.ts";
+import type { BuildRequest } from "../features/profiles/use-profile-form.ts";
 import { projectLimitOf, useProjects } from "../features/projects/api/get-projects.ts";
 import { useLaunchProject } from "../features/projects/api/launch-project.ts";
 import type { ProjectsScope } from "../features/projects/api/projects-path.ts";
 import { ProjectsPanel } from "../features/projects/components/projects-panel.tsx";
 import { describeRefChange } from "../features/projects/describe-ref-change.ts";
+import { createQueryClient } from "../lib/query-client.ts";
 import { useSpawnController } from "./spawn-controller.tsx";
 
-export interface CompanionPanelsProps {
-  data: SpawnPageData;
+interface Shared {
+  /** One query cache for the page's companion parts, made on first use. */
+  client?: QueryClient;
+}
+
+interface CompanionProps {
   serviceUrl: string;
+  data: SpawnPageData;
   me: Me;
-  /** The profile selected in the picker: its buildable image option hosts built images. */
-  profile: Profile;
+  shared: Shared;
+}
+
+function WithQueries({ shared, children }: { shared: Shared; children: ReactNode }) {
+  shared.client ??= createQueryClient();
+  return <QueryClientProvider client={shared.client}>{children}</QueryClientProvider>;
 }
 
 /** The image a build produced is tagged with BinderHub's resolved ref: a commit for git repositories. */
@@ -38,149 +51,192 @@ function displayName(source: BuildSource): string {
   return parts.slice(-2).join("/") || source.repo;
 }
 
+function useScope({ serviceUrl, data, me }: CompanionProps): ProjectsScope {
+  return { serviceUrl, user: data.user, viewer: me.name };
+}
+
+function existingProject(
+  projects: readonly Project[] | undefined,
+  source: BuildSource,
+): Project | undefined {
+  try {
+    const id = projectId(source.provider, source.repo);
+    return projects?.find((p) => p.id === id);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * What ties the build panel and Your Projects to the spawn form. Starting on a built image or on a
- * project sets the image as the image option's unlisted value and the project id as
- * `profile-option-<slug>--launchpad-project`, and submits through the profile form's own checks
- * ("Use this image" sets them and leaves the submit to the user). When the form is posted with the
- * project — whichever button submitted it — the start is recorded first (the companion keeps the
- * limit, and counts it as launched only once the server runs); a refusal stops the submit.
+ * How a start on `image` is recorded when the form is posted with its project: the companion keeps
+ * the project limit, and counts the start as a launch only once it sees the server run. Null when
+ * Launchpad keeps no projects here (only the image is posted) or the repository has no project id.
  */
-export default function CompanionPanels({ data, serviceUrl, me, profile }: CompanionPanelsProps) {
-  const spawn = useSpawnController();
-  const scope: ProjectsScope = { serviceUrl, user: data.user, viewer: me.name };
-  const projectsOn = me.features.projects;
-  const projects = useProjects(scope);
-  const launch = useLaunchProject(scope, me.csrf_token);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [building, setBuilding] = useState<BuildSource | null>(null);
-  /** What to record for each project id the form may be posted with. */
-  const starts = useRef(new Map<string, LaunchProjectRequest>());
-  const { mutateAsync: recordStart } = launch;
-
-  useEffect(() => {
-    if (!spawn || !projectsOn) return;
-    spawn.setBeforeProjectSubmit(async (id) => {
-      setProblem(null);
-      const request = starts.current.get(id);
-      if (!request) {
-        setProblem("Launchpad no longer knows which project this is; choose it again.");
-        return false;
-      }
-      try {
-        await recordStart(request);
-        return true;
-      } catch (error) {
-        setProblem(
-          error instanceof Error ? error.message : "Launchpad could not record the project.",
-        );
-        return false;
-      }
-    });
-    return () => spawn.setBeforeProjectSubmit(null);
-  }, [spawn, projectsOn, recordStart]);
-  const [rebuild, setRebuild] = useState<{ source: BuildSource; key: number } | null>(null);
-
-  const imageOption = profile.profile_options.find(canBuildImage);
-  const list = projectsOn ? projects.data : undefined;
-  const existing = (source: BuildSource): Project | undefined => {
+function useProjectStarts(props: CompanionProps) {
+  const launch = useLaunchProject(useScope(props), props.me.csrf_token);
+  const { mutateAsync } = launch;
+  const projectStart = (source: BuildSource, image: string, profile: Profile) => {
+    if (!props.me.features.projects) return null;
+    let id: string;
     try {
-      const id = projectId(source.provider, source.repo);
-      return list?.projects.find((p) => p.id === id);
+      id = projectId(source.provider, source.repo);
     } catch {
-      return undefined;
+      return null;
     }
+    const commit = resolvedCommit(image);
+    const request: LaunchProjectRequest = {
+      provider: source.provider,
+      repository: source.repo,
+      ref: source.ref,
+      ...(commit ? { resolved_commit: commit } : {}),
+      image,
+      profile_slug: profile.slug,
+      display_name: displayName(source),
+    };
+    return {
+      projectId: id,
+      record: () =>
+        mutateAsync(request).then(
+          () => null,
+          (error: unknown) =>
+            error instanceof Error ? error.message : "Launchpad could not record the project.",
+        ),
+    };
   };
+  return { projectStart, pending: launch.isPending };
+}
 
-  function startOn(source: BuildSource, image: string, onProfile: Profile, start: boolean) {
+export interface BuildChoiceProps extends CompanionProps {
+  profile: Profile;
+  option: ProfileOption;
+  built: string | null;
+  request: BuildRequest | null;
+}
+
+function BuildChoiceInner(props: BuildChoiceProps) {
+  const { serviceUrl, me, profile, option, built, request } = props;
+  const spawn = useSpawnController();
+  const projects = useProjects(useScope(props));
+  const list = me.features.projects ? projects.data : undefined;
+  const { projectStart } = useProjectStarts(props);
+  const [source, setSource] = useState<BuildSource | null>(null);
+
+  // A start on the built image is posted with its project, whose start is recorded first.
+  useEffect(() => {
+    const start = built && source ? projectStart(source, built, profile) : null;
+    if (!spawn || !start) return;
+    spawn.setLaunchStep({ ...start, profileSlug: profile.slug, optionKey: option.key });
+    return () => spawn.setLaunchStep(null);
+    // `projectStart` is made anew each render; what it makes depends only on these.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [spawn, built, source, profile, option.key, me.features.projects]);
+
+  const refChange = source && existingProject(list?.projects, source);
+  const notice = refChange ? describeRefChange(refChange, source.ref) : null;
+  return (
+    <BuildPanel
+      key={request?.id ?? "build"}
+      serviceUrl={serviceUrl}
+      csrfToken={me.csrf_token}
+      {...(props.data.user === me.name ? {} : { forUser: props.data.user })}
+      initialSource={request?.source ?? null}
+      autoStart={request !== null}
+      built={built}
+      notice={notice ? <p className="form-text">{notice}</p> : null}
+      beforeBuild={(next) => {
+        if (!me.features.projects) return null;
+        const limit = projectLimitOf(list, existingProject(list?.projects, next)?.id ?? "");
+        return limit.reached
+          ? `You have ${limit.used} of ${limit.limit} projects. Delete one in Your projects to build a new repository.`
+          : null;
+      }}
+      onBuilt={(result) => {
+        if (result) setSource(result.source);
+        spawn?.setBuiltImage(profile.slug, option.key, result?.imageName ?? null);
+      }}
+    />
+  );
+}
+
+/** "Build from a repository" inside an image option: build, then Start launches the image. */
+export function BuildChoice(props: BuildChoiceProps) {
+  return (
+    <WithQueries shared={props.shared}>
+      <BuildChoiceInner {...props} />
+    </WithQueries>
+  );
+}
+
+function ProjectsSectionInner(props: CompanionProps) {
+  const { serviceUrl, data, me } = props;
+  const spawn = useSpawnController();
+  const projects = useProjects(useScope(props));
+  const { projectStart, pending } = useProjectStarts(props);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  function start(project: Project) {
     setProblem(null);
-    const option = onProfile.profile_options.find(canBuildImage);
-    if (!spawn || !option) {
-      setProblem(
-        `The profile "${onProfile.display_name}" has no image option that accepts built images.`,
-      );
+    const selected = spawn?.selectedProfile();
+    const profile = data.profiles.find((p) => p.slug === project.profile_slug) ?? selected;
+    const option = profile?.profile_options.find(canBuildImage);
+    if (!spawn || !profile || !option) {
+      setProblem(`The profile "${profile?.display_name ?? ""}" no longer takes built images.`);
       return;
     }
-    let id: string | null = null;
-    if (projectsOn) {
-      try {
-        id = projectId(source.provider, source.repo);
-      } catch (error) {
-        setProblem(error instanceof Error ? error.message : "This repository is not valid.");
-        return;
-      }
-      starts.current.set(id, {
-        provider: source.provider,
-        repository: source.repo,
-        ref: source.ref,
-        ...(resolvedCommit(image) ? { resolved_commit: resolvedCommit(image) } : {}),
-        image,
-        profile_slug: onProfile.slug,
-        display_name: displayName(source),
-      });
-    }
-    if (!spawn.setUnlistedValue(option.key, image, onProfile.slug)) {
+    const source = { provider: project.provider, repo: project.repository, ref: project.ref };
+    if (!spawn.setUnlistedValue(option.key, project.image, profile.slug)) {
       setProblem(`"${option.display_name}" does not accept a free-text image on this hub.`);
       return;
     }
-    if (id) spawn.setProjectId(id);
-    if (start) spawn.submit();
+    const recorded = projectStart(source, project.image, profile);
+    spawn.setProjectId(project.id, recorded?.record);
+    // The start is recorded as the form is posted, after the form's own checks.
+    spawn.submit();
   }
-
-  const refChange = building && existing(building);
-  const notice = refChange ? describeRefChange(refChange, building.ref) : null;
 
   return (
     <>
       {problem && (
-        <p className="lp-error" role="alert">
+        <div className="alert alert-danger" role="alert">
           {problem}
-        </p>
+        </div>
       )}
-      {me.features.build && imageOption && (
-        <LazyBuildPanel
-          key={rebuild?.key ?? "build"}
-          serviceUrl={serviceUrl}
-          csrfToken={me.csrf_token}
-          {...(data.user === me.name ? {} : { forUser: data.user })}
-          initialSource={rebuild?.source ?? null}
-          autoStart={rebuild !== null}
-          notice={notice ? <p className="lp-note">{notice}</p> : null}
-          onBuildStart={setBuilding}
-          beforeBuild={(source) => {
-            if (!projectsOn) return null;
-            const limit = projectLimitOf(list, existing(source)?.id ?? "");
-            return limit.reached
-              ? `You have ${limit.used} of ${limit.limit} projects. Delete one in Your Projects to build a new repository.`
-              : null;
-          }}
-          onImageReady={(image, { start, source }) => startOn(source, image, profile, start)}
-        />
-      )}
-      {projectsOn && (
-        <ProjectsPanel
-          serviceUrl={serviceUrl}
-          user={data.user}
-          me={me}
-          runningProjectIds={list?.running_project_ids ?? []}
-          busy={launch.isPending}
-          onStart={(project) => {
-            const onProfile = data.profiles.find((p) => p.slug === project.profile_slug) ?? profile;
-            startOn(
-              { provider: project.provider, repo: project.repository, ref: project.ref },
-              project.image,
-              onProfile,
-              true,
-            );
-          }}
-          onRebuild={(request) =>
-            setRebuild({
-              source: { provider: request.provider, repo: request.repository, ref: request.ref },
-              key: Date.now(),
-            })
+      <ProjectsPanel
+        serviceUrl={serviceUrl}
+        user={data.user}
+        me={me}
+        runningProjectIds={projects.data?.running_project_ids ?? []}
+        busy={pending}
+        onStart={start}
+        onRebuild={(request) => {
+          const project = projects.data?.projects.find((p) => p.repository === request.repository);
+          const selected = spawn?.selectedProfile();
+          const slug =
+            data.profiles.find(
+              (p) => p.slug === project?.profile_slug && p.profile_options.some(canBuildImage),
+            )?.slug ?? selected?.slug;
+          const source = { provider: request.provider, repo: request.repository, ref: request.ref };
+          if (!slug || !spawn?.requestBuild(slug, source)) {
+            setProblem("No profile on this hub builds images any more.");
+            return;
           }
-        />
-      )}
+          // The build form is up the page: bring it into view once it shows.
+          requestAnimationFrame(() => {
+            const form = document.querySelector(".lp-build:not([hidden])");
+            if (form && "scrollIntoView" in form)
+              form.scrollIntoView({ block: "center", behavior: "smooth" });
+          });
+        }}
+      />
     </>
+  );
+}
+
+/** Your projects, below the Start button. */
+export function ProjectsSection(props: CompanionProps) {
+  return (
+    <WithQueries shared={props.shared}>
+      <ProjectsSectionInner {...props} />
+    </WithQueries>
   );
 }

@@ -1,18 +1,36 @@
 import { lazy } from "react";
+import type { SpawnPageData } from "../../../contract/spawn-page.ts";
 import { LazyPart } from "../lib/error-boundary.tsx";
-import type { CompanionPanelsProps } from "./companion-panels.tsx";
+import type { CompanionSlots } from "./app.tsx";
 
-// The build panel, Your Projects and what ties them to the form load as one chunk once the
-// companion has answered: the spawn page's entry carries only the profile picker.
-const CompanionPanels = lazy(() => import("./companion-panels.tsx"));
+// The build form, Your projects and what ties them to the form (with TanStack Query) load as one
+// chunk once the companion has answered: the spawn page's entry carries only the profile form.
+const load = () => import("./companion-panels.tsx");
+const BuildChoice = lazy(() => load().then((module) => ({ default: module.BuildChoice })));
+const ProjectsSection = lazy(() => load().then((module) => ({ default: module.ProjectsSection })));
 
-export function LazyCompanionPanels(props: CompanionPanelsProps) {
-  return (
-    <LazyPart
-      loading={<p className="lp-hint">Loading Launchpad's builder and projects…</p>}
-      failed="Launchpad's builder and projects could not load. You can still start a server below; reload the page to try them again."
-    >
-      <CompanionPanels {...props} />
-    </LazyPart>
-  );
+/**
+ * The companion's parts of the page, sharing one query cache (created by the chunk). Each may
+ * fail to load or throw without taking the profile form and Start with it.
+ */
+export function lazyCompanionSlots(serviceUrl: string, data: SpawnPageData): CompanionSlots {
+  const shared = {};
+  return {
+    buildPanel: (props) => (
+      <LazyPart
+        loading={<p className="form-text">Loading the image builder…</p>}
+        failed="The image builder could not load. You can still start a server below; reload the page to try it again."
+      >
+        <BuildChoice serviceUrl={serviceUrl} data={data} shared={shared} {...props} />
+      </LazyPart>
+    ),
+    projects: (props) => (
+      <LazyPart
+        loading={null}
+        failed="Your projects could not load. You can still start a server above; reload the page to try them again."
+      >
+        <ProjectsSection serviceUrl={serviceUrl} data={data} shared={shared} {...props} />
+      </LazyPart>
+    ),
+  };
 }

@@ -1,34 +1,46 @@
-import { act, screen, waitFor } from "@testing-library/react";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { createTestQueryClient } from "../testing/render.tsx";
+import { act, screen } from "@testing-library/react";
+import { userEvent } from "@testing-library/user-event";
+import { afterEach, describe, expect, it } from "vitest";
 import { hubSpawnPageHtml, sampleJhData, severalProfiles } from "../testing/fixtures.ts";
-import { mountLaunchpad } from "./mount.tsx";
+import { mountLaunchpad, type Mounted } from "./mount.tsx";
 
-let unmount: (() => void) | undefined;
+let mounted: Mounted | undefined;
 afterEach(() => {
-  act(() => unmount?.());
-  unmount = undefined;
+  act(() => mounted?.root?.unmount());
+  mounted = undefined;
 });
 
-function mount(data: unknown) {
+function load(data: unknown, before?: (doc: Document) => void) {
   document.body.innerHTML = hubSpawnPageHtml(data);
-  let result: ReturnType<typeof mountLaunchpad> | undefined;
+  before?.(document);
   act(() => {
-    result = mountLaunchpad({ jhdata: sampleJhData, queryClient: createTestQueryClient() });
+    mounted = mountLaunchpad({ jhdata: sampleJhData });
   });
-  unmount = result?.root ? () => result?.root?.unmount() : undefined;
-  return { result: result!, root: document.getElementById("launchpad-root")! };
+  return { result: mounted!, root: document.getElementById("launchpad-root")! };
 }
 
+const serverForm = () => document.querySelector<HTMLFieldSetElement>("[data-launchpad-form]")!;
+const posted = () =>
+  [...new FormData(document.querySelector("form")!).entries()].map(([k, v]) => [
+    k,
+    typeof v === "string" ? v : v.name,
+  ]);
+
 describe("mountLaunchpad", () => {
-  it("replaces the fallback, hides the hub's Start button and injects the styles once", () => {
-    const { result, root } = mount(severalProfiles);
+  it("takes the server-rendered form over in place: hidden and disabled, kept, nothing posted twice", () => {
+    const { result, root } = load(severalProfiles);
     expect(result.state).toBe("ready");
     expect(root.dataset.launchpadState).toBe("ready");
-    expect(root.querySelector(".launchpad-fallback")).toBeNull();
+    expect(serverForm().hidden).toBe(true);
+    expect(serverForm().disabled).toBe(true);
+    // The page's own controls, one Start, and only the page's hidden fields are posted.
     expect(screen.getByRole("radio", { name: "CPU server" })).toBeChecked();
-    expect(document.querySelector<HTMLElement>(".feedback-container")?.hidden).toBe(true);
     expect(screen.getAllByRole("button", { name: "Start" })).toHaveLength(1);
+    expect(posted()).toEqual([
+      ["profile", "cpu"],
+      ["profile-option-cpu--image", "scipy"],
+      ["profile-option-cpu--resources", "medium"],
+    ]);
     expect(document.querySelectorAll("style#launchpad-styles")).toHaveLength(1);
     act(() => {
       expect(mountLaunchpad({ jhdata: sampleJhData }).root).toBeUndefined();
@@ -36,49 +48,75 @@ describe("mountLaunchpad", () => {
     expect(screen.getAllByRole("radio", { name: "CPU server" })).toHaveLength(1);
   });
 
-  it("keeps the fallback and explains a version mismatch", () => {
-    const { result, root } = mount({ ...severalProfiles, version: 99 });
+  it("keeps what the user chose in the server-rendered form before the page loaded", () => {
+    load(severalProfiles, (doc) => {
+      doc.querySelector<HTMLInputElement>("#lps-0-0-other")!.checked = true;
+      doc.querySelector<HTMLInputElement>("#lps-0-0-text")!.value = "quay.io/ada/x:1";
+      doc.querySelector<HTMLSelectElement>("#lps-0-1")!.value = "large";
+    });
+    expect(screen.getByRole("radio", { name: "Other..." })).toBeChecked();
+    expect(screen.getByRole("textbox", { name: "Custom image" })).toHaveValue("quay.io/ada/x:1");
+    expect(screen.getByRole("radio", { name: "8 CPU, 32 GB" })).toBeChecked();
+    expect(posted()).toEqual([
+      ["profile", "cpu"],
+      ["profile-option-cpu--image--unlisted-choice", "quay.io/ada/x:1"],
+      ["profile-option-cpu--resources", "large"],
+    ]);
+  });
+
+  it("keeps another profile picked there, and the caret where the user was typing", () => {
+    load(severalProfiles, (doc) => {
+      doc.querySelector<HTMLInputElement>("#lps-1")!.checked = true;
+    });
+    expect(screen.getByRole("radio", { name: "GPU server" })).toBeChecked();
+
+    act(() => mounted?.root?.unmount());
+    load(severalProfiles, (doc) => {
+      doc.querySelector<HTMLInputElement>("#lps-0-0-other")!.checked = true;
+      const text = doc.querySelector<HTMLInputElement>("#lps-0-0-text")!;
+      text.value = "quay.io/ada";
+      text.focus();
+      text.setSelectionRange(4, 4);
+    });
+    const text = screen.getByRole("textbox", { name: "Custom image" });
+    expect(text).toHaveFocus();
+    expect((text as HTMLInputElement).selectionStart).toBe(4);
+  });
+
+  it("gives the page back to the server-rendered form on restore()", async () => {
+    const user = userEvent.setup();
+    const { result, root } = load(severalProfiles);
+    await user.click(screen.getByRole("radio", { name: "R" }));
+    act(() => result.restore?.());
+    expect(root.dataset.launchpadState).toBe("fallback");
+    expect(serverForm().hidden).toBe(false);
+    expect(serverForm().disabled).toBe(false);
+    expect(root.querySelector(".lp-app")).toBeNull();
+    // The form works on its own again: KubeSpawner's fields, from where the page took it over.
+    expect(posted()).toEqual([
+      ["profile", "cpu"],
+      ["profile-option-cpu--image", "scipy"],
+      ["profile-option-cpu--image--unlisted-choice", ""],
+      ["profile-option-cpu--resources", "medium"],
+    ]);
+  });
+
+  it("keeps the server-rendered form and explains a version mismatch", () => {
+    const { result, root } = load({ ...severalProfiles, version: 99 });
     expect(result.state).toBe("version-mismatch");
     expect(root.dataset.launchpadState).toBe("version-mismatch");
-    expect(root.querySelector(".launchpad-fallback")).not.toBeNull();
+    expect(serverForm().hidden).toBe(false);
     expect(screen.getByRole("status")).toHaveTextContent(
       "This hub's Launchpad glue speaks version 99, the page speaks version 1",
     );
     expect(screen.getByRole("status")).toHaveTextContent(/admin/);
-    expect(document.querySelector<HTMLElement>(".feedback-container")?.hidden).toBe(false);
   });
 
-  it("keeps the fallback and summarises invalid data", () => {
-    const { result, root } = mount({ ...severalProfiles, profiles: [] });
+  it("keeps the server-rendered form and summarises invalid data", () => {
+    const { result } = load({ ...severalProfiles, profiles: [] });
     expect(result.state).toBe("invalid");
-    expect(root.querySelector(".launchpad-fallback")).not.toBeNull();
+    expect(serverForm().hidden).toBe(false);
     expect(screen.getByRole("status")).toHaveTextContent(/profiles/);
-  });
-
-  it("a component that throws puts the glue's form and the hub's Start button back", async () => {
-    vi.spyOn(console, "error").mockImplementation(() => undefined);
-    document.body.innerHTML = hubSpawnPageHtml(severalProfiles);
-    function Throws(): never {
-      throw new Error("a bug in the page");
-    }
-    act(() => {
-      mountLaunchpad({
-        jhdata: sampleJhData,
-        queryClient: createTestQueryClient(),
-        companionPanels: () => <Throws />,
-      });
-    });
-    const root = document.getElementById("launchpad-root")!;
-    await waitFor(() => expect(root.dataset.launchpadState).toBe("fallback"));
-    // The server-rendered form, as the glue wrote it: KubeSpawner's fields, with the default chosen.
-    expect(root.querySelector(".launchpad-fallback")).not.toBeNull();
-    expect(root.querySelector<HTMLInputElement>('input[name="profile"][checked]')).not.toBeNull();
-    expect(screen.getByRole("status")).toHaveTextContent(
-      "Launchpad hit a problem, so the basic form is back.",
-    );
-    const hubStart = document.querySelector<HTMLElement>(".feedback-container")!;
-    expect(hubStart.hidden).toBe(false);
-    expect(hubStart.style.display).toBe("");
   });
 
   it("treats unreadable JSON as invalid", () => {

@@ -1,27 +1,29 @@
-import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
 import { StrictMode } from "react";
+import { flushSync } from "react-dom";
 import { createRoot, type Root } from "react-dom/client";
 import {
+  SERVER_FORM_ATTRIBUTE,
   SPAWN_PAGE_CONTRACT_VERSION,
   SPAWN_PAGE_DATA_ELEMENT_ID,
   SPAWN_PAGE_MOUNT_ELEMENT_ID,
   SpawnPageDataSchema,
   type SpawnPageData,
 } from "../../../contract/spawn-page.ts";
-import { ErrorBoundary } from "../lib/error-boundary.tsx";
+import { pageIdOf } from "../features/profiles/ids.ts";
+import { initialFormState } from "../features/profiles/profile-form-model.ts";
+import { readServerForm } from "../features/profiles/server-form.ts";
 import { injectStyle } from "../lib/inject-style.ts";
-import { createQueryClient } from "../lib/query-client.ts";
 import { readJhData } from "../lib/jhdata.ts";
 import { serviceUrl } from "../lib/service-url.ts";
 import { App, type AppProps } from "./app.tsx";
-import { LazyCompanionPanels } from "./lazy-companion-panels.tsx";
+import { lazyCompanionSlots } from "./lazy-companion-panels.tsx";
 import css from "./styles.css?inline";
 
 export type SpawnDataResult =
   | { ok: true; data: SpawnPageData }
   | { ok: false; state: "version-mismatch" | "invalid"; message: string };
 
-const ADMIN_HINT = "The basic form below still starts servers.";
+const ADMIN_HINT = "The form below still starts servers.";
 
 /** The glue's JSON, checked: a version this page does not speak is refused before its shape is. */
 export function readSpawnPageData(doc: Document): SpawnDataResult {
@@ -60,17 +62,29 @@ export function readSpawnPageData(doc: Document): SpawnDataResult {
   return { ok: true, data: parsed.data };
 }
 
-export interface MountOptions extends Pick<AppProps, "companionPanels"> {
+export interface MountOptions {
   doc?: Document;
   jhdata?: unknown;
-  queryClient?: QueryClient;
+  companion?: AppProps["companion"];
+}
+
+export interface Mounted {
+  state: string;
+  root?: Root;
+  /**
+   * Gives the page back to the server-rendered form, as it was when the page took over: the
+   * page unmounts and the form shows again, enabled (e.g. from a root error boundary).
+   */
+  restore?: () => void;
 }
 
 /**
- * Replaces the glue's fallback form with the page, or leaves the fallback in place with a notice.
- * The outcome is also written to `data-launchpad-state` on the mount point, for people and tests.
+ * Takes the glue's server-rendered form over in place: the page renders next to it, in the same
+ * task, with what the user already chose there, and the form is then hidden and disabled (kept,
+ * not destroyed, so `restore()` can bring it back). Both lay out alike, so nothing moves.
+ * The outcome is written to `data-launchpad-state` on the mount point, for people and tests.
  */
-export function mountLaunchpad(options: MountOptions = {}): { state: string; root?: Root } {
+export function mountLaunchpad(options: MountOptions = {}): Mounted {
   const doc = options.doc ?? document;
   const mountPoint = doc.getElementById(SPAWN_PAGE_MOUNT_ELEMENT_ID);
   if (!mountPoint) return { state: "absent" };
@@ -80,86 +94,89 @@ export function mountLaunchpad(options: MountOptions = {}): { state: string; roo
   const result = readSpawnPageData(doc);
   if (!result.ok) {
     const notice = doc.createElement("p");
-    notice.className = "lp-notice";
+    notice.className = "alert alert-warning";
     notice.setAttribute("role", "status");
     notice.textContent = result.message;
     mountPoint.prepend(notice);
     mountPoint.dataset.launchpadState = result.state;
     return { state: result.state };
   }
+  const { data } = result;
   const jhdata = readJhData(
     "jhdata" in options ? options.jhdata : (globalThis as { jhdata?: unknown }).jhdata,
   );
-  const url = jhdata ? serviceUrl(jhdata.prefix, result.data.service_name) : null;
-  const serverForm = [...mountPoint.childNodes];
-  mountPoint.replaceChildren();
-  const root = createRoot(mountPoint);
-  let failed = false;
-  // The root boundary: a render error anywhere outside the lazy parts (which have their own, see
-  // lib/error-boundary.tsx) puts the glue's form and the hub's Start button back.
-  const stepAside = (error: unknown) => {
-    if (failed) return;
-    failed = true;
-    console.error("Launchpad failed; the basic form is back.", error);
-    // After React's commit, never inside it.
-    setTimeout(() => {
-      root.unmount();
-      restoreServerForm(mountPoint, serverForm);
-    }, 0);
-  };
-  root.render(
-    <StrictMode>
-      <ErrorBoundary fallback={null} onError={stepAside}>
-        <QueryClientProvider client={options.queryClient ?? createQueryClient()}>
-          <App
-            data={result.data}
-            serviceUrl={url}
-            companionPanels={
-              options.companionPanels ??
-              (url
-                ? (session, profile) => (
-                    <LazyCompanionPanels
-                      data={result.data}
-                      serviceUrl={url}
-                      me={session.me}
-                      profile={profile}
-                    />
-                  )
-                : undefined)
-            }
-          />
-        </QueryClientProvider>
-      </ErrorBoundary>
-    </StrictMode>,
+  const url = jhdata ? serviceUrl(jhdata.prefix, data.service_name) : null;
+  const serverForm = mountPoint.querySelector<HTMLFieldSetElement>(`[${SERVER_FORM_ATTRIBUTE}]`);
+  const saved = initialFormState(data.profiles, data.user_options);
+  const initialState = serverForm ? readServerForm(serverForm, data.profiles, saved) : saved;
+  // Where the user was typing, to carry on there.
+  const active = doc.activeElement;
+  const focused =
+    active instanceof HTMLElement && serverForm?.contains(active) && active.id
+      ? {
+          id: pageIdOf(active.id),
+          selection:
+            active instanceof HTMLInputElement && active.type === "text"
+              ? ([active.selectionStart, active.selectionEnd] as const)
+              : null,
+        }
+      : null;
+
+  const companion = options.companion ?? (url ? lazyCompanionSlots(url, data) : undefined);
+  const host = doc.createElement("div");
+  host.className = "lp-app";
+  mountPoint.append(host);
+  const root = createRoot(host);
+  // Synchronously, so the page and the form never show together or not at all.
+  flushSync(() =>
+    root.render(
+      <StrictMode>
+        <App
+          data={data}
+          serviceUrl={url}
+          initialState={initialState}
+          {...(companion ? { companion } : {})}
+        />
+      </StrictMode>,
+    ),
   );
-  mountPoint.dataset.launchpadState = "ready";
-  // The page brings its own Start button, which checks the form first.
-  showHubStart(mountPoint, false);
-  return { state: "ready", root };
-}
-
-function showHubStart(mountPoint: HTMLElement, shown: boolean): void {
-  for (const container of mountPoint
-    .closest("form")
-    ?.querySelectorAll<HTMLElement>(".feedback-container") ?? []) {
-    container.hidden = !shown;
-    container.style.display = shown ? "" : "none";
+  if (!host.firstChild) {
+    // The page rendered nothing (it threw): the server-rendered form stays, and works.
+    root.unmount();
+    host.remove();
+    mountPoint.dataset.launchpadState = "fallback";
+    return { state: "fallback" };
   }
-}
-
-const STEPPED_ASIDE =
-  "Launchpad hit a problem, so the basic form is back. It starts your server as usual.";
-
-/**
- * Launchpad steps aside: the server-rendered form the glue put in the mount point, and the hub's
- * own Start button, are back as the page found them.
- */
-export function restoreServerForm(mountPoint: HTMLElement, serverForm: readonly Node[]): void {
-  const notice = mountPoint.ownerDocument.createElement("p");
-  notice.className = "lp-notice";
-  notice.setAttribute("role", "status");
-  notice.textContent = STEPPED_ASIDE;
-  mountPoint.replaceChildren(notice, ...serverForm);
-  mountPoint.dataset.launchpadState = "fallback";
-  showHubStart(mountPoint, true);
+  if (serverForm) {
+    // Disabled, so none of its fields is posted beside the page's.
+    serverForm.disabled = true;
+    serverForm.hidden = true;
+  }
+  // The page has its own Start, which checks the form first; the glue's CSS hides the hub's
+  // already, but a page without it (an older glue, the local demo) must not show two.
+  const hubStart = [
+    ...(mountPoint.closest("form")?.querySelectorAll<HTMLElement>(".feedback-container") ?? []),
+  ];
+  for (const container of hubStart) container.hidden = true;
+  if (focused) {
+    const target = doc.getElementById(focused.id);
+    target?.focus();
+    if (focused.selection && target instanceof HTMLInputElement)
+      target.setSelectionRange(focused.selection[0], focused.selection[1]);
+  }
+  mountPoint.dataset.launchpadState = "ready";
+  return {
+    state: "ready",
+    root,
+    restore() {
+      root.unmount();
+      host.remove();
+      if (!serverForm) for (const container of hubStart) container.hidden = false;
+      if (serverForm) {
+        serverForm.disabled = false;
+        serverForm.hidden = false;
+      }
+      mountPoint.dataset.launchpadState = "fallback";
+    },
+  };
 }

@@ -1,15 +1,15 @@
 import { act, screen } from "@testing-library/react";
-import type { ReactNode } from "react";
 import { describe, expect, it } from "vitest";
 import { severalProfiles } from "../testing/fixtures.ts";
 import { renderApp } from "../testing/render.tsx";
+import type { CompanionSlots } from "./app.tsx";
 import { useSpawnController, type SpawnController } from "./spawn-controller.tsx";
 
-/** Stands in for the build panel: it only knows the controller, never the profiles feature. */
+/** Stands in for Your projects: it only knows the controller, never the profiles feature. */
 function captureController() {
-  const captured: { current: SpawnController | null; panel: () => ReactNode } = {
+  const captured: { current: SpawnController | null; companion: CompanionSlots } = {
     current: null,
-    panel: () => <Panel />,
+    companion: { buildPanel: () => null, projects: () => <Panel /> },
   };
   function Panel() {
     captured.current = useSpawnController();
@@ -21,7 +21,7 @@ function captureController() {
 describe("SpawnController", () => {
   it("sets an image as the unlisted value and submits through the same checks", async () => {
     const captured = captureController();
-    const { submitted } = renderApp(severalProfiles, { companionPanels: captured.panel });
+    const { submitted } = renderApp(severalProfiles, { companion: captured.companion });
     await screen.findByText("panel");
     const spawn = captured.current!;
     act(() => {
@@ -41,7 +41,7 @@ describe("SpawnController", () => {
 
   it("refuses options without free text, and an image the admin's regex rejects", async () => {
     const captured = captureController();
-    const { submitted } = renderApp(severalProfiles, { companionPanels: captured.panel });
+    const { submitted } = renderApp(severalProfiles, { companion: captured.companion });
     await screen.findByText("panel");
     const spawn = captured.current!;
     expect(spawn.setUnlistedValue("gpus", "8", "gpu")).toBe(false);
@@ -53,5 +53,38 @@ describe("SpawnController", () => {
     expect(screen.getByRole("alert")).toHaveTextContent(
       "Use an image from quay.io or ghcr.io, with a tag.",
     );
+  });
+
+  it("chooses the build entry on request, and posts a built image only through the admin's regex", async () => {
+    const captured = captureController();
+    const { submitted } = renderApp(severalProfiles, { companion: captured.companion });
+    await screen.findByText("panel");
+    const spawn = captured.current!;
+    const source = { provider: "gh" as const, repo: "ada/demo", ref: "HEAD" };
+    expect(spawn.requestBuild("gpu", source)).toBe(false);
+    act(() => {
+      expect(spawn.requestBuild("cpu", source)).toBe(true);
+    });
+    expect(screen.getByRole("radio", { name: "Build from a repository" })).toBeChecked();
+    // Nothing built yet: Start explains what is missing.
+    act(() => spawn.submit());
+    expect(submitted).toEqual([]);
+    expect(screen.getByRole("alert")).toHaveTextContent(
+      "Build an image first, or choose another image.",
+    );
+    // The build panel sets the image when its build is ready; the user presses Start later.
+    act(() => spawn.setBuiltImage("cpu", "image", "docker.io/ada/demo:1"));
+    act(() => spawn.submit());
+    expect(submitted).toEqual([]);
+    expect(screen.getByRole("alert")).toHaveTextContent("Use an image from quay.io or ghcr.io");
+    act(() => spawn.setBuiltImage("cpu", "image", "quay.io/ada/demo:1a2b3c"));
+    act(() => spawn.submit());
+    expect(submitted).toEqual([
+      [
+        ["profile", "cpu"],
+        ["profile-option-cpu--image--unlisted-choice", "quay.io/ada/demo:1a2b3c"],
+        ["profile-option-cpu--resources", "medium"],
+      ],
+    ]);
   });
 });

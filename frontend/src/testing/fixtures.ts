@@ -185,7 +185,11 @@ export function manyProfiles(profileCount = 50, optionCount = 20): SpawnPageData
   return spawnPageData(profiles);
 }
 
-/** What the glue renders around the page's data (launchpad_glue.py render_spawn_form), inside a hub form. */
+/**
+ * What the glue renders (launchpad_glue.py render_spawn_form) for `severalProfiles`, inside a hub
+ * form, trimmed to what the page reads: the data, and the server-rendered form with the CPU
+ * server's image option (radios, "Other..." as the value "") and its resources (a select).
+ */
 export function hubSpawnPageHtml(data: unknown): string {
   const json = JSON.stringify(data)
     .replaceAll("<", "\\u003c")
@@ -193,9 +197,20 @@ export function hubSpawnPageHtml(data: unknown): string {
     .replaceAll("&", "\\u0026");
   return `<form id="spawn_form" action="/hub/spawn?_xsrf=t" method="post">
 <script type="application/json" id="launchpad-spawn-data">${json}</script>
-<div id="launchpad-root" class="launchpad" data-launchpad-state="loading"><fieldset class="launchpad-fallback"><legend>Choose what to start</legend>
-<div class="launchpad-fallback-profile"><input type="radio" name="profile" id="launchpad-fallback-profile-cpu" value="cpu" checked><label for="launchpad-fallback-profile-cpu"><strong>CPU server</strong></label></div>
-</fieldset></div>
+<div id="launchpad-root" class="launchpad" data-launchpad-state="loading"><fieldset class="lp-server" data-launchpad-form>
+<fieldset class="lp-profiles"><legend class="h5 lp-legend">Choose what to start</legend>
+<div class="card mb-2 lp-card"><div class="card-body"><div class="form-check lp-head"><input class="form-check-input" type="radio" name="profile" id="lps-0" value="cpu" checked><label class="form-check-label lp-title" for="lps-0">CPU server</label></div>
+<div class="lp-options mt-3"><fieldset class="lp-field row mb-2"><legend class="col-form-label col-sm-3 pt-0">Image</legend><div class="col-sm-9">
+<div class="form-check lp-choice"><input class="form-check-input" type="radio" id="lps-0-0-0" value="scipy" name="profile-option-cpu--image" checked><label class="form-check-label" for="lps-0-0-0">SciPy</label></div>
+<div class="form-check lp-choice"><input class="form-check-input" type="radio" id="lps-0-0-1" value="r" name="profile-option-cpu--image"><label class="form-check-label" for="lps-0-0-1">R</label></div>
+<div class="form-check lp-choice lp-other-choice"><input class="form-check-input lp-other-choice" type="radio" id="lps-0-0-other" value="" name="profile-option-cpu--image"><label class="form-check-label" for="lps-0-0-other">Other...</label></div>
+<div class="lp-other mt-2"><label class="form-label" for="lps-0-0-text">Custom image</label><input type="text" class="form-control" name="profile-option-cpu--image--unlisted-choice" id="lps-0-0-text" value="" placeholder=" "></div>
+</div></fieldset>
+<div class="lp-field row mb-2"><label class="col-form-label col-sm-3 pt-0" for="lps-0-1">Resources</label><div class="col-sm-9"><select class="form-select" name="profile-option-cpu--resources" id="lps-0-1"><option value="small">2 CPU, 8 GB</option><option value="medium" selected>4 CPU, 16 GB</option><option value="large">8 CPU, 32 GB</option></select></div></div>
+</div></div></div>
+<div class="card mb-2 lp-card"><div class="card-body"><div class="form-check lp-head"><input class="form-check-input" type="radio" name="profile" id="lps-1" value="gpu"><label class="form-check-label lp-title" for="lps-1">GPU server</label></div></div></div>
+</fieldset>
+<button type="submit" class="btn btn-jupyter form-control lp-start">Start</button></fieldset></div>
 <br><div class="feedback-container"><button type="submit" class="btn btn-jupyter form-control">Start</button></div>
 </form>`;
 }

@@ -5,6 +5,7 @@
 import { http, HttpResponse } from "msw";
 import type { ApiError, Me } from "../../../contract/api.ts";
 import { runningBuildsHandlers } from "../features/build/testing/handlers.ts";
+import { projectsListHandlers } from "../features/projects/testing/handlers.ts";
 
 const ME = "*/services/:service/api/me";
 
@@ -36,4 +37,9 @@ export const meHandlers = {
   ),
 };
 
-export const handlers = [meHandlers.ok, runningBuildsHandlers.none()];
+/** The companion's happy path: signed in, building and projects on, no projects yet, no build running. */
+export const handlers = [
+  meHandlers.ok,
+  runningBuildsHandlers.none(),
+  ...projectsListHandlers.empty(),
+];

@@ -1,4 +1,4 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryClient } from "@tanstack/react-query";
 import { render } from "@testing-library/react";
 import type { SpawnPageData } from "../../../contract/spawn-page.ts";
 import { App, type AppProps } from "../app/app.tsx";
@@ -27,12 +27,8 @@ export function renderApp(data: SpawnPageData, props: Partial<AppProps> = {}) {
   const container = form.appendChild(document.createElement("div"));
   container.className = "launchpad";
   document.body.append(form);
-  const client = createTestQueryClient();
-  const result = render(
-    <QueryClientProvider client={client}>
-      <App data={data} serviceUrl={sampleServiceUrl} {...props} />
-    </QueryClientProvider>,
-    { container },
-  );
-  return { ...result, form, client, submitted };
+  const result = render(<App data={data} serviceUrl={sampleServiceUrl} {...props} />, {
+    container,
+  });
+  return { ...result, form, submitted };
 }

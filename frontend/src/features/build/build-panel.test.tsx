@@ -4,34 +4,34 @@ import { http, HttpResponse } from "msw";
 import type { ReactNode } from "react";
 import { userEvent } from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import type { ProfileOption } from "../../../../contract/spawn-page.ts";
 import { createTestQueryClient } from "../../testing/render.tsx";
 import { server } from "../../testing/server.ts";
 import { BuildPanel, type BuildPanelProps } from "./build-panel.tsx";
-import { canBuildImage } from "./can-build-image.ts";
-import { LazyBuildPanel } from "./index.ts";
 import { fakeTerminalLoader } from "./testing/fake-terminal.ts";
 import {
+  BUILD_STREAM_PATH,
   buildHandlers,
   RUNNING_BUILDS_PATH,
   runningBuildsHandlers,
   SAMPLE_IMAGE,
+  shortBuild,
+  streamResponse,
 } from "./testing/handlers.ts";
 
-/** As the app mounts it: inside the page's QueryClientProvider. */
+/** As the page mounts it: inside the companion chunk's QueryClientProvider. */
 function withQueries(ui: ReactNode) {
   return <QueryClientProvider client={createTestQueryClient()}>{ui}</QueryClientProvider>;
 }
 
 function renderPanel(props: Partial<BuildPanelProps> = {}) {
-  const onImageReady = vi.fn<BuildPanelProps["onImageReady"]>();
+  const onBuilt = vi.fn<BuildPanelProps["onBuilt"]>();
   const loader = fakeTerminalLoader();
   render(
     withQueries(
       <BuildPanel
         serviceUrl="/prefix/services/launchpad/"
         csrfToken="csrf-1"
-        onImageReady={onImageReady}
+        onBuilt={onBuilt}
         storage={null}
         loadTerminal={loader.load}
         buildOptions={{ reconnectDelayMs: () => 0 }}
@@ -39,7 +39,7 @@ function renderPanel(props: Partial<BuildPanelProps> = {}) {
       />,
     ),
   );
-  return { onImageReady, loader, user: userEvent.setup() };
+  return { onBuilt, loader, user: userEvent.setup() };
 }
 
 async function enterRepository(
@@ -49,79 +49,92 @@ async function enterRepository(
   await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), repo);
 }
 
+const SOURCE = { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" } as const;
+
 describe("BuildPanel", () => {
-  it("builds, shows the phase and log, and 'Start with this image' calls back with the image", async () => {
+  it("builds, shows the phase and log, and hands the image on: Start is the one next step", async () => {
     server.use(buildHandlers.short());
-    const { user, onImageReady, loader } = renderPanel();
+    const { user, onBuilt, loader } = renderPanel();
     expect(loader.terminals).toHaveLength(0);
     await enterRepository(user);
-    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(screen.getByRole("button", { name: "Build image" }));
     expect(await screen.findByRole("status")).toHaveTextContent("The image is built and ready.");
     expect(screen.getByText(SAMPLE_IMAGE)).toBeInTheDocument();
+    expect(screen.getByText(/Press Start below to launch it/)).toBeInTheDocument();
     await waitFor(() =>
       expect(loader.terminals[0]?.text).toContain(
         "Step 1/20 : FROM docker.io/library/buildpack-deps:jammy\n",
       ),
     );
-    expect(onImageReady).not.toHaveBeenCalled();
-    await user.click(screen.getByRole("button", { name: "Start with this image" }));
-    expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, {
-      start: true,
-      source: { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" },
-    });
+    expect(onBuilt).toHaveBeenNthCalledWith(1, null);
+    expect(onBuilt).toHaveBeenLastCalledWith({ imageName: SAMPLE_IMAGE, source: SOURCE });
+    expect(screen.queryByRole("button", { name: /start/i })).toBeNull();
+    expect(screen.getAllByRole("listitem").map((step) => step.dataset.state)).toEqual([
+      "done",
+      "done",
+      "done",
+      "done",
+      "done",
+    ]);
   });
 
-  it("'Use this image' sets the image without starting", async () => {
+  it("forgets the result as soon as the repository or ref is edited", async () => {
     server.use(buildHandlers.cached());
-    const { user, onImageReady } = renderPanel();
+    const { user, onBuilt } = renderPanel();
     await enterRepository(user);
-    await user.click(screen.getByRole("button", { name: "Build" }));
-    await user.click(await screen.findByRole("button", { name: "Use this image" }));
-    expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, {
-      start: false,
-      source: { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" },
-    });
+    await user.click(screen.getByRole("button", { name: "Build image" }));
+    await screen.findByText(/Press Start below to launch it/);
+    onBuilt.mockClear();
+    await user.type(screen.getByRole("textbox", { name: "Branch, tag or commit" }), "x");
+    expect(screen.queryByText(/Press Start below/)).toBeNull();
+    expect(screen.queryByRole("region", { name: "Build log" })).toBeNull();
+    expect(onBuilt).toHaveBeenCalledWith(null);
   });
 
-  it("'Build and start' starts as soon as the image is ready", async () => {
-    server.use(buildHandlers.cached());
-    const { user, onImageReady } = renderPanel();
-    await enterRepository(user);
-    await user.click(screen.getByRole("button", { name: "Build and start" }));
-    await waitFor(() =>
-      expect(onImageReady).toHaveBeenCalledExactlyOnceWith(SAMPLE_IMAGE, {
-        start: true,
-        source: { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" },
-      }),
-    );
+  it("shows an image built earlier on this page until the user edits", async () => {
+    const { user, onBuilt } = renderPanel({
+      built: "quay.io/ada/earlier:1",
+      initialSource: SOURCE,
+    });
+    expect(screen.getByText("quay.io/ada/earlier:1")).toBeInTheDocument();
+    await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), "x");
+    expect(onBuilt).toHaveBeenCalledWith(null);
   });
 
   it("a build the shell refuses (the project limit) does not start, and says why", async () => {
-    const { user, onImageReady, loader } = renderPanel({
+    const { user, onBuilt, loader } = renderPanel({
       beforeBuild: () => "You have 3 of 3 projects.",
     });
     await enterRepository(user);
-    await user.click(screen.getByRole("button", { name: "Build and start" }));
+    await user.click(screen.getByRole("button", { name: "Build image" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("You have 3 of 3 projects.");
     expect(screen.queryByRole("status")).toBeNull();
     expect(loader.terminals).toHaveLength(0);
-    expect(onImageReady).not.toHaveBeenCalled();
+    expect(onBuilt).not.toHaveBeenCalled();
   });
 
-  it("'Build and start' does not start after a failure", async () => {
+  it("keeps the step where a failed build stopped, and builds again on request", async () => {
     server.use(buildHandlers.failed());
-    const { user, onImageReady } = renderPanel();
+    const { user, onBuilt } = renderPanel();
     await enterRepository(user);
-    await user.click(screen.getByRole("button", { name: "Build and start" }));
+    await user.click(screen.getByRole("button", { name: "Build image" }));
     expect(await screen.findByRole("status")).toHaveTextContent(
       "The build failed: Failed to build image",
     );
+    expect(screen.getAllByRole("listitem").map((step) => step.dataset.state)).toEqual([
+      "done",
+      "done",
+      "stopped",
+      "pending",
+      "pending",
+    ]);
+    expect(screen.getByRole("listitem", { current: "step" })).toHaveTextContent(
+      "Building (failed here)",
+    );
     server.use(buildHandlers.cached());
-    await user.click(screen.getByRole("button", { name: "Retry" }));
-    expect(
-      await screen.findByRole("button", { name: "Start with this image" }),
-    ).toBeInTheDocument();
-    expect(onImageReady).not.toHaveBeenCalled();
+    await user.click(screen.getByRole("button", { name: "Build again" }));
+    expect(await screen.findByText(/Press Start below to launch it/)).toBeInTheDocument();
+    expect(onBuilt).toHaveBeenLastCalledWith({ imageName: SAMPLE_IMAGE, source: SOURCE });
   });
 
   it("loads the terminal only once a build starts", async () => {
@@ -129,51 +142,77 @@ describe("BuildPanel", () => {
     const { user, loader } = renderPanel();
     expect(screen.queryByRole("region", { name: "Build log" })).not.toBeInTheDocument();
     await enterRepository(user);
-    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(screen.getByRole("button", { name: "Build image" }));
     expect(await screen.findByRole("region", { name: "Build log" })).toBeInTheDocument();
     await waitFor(() => expect(loader.terminals).toHaveLength(1));
   });
 
-  it("cancels a running build", async () => {
+  it("cancels a running build, keeps where it stopped, and moves the focus to Build again", async () => {
     server.use(buildHandlers.inProgress(), buildHandlers.cancel());
     const { user } = renderPanel();
     await enterRepository(user);
-    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(screen.getByRole("button", { name: "Build image" }));
     await waitFor(() =>
       expect(screen.getByRole("status")).toHaveTextContent("Building the image…"),
     );
     expect(screen.getByRole("listitem", { current: "step" })).toHaveTextContent("Building");
     await user.click(screen.getByRole("button", { name: "Cancel build" }));
     expect(screen.getByRole("status")).toHaveTextContent("The build was cancelled.");
-    expect(screen.getByRole("button", { name: "Build" })).toBeEnabled();
+    expect(screen.getByRole("listitem", { current: "step" })).toHaveTextContent(
+      "Building (cancelled here)",
+    );
+    expect(screen.getByRole("button", { name: "Build again" })).toHaveFocus();
+    expect(screen.getByRole("button", { name: "Build image" })).toBeEnabled();
   });
 
   it("says when a rate-limited build may be retried", async () => {
     server.use(buildHandlers.rateLimited(120));
     const { user } = renderPanel();
     await enterRepository(user);
-    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(screen.getByRole("button", { name: "Build image" }));
     expect(await screen.findByRole("status")).toHaveTextContent(/too many builds/);
     expect(screen.getByText(/You can try again at/)).toBeInTheDocument();
-    expect(screen.getByRole("button", { name: "Retry" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Build again" })).toBeInTheDocument();
   });
 
   it("starts a given source on mount when asked", async () => {
     server.use(buildHandlers.cached());
-    const { onImageReady } = renderPanel({
+    const { onBuilt } = renderPanel({
       initialSource: { provider: "gh", repo: "org/repo", ref: "main" },
       autoStart: true,
     });
     expect(screen.getByRole("textbox", { name: "GitHub repository" })).toHaveValue("org/repo");
-    expect(
-      await screen.findByRole("button", { name: "Start with this image" }),
-    ).toBeInTheDocument();
-    expect(onImageReady).not.toHaveBeenCalled();
+    await waitFor(() =>
+      expect(onBuilt).toHaveBeenLastCalledWith({
+        imageName: SAMPLE_IMAGE,
+        source: { provider: "gh", repo: "org/repo", ref: "main" },
+      }),
+    );
+  });
+
+  it("shows Docker's raw JSON lines as people read them, each on its own line", async () => {
+    // repo2docker writes Docker chunks it has no words for as json.dumps(chunk), no line end.
+    const steps = [
+      ...shortBuild.steps.slice(0, 6),
+      { phase: "building" as const, message: '{"aux": {"ID": "sha256:4abce9060522"}}' },
+      { phase: "building" as const, message: "Successfully built 4abce9060522\n" },
+      { phase: "ready" as const, message: "Done!\n", imageName: SAMPLE_IMAGE },
+    ];
+    server.use(http.get(BUILD_STREAM_PATH, () => streamResponse({ steps })));
+    const { user, loader } = renderPanel();
+    await enterRepository(user);
+    await user.click(screen.getByRole("button", { name: "Build image" }));
+    await waitFor(() =>
+      expect(loader.terminals[0]?.text).toContain(
+        "Image ID sha256:4abce9060522\nSuccessfully built 4abce9060522\n",
+      ),
+    );
+    expect(loader.terminals[0]?.text).not.toContain('"aux"');
   });
 });
 
 describe("a build already running", () => {
-  it("after a reload (or in a second tab) the panel re-attaches to it by itself", async () => {
+  it("after a reload (or in a second tab) the panel re-attaches to it by itself, and says so", async () => {
     server.use(
       runningBuildsHandlers.running(
         {
@@ -189,7 +228,8 @@ describe("a build already running", () => {
     server.events.on("request:start", ({ request }) => {
       if (request.method === "GET") requested.push(new URL(request.url).pathname);
     });
-    const { loader } = renderPanel();
+    const onAttach = vi.fn<NonNullable<BuildPanelProps["onAttach"]>>();
+    const { loader, onBuilt } = renderPanel({ onAttach });
     await waitFor(() =>
       expect(screen.getByRole("status")).toHaveTextContent("The image is built and ready."),
     );
@@ -198,6 +238,9 @@ describe("a build already running", () => {
       "/prefix/services/launchpad/api/builds",
       "/prefix/services/launchpad/api/builds/gh/binder-examples/requirements/HEAD",
     ]);
+    const source = { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" };
+    expect(onAttach).toHaveBeenCalledExactlyOnceWith(source);
+    expect(onBuilt).toHaveBeenLastCalledWith({ imageName: SAMPLE_IMAGE, source });
     await waitFor(() =>
       expect(loader.terminals[0]?.text).toContain("[Launchpad] Reattaching to your build"),
     );
@@ -212,48 +255,19 @@ describe("a build already running", () => {
       }),
       buildHandlers.cached(),
     );
-    renderPanel({
+    const onAttach = vi.fn();
+    const { onBuilt } = renderPanel({
       initialSource: { provider: "gh", repo: "org/repo", ref: "HEAD" },
       autoStart: true,
+      onAttach,
     });
-    expect(await screen.findByRole("button", { name: "Start with this image" })).toBeVisible();
-    expect(asked).not.toHaveBeenCalled();
-  });
-});
-
-describe("LazyBuildPanel", () => {
-  it("loads the panel on first render", async () => {
-    render(
-      withQueries(
-        <LazyBuildPanel
-          serviceUrl="/prefix/services/launchpad/"
-          csrfToken="c"
-          onImageReady={() => undefined}
-          storage={null}
-        />,
+    await waitFor(() =>
+      expect(onBuilt).toHaveBeenLastCalledWith(
+        expect.objectContaining({ imageName: SAMPLE_IMAGE }),
       ),
     );
-    expect(
-      await screen.findByRole("heading", { name: "Build your own image" }),
-    ).toBeInTheDocument();
-    expect(screen.getByRole("button", { name: "Build" })).toHaveAttribute("type", "button");
-  });
-});
-
-describe("canBuildImage", () => {
-  const option = (dynamic: boolean | undefined, unlisted: boolean): ProfileOption => ({
-    key: "image",
-    display_name: "Image",
-    choices: [],
-    unlisted_choice: { enabled: unlisted },
-    ...(dynamic === undefined ? {} : { dynamic_image_building: { enabled: dynamic } }),
-  });
-  it.each([
-    [true, true, true],
-    [true, false, false],
-    [false, true, false],
-    [undefined, true, false],
-  ])("dynamic_image_building=%s, unlisted_choice=%s → %s", (dynamic, unlisted, expected) => {
-    expect(canBuildImage(option(dynamic, unlisted))).toBe(expected);
+    expect(screen.getByText(/Press Start below to launch it/)).toBeVisible();
+    expect(asked).not.toHaveBeenCalled();
+    expect(onAttach).not.toHaveBeenCalled();
   });
 });

@@ -1,18 +1,18 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import {
   PROVIDERS,
   type BuildSource,
   type Provider,
 } from "../../../../contract/providers/catalog.ts";
 import { parseSpec } from "../../../../contract/providers/spec.ts";
+import { injectStyle } from "../../lib/inject-style.ts";
+import css from "./build-panel.css?inline";
 import { BuildForm } from "./components/build-form.tsx";
 import { BuildLog, type LoadTerminal } from "./components/build-log.tsx";
 import { BuildStatus } from "./components/build-status.tsx";
 import { useRunningBuilds } from "./api/get-running-builds.ts";
 import { useBuild, type UseBuildOptions } from "./hooks/use-build.ts";
 import { ErrorBoundary } from "../../lib/error-boundary.tsx";
-import { injectStyle } from "../../lib/inject-style.ts";
-import css from "./build-panel.css?inline";
 
 const STYLE_ID = "launchpad-build-styles";
 
@@ -26,20 +26,26 @@ export interface BuildPanelProps {
   /** Providers offered, in this order. Default: all BinderHub knows. */
   allowedProviders?: readonly Provider[];
   /**
-   * A built image is chosen: set the image option's free-text value to `imageName`, and with
-   * `start` also submit the spawn form (the app shell owns the form).
+   * The image to post (the build's `imageName` once it is ready), or null when there is none any
+   * more: a new build started or the user edited the repository. Starting is the page's Start
+   * button: the one next step after a build.
    */
-  onImageReady: (imageName: string, options: { start: boolean; source: BuildSource }) => void;
+  onBuilt: (built: { imageName: string; source: BuildSource } | null) => void;
+  /**
+   * Told when the panel follows a build of this user that is already running (after a reload, in a
+   * second tab), so the page can show the panel, which may be behind another entry.
+   */
+  onAttach?: (source: BuildSource) => void;
+  /** The image this option already has from an earlier build on this page, if any. */
+  built?: string | null;
   /**
    * Asked before a build starts (e.g. the project limit): a message refuses the build and is
    * shown to the user; null lets it start.
    */
   beforeBuild?: (source: BuildSource) => string | null;
-  /** Told when a build starts, so the shell can say what starting on it will mean. */
-  onBuildStart?: (source: BuildSource) => void;
-  /** Shown under the heading: the shell's notes about the current build. */
+  /** Shown above the form: the shell's notes about the current build. */
   notice?: ReactNode;
-  /** Prefills the form, e.g. rebuilding one of "Your Projects". */
+  /** Prefills the form, e.g. rebuilding one of "Your projects". */
   initialSource?: BuildSource | null;
   /** Starts building `initialSource` on mount. */
   autoStart?: boolean;
@@ -60,14 +66,16 @@ function logFileName(source: BuildSource): string {
   return `${name.slice(0, 100)}.log`;
 }
 
+/** Builds an image from a repository, in the option whose "Build from a repository" is chosen. */
 export function BuildPanel({
   serviceUrl,
   csrfToken,
   forUser,
   allowedProviders = PROVIDERS,
-  onImageReady,
+  onBuilt,
+  onAttach,
+  built = null,
   beforeBuild,
-  onBuildStart,
   notice,
   initialSource,
   autoStart = false,
@@ -77,13 +85,17 @@ export function BuildPanel({
 }: BuildPanelProps) {
   const build = useBuild({ serviceUrl, csrfToken, forUser, ...buildOptions });
   const { state, start, attach } = build;
-  // "Build and start" remembers the intent until the build it started ends.
-  const startWhenReady = useRef(false);
   // A rebuild that starts on mount is asked about before the first render, not in the effect.
   const [refusal, setRefusal] = useState<string | null>(() =>
     autoStart && initialSource ? (beforeBuild?.(initialSource) ?? null) : null,
   );
-  const [logShown, setLogShown] = useState(autoStart && Boolean(initialSource) && refusal === null);
+  const retryRef = useRef<HTMLButtonElement>(null);
+  const onBuiltRef = useRef(onBuilt);
+  const onAttachRef = useRef(onAttach);
+  useEffect(() => {
+    onBuiltRef.current = onBuilt;
+    onAttachRef.current = onAttach;
+  });
   // A build of this user still running (a reload, a second tab): follow it instead of offering a
   // new one. Asked once, when the panel opens without a build of its own to start.
   const running = useRunningBuilds(serviceUrl, !autoStart);
@@ -96,28 +108,24 @@ export function BuildPanel({
     if (source && state.status === "idle") {
       // Once, when the running-builds query answers: following what the companion reports is
       // synchronising with an external system, which is what an effect is for.
-      // eslint-disable-next-line react-hooks/set-state-in-effect
-      setLogShown(true);
+      onBuiltRef.current(null);
+      onAttachRef.current?.(source);
       attach(source);
     }
   }, [running.data, attach, state.status]);
-  const begin = (source: BuildSource): boolean => {
+
+  const begin = (source: BuildSource) => {
     const refused = beforeBuild?.(source) ?? null;
     setRefusal(refused);
-    if (refused) return false;
-    onBuildStart?.(source);
-    setLogShown(true);
+    if (refused) return;
+    onBuiltRef.current(null);
     start(source);
-    return true;
   };
-  const onImageReadyRef = useRef(onImageReady);
-  useEffect(() => {
-    onImageReadyRef.current = onImageReady;
-  });
 
   useEffect(() => {
+    // The refusal was asked for already, before the first render.
     if (autoStart && initialSource && refusal === null) {
-      onBuildStart?.(initialSource);
+      onBuiltRef.current(null);
       start(initialSource);
     }
     // Only on mount: autoStart means "build this now", not "whenever props change".
@@ -125,43 +133,40 @@ export function BuildPanel({
   }, []);
 
   useEffect(() => {
-    if (state.status === "ready" && startWhenReady.current) {
-      startWhenReady.current = false;
-      const { imageName, source } = state;
-      // Starting sets the form's fields with flushSync and then posts it. Inside an effect React is
-      // still committing and defers a flushSync, so the post would carry the fields as they were
-      // (the default image, no project): run it once the commit is over.
-      queueMicrotask(() => onImageReadyRef.current(imageName, { start: true, source }));
-    } else if (state.status !== "streaming" && state.status !== "reconnecting") {
-      startWhenReady.current = false;
-    }
+    if (state.status === "ready")
+      onBuiltRef.current({ imageName: state.imageName, source: state.source });
+    // The Cancel button has gone: "Build again" takes the focus rather than the page's body.
+    if (state.status === "cancelled" && document.activeElement === document.body)
+      retryRef.current?.focus();
   }, [state]);
 
   const busy = state.status === "streaming" || state.status === "reconnecting";
-  const headingId = useId();
   return (
     <section
       className="lp-build-panel"
-      aria-labelledby={headingId}
+      aria-label="Build from a repository"
       ref={(element) => {
         if (element) injectStyle(element, STYLE_ID, css);
       }}
     >
-      <h2 id={headingId}>Build your own image</h2>
       {notice}
       {refusal && (
-        <p className="lp-error" role="alert">
+        <div className="alert alert-warning py-2" role="alert">
           {refusal}
-        </p>
+        </div>
       )}
       <BuildForm
         allowedProviders={allowedProviders}
         initialSource={initialSource ?? null}
         busy={busy}
         storage={storage}
-        onBuild={(source, { start: andStart }) => {
-          const started = begin(source);
-          startWhenReady.current = andStart && started;
+        onBuild={begin}
+        onEdit={() => {
+          // What was built is for the old values: it goes as soon as the user edits them.
+          setRefusal(null);
+          if (busy) return;
+          if (built || state.status === "ready") onBuiltRef.current(null);
+          if (state.status !== "idle") build.reset();
         }}
       />
       <BuildStatus
@@ -169,14 +174,17 @@ export function BuildPanel({
         elapsedSeconds={build.elapsedSeconds}
         onCancel={() => void build.cancel()}
         onRetry={() => build.retry()}
-        onUseImage={(imageName, options) =>
-          state.status === "ready" && onImageReady(imageName, { ...options, source: state.source })
-        }
+        retryRef={retryRef}
       />
-      {logShown && state.status !== "idle" && (
+      {state.status === "idle" && built && (
+        <p className="lp-build-image mb-1">
+          Image <code>{built}</code>. Press Start below to launch it.
+        </p>
+      )}
+      {state.status !== "idle" && (
         <ErrorBoundary
           fallback={
-            <p className="lp-notice" role="status">
+            <p className="alert alert-secondary py-2" role="status">
               The build log could not be shown. The build goes on, and its outcome appears above.
             </p>
           }

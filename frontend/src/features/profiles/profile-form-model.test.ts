@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { UNLISTED_CHOICE_SENTINEL, type Profile } from "../../../../contract/spawn-page.ts";
+import {
+  UNLISTED_CHOICE_SENTINEL,
+  type Profile,
+  type ProfileOption,
+} from "../../../../contract/spawn-page.ts";
 import { cpuProfile, freeTextProfile, gpuProfile, minimalProfile } from "../../testing/fixtures.ts";
+import { BUILD_CHOICE, canBuildImage } from "./option-entries.ts";
 import { loadUnlistedCheck } from "./unlisted-check.ts";
 import {
   formErrors,
@@ -213,6 +218,45 @@ describe("initialFormState (saved user_options)", () => {
   });
 });
 
+describe("the build entry", () => {
+  beforeAll(loadUnlistedCheck);
+
+  it("posts the built image as the free text, never the page's own value", () => {
+    const building = state("cpu", {
+      image: { choice: BUILD_CHOICE, unlisted: "typed", built: null },
+    });
+    expect(toFormFields(profiles, building)).toEqual([
+      ["profile", "cpu"],
+      ["profile-option-cpu--resources", "medium"],
+    ]);
+    expect(formErrors(profiles, building)).toEqual([
+      {
+        profileSlug: "cpu",
+        optionKey: "image",
+        message: "Build an image first, or choose another image.",
+      },
+    ]);
+    const built = state("cpu", {
+      image: { choice: BUILD_CHOICE, unlisted: "typed", built: "quay.io/ada/x:1a2b" },
+    });
+    expect(toFormFields(profiles, built)).toEqual([
+      ["profile", "cpu"],
+      ["profile-option-cpu--image--unlisted-choice", "quay.io/ada/x:1a2b"],
+      ["profile-option-cpu--resources", "medium"],
+    ]);
+    expect(formErrors(profiles, built)).toEqual([]);
+  });
+
+  it("holds a built image to the admin's validation_regex", () => {
+    const built = state("cpu", {
+      image: { choice: BUILD_CHOICE, unlisted: "", built: "docker.io/ada/x:1" },
+    });
+    expect(formErrors(profiles, built)[0]?.message).toBe(
+      "Use an image from quay.io or ghcr.io, with a tag.",
+    );
+  });
+});
+
 describe("formErrors", () => {
   beforeAll(loadUnlistedCheck);
 
@@ -238,5 +282,23 @@ describe("formErrors", () => {
 
   it("only checks the selected profile", () => {
     expect(formErrors(profiles, state("cpu"))).toEqual([]);
+  });
+});
+
+describe("canBuildImage", () => {
+  const option = (dynamic: boolean | undefined, unlisted: boolean): ProfileOption => ({
+    key: "image",
+    display_name: "Image",
+    choices: [],
+    unlisted_choice: { enabled: unlisted },
+    ...(dynamic === undefined ? {} : { dynamic_image_building: { enabled: dynamic } }),
+  });
+  it.each([
+    [true, true, true],
+    [true, false, false],
+    [false, true, false],
+    [undefined, true, false],
+  ])("dynamic_image_building=%s, unlisted_choice=%s → %s", (dynamic, unlisted, expected) => {
+    expect(canBuildImage(option(dynamic, unlisted))).toBe(expected);
   });
 });

@@ -12,13 +12,19 @@ import {
   type Profile,
   type ProfileOption,
 } from "../../../../contract/spawn-page.ts";
+import { BUILD_CHOICE } from "./option-entries.ts";
 import { unlistedValueMatches } from "./unlisted-check.ts";
 
 export interface OptionSelection {
-  /** A choice key, UNLISTED_CHOICE_SENTINEL for "Other...", or null when nothing can be chosen. */
+  /**
+   * A choice key, UNLISTED_CHOICE_SENTINEL for "Other...", BUILD_CHOICE for "Build from a
+   * repository", or null when nothing can be chosen.
+   */
   choice: string | null;
   /** The free text, kept while the user flips between a listed choice and "Other...". */
   unlisted: string;
+  /** With BUILD_CHOICE: the image built for this option, once there is one. */
+  built?: string | null;
 }
 
 export interface ProfileFormState {
@@ -49,7 +55,7 @@ function defaultChoice(option: ProfileOption): string | null {
 
 /** True when the free-text field is what this option posts. */
 export function usesUnlisted(option: ProfileOption, selection: OptionSelection): boolean {
-  if (!option.unlisted_choice.enabled) return false;
+  if (!option.unlisted_choice.enabled || selection.choice === BUILD_CHOICE) return false;
   return option.choices.length === 0 || selection.choice === UNLISTED_CHOICE_SENTINEL;
 }
 
@@ -119,6 +125,13 @@ export function optionError(
   selection: OptionSelection,
   strict: boolean,
 ): string | null {
+  if (selection.choice === BUILD_CHOICE) {
+    if (!selection.built)
+      return strict
+        ? `Build an image first, or choose another ${option.display_name.toLowerCase()}.`
+        : null;
+    return checkFreeText(option, selection.built);
+  }
   if (!usesUnlisted(option, selection)) return null;
   const text = selection.unlisted.trim();
   if (!text) {
@@ -129,6 +142,11 @@ export function optionError(
       ? `Enter a value for ${option.display_name}, or pick one from the list.`
       : `Enter a value for ${option.display_name}.`;
   }
+  return checkFreeText(option, text);
+}
+
+/** The admin's validation_regex, as KubeSpawner applies it to a free-text value (or a built image). */
+function checkFreeText(option: ProfileOption, text: string): string | null {
   const regex = option.unlisted_choice.validation_regex;
   // Only a certain "no" blocks (null: not loaded yet, or only Python can tell).
   if (regex && unlistedValueMatches(regex, text) === false) {
@@ -160,7 +178,10 @@ export function toFormFields(
   const fields: Array<[string, string]> = [["profile", profile.slug]];
   for (const option of profile.profile_options) {
     const selection = optionSelection(state, profile.slug, option);
-    if (usesUnlisted(option, selection)) {
+    if (selection.choice === BUILD_CHOICE) {
+      if (selection.built)
+        fields.push([unlistedFieldName(profile.slug, option.key), selection.built]);
+    } else if (usesUnlisted(option, selection)) {
       const text = selection.unlisted.trim();
       if (text) fields.push([unlistedFieldName(profile.slug, option.key), text]);
     } else if (

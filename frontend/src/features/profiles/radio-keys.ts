@@ -14,7 +14,10 @@ export function onRadioGroupKeyDown(event: KeyboardEvent<HTMLElement>): void {
   const group = target.dataset.group;
   const radios = Array.from(
     event.currentTarget.querySelectorAll<HTMLInputElement>("input[type=radio]"),
-  ).filter((radio) => radio.dataset.group === group);
+  ).filter(
+    // Disabled choices and profiles the filter hides are skipped, as the browser skips them.
+    (radio) => radio.dataset.group === group && !radio.disabled && !radio.closest("[hidden]"),
+  );
   const next = radios[(radios.indexOf(target) + step + radios.length) % radios.length];
   if (!next || next === target) return;
   event.preventDefault();

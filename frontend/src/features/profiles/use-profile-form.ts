@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { flushSync } from "react-dom";
+import type { BuildSource } from "../../../../contract/providers/catalog.ts";
 import { UNLISTED_CHOICE_SENTINEL, type Profile } from "../../../../contract/spawn-page.ts";
+import { BUILD_CHOICE, canBuildImage } from "./option-entries.ts";
 import {
-  initialFormState,
   optionSelection,
   selectedProfile,
   selectionKey,
@@ -12,6 +13,37 @@ import {
 } from "./profile-form-model.ts";
 import { loadUnlistedCheck, needsUnlistedCheck } from "./unlisted-check.ts";
 
+/** Build this source in the build choice of `optionKey` (e.g. rebuilding one of Your projects). */
+export interface BuildRequest {
+  profileSlug: string;
+  optionKey: string;
+  source: BuildSource;
+  /** Distinguishes two requests for the same source. */
+  id: number;
+}
+
+/**
+ * Records the start of a project just before the form is posted with it (the companion keeps the
+ * project limit, and counts the start as a launch only once it sees the server run). A message
+ * refuses the post.
+ */
+export type RecordStart = () => Promise<string | null>;
+
+/** A project the form is about to be posted with, and how its start is recorded. */
+export interface ProjectStart {
+  projectId: string;
+  record: RecordStart;
+}
+
+/**
+ * The project a start with the image built for an option is posted with. It applies only while
+ * that option's "Build from a repository" is chosen and has an image.
+ */
+export interface LaunchStep extends ProjectStart {
+  profileSlug: string;
+  optionKey: string;
+}
+
 /**
  * What the profile form offers to the rest of the page. The app passes `controller` to features
  * that start servers on the user's behalf (see app/spawn-controller.tsx), so they never import this one.
@@ -20,25 +52,30 @@ export interface ProfileFormController {
   selectedProfile(): Profile;
   /** Selects "Other..." with `value` for `optionKey` (of `profileSlug`, else the selected profile); false if it has no such free-text option. */
   setUnlistedValue(optionKey: string, value: string, profileSlug?: string): boolean;
-  setProjectId(projectId: string | null): void;
   /**
-   * Called when the form is about to be posted with a project id, whichever button or key
-   * submitted it, once the form's own checks passed: the form is posted only if it resolves true.
-   * (The app records the start there.) Null removes it.
+   * The project the form is posted with (set last, right before submit: any change of profile or
+   * option drops it). `record` runs when the form is posted with it, whichever button or key
+   * submitted it; without it the id is posted as it is.
    */
-  setBeforeProjectSubmit(check: ProjectSubmitCheck | null): void;
+  setProjectId(projectId: string | null, record?: RecordStart): void;
+  /** Selects "Build from a repository" in the first option of `profileSlug` that takes built images, and asks it to build `source`. */
+  requestBuild(profileSlug: string, source: BuildSource): boolean;
+  /** The image the build choice of an option has built (null: none yet). */
+  setBuiltImage(profileSlug: string, optionKey: string, image: string | null): void;
+  /** The project a start with a built image is posted with (null: none, e.g. projects are off). */
+  setLaunchStep(step: LaunchStep | null): void;
   /** Submits the hub's form through the same checks as the Start button. */
   submit(): void;
 }
 
-export type ProjectSubmitCheck = (projectId: string) => Promise<boolean>;
-
-export function useProfileForm(profiles: readonly Profile[], userOptions: Record<string, unknown>) {
-  const [state, setState] = useState(() => initialFormState(profiles, userOptions));
+export function useProfileForm(profiles: readonly Profile[], initial: () => ProfileFormState) {
+  const [state, setState] = useState(initial);
   /** Set by a refused submit: the summary shows them and empty required fields count from then on. */
   const [submitErrors, setSubmitErrors] = useState<OptionError[] | null>(null);
+  const [buildRequest, setBuildRequest] = useState<BuildRequest | null>(null);
   const startButtonRef = useRef<HTMLButtonElement>(null);
-  const beforeProjectSubmitRef = useRef<ProjectSubmitCheck | null>(null);
+  const launchStepRef = useRef<LaunchStep | null>(null);
+  const projectStartRef = useRef<ProjectStart | null>(null);
   // The controller reads state outside render (from another feature's event handler).
   const stateRef = useRef(state);
 
@@ -57,6 +94,8 @@ export function useProfileForm(profiles: readonly Profile[], userOptions: Record
 
   const update = useCallback((next: (s: ProfileFormState) => ProfileFormState) => {
     setState((s) => (stateRef.current = next(s)));
+    // What the summary listed is out of date as soon as the user changes anything.
+    setSubmitErrors((errors) => (errors === null ? errors : null));
   }, []);
 
   // Any change of profile or option drops a project set earlier: a project id is posted only
@@ -102,18 +141,55 @@ export function useProfileForm(profiles: readonly Profile[], userOptions: Record
         });
         return true;
       },
-      setProjectId(projectId) {
-        flushSync(() => update((s) => ({ ...s, projectId })));
+      setProjectId(projectId, record) {
+        projectStartRef.current = projectId !== null && record ? { projectId, record } : null;
+        flushSync(() => setState((s) => (stateRef.current = { ...s, projectId })));
       },
-      setBeforeProjectSubmit(check) {
-        beforeProjectSubmitRef.current = check;
+      requestBuild(profileSlug, source) {
+        const option = profiles
+          .find((p) => p.slug === profileSlug)
+          ?.profile_options.find(canBuildImage);
+        if (!option) return false;
+        selectProfile(profileSlug);
+        setSelection(profileSlug, option.key, { choice: BUILD_CHOICE });
+        setBuildRequest((last) => ({
+          profileSlug,
+          optionKey: option.key,
+          source,
+          id: (last?.id ?? 0) + 1,
+        }));
+        return true;
+      },
+      setBuiltImage(profileSlug, optionKey, image) {
+        setSelection(profileSlug, optionKey, { built: image });
+      },
+      setLaunchStep(step) {
+        launchStepRef.current = step;
       },
       submit() {
         const button = startButtonRef.current;
         button?.form?.requestSubmit(button);
       },
     }),
-    [profiles, selectProfile, setSelection, update],
+    [profiles, selectProfile, setSelection],
+  );
+
+  /** The project start a post of `current` records first, if any. */
+  const projectStartOf = useCallback(
+    (current: ProfileFormState): ProjectStart | null => {
+      if (current.projectId !== null) {
+        const start = projectStartRef.current;
+        return start?.projectId === current.projectId ? start : null;
+      }
+      const step = launchStepRef.current;
+      if (!step || step.profileSlug !== current.profileSlug) return null;
+      const option = profiles
+        .find((p) => p.slug === step.profileSlug)
+        ?.profile_options.find((o) => o.key === step.optionKey);
+      const selection = option && optionSelection(current, step.profileSlug, option);
+      return selection?.choice === BUILD_CHOICE && selection.built ? step : null;
+    },
+    [profiles],
   );
 
   return {
@@ -123,7 +199,8 @@ export function useProfileForm(profiles: readonly Profile[], userOptions: Record
     setSelection,
     controller,
     startButtonRef,
-    beforeProjectSubmitRef,
+    projectStartOf,
+    buildRequest,
     submitErrors,
     setSubmitErrors,
   };

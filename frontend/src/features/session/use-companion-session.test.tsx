@@ -9,9 +9,10 @@ import { LOGIN_REDIRECT_KEY } from "./login-redirect.ts";
 
 describe("companion session", () => {
   it("renders the companion's features when signed in", async () => {
-    const slot = (name: string) => <p>{name} slot</p>;
-    renderApp(oneProfile, { companionPanels: () => slot("companion") });
-    expect(await screen.findByText("companion slot")).toBeInTheDocument();
+    renderApp(oneProfile, {
+      companion: { buildPanel: () => null, projects: ({ me }) => <p>projects of {me.name}</p> },
+    });
+    expect(await screen.findByText("projects of ada")).toBeInTheDocument();
     expect(navigation.assign).not.toHaveBeenCalled();
   });
 
@@ -29,7 +30,9 @@ describe("companion session", () => {
   it("does not loop: a second 401 within a minute shows the companion as unavailable", async () => {
     server.use(meHandlers.unauthorized);
     sessionStorage.setItem(LOGIN_REDIRECT_KEY, String(Date.now()));
-    renderApp(oneProfile, { companionPanels: () => <p>build slot</p> });
+    renderApp(oneProfile, {
+      companion: { buildPanel: () => null, projects: () => <p>build slot</p> },
+    });
     expect(await screen.findByRole("status")).toHaveTextContent(
       "You are not signed in to the Launchpad service.",
     );
@@ -48,8 +51,13 @@ describe("companion session", () => {
 
   it("shows the companion as unavailable on 500, keeping the picker", async () => {
     server.use(meHandlers.serverError);
-    renderApp(oneProfile, { companionPanels: () => <p>build slot</p> });
-    expect(await screen.findByRole("status")).toHaveTextContent("The Launchpad service failed.");
+    renderApp(oneProfile, {
+      companion: { buildPanel: () => null, projects: () => <p>build slot</p> },
+    });
+    // Asked twice more first (a 5xx may pass), a second apart.
+    expect(await screen.findByRole("status", {}, { timeout: 5000 })).toHaveTextContent(
+      "The Launchpad service failed.",
+    );
     expect(screen.queryByText("build slot")).toBeNull();
     expect(navigation.assign).not.toHaveBeenCalled();
   });

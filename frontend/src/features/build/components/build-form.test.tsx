@@ -22,7 +22,7 @@ function memoryStorage(): Storage {
 
 /** Renders the form inside a form like the hub's spawn form and counts real submissions. */
 function renderForm(props: Partial<BuildFormProps> = {}) {
-  const onBuild = vi.fn<(source: BuildSource, options: { start: boolean }) => void>();
+  const onBuild = vi.fn<(source: BuildSource) => void>();
   const onSubmit = vi.fn((event: SubmitEvent) => event.preventDefault());
   const form = document.createElement("form");
   form.addEventListener("submit", onSubmit);
@@ -52,9 +52,7 @@ function renderForm(props: Partial<BuildFormProps> = {}) {
 describe("BuildForm", () => {
   it("offers the allowed providers with each provider's label and placeholder", async () => {
     const { user } = renderForm();
-    expect(screen.getByRole("combobox", { name: "Repository provider" })).toHaveDisplayValue(
-      "GitHub",
-    );
+    expect(screen.getByRole("combobox", { name: "Provider" })).toHaveDisplayValue("GitHub");
     expect(screen.getByRole("textbox", { name: "GitHub repository" })).toHaveAttribute(
       "placeholder",
       expect.stringContaining("owner/repository"),
@@ -66,10 +64,7 @@ describe("BuildForm", () => {
       "Git repository",
       "Zenodo",
     ]);
-    await user.selectOptions(
-      screen.getByRole("combobox", { name: "Repository provider" }),
-      "zenodo",
-    );
+    await user.selectOptions(screen.getByRole("combobox", { name: "Provider" }), "zenodo");
     expect(screen.getByRole("textbox", { name: "Zenodo DOI" })).toBeInTheDocument();
     expect(
       screen.queryByRole("textbox", { name: "Branch, tag or commit" }),
@@ -82,13 +77,15 @@ describe("BuildForm", () => {
       screen.getByRole("textbox", { name: "GitHub repository" }),
       "binder-examples/requirements.git",
     );
-    await user.click(screen.getByRole("button", { name: "Build" }));
-    expect(onBuild).toHaveBeenCalledWith(
-      { provider: "gh", repo: "binder-examples/requirements", ref: "HEAD" },
-      { start: false },
-    );
-    await user.click(screen.getByRole("button", { name: "Build and start" }));
-    expect(onBuild).toHaveBeenLastCalledWith(expect.anything(), { start: true });
+    await user.click(screen.getByRole("button", { name: "Build image" }));
+    expect(onBuild).toHaveBeenCalledWith({
+      provider: "gh",
+      repo: "binder-examples/requirements",
+      ref: "HEAD",
+    });
+    // One button: starting is the page's Start, once the image is built.
+    const own = screen.getAllByRole("button").filter((b) => b.textContent !== "Start");
+    expect(own).toEqual([screen.getByRole("button", { name: "Build image" })]);
   });
 
   it.each(["GitHub repository", "Branch, tag or commit"])(
@@ -98,10 +95,7 @@ describe("BuildForm", () => {
       await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), "org/repo");
       await user.type(screen.getByRole("textbox", { name: field }), "{Enter}");
       expect(onSubmit).not.toHaveBeenCalled();
-      expect(onBuild).toHaveBeenCalledWith(
-        { provider: "gh", repo: "org/repo", ref: "HEAD" },
-        { start: false },
-      );
+      expect(onBuild).toHaveBeenCalledWith({ provider: "gh", repo: "org/repo", ref: "HEAD" });
     },
   );
 
@@ -110,7 +104,7 @@ describe("BuildForm", () => {
     for (const button of screen.getAllByRole("button").filter((b) => b.textContent !== "Start")) {
       expect(button).toHaveAttribute("type", "button");
     }
-    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(screen.getByRole("button", { name: "Build image" }));
     await user.type(screen.getByRole("textbox", { name: "GitHub repository" }), "{Enter}");
     expect(onSubmit).not.toHaveBeenCalled();
     expect(onBuild).not.toHaveBeenCalled();
@@ -120,10 +114,13 @@ describe("BuildForm", () => {
     const { user, onBuild } = renderForm();
     const repo = screen.getByRole("textbox", { name: "GitHub repository" });
     await user.type(repo, "just-a-name");
-    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(screen.getByRole("button", { name: "Build image" }));
     expect(onBuild).not.toHaveBeenCalled();
     expect(repo).toHaveAttribute("aria-invalid", "true");
+    expect(repo).toHaveClass("is-invalid");
     expect(repo).toHaveAccessibleDescription(expect.stringContaining("owner/repository"));
+    // The message sits right under its own field.
+    expect(repo.nextElementSibling).toHaveTextContent(/owner\/repository/);
     expect(repo).toHaveFocus();
   });
 
@@ -133,7 +130,7 @@ describe("BuildForm", () => {
     const ref = screen.getByRole("textbox", { name: "Branch, tag or commit" });
     await user.clear(ref);
     await user.type(ref, "bad ref");
-    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(screen.getByRole("button", { name: "Build image" }));
     expect(onBuild).not.toHaveBeenCalled();
     expect(ref).toHaveAccessibleDescription(expect.stringContaining("branch, tag or commit"));
   });
@@ -152,7 +149,7 @@ describe("BuildForm", () => {
     const { user } = renderForm();
     await user.click(screen.getByRole("textbox", { name: "GitHub repository" }));
     await user.paste(url);
-    expect(screen.getByRole("combobox", { name: "Repository provider" })).toHaveValue(provider);
+    expect(screen.getByRole("combobox", { name: "Provider" })).toHaveValue(provider);
     expect(screen.getByRole("textbox", { name: label })).toHaveValue(repo);
     expect(screen.getByRole("textbox", { name: "Branch, tag or commit" })).toHaveValue(ref);
   });
@@ -190,9 +187,9 @@ describe("BuildForm", () => {
   it("remembers the last source and restores it", async () => {
     const storage = memoryStorage();
     const { user } = renderForm({ storage });
-    await user.selectOptions(screen.getByRole("combobox", { name: "Repository provider" }), "gl");
+    await user.selectOptions(screen.getByRole("combobox", { name: "Provider" }), "gl");
     await user.type(screen.getByRole("textbox", { name: "GitLab.com project" }), "g/p");
-    await user.click(screen.getByRole("button", { name: "Build" }));
+    await user.click(screen.getByRole("button", { name: "Build image" }));
     expect(loadLastSource(storage)).toEqual({ provider: "gl", repo: "g/p", ref: "HEAD" });
     document.body.replaceChildren();
     renderForm({ storage });
@@ -213,8 +210,7 @@ describe("BuildForm", () => {
       busy: true,
       initialSource: { provider: "gh", repo: "org/repo", ref: "HEAD" },
     });
-    expect(screen.getByRole("button", { name: "Build" })).toBeDisabled();
-    expect(screen.getByRole("button", { name: "Build and start" })).toBeDisabled();
+    expect(screen.getByRole("button", { name: "Building…" })).toBeDisabled();
     fireEvent.keyDown(screen.getByRole("textbox", { name: "GitHub repository" }), { key: "Enter" });
     expect(onBuild).not.toHaveBeenCalled();
   });

@@ -24,9 +24,11 @@ export interface BuildFormProps {
   allowedProviders: readonly Provider[];
   /** Prefills the form (e.g. rebuilding a project); otherwise the last values used are restored. */
   initialSource?: BuildSource | null;
-  /** A build is running: the build buttons wait for it. */
+  /** A build is running: the Build button waits for it. */
   busy: boolean;
-  onBuild: (source: BuildSource, options: { start: boolean }) => void;
+  onBuild: (source: BuildSource) => void;
+  /** Any change of provider, repository or ref: the last build's result no longer applies. */
+  onEdit?: () => void;
   /** Where the last values are remembered; null to not remember. Defaults to localStorage. */
   storage?: Storage | null;
 }
@@ -60,18 +62,19 @@ function fitAllowed(source: BuildSource | null, allowed: readonly Provider[]): B
 }
 
 /**
- * Where to build from. It sits inside JupyterHub's spawn `<form>`, so it is a fieldset rather than
- * a form of its own, its buttons are `type="button"`, and Enter builds instead of submitting the
- * spawn form.
+ * Where to build from. It sits inside JupyterHub's spawn `<form>`, under "Build from a repository"
+ * (which names it), so it is a plain group rather than a form of its own, its button is
+ * `type="button"`, and Enter builds instead of submitting the spawn form.
  */
 export function BuildForm({
   allowedProviders,
   initialSource,
   busy,
   onBuild,
+  onEdit,
   storage,
 }: BuildFormProps) {
-  const [values, setValues] = useState(() =>
+  const [values, setValuesState] = useState(() =>
     initialValues(allowedProviders, initialSource, storage),
   );
   const [showErrors, setShowErrors] = useState(false);
@@ -83,8 +86,12 @@ export function BuildForm({
   const repoProblem = repositoryProblem(values.provider, values.repo);
   const repoError = repoProblem === null ? null : repositoryMessage(values.provider, repoProblem);
   const refError = refProblem(values.provider, values.ref) === null ? null : INVALID_REF;
+  const setValues = (next: (v: BuildSource) => BuildSource) => {
+    setValuesState(next);
+    onEdit?.();
+  };
 
-  function build(start: boolean) {
+  function build() {
     if (busy) return;
     if (repoError || refError) {
       setShowErrors(true);
@@ -98,7 +105,7 @@ export function BuildForm({
     };
     if (storage === undefined) saveLastSource(source);
     else saveLastSource(source, storage);
-    onBuild(source, { start });
+    onBuild(source);
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLElement>) {
@@ -107,7 +114,7 @@ export function BuildForm({
       return;
     // Enter in a text field would submit the hub's spawn form (implicit submission).
     event.preventDefault();
-    build(false);
+    build();
   }
 
   function onPaste(event: ClipboardEvent<HTMLInputElement>) {
@@ -120,10 +127,10 @@ export function BuildForm({
     );
     if (!source) return;
     event.preventDefault();
-    setValues({
+    setValues(() => ({
       ...source,
       ref: PROVIDER_REFS[source.provider].hasRef ? source.ref || DEFAULT_REF : "",
-    });
+    }));
   }
 
   function setProvider(provider: Provider) {
@@ -138,12 +145,19 @@ export function BuildForm({
   const repoInvalid = showErrors && repoError !== null;
   const refInvalid = showErrors && refError !== null;
   return (
-    <fieldset className="lp-build-form" onKeyDown={onKeyDown}>
-      <legend>Build an image from a repository</legend>
-      <div className="lp-field">
-        <label htmlFor={`${id}-provider`}>Repository provider</label>
+    <div
+      className="lp-build-form row g-2"
+      role="group"
+      aria-label="Repository"
+      onKeyDown={onKeyDown}
+    >
+      <div className="col-sm-4">
+        <label className="form-label small mb-1" htmlFor={`${id}-provider`}>
+          Provider
+        </label>
         <select
           id={`${id}-provider`}
+          className="form-select"
           value={values.provider}
           onChange={(e) => setProvider(e.target.value as Provider)}
         >
@@ -154,38 +168,45 @@ export function BuildForm({
           ))}
         </select>
       </div>
-      <div className="lp-field">
-        <label htmlFor={`${id}-repo`}>{copy.repoLabel}</label>
+      <div className="col-sm-8">
+        <label className="form-label small mb-1" htmlFor={`${id}-repo`}>
+          {copy.repoLabel}
+        </label>
         <input
           ref={repoRef}
           id={`${id}-repo`}
           type="text"
+          className={`form-control${repoInvalid ? " is-invalid" : ""}`}
           autoComplete="off"
           spellCheck={false}
           placeholder={copy.placeholder}
           value={values.repo}
           aria-invalid={repoInvalid || undefined}
-          aria-describedby={`${id}-repo-hint${repoInvalid ? ` ${id}-repo-error` : ""}`}
+          aria-describedby={repoInvalid ? `${id}-repo-error` : `${id}-repo-hint`}
           onChange={(e) => setValues((v) => ({ ...v, repo: e.target.value }))}
           onBlur={() => values.repo.trim() !== "" && setShowErrors(true)}
           onPaste={onPaste}
         />
-        <p id={`${id}-repo-hint`} className="lp-hint">
-          Pasting a link fills in the provider and ref.
-        </p>
-        {repoInvalid && (
-          <p id={`${id}-repo-error`} className="lp-error">
+        {repoInvalid ? (
+          <div id={`${id}-repo-error`} className="invalid-feedback">
             {repoError}
-          </p>
+          </div>
+        ) : (
+          <div id={`${id}-repo-hint`} className="form-text">
+            Pasting a link fills in the provider and ref.
+          </div>
         )}
       </div>
       {rules.hasRef && (
-        <div className="lp-field">
-          <label htmlFor={`${id}-ref`}>{REF_LABEL}</label>
+        <div className="col-sm-8">
+          <label className="form-label small mb-1" htmlFor={`${id}-ref`}>
+            {REF_LABEL}
+          </label>
           <input
             ref={refRef}
             id={`${id}-ref`}
             type="text"
+            className={`form-control${refInvalid ? " is-invalid" : ""}`}
             autoComplete="off"
             spellCheck={false}
             placeholder={rules.refOptional ? "latest" : DEFAULT_REF}
@@ -195,20 +216,19 @@ export function BuildForm({
             onChange={(e) => setValues((v) => ({ ...v, ref: e.target.value }))}
           />
           {refInvalid && (
-            <p id={`${id}-ref-error`} className="lp-error">
+            <div id={`${id}-ref-error`} className="invalid-feedback">
               {refError}
-            </p>
+            </div>
           )}
         </div>
       )}
-      <div className="lp-build-actions">
-        <button type="button" disabled={busy} onClick={() => build(false)}>
-          Build
-        </button>
-        <button type="button" disabled={busy} onClick={() => build(true)}>
-          Build and start
+      <div
+        className={`${rules.hasRef ? "col-sm-4" : "col-12"} d-flex align-items-start lp-build-go`}
+      >
+        <button type="button" className="btn btn-primary w-100" disabled={busy} onClick={build}>
+          {busy ? "Building…" : "Build image"}
         </button>
       </div>
-    </fieldset>
+    </div>
   );
 }

@@ -17,7 +17,7 @@ describe("BuildLog", () => {
   it("is a labelled region and not a live region", async () => {
     const { container } = await renderLog();
     expect(screen.getByRole("region", { name: "Build log" })).toBeInTheDocument();
-    expect(container.querySelector("[aria-live]:not(.lp-visually-hidden)")).toBeNull();
+    expect(container.querySelector("[aria-live]:not(.visually-hidden)")).toBeNull();
   });
 
   it("writes what was logged before it loaded, then what comes while a write is parsed as one write", async () => {

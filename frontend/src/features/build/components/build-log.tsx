@@ -114,18 +114,25 @@ export function BuildLog({ log, fileName = "build.log", loadTerminal = loadXterm
   return (
     <section className="lp-build-log" aria-label="Build log">
       <div className="lp-build-log-toolbar">
-        <button type="button" onClick={() => void copy()}>
-          Copy log
-        </button>
-        <button type="button" onClick={download}>
-          Download log
-        </button>
+        <span className="small fw-semibold me-auto" aria-hidden="true">
+          Build log
+        </span>
         {!following && (
-          <button type="button" onClick={jumpToLatest}>
+          <button type="button" className="btn btn-sm btn-outline-secondary" onClick={jumpToLatest}>
             Jump to latest
           </button>
         )}
-        <span className="lp-visually-hidden" aria-live="polite">
+        <button
+          type="button"
+          className="btn btn-sm btn-outline-secondary"
+          onClick={() => void copy()}
+        >
+          Copy log
+        </button>
+        <button type="button" className="btn btn-sm btn-outline-secondary" onClick={download}>
+          Download log
+        </button>
+        <span className="visually-hidden" aria-live="polite">
           {copied === "copied"
             ? "Log copied."
             : copied === "failed"
@@ -133,9 +140,9 @@ export function BuildLog({ log, fileName = "build.log", loadTerminal = loadXterm
               : ""}
         </span>
       </div>
-      {terminalState === "loading" && <p className="lp-hint">Loading the log viewer…</p>}
+      {terminalState === "loading" && <p className="form-text">Loading the log viewer…</p>}
       {terminalState === "unavailable" && (
-        <p className="lp-error">
+        <p className="text-danger-emphasis">
           The log viewer could not load. You can still copy or download the log.
         </p>
       )}

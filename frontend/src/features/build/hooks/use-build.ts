@@ -25,6 +25,7 @@ import { INVALID_REF, repositoryMessage } from "../../../lib/provider-copy.ts";
 import { BuildRequestError, buildStreamUrl, readBuildStream } from "../api/build-stream.ts";
 import { cancelBuild, describeCancel } from "../api/cancel-build.ts";
 import { BuildLogBuffer } from "../log/build-log-buffer.ts";
+import { readableMessage } from "../log/docker-output.ts";
 
 /** The steps shown to people; `unknown`, `built` and `launching` do not move the indicator. */
 export const PROGRESS_PHASES = ["waiting", "fetching", "building", "pushing"] as const;
@@ -50,13 +51,21 @@ export type BuildState =
       maxAttempts: number;
     })
   | (Running & { status: "ready"; imageName: string; finishedAt: number; cached: boolean })
-  | (Running & { status: "failed"; message: string; finishedAt: number; loginUrl?: string })
+  | (Running & {
+      status: "failed";
+      message: string;
+      finishedAt: number;
+      loginUrl?: string;
+      /** The step the build had reached when it stopped (the step bar keeps it). */
+      phase: ProgressPhase | null;
+    })
   | (Running & {
       status: "cancelled";
       finishedAt: number;
       /** What the companion did (contract BuildCancelResult), in words; absent until it answers. */
       cancelOutcome?: string;
       cancelError?: string;
+      phase: ProgressPhase | null;
     })
   | (Running & { status: "rate-limited"; message: string; retryAt: number | null });
 
@@ -190,7 +199,7 @@ export function useBuild({
             if (item.type === "keepalive") continue;
             const event = item.event;
             if (signal.aborted) return;
-            if (event.message) log.append(event.message);
+            if (event.message) log.append(readableMessage(event.message));
             if (event.reconnect) {
               restarting = true;
               break;
@@ -210,13 +219,14 @@ export function useBuild({
                   status: "failed",
                   message: "The build finished without naming its image.",
                   finishedAt: clock(),
+                  phase,
                 });
               }
               return;
             }
             if (event.phase === "failed") {
               const message = event.message?.trim() || "The build failed.";
-              update({ ...running, status: "failed", message, finishedAt: clock() });
+              update({ ...running, status: "failed", message, finishedAt: clock(), phase });
               return;
             }
             sawProgress = true;
@@ -246,6 +256,7 @@ export function useBuild({
                 status: "failed",
                 message: error.message,
                 finishedAt: clock(),
+                phase,
                 ...(error.loginUrl ? { loginUrl: error.loginUrl } : {}),
               });
             }
@@ -266,6 +277,7 @@ export function useBuild({
             message:
               "Lost the connection to the build too many times. It may still finish: try again to reattach.",
             finishedAt: clock(),
+            phase,
           });
           return;
         }
@@ -305,7 +317,15 @@ export function useBuild({
           : error.field === "ref"
             ? INVALID_REF
             : repositoryMessage(source.provider, error.problem);
-        setState({ status: "failed", source, spec: "", startedAt, finishedAt: startedAt, message });
+        setState({
+          status: "failed",
+          source,
+          spec: "",
+          startedAt,
+          finishedAt: startedAt,
+          message,
+          phase: null,
+        });
         return;
       }
       const running: Running = { source, spec, startedAt };
@@ -330,6 +350,7 @@ export function useBuild({
       startedAt: current.startedAt,
       status: "cancelled",
       finishedAt: clock(),
+      phase: current.phase,
     };
     setState(cancelled);
     try {

@@ -1,13 +1,24 @@
-import { memo } from "react";
+import { memo, type ReactNode } from "react";
 import {
   UNLISTED_CHOICE_SENTINEL,
   type ProfileOption,
 } from "../../../../../contract/spawn-page.ts";
+import { BUILD_CHOICE, optionEntries, showsAsList } from "../option-entries.ts";
 import { optionError, usesUnlisted, type OptionSelection } from "../profile-form-model.ts";
 import { onRadioGroupKeyDown } from "../radio-keys.ts";
+import { ChoiceCombobox } from "./choice-combobox.tsx";
 
-/** Few choices read best as radios; a long list (generated CPU/memory steps) as a select. */
-const MAX_RADIOS = 5;
+/** Whether "Build from a repository" can be chosen now, and what it says under its name. */
+export interface BuildAvailability {
+  enabled: boolean;
+  description: string;
+}
+
+/** Before the page knows whether the companion builds: the glue's server-rendered form says the same. */
+export const BUILD_PENDING: BuildAvailability = {
+  enabled: false,
+  description: "Available once the page has loaded.",
+};
 
 interface OptionFieldProps {
   profileSlug: string;
@@ -17,8 +28,16 @@ interface OptionFieldProps {
   /** After a refused submit, empty required text counts as an error too. */
   strict: boolean;
   onChange: (profileSlug: string, optionKey: string, change: Partial<OptionSelection>) => void;
+  build: BuildAvailability;
+  /** The build form, shown under the choices while "Build from a repository" is chosen. */
+  buildPanel?: ReactNode;
 }
 
+/**
+ * One option, laid out as the glue's server-rendered form lays it out (launchpad_glue.py
+ * _option_field), so the page takes it over without moving anything: a few entries as radios with
+ * each description inside its own choice, more as a searchable list; the free text below.
+ */
 export const OptionField = memo(function OptionField({
   profileSlug,
   option,
@@ -26,97 +45,147 @@ export const OptionField = memo(function OptionField({
   idBase,
   strict,
   onChange,
+  build,
+  buildPanel,
 }: OptionFieldProps) {
   const unlisted = option.unlisted_choice;
-  const entries = option.choices.map((c) => ({
-    key: c.key,
-    label: c.display_name,
-    description: c.description,
-  }));
-  if (unlisted.enabled && entries.length) {
-    entries.push({
-      key: UNLISTED_CHOICE_SENTINEL,
-      label: unlisted.display_name_in_choices ?? "Other...",
-      description: undefined,
-    });
-  }
+  const entries = optionEntries(option);
   const showText = usesUnlisted(option, selection);
-  const error = showText ? optionError(option, selection, strict) : null;
+  const error = optionError(option, selection, strict);
   const textId = `${idBase}-text`;
   const errorId = `${idBase}-error`;
   const choose = (choice: string) => onChange(profileSlug, option.key, { choice });
+  const building = selection.choice === BUILD_CHOICE;
+  const current = selection.choice ?? (entries.length ? UNLISTED_CHOICE_SENTINEL : null);
+  const disabled = new Set(build.enabled ? [] : [BUILD_CHOICE]);
+  const describe = (key: string, description: string | undefined) =>
+    key === BUILD_CHOICE ? build.description : description;
 
-  const text = showText && (
-    <div className="lp-other">
-      <label htmlFor={textId}>
-        {unlisted.display_name || unlisted.display_name_in_choices || option.display_name}
-      </label>
+  const errorText = error && (
+    <div id={errorId} className="invalid-feedback d-block">
+      {error}
+    </div>
+  );
+  const text = (label: string, className: string) => (
+    <div className={className}>
+      {label && (
+        <label className="form-label" htmlFor={textId}>
+          {label}
+        </label>
+      )}
       <input
         type="text"
         id={textId}
+        className={`form-control${error && showText ? " is-invalid" : ""}`}
         value={selection.unlisted}
+        placeholder=" "
         autoComplete="off"
         spellCheck={false}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? errorId : undefined}
+        aria-invalid={error && showText ? true : undefined}
+        aria-describedby={error && showText ? errorId : undefined}
         onChange={(e) => onChange(profileSlug, option.key, { unlisted: e.target.value })}
       />
-      {error && (
-        <p id={errorId} className="lp-error">
-          {error}
-        </p>
-      )}
+      {showText && errorText}
     </div>
+  );
+  const otherLabel = unlisted.display_name || unlisted.display_name_in_choices || "";
+  const below = (
+    <>
+      {showText && entries.length > 0 && text(otherLabel, "lp-other mt-2")}
+      {/* Kept while another entry is chosen, so a running build is not dropped. */}
+      {buildPanel && (
+        <div className="lp-build mt-2 ms-sm-4" hidden={!building}>
+          {buildPanel}
+        </div>
+      )}
+      {building && errorText}
+    </>
   );
 
   if (!entries.length) {
-    return <div className="lp-option">{text}</div>;
-  }
-  if (entries.length > MAX_RADIOS && !entries.some((e) => e.description)) {
     return (
-      <div className="lp-option">
-        <label htmlFor={idBase}>{option.display_name}</label>
-        <select id={idBase} value={selection.choice ?? ""} onChange={(e) => choose(e.target.value)}>
-          {entries.map((entry) => (
-            <option key={entry.key} value={entry.key}>
-              {entry.label}
-            </option>
-          ))}
-        </select>
-        {text}
+      <div className="lp-field row mb-2">
+        <label className="col-form-label col-sm-3 pt-0" htmlFor={textId}>
+          {otherLabel || option.display_name}
+        </label>
+        <div className="col-sm-9">{text("", "")}</div>
       </div>
     );
   }
-  const checkedIndex = Math.max(
-    0,
-    entries.findIndex((e) => e.key === selection.choice),
-  );
-  return (
-    <fieldset className="lp-option" onKeyDown={onRadioGroupKeyDown}>
-      <legend>{option.display_name}</legend>
-      {entries.map((entry, index) => {
-        const id = `${idBase}-c${index}`;
-        return (
-          <div className="lp-choice" key={entry.key}>
-            <input
-              type="radio"
-              id={id}
-              data-group={idBase}
-              checked={entry.key === selection.choice}
-              tabIndex={index === checkedIndex ? 0 : -1}
-              aria-describedby={entry.description ? `${id}-desc` : undefined}
-              onChange={() => choose(entry.key)}
-            />
-            <label htmlFor={id}>{entry.label}</label>
-            {entry.description && (
-              <span id={`${id}-desc`} className="lp-hint">
-                {entry.description}
-              </span>
-            )}
+  if (showsAsList(entries)) {
+    const description = describe(
+      current ?? "",
+      entries.find((e) => e.key === current)?.description,
+    );
+    const listEntries = entries.map((e) => ({ ...e, description: describe(e.key, e.description) }));
+    return (
+      <div className="lp-field row mb-2">
+        <label className="col-form-label col-sm-3 pt-0" htmlFor={idBase}>
+          {option.display_name}
+        </label>
+        <div className="col-sm-9">
+          <ChoiceCombobox
+            id={idBase}
+            entries={listEntries}
+            value={current}
+            disabledKeys={disabled}
+            describedBy={`${idBase}-desc`}
+            onChange={choose}
+          />
+          <div id={`${idBase}-desc`} className="form-text lp-choice-desc">
+            {description}
           </div>
-        );
-      })}
-      {text}
+          {below}
+        </div>
+      </div>
+    );
+  }
+  return (
+    <fieldset className="lp-field row mb-2" onKeyDown={onRadioGroupKeyDown}>
+      <legend className="col-form-label col-sm-3 pt-0">{option.display_name}</legend>
+      <div className="col-sm-9">
+        {entries.map((entry, index) => {
+          const suffix =
+            entry.key === UNLISTED_CHOICE_SENTINEL
+              ? "other"
+              : entry.key === BUILD_CHOICE
+                ? "build"
+                : String(index);
+          const id = `${idBase}-${suffix}`;
+          const description = describe(entry.key, entry.description);
+          const kind =
+            entry.key === UNLISTED_CHOICE_SENTINEL
+              ? " lp-other-choice"
+              : entry.key === BUILD_CHOICE
+                ? " lp-needs-page"
+                : "";
+          const checked = entry.key === current;
+          return (
+            <div className={`form-check lp-choice${kind}`} key={entry.key}>
+              <input
+                className={`form-check-input${kind}`}
+                type="radio"
+                id={id}
+                data-group={idBase}
+                checked={checked}
+                disabled={disabled.has(entry.key)}
+                tabIndex={checked ? 0 : -1}
+                aria-describedby={description ? `${id}-desc` : undefined}
+                onChange={() => choose(entry.key)}
+              />
+              <label className="form-check-label" htmlFor={id}>
+                {entry.label}
+              </label>
+              {description && (
+                <div id={`${id}-desc`} className="form-text mt-0">
+                  {description}
+                </div>
+              )}
+            </div>
+          );
+        })}
+        {below}
+      </div>
     </fieldset>
   );
 });

@@ -71,12 +71,26 @@ describe("profile picker", () => {
     expect(screen.getByRole("radio", { name: "1 GPU" })).toBeChecked();
   });
 
-  it("uses a labelled select for long choice lists", async () => {
+  it("makes long choice lists a searchable list, short ones radios", async () => {
     const user = userEvent.setup();
     const { form } = renderApp(manyProfiles(3, 2));
-    const select = screen.getByRole("combobox", { name: "Option 1" });
-    await user.selectOptions(select, "Choice 5");
+    const list = screen.getByRole("combobox", { name: "Option 1" });
+    expect(list).toHaveValue("Choice 0");
+    await user.click(list);
+    await user.keyboard("choice 5{Enter}");
+    expect(list).toHaveValue("Choice 5");
     expect(hiddenFields(form)).toContainEqual(["profile-option-profile-0--option-1", "c5"]);
+  });
+
+  it("attaches each choice's description to that choice, not the next one", () => {
+    renderApp(severalProfiles);
+    const scipy = screen.getByRole("radio", { name: "SciPy" });
+    const r = screen.getByRole("radio", { name: "R" });
+    expect(scipy).toHaveAccessibleDescription("Python with the SciPy stack");
+    expect(r).toHaveAccessibleDescription("R and RStudio");
+    // Each description sits inside its own choice's row.
+    expect(scipy.closest(".lp-choice")).toHaveTextContent("SciPyPython with the SciPy stack");
+    expect(r.closest(".lp-choice")).not.toHaveTextContent("SciPy");
   });
 
   it("handles 50 profiles × 20 options, expanding only the selected one", async () => {
@@ -88,6 +102,50 @@ describe("profile picker", () => {
     expect(screen.getAllByRole("combobox")).toHaveLength(20);
     expect(hiddenFields(form)[0]).toEqual(["profile", "profile-42"]);
     expect(hiddenFields(form)).toHaveLength(21);
+  });
+
+  // jsdom lays out 200 rows per key press slowly; Chromium does it in the e2e and the bench.
+  it(
+    "filters many profiles as you type, over names and descriptions",
+    { timeout: 30_000 },
+    async () => {
+      const user = userEvent.setup();
+      renderApp(manyProfiles(200, 1));
+      const filter = screen.getByRole("searchbox", { name: "Filter profiles" });
+      expect(screen.getAllByRole("radio", { name: /^Profile \d+$/ })).toHaveLength(200);
+      await user.type(filter, "150");
+      expect(screen.getAllByRole("radio", { name: /^Profile \d+$/ })).toEqual([
+        screen.getByRole("radio", { name: "Profile 150" }),
+      ]);
+      expect(screen.getByText("1 of 200 profiles match.")).toBeInTheDocument();
+      // Descriptions count too ("Profile number 19"), and every word must match, anywhere:
+      // 19, 119 and 190 to 199.
+      await user.clear(filter);
+      await user.type(filter, "number 19");
+      expect(screen.getAllByRole("radio", { name: /^Profile \d+$/ })).toHaveLength(12);
+      // Down from the filter reaches the list; Space picks: profile 150 in a few key presses.
+      await user.clear(filter);
+      await user.type(filter, "Profile 150{ArrowDown} ");
+      expect(screen.getByRole("radio", { name: "Profile 150" })).toHaveFocus();
+      expect(screen.getByRole("radio", { name: "Profile 150" })).toBeChecked();
+      expect(screen.getByRole("heading", { name: "Profile 150" })).toBeInTheDocument();
+      await user.clear(filter);
+      await user.type(filter, "nothing like this");
+      expect(screen.getByText("No profile matches “nothing like this”.")).toBeInTheDocument();
+    },
+  );
+
+  it("lays out a few profiles as cards, the selected one marked and holding its options", async () => {
+    const user = userEvent.setup();
+    renderApp(severalProfiles);
+    const card = (name: string) => screen.getByRole("radio", { name }).closest(".lp-card");
+    expect(card("CPU server")).toHaveAttribute("data-selected");
+    expect(card("GPU server")).not.toHaveAttribute("data-selected");
+    expect(screen.queryByRole("searchbox")).toBeNull();
+    // The whole card picks its profile.
+    await user.click(screen.getByText("One NVIDIA T4."));
+    expect(screen.getByRole("radio", { name: "GPU server" })).toBeChecked();
+    expect(card("GPU server")).toHaveAttribute("data-selected");
   });
 
   it("preselects saved profile, choices and free text", () => {
@@ -116,6 +174,11 @@ describe("free-text (unlisted) values", () => {
     expect(input).not.toHaveAttribute("aria-invalid");
     await user.type(input, "docker.io/library/python:3");
     expect(input).toHaveAttribute("aria-invalid", "true");
+    // Visibly too: Bootstrap's invalid border, the message right below the field.
+    expect(input).toHaveClass("is-invalid");
+    expect(input.parentElement).toHaveTextContent(
+      /Use an image from quay.io or ghcr.io, with a tag.$/,
+    );
     expect(input).toHaveAccessibleDescription("Use an image from quay.io or ghcr.io, with a tag.");
     await user.clear(input);
     // The regex uses (?P<registry>…) and \Z, both translated.
@@ -160,6 +223,20 @@ describe("free-text (unlisted) values", () => {
       }),
     );
     expect(screen.getByRole("textbox", { name: "Custom image" })).toHaveFocus();
+  });
+
+  it("clears the summary as soon as the user edits", async () => {
+    const user = userEvent.setup();
+    renderApp(unlistedInvalid);
+    await user.click(screen.getByRole("button", { name: "Start" }));
+    expect(screen.getByRole("alert")).toHaveTextContent("Fix these before starting");
+    await user.type(screen.getByRole("textbox", { name: "Custom image" }), "x");
+    expect(screen.queryByRole("alert")).toBeNull();
+    // The field keeps its own message while the value is still refused.
+    expect(screen.getByRole("textbox", { name: "Custom image" })).toHaveAttribute(
+      "aria-invalid",
+      "true",
+    );
   });
 
   it("re-checks at submit time: empty required text blocks the Enter key too", async () => {

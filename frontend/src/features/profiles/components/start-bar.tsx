@@ -1,20 +1,36 @@
-import { useEffect, useRef } from "react";
-import { optionTextId } from "../ids.ts";
-import { formErrors, toFormFields } from "../profile-form-model.ts";
+import { useEffect, useRef, useState } from "react";
+import { optionId, optionTextId } from "../ids.ts";
+import { BUILD_CHOICE } from "../option-entries.ts";
+import {
+  formErrors,
+  optionSelection,
+  selectedProfile,
+  toFormFields,
+  type OptionError,
+} from "../profile-form-model.ts";
 import type { ProfileForm } from "../use-profile-form.ts";
 
 /**
- * The page's Start button, the fields actually posted, and the checks at submit time. The hub's
- * form lives outside React, so its `submit` event is watched directly. A submit with a project id
- * waits for `beforeProjectSubmitRef` (the app records the start) and is then posted again.
+ * The page's Start button (where the glue's server-rendered form has its own), the fields
+ * actually posted, and the checks at submit time. The hub's form lives outside React, so its
+ * `submit` event is watched directly. A post with a project (one of Your projects, or the image
+ * built for an option) waits while the start is recorded, whichever button or key submitted it,
+ * and is then posted again.
  */
 export function StartBar({ form }: { form: ProfileForm }) {
-  const { profiles, state, startButtonRef, beforeProjectSubmitRef, submitErrors, setSubmitErrors } =
-    form;
+  const { profiles, state, startButtonRef, projectStartOf, submitErrors, setSubmitErrors } = form;
   const summaryRef = useRef<HTMLDivElement>(null);
-  /** The project check passed for the submit that follows; a check is under way. */
-  const checked = useRef(false);
-  const checking = useRef(false);
+  const [starting, setStarting] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  /** The project whose start was recorded for the post that follows; a record is under way. */
+  const recorded = useRef<string | null>(null);
+  const recording = useRef(false);
+  // Why the last start was refused is out of date once the user changes anything.
+  const [seen, setSeen] = useState(state);
+  if (seen !== state) {
+    setSeen(state);
+    if (problem) setProblem(null);
+  }
 
   useEffect(() => {
     const hubForm = startButtonRef.current?.form;
@@ -33,77 +49,111 @@ export function StartBar({ form }: { form: ProfileForm }) {
         return;
       }
       setSubmitErrors(null);
-      const check = beforeProjectSubmitRef.current;
-      if (state.projectId === null || check === null || checked.current) {
-        checked.current = false;
+      const start = projectStartOf(state);
+      if (start === null || recorded.current === start.projectId) {
+        recorded.current = null;
+        setStarting(true);
         return;
       }
       hold(event);
-      if (checking.current) return;
-      checking.current = true;
+      if (recording.current) return;
+      recording.current = true;
+      setProblem(null);
+      setStarting(true);
       const submitter = event.submitter;
-      void check(state.projectId)
-        .catch(() => false)
-        .then((ok) => {
-          checking.current = false;
-          if (!ok) return;
-          checked.current = true;
+      const refused = (message: string) => {
+        recording.current = false;
+        setStarting(false);
+        setProblem(message);
+      };
+      void start.record().then(
+        (message) => {
+          if (message !== null) return refused(message);
+          recording.current = false;
+          recorded.current = start.projectId;
+          // The image built for an option goes with its project id.
+          if (state.projectId !== start.projectId) form.controller.setProjectId(start.projectId);
           hubForm.requestSubmit(
             submitter instanceof HTMLButtonElement || submitter instanceof HTMLInputElement
               ? submitter
               : startButtonRef.current,
           );
-        });
+        },
+        (error: unknown) =>
+          refused(error instanceof Error ? error.message : "Launchpad could not record the start."),
+      );
     };
     hubForm.addEventListener("submit", onSubmit, true);
     return () => hubForm.removeEventListener("submit", onSubmit, true);
-  }, [profiles, state, startButtonRef, beforeProjectSubmitRef, setSubmitErrors]);
+  }, [profiles, state, startButtonRef, projectStartOf, setSubmitErrors, form.controller]);
+
+  // Back from the hub's next page (the browser's back/forward cache): Start is ready again.
+  useEffect(() => {
+    const onShow = (event: PageTransitionEvent) => event.persisted && setStarting(false);
+    window.addEventListener("pageshow", onShow);
+    return () => window.removeEventListener("pageshow", onShow);
+  }, []);
 
   useEffect(() => {
     if (submitErrors) summaryRef.current?.focus();
   }, [submitErrors]);
 
-  const profileIndex = profiles.findIndex((p) => p.slug === state.profileSlug);
-  const options = profiles[profileIndex]?.profile_options ?? [];
+  const profile = selectedProfile(profiles, state);
+  const profileIndex = profiles.indexOf(profile);
+  /** The control an error leads to: the free text, or "Build from a repository". */
+  const target = (error: OptionError) => {
+    const index = profile.profile_options.findIndex((o) => o.key === error.optionKey);
+    const option = profile.profile_options[index];
+    return option && optionSelection(state, profile.slug, option).choice === BUILD_CHOICE
+      ? `${optionId(profileIndex, index)}-build`
+      : optionTextId(profileIndex, index);
+  };
   return (
-    <div className="lp-start">
+    <div className="lp-start-bar">
       {submitErrors && (
         <div
-          className="lp-summary"
+          className="alert alert-danger lp-summary"
           role="alert"
           tabIndex={-1}
           ref={summaryRef}
           aria-labelledby="lp-summary-title"
         >
-          <h2 id="lp-summary-title">Fix these before starting:</h2>
-          <ul>
-            {submitErrors.map((error) => {
-              const id = optionTextId(
-                profileIndex,
-                options.findIndex((o) => o.key === error.optionKey),
-              );
-              return (
-                <li key={error.optionKey}>
-                  <a
-                    href={`#${id}`}
-                    onClick={(event) => {
-                      event.preventDefault();
-                      document.getElementById(id)?.focus();
-                    }}
-                  >
-                    {error.message}
-                  </a>
-                </li>
-              );
-            })}
+          <h2 id="lp-summary-title" className="h6">
+            Fix these before starting:
+          </h2>
+          <ul className="mb-0">
+            {submitErrors.map((error) => (
+              <li key={error.optionKey}>
+                <a
+                  className="alert-link"
+                  href={`#${target(error)}`}
+                  onClick={(event) => {
+                    event.preventDefault();
+                    document.getElementById(target(error))?.focus();
+                  }}
+                >
+                  {error.message}
+                </a>
+              </li>
+            ))}
           </ul>
+        </div>
+      )}
+      {problem && (
+        <div className="alert alert-danger" role="alert">
+          {problem}
         </div>
       )}
       {toFormFields(profiles, state).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}
-      <button type="submit" className="lp-button" ref={startButtonRef}>
-        Start
+      <button
+        type="submit"
+        className="btn btn-jupyter form-control lp-start"
+        ref={startButtonRef}
+        aria-busy={starting || undefined}
+      >
+        {starting ? "Starting…" : "Start"}
       </button>
     </div>
   );

@@ -60,7 +60,9 @@ export default function DeleteProjectDialog({
         requestClose();
       }}
     >
-      <h2 id={titleId}>Delete {name}?</h2>
+      <h2 id={titleId} className="h5">
+        Delete {name}?
+      </h2>
       <div id={descriptionId}>
         <p>This permanently removes:</p>
         <ul>
@@ -73,17 +75,22 @@ export default function DeleteProjectDialog({
         <p>The image is not deleted, and other projects are untouched.</p>
       </div>
       {error !== null && (
-        <p className="lp-error" role="alert">
+        <p className="alert alert-danger py-2" role="alert">
           {error}
         </p>
       )}
       <div className="lp-dialog-actions">
-        <button ref={cancelRef} type="button" className="lp-secondary" onClick={requestClose}>
+        <button
+          ref={cancelRef}
+          type="button"
+          className="btn btn-outline-secondary"
+          onClick={requestClose}
+        >
           Cancel
         </button>
         <button
           type="button"
-          className="lp-danger"
+          className="btn btn-danger"
           aria-disabled={pending}
           onClick={() => {
             if (!pending) onConfirm();

@@ -39,7 +39,8 @@ describe("ProjectsPanel", () => {
   it("lists projects newest launch first, linking each repository that has a web page", async () => {
     server.use(...projectsListHandlers.few());
     renderPanel();
-    await table();
+    // Named by the heading above it: Bootstrap 5 puts a <caption> below the table.
+    expect((await table()).querySelector("caption")).toBeNull();
     const names = screen.getAllByRole("rowheader").map((cell) => cell.textContent);
     expect(names).toEqual([
       sshRepo.display_name,
@@ -143,12 +144,14 @@ describe("ProjectsPanel", () => {
 
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
     expect(within(rowOf("climate-notebooks")).getByText("Deleting…")).toBeInTheDocument();
-    expect(screen.getByText("Deleting climate-notebooks…")).toBeInTheDocument();
+    // Said visibly, not only to screen readers.
+    expect(screen.getByText("Deleting climate-notebooks…")).toHaveClass("alert-success");
 
     await waitFor(() =>
       expect(screen.queryByRole("rowheader", { name: /^climate-notebooks/ })).toBeNull(),
     );
-    expect(screen.getByText("Deleted climate-notebooks.")).toBeInTheDocument();
+    expect(screen.getByText("Deleted climate-notebooks.")).toHaveClass("alert");
+    expect(screen.getByText("Deleted climate-notebooks.")).not.toHaveClass("visually-hidden");
     expect(screen.getAllByRole("rowheader")).toHaveLength(sampleProjects.length - 1);
   });
 

@@ -109,40 +109,34 @@ export function ProjectsPanel({
     });
   };
 
-  const title = <h2 id={headingId}>Your projects</h2>;
   const homeOwner = user === me.name ? "your home" : `${user}'s home`;
 
   let body;
   if (query.isPending) {
     body = (
-      <>
-        {title}
-        <p className="lp-hint" role="status">
-          Loading your projects…
-        </p>
-      </>
+      <p className="form-text" role="status">
+        Loading your projects…
+      </p>
     );
   } else if (query.isError) {
     body = (
-      <>
-        {title}
-        <div className="lp-notice" role="alert">
-          Your projects could not be loaded: {query.error.message}{" "}
-          <button type="button" className="lp-link-button" onClick={() => void query.refetch()}>
-            Try again
-          </button>
-        </div>
-      </>
+      <div className="alert alert-warning" role="alert">
+        Your projects could not be loaded: {query.error.message}{" "}
+        <button
+          type="button"
+          className="btn btn-link p-0 align-baseline"
+          onClick={() => void query.refetch()}
+        >
+          Try again
+        </button>
+      </div>
     );
   } else if (query.data.projects.length === 0) {
     body = (
-      <>
-        {title}
-        <p className="lp-hint">
-          You have no projects yet. Build an image from a repository and start it: it becomes a
-          project with its own folder, kept between launches.
-        </p>
-      </>
+      <p className="form-text">
+        You have no projects yet. Build an image from a repository and start it: it becomes a
+        project with its own folder, kept between launches.
+      </p>
     );
   } else {
     const limit = projectLimitOf(query.data);
@@ -156,20 +150,20 @@ export function ProjectsPanel({
           />
         )}
         {removal.isError && confirming === null && (
-          <p className="lp-notice" role="alert">
+          <div className="alert alert-danger" role="alert">
             {removal.error.message}
-          </p>
+          </div>
         )}
         <div
           ref={regionRef}
-          className="lp-projects-scroll"
+          className="lp-projects-scroll card"
           role="region"
           aria-labelledby={headingId}
           tabIndex={-1}
         >
           <ProjectsTable
             projects={query.data.projects}
-            title={title}
+            labelledBy={headingId}
             runningProjectIds={runningProjectIds}
             startingProjectIds={query.data.starting_project_ids ?? NONE}
             pendingDeleteId={removal.isPending ? (removal.variables ?? null) : null}
@@ -179,6 +173,7 @@ export function ProjectsPanel({
             onRebuild={({ provider, repository, ref }) => onRebuild({ provider, repository, ref })}
             onDelete={(project, trigger) => {
               removal.reset();
+              setAnnouncement("");
               returnFocus.current = trigger;
               setConfirming(project);
             }}
@@ -194,10 +189,17 @@ export function ProjectsPanel({
       <style href="launchpad-projects" precedence="default">
         {css}
       </style>
-      {body}
-      <p className="lp-vh" role="status">
+      <h2 id={headingId} className="h5 mb-2">
+        Your projects
+      </h2>
+      {/* Always there, so screen readers hear it change; visible while it says something. */}
+      <div
+        role="status"
+        className={announcement ? "alert alert-success py-2 mb-2" : "visually-hidden"}
+      >
         {announcement}
-      </p>
+      </div>
+      {body}
       {confirming !== null && (
         <LazyPart
           loading={null}

@@ -5,8 +5,8 @@ import { PROVIDER_COPY } from "../../../lib/provider-copy.ts";
 
 export interface ProjectsTableProps {
   projects: readonly Project[];
-  /** The `<h2>` inside the caption: the table's name and the section's heading. */
-  title: ReactNode;
+  /** The section's heading, which names the table (Bootstrap puts a caption below the table). */
+  labelledBy: string;
   runningProjectIds: readonly string[];
   /** Starts asked for that the companion has not yet seen run. */
   startingProjectIds: readonly string[];
@@ -51,7 +51,7 @@ export function relativeTime(iso: string, now: Date): string {
 }
 
 function VisuallyHidden({ children }: { children: ReactNode }) {
-  return <span className="lp-vh">{children}</span>;
+  return <span className="visually-hidden">{children}</span>;
 }
 
 function LastLaunched({ iso, now }: { iso: string; now: Date }) {
@@ -98,16 +98,17 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
   // The visible label starts the accessible name (WCAG 2.5.3), which also says which project.
   const label = (action: string) => `${action} ${project.display_name}`;
   if (project.state === "deleting" || project.id === pendingDeleteId) {
-    return <span className="lp-progress">Deleting…</span>;
+    return <span className="form-text mt-0">Deleting…</span>;
   }
   if (project.state === "delete-failed") {
     return (
       <>
-        <span className="lp-error">
+        <span className="text-danger-emphasis">
           Deleting failed{project.deletion?.message ? `: ${project.deletion.message}` : "."}
         </span>{" "}
         <button
           type="button"
+          className="btn btn-sm btn-outline-secondary"
           aria-label={label("Retry deleting")}
           onClick={() => props.onRetryDelete(project)}
         >
@@ -122,6 +123,7 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
     <span className="lp-actions">
       <button
         type="button"
+        className="btn btn-sm btn-primary"
         aria-label={label("Start")}
         disabled={busy}
         onClick={() => props.onStart(project)}
@@ -130,6 +132,7 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
       </button>
       <button
         type="button"
+        className="btn btn-sm btn-outline-secondary"
         aria-label={label("Rebuild")}
         disabled={busy}
         onClick={() => props.onRebuild(project)}
@@ -138,6 +141,7 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
       </button>
       <button
         type="button"
+        className="btn btn-sm btn-outline-danger"
         aria-label={label("Delete")}
         disabled={running}
         aria-describedby={running ? noteId : undefined}
@@ -146,7 +150,7 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
         Delete
       </button>
       {running && (
-        <span id={noteId} className="lp-hint">
+        <span id={noteId} className="form-text w-100 mt-0">
           A running server uses it: stop the server to delete it.
         </span>
       )}
@@ -154,10 +158,17 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
   );
 }
 
+/**
+ * The projects, newest launch first. On a phone each row becomes a small card (projects.css):
+ * the cells' `data-label` names what the column header no longer shows, and the actions span the
+ * card's width, within a thumb's reach.
+ */
 export function ProjectsTable(props: ProjectsTableProps) {
   return (
-    <table className="lp-projects-table">
-      <caption>{props.title}</caption>
+    <table
+      className="table table-sm align-middle mb-0 lp-projects-table"
+      aria-labelledby={props.labelledBy}
+    >
       <thead>
         <tr>
           <th scope="col">Repository</th>
@@ -175,23 +186,23 @@ export function ProjectsTable(props: ProjectsTableProps) {
             <th scope="row">
               <Repository project={project} />
               {props.runningProjectIds.includes(project.id) && (
-                <span className="lp-badge">Running</span>
+                <span className="badge text-bg-success ms-2">Running</span>
               )}
             </th>
-            <td>{PROVIDER_COPY[project.provider].displayName}</td>
-            <td>
+            <td data-label="Provider">{PROVIDER_COPY[project.provider].displayName}</td>
+            <td data-label="Ref">
               <Version project={project} />
             </td>
-            <td>
+            <td data-label="Launched">
               {props.startingProjectIds.includes(project.id) ? (
-                <span className="lp-progress">Starting…</span>
+                <span className="form-text mt-0">Starting…</span>
               ) : project.last_launched_at !== undefined ? (
                 <LastLaunched iso={project.last_launched_at} now={props.now} />
               ) : (
                 "Not started yet"
               )}
             </td>
-            <td>
+            <td className="lp-actions-cell">
               <Actions {...props} project={project} />
             </td>
           </tr>

@@ -4,7 +4,7 @@ import type { CompanionSession } from "../use-companion-session.ts";
 export function CompanionStatus({ session }: { session: CompanionSession }) {
   if (session.status !== "unavailable") return null;
   return (
-    <p className="lp-note" role="status">
+    <p className="alert alert-secondary mt-3" role="status">
       Building from a repository and Your Projects are unavailable right now: {session.reason} You
       can still start a server below.
     </p>
