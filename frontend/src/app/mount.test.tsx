@@ -1,6 +1,7 @@
-import { act, screen } from "@testing-library/react";
+import { act, screen, waitFor } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
-import { afterEach, describe, expect, it } from "vitest";
+import { useState } from "react";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { hubSpawnPageHtml, sampleJhData, severalProfiles } from "../testing/fixtures.ts";
 import { mountLaunchpad, type Mounted } from "./mount.tsx";
 
@@ -99,6 +100,59 @@ describe("mountLaunchpad", () => {
       ["profile-option-cpu--image--unlisted-choice", ""],
       ["profile-option-cpu--resources", "medium"],
     ]);
+  });
+
+  it("gives the form back by itself when the page throws after it has taken over", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    function Fragile() {
+      const [broken, setBroken] = useState(false);
+      if (broken) throw new Error("a bug in the page");
+      return (
+        <button type="button" onClick={() => setBroken(true)}>
+          Break
+        </button>
+      );
+    }
+    let root!: HTMLElement;
+    act(() => {
+      document.body.innerHTML = hubSpawnPageHtml(severalProfiles);
+      mounted = mountLaunchpad({
+        jhdata: sampleJhData,
+        companion: { buildPanel: () => null, projects: () => <Fragile /> },
+      });
+      root = document.getElementById("launchpad-root")!;
+    });
+    const breaker = await screen.findByRole("button", { name: "Break" });
+    // As in a browser, outside act(): under act() React rethrows instead of reporting the error.
+    const actEnvironment = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+    actEnvironment.IS_REACT_ACT_ENVIRONMENT = false;
+    try {
+      breaker.click();
+      await waitFor(() => expect(root.dataset.launchpadState).toBe("fallback"));
+    } finally {
+      actEnvironment.IS_REACT_ACT_ENVIRONMENT = true;
+    }
+    expect(serverForm().hidden).toBe(false);
+    expect(serverForm().disabled).toBe(false);
+    expect(root.querySelector(".lp-app")).toBeNull();
+    expect(posted()).toContainEqual(["profile", "cpu"]);
+    expect(error).toHaveBeenCalledWith(
+      "Launchpad stopped; the form keeps working without it.",
+      expect.objectContaining({ message: "a bug in the page" }),
+    );
+    error.mockRestore();
+  });
+
+  it("replaces an older glue's fallback that lacks the attribute, and brings it back on restore()", () => {
+    const { result, root } = load(severalProfiles, (doc) => {
+      doc.getElementById("launchpad-root")!.innerHTML =
+        '<fieldset class="launchpad-fallback"><input type="radio" name="profile" value="gpu" checked></fieldset>';
+    });
+    expect(root.querySelector(".launchpad-fallback")).toBeNull();
+    expect(posted().filter(([name]) => name === "profile")).toEqual([["profile", "cpu"]]);
+    act(() => result.restore?.());
+    expect(root.querySelector(".launchpad-fallback")).not.toBeNull();
+    expect(posted()).toEqual([["profile", "gpu"]]);
   });
 
   it("keeps the server-rendered form and explains a version mismatch", () => {

@@ -73,7 +73,7 @@ export interface Mounted {
   root?: Root;
   /**
    * Gives the page back to the server-rendered form, as it was when the page took over: the
-   * page unmounts and the form shows again, enabled (e.g. from a root error boundary).
+   * page unmounts and the form shows again, enabled. The page does it itself when it throws.
    */
   restore?: () => void;
 }
@@ -122,11 +122,24 @@ export function mountLaunchpad(options: MountOptions = {}): Mounted {
         }
       : null;
 
+  // An older glue's fallback (or the local demo's) lacks the attribute: it makes way for the page.
+  const earlier = serverForm ? [] : [...mountPoint.childNodes];
+
   const companion = options.companion ?? (url ? lazyCompanionSlots(url, data) : undefined);
   const host = doc.createElement("div");
   host.className = "lp-app";
   mountPoint.append(host);
-  const root = createRoot(host);
+  let restore: (() => void) | null = null;
+  let failed = false;
+  const root = createRoot(host, {
+    // A page on the hub's only path fails soft: whatever throws, now or later, the form comes
+    // back as it was when the page took over (React has unmounted the page's tree by now).
+    onUncaughtError(error) {
+      console.error("Launchpad stopped; the form keeps working without it.", error);
+      failed = true;
+      setTimeout(() => restore?.());
+    },
+  });
   // Synchronously, so the page and the form never show together or not at all.
   flushSync(() =>
     root.render(
@@ -140,8 +153,8 @@ export function mountLaunchpad(options: MountOptions = {}): Mounted {
       </StrictMode>,
     ),
   );
-  if (!host.firstChild) {
-    // The page rendered nothing (it threw): the server-rendered form stays, and works.
+  if (failed || !host.firstChild) {
+    // The page threw while rendering: the server-rendered form stays, and works.
     root.unmount();
     host.remove();
     mountPoint.dataset.launchpadState = "fallback";
@@ -152,6 +165,7 @@ export function mountLaunchpad(options: MountOptions = {}): Mounted {
     serverForm.disabled = true;
     serverForm.hidden = true;
   }
+  for (const node of earlier) node.remove();
   // The page has its own Start, which checks the form first; the glue's CSS hides the hub's
   // already, but a page without it (an older glue, the local demo) must not show two.
   const hubStart = [
@@ -165,18 +179,18 @@ export function mountLaunchpad(options: MountOptions = {}): Mounted {
       target.setSelectionRange(focused.selection[0], focused.selection[1]);
   }
   mountPoint.dataset.launchpadState = "ready";
-  return {
-    state: "ready",
-    root,
-    restore() {
-      root.unmount();
-      host.remove();
-      if (!serverForm) for (const container of hubStart) container.hidden = false;
-      if (serverForm) {
-        serverForm.disabled = false;
-        serverForm.hidden = false;
-      }
-      mountPoint.dataset.launchpadState = "fallback";
-    },
+  restore = () => {
+    restore = null;
+    root.unmount();
+    host.remove();
+    mountPoint.prepend(...earlier);
+    if (serverForm) {
+      serverForm.disabled = false;
+      serverForm.hidden = false;
+    } else {
+      for (const container of hubStart) container.hidden = false;
+    }
+    mountPoint.dataset.launchpadState = "fallback";
   };
+  return { state: "ready", root, restore: () => restore?.() };
 }
