@@ -10,6 +10,7 @@ import asyncio
 import html as html_lib
 import json
 import os
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -334,6 +335,18 @@ TWO_PROFILES = [
         },
     },
 ]
+
+
+def test_the_glue_lays_the_form_out_with_the_pages_own_thresholds_and_labels():
+    """The page takes the server-rendered form over in place, so both switch from cards to a list
+    and from radios to a list at the same counts, and name the build entry alike."""
+    repo = HERE.parents[2]
+    contract = (repo / "contract" / "spawn-page.ts").read_text()
+    for name in ("MAX_RADIOS", "MAX_PROFILE_CARDS"):
+        match = re.search(rf"^export const {name} = (\d+);$", contract, re.MULTILINE)
+        assert match and int(match.group(1)) == getattr(launchpad_glue, name), name
+    entries = (repo / "frontend" / "src" / "features" / "profiles" / "option-entries.ts").read_text()
+    assert f'export const BUILD_CHOICE_LABEL = "{launchpad_glue.BUILD_CHOICE_LABEL}";' in entries
 
 
 def test_the_server_rendered_form_starts_servers_without_any_script():
