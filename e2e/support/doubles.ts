@@ -152,9 +152,13 @@ export function recordedLogLine(startsWith: string): string {
 
 // --- the build panel ------------------------------------------------------------------------
 
-/** Fills in the build form (provider, repository, ref where the provider has one). */
+/**
+ * Chooses "Build from a repository" in the image option (the build form opens inside it), then
+ * fills in the form (provider, repository, ref where the provider has one).
+ */
 export async function fillBuildForm(page: Page, source: BuildSource): Promise<void> {
   const copy = PROVIDER_COPY[source.provider];
+  await page.getByRole("radio", { name: "Build from a repository", exact: true }).check();
   await page.getByLabel("Provider", { exact: true }).selectOption(source.provider);
   await page.getByLabel(copy.repoLabel, { exact: true }).fill(source.repo);
   if (PROVIDER_REFS[source.provider].hasRef)
