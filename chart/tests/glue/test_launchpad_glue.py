@@ -499,12 +499,22 @@ KUBESPAWNER_ACCEPTS = {
         ],
         {},
     ),
-    # user_options set through the REST API (POST /users/:name/server takes any JSON object).
-    "saved options from the REST API with a list as the profile": (
-        [{"display_name": "Small", "slug": "small"}, {"display_name": "Large", "slug": "large"}],
-        {"profile": ["large"]},
-    ),
 }
+
+
+def test_saved_options_that_are_not_strings_are_ignored_and_the_default_is_selected():
+    """user_options set through the REST API (POST /users/:name/server takes any JSON object):
+    the glue's form shows the default profile, as for a saved profile that no longer exists."""
+    c = z2jh_dynamic()
+    c.KubeSpawner.profile_list = [
+        {"display_name": "Small", "slug": "small"},
+        {"display_name": "Large", "slug": "large"},
+    ]
+    launchpad_glue.install(c)
+    html = render(c, {"profile": ["large"]})
+    assert 'id="launchpad-spawn-data"' in html
+    assert spawn_data(html)["user_options"] == {"profile": ["large"]}
+    assert browser_for(html).form_data()["profile"] == ["small"]
 
 
 @pytest.mark.parametrize("case", sorted(KUBESPAWNER_ACCEPTS))
