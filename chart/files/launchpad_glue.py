@@ -221,7 +221,7 @@ _FORM_STYLE = """<style id="launchpad-form-style">
 .lp-title{font-weight:600}
 .launchpad .lp-start{--bs-btn-color:#fff;--bs-btn-bg:#bf4f0b;--bs-btn-border-color:#a94400;--bs-btn-hover-color:#fff;--bs-btn-hover-bg:#a94400;--bs-btn-hover-border-color:#8f3900;--bs-btn-active-bg:#8f3900;font-weight:600}
 .lp-card:has(>.card-body>.lp-head input:checked),.lp-card[data-selected]{border-color:var(--bs-primary);box-shadow:inset 4px 0 0 var(--bs-primary);background:var(--bs-tertiary-bg)}
-.lp-server .lp-card:not(:has(>.card-body>.lp-head input:checked)) .lp-options,.lp-server .lp-other,.lp-server .lp-unchosen{display:none}
+.lp-server .lp-card:not(.lp-selected):not(:has(>.card-body>.lp-head input:checked)) .lp-options,.lp-server .lp-other,.lp-server .lp-unchosen{display:none}
 .lp-server .lp-field:has(.lp-other-choice:checked) .lp-other,.lp-server .lp-other:has(input:not(:placeholder-shown)){display:block}
 .lp-server:has(.lp-list input:checked:not([checked])) .lp-selected .lp-options{display:none}
 .lp-server:has(.lp-list input:checked:not([checked])) .lp-selected .lp-unchosen{display:block}
