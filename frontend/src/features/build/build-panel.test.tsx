@@ -173,6 +173,8 @@ describe("BuildPanel", () => {
     expect(await screen.findByRole("status")).toHaveTextContent(/too many builds/);
     expect(screen.getByText(/You can try again at/)).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Build again" })).toBeInTheDocument();
+    // Nothing was built: no empty log under the refusal.
+    expect(screen.queryByRole("region", { name: "Build log" })).toBeNull();
   });
 
   it("starts a given source on mount when asked", async () => {

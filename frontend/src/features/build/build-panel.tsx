@@ -181,22 +181,25 @@ export function BuildPanel({
           Image <code>{built}</code>. Press Start below to launch it.
         </p>
       )}
-      {state.status !== "idle" && (
-        <ErrorBoundary
-          fallback={
-            <p className="alert alert-secondary py-2" role="status">
-              The build log could not be shown. The build goes on, and its outcome appears above.
-            </p>
-          }
-          onError={(error) => console.error("Launchpad: the build log failed", error)}
-        >
-          <BuildLog
-            log={build.log}
-            fileName={logFileName(state.source)}
-            {...(loadTerminal ? { loadTerminal } : {})}
-          />
-        </ErrorBoundary>
-      )}
+      {/* A refused build (rate-limited, or its repository rejected before any stream) has no log. */}
+      {state.status !== "idle" &&
+        state.status !== "rate-limited" &&
+        !(state.status === "failed" && state.spec === "") && (
+          <ErrorBoundary
+            fallback={
+              <p className="alert alert-secondary py-2" role="status">
+                The build log could not be shown. The build goes on, and its outcome appears above.
+              </p>
+            }
+            onError={(error) => console.error("Launchpad: the build log failed", error)}
+          >
+            <BuildLog
+              log={build.log}
+              fileName={logFileName(state.source)}
+              {...(loadTerminal ? { loadTerminal } : {})}
+            />
+          </ErrorBoundary>
+        )}
     </section>
   );
 }
