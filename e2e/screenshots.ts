@@ -94,8 +94,13 @@ const STATES: State[] = [
     drive: async (page) => {
       await build(page, "e2e-org/fail-to-build");
       await panel(page).getByText("The build failed").waitFor();
-      // The terminal is a lazy chunk: wait until it shows the log's last line.
-      await panel(page).locator(".xterm-rows").getByText("Error during build").waitFor();
+      // The terminal is a lazy chunk: wait until it shows the log's last line. At 390 px it
+      // sometimes never does (a bug not yet found, see the spawn page's notes): say so, go on.
+      await panel(page)
+        .locator(".xterm-rows")
+        .getByText("Error during build")
+        .waitFor({ timeout: 10_000 })
+        .catch(() => console.error("screenshots: build-failed: the terminal shows no log"));
       await page.waitForTimeout(500);
     },
   },
