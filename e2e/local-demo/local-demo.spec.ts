@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test as base, type Page } from "@playwright/test";
-import { buildStatus, fillBuildForm } from "../support/doubles.ts";
+import { buildPanel, buildStatus, fillBuildForm } from "../support/doubles.ts";
 import { binderhubNames } from "../../server/test-support/binderhub-naming.ts";
 import {
   startProcess,
@@ -116,7 +116,7 @@ async function receivedImage(page: Page, demo: Demo, repository: string): Promis
 }
 
 test.describe("the local demo (npm start)", () => {
-  test("Build and start ends on what KubeSpawner would receive: the built image and the project folder", async ({
+  test("Build, then Start, ends on what KubeSpawner would receive: the built image and the project folder", async ({
     page,
     demo,
   }) => {
@@ -130,7 +130,9 @@ test.describe("the local demo (npm start)", () => {
       repo: "binder-examples/requirements",
       ref: "HEAD",
     });
-    await page.getByRole("button", { name: "Build and start", exact: true }).click();
+    await page.getByRole("button", { name: "Build image", exact: true }).click();
+    await expect(buildStatus(page)).toHaveText("The image is built and ready.", BUILD_TIMEOUT);
+    await page.getByRole("button", { name: "Start", exact: true }).click();
     expect(await receivedImage(page, demo, "binder-examples/requirements")).toMatch(
       /^registry\.example\.org\/launchpad-demo\/r2d-binder-2dexamples-2drequirements-55ab5c:/,
     );
@@ -139,23 +141,20 @@ test.describe("the local demo (npm start)", () => {
     expect(violations).toEqual([]);
   });
 
-  test("Build, then Start with this image, does the same; so does the project's Start afterwards", async ({
+  test("a project's Start from Your projects, after the build, reopens the same image and folder", async ({
     page,
     demo,
   }) => {
     await openDemo(page, demo);
     await fillBuildForm(page, { provider: "gh", repo: "binder-examples/conda", ref: "HEAD" });
-    await page.getByRole("button", { name: "Build", exact: true }).click();
+    await page.getByRole("button", { name: "Build image", exact: true }).click();
     await expect(buildStatus(page)).toHaveText("The image is built and ready.", BUILD_TIMEOUT);
-    const shown = await page
-      .getByRole("region", { name: "Build your own image" })
-      .getByRole("code")
-      .textContent();
-    await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+    const shown = await buildPanel(page).locator(".lp-build-image").getByRole("code").textContent();
+    await page.getByRole("button", { name: "Start", exact: true }).click();
     expect(await receivedImage(page, demo, "binder-examples/conda")).toBe(shown);
     const folder = await page.locator("#project-folder").textContent();
 
-    // Back on the spawn page, Your Projects has it: its Start reopens the same image and folder.
+    // Back on the spawn page, Your projects has it: its Start reopens the same image and folder.
     await openDemo(page, demo);
     await page.getByRole("button", { name: "Start binder-examples/conda", exact: true }).click();
     expect(await receivedImage(page, demo, "binder-examples/conda")).toBe(shown);
@@ -180,7 +179,7 @@ test.describe("the local demo (npm start)", () => {
     for (const [repository, outcome] of outcomes) {
       await expect(about.getByRole("cell", { name: repository })).toBeVisible();
       await fillBuildForm(page, { provider: "gh", repo: repository, ref: "HEAD" });
-      await page.getByRole("button", { name: "Build", exact: true }).click();
+      await page.getByRole("button", { name: "Build image", exact: true }).click();
       await expect(buildStatus(page)).toHaveText(outcome, BUILD_TIMEOUT);
     }
   });

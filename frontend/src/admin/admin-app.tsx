@@ -36,12 +36,12 @@ export function AdminApp({ serviceUrl, hubUrl, user, initialTab }: AdminAppProps
         </p>
       </header>
       <main>
-        {me.error || state.error ? (
+        {me?.error || state.error ? (
           <p role="alert" className="pe-issue pe-error">
-            The editor could not load: {(me.error ?? state.error)?.message} Reload the page to try
+            The editor could not load: {(me?.error ?? state.error)?.message} Reload the page to try
             again.
           </p>
-        ) : me.data && state.data ? (
+        ) : me?.data && state.data ? (
           <EditorPage
             // A new version (published here or by another admin) starts the editor over on it.
             key={state.data.current?.number ?? 0}

@@ -6,6 +6,8 @@ import type {
 } from "../../../../../contract/profile-editor/schema.ts";
 import type { Profile } from "../../../../../contract/spawn-page.ts";
 import { ProfilePicker } from "../../profiles/components/profile-picker.tsx";
+import type { BuildAvailability } from "../../profiles/components/option-field.tsx";
+import { initialFormState } from "../../profiles/profile-form-model.ts";
 import { useProfileForm } from "../../profiles/use-profile-form.ts";
 
 const NO_GROUP = "";
@@ -51,7 +53,13 @@ export function PreviewView({
   );
 }
 
+/** The preview builds nothing; "Build from a repository" says where building happens. */
+const PREVIEW_BUILD: BuildAvailability = {
+  enabled: false,
+  description: "On the spawn page: from GitHub, GitLab, Zenodo and more.",
+};
+
 function PreviewPicker({ profiles }: { profiles: Profile[] }) {
-  const form = useProfileForm(profiles, {});
-  return <ProfilePicker form={form} strict={false} />;
+  const form = useProfileForm(profiles, () => initialFormState(profiles, {}));
+  return <ProfilePicker form={form} strict={false} build={PREVIEW_BUILD} />;
 }
