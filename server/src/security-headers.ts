@@ -54,13 +54,15 @@ export function scriptHashSource(script: string): string {
  * Applies the policy of a page that runs the bundle: scripts only from `{servicePrefix}static/` on
  * this origin plus the page's own inline scripts by hash; styles from there and inline, since the
  * page and xterm inject `<style>` elements (xterm's DomRenderer makes them without a nonce);
- * requests (API, event streams) and the form post to this origin only.
+ * requests (API, event streams) and the form post to this origin only. `styleSources`: the
+ * stylesheets of the page around the bundle (the local demo's stand-in for the hub's own).
  */
 export function applyPagePolicy(
   request: FastifyRequest,
   reply: FastifyReply,
   servicePrefix: string,
   inlineScripts: readonly string[],
+  styleSources: readonly string[] = [],
 ): void {
   const staticFiles = `${request.protocol}://${request.host}${servicePrefix}static/`;
   // helmet's middleware sets the headers before it returns (its `next` is a no-op here).
@@ -70,7 +72,7 @@ export function applyPagePolicy(
       directives: {
         ...NOTHING,
         "script-src": [staticFiles, ...inlineScripts.map(scriptHashSource)],
-        "style-src": [staticFiles, "'unsafe-inline'"],
+        "style-src": [staticFiles, ...styleSources, "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": [staticFiles],
         "connect-src": ["'self'"],

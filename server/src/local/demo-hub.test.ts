@@ -206,6 +206,20 @@ describe("local mode demo hub", () => {
     );
   });
 
+  it("links the hub's stylesheet as JupyterHub's page does: Bootstrap 5.3 and the hub's Start, allowed by the page policy", async () => {
+    const local = await localApp();
+    const page = await local.inject({ url: "/hub/spawn" });
+    expect(page.body).toContain('<link rel="stylesheet" href="/hub/static/css/style.min.css">');
+    expect(page.headers["content-security-policy"]).toMatch(
+      /style-src [^;]*http:\/\/localhost(:\d+)?\/hub\/static\/css\/style\.min\.css/,
+    );
+    const css = await local.inject({ url: "/hub/static/css/style.min.css" });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers["content-type"]).toBe("text/css; charset=utf-8");
+    expect(css.body).toContain("Bootstrap  v5.3.8");
+    expect(css.body).toContain(".btn-jupyter{--bs-btn-color:#fff;--bs-btn-bg:#f37524");
+  });
+
   it("shows the limits it was configured with", async () => {
     const page = await (
       await localApp({

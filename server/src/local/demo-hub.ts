@@ -8,6 +8,8 @@
  * image, the project folder mounted as home, and the user_options.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import {
   PROJECT_OPTION_KEY,
@@ -101,11 +103,25 @@ pre{white-space:pre-wrap;padding:.75rem;border-radius:.375rem;background:light-d
 button{font:inherit;color:inherit;background:light-dark(#f8f9fa,#343a40);border:1px solid light-dark(#ced4da,#6c757d);border-radius:.375rem;padding:.125rem .5rem;cursor:pointer}
 main{max-width:60rem;margin:1rem auto;padding:0 1rem}
 .demo-about{margin:1rem 0;padding:.5rem 1rem;border:1px solid light-dark(#b6d4fe,#084298);border-radius:.375rem;background:light-dark(#f0f6ff,#031633)}
-.demo-about h2{font-size:1rem;margin:.5rem 0}.demo-about p{margin:.5rem 0}
+.demo-about h2{font-size:1rem;margin:.5rem 0}.demo-about p{margin:.5rem 0}.demo-about code{color:inherit}
 .demo-about table{border-collapse:collapse;margin:.5rem 0}.demo-about td,.demo-about th{text-align:left;vertical-align:top;padding:.25rem .5rem;border-top:1px solid light-dark(#dee2e6,#495057)}
 .demo-about summary{cursor:pointer;font-weight:600}
 dl.demo-result{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.demo-result dt{font-weight:600}dl.demo-result dd{margin:0}
-.feedback-container{margin-top:1rem}.btn-jupyter{background:#f37524;color:#fff;border:0;padding:.5rem 1.5rem;font-size:1rem;border-radius:.25rem}`;
+.feedback-container{margin-top:1rem}`;
+
+/**
+ * Where JupyterHub's page.html links its stylesheet: Bootstrap 5.3 with the hub's own Start colours
+ * (https://github.com/jupyterhub/jupyterhub/blob/044a916488746aa257dc6c4ebc16cc56e857544d/share/jupyterhub/templates/page.html#L35),
+ * which Launchpad's page builds on; `.btn-jupyter` as stories/hub-theme.css has it.
+ */
+export const HUB_STYLESHEET = "/hub/static/css/style.min.css";
+const JUPYTER_BUTTON = `.btn-jupyter{--bs-btn-color:#fff;--bs-btn-bg:#f37524;--bs-btn-border-color:#e34f21;--bs-btn-hover-color:#fff;--bs-btn-hover-bg:#cf631f;--bs-btn-hover-border-color:#c1431c}`;
+
+/** Bootstrap 5.3.8 (the version JupyterHub 5.5 and 6.1 ship) from the project's own packages. */
+async function hubStylesheet(): Promise<string> {
+  const bootstrap = createRequire(import.meta.url).resolve("bootstrap/dist/css/bootstrap.min.css");
+  return `${await readFile(bootstrap, "utf8")}\n${JUPYTER_BUTTON}\n`;
+}
 
 /** The page's one jhdata script, as the hub's page.html sets `window.jhdata` (allowed by hash). */
 export function jhdataScript(user: string): string {
@@ -129,6 +145,7 @@ function layout(title: string, body: string, head = ""): string {
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(title)}</title>
 <script>${THEME_SCRIPT}</script>${head}
+<link rel="stylesheet" href="${HUB_STYLESHEET}">
 <style>${STYLE}</style>
 </head>
 <body>
@@ -227,7 +244,13 @@ export function demoHubRoutes(options: DemoHubOptions) {
     html: string,
     inlineScripts: readonly string[] = [],
   ): FastifyReply {
-    applyPagePolicy(request, reply, options.servicePrefix, [THEME_SCRIPT, ...inlineScripts]);
+    applyPagePolicy(
+      request,
+      reply,
+      options.servicePrefix,
+      [THEME_SCRIPT, ...inlineScripts],
+      [`${request.protocol}://${request.host}${HUB_STYLESHEET}`],
+    );
     return reply
       .code(status)
       .type("text/html; charset=utf-8")
@@ -255,6 +278,15 @@ export function demoHubRoutes(options: DemoHubOptions) {
     );
 
     app.get("/", (_request, reply) => reply.redirect("/hub/spawn", 302));
+
+    let stylesheet: Promise<string> | undefined;
+    app.get(HUB_STYLESHEET, async (_request, reply) => {
+      stylesheet ??= hubStylesheet();
+      return reply
+        .type("text/css; charset=utf-8")
+        .header("cache-control", "public, max-age=3600")
+        .send(await stylesheet);
+    });
 
     app.get("/hub/spawn", async (request: FastifyRequest, reply) => {
       // The real hub has logged the user in before the spawn page; the demo hands out a session.
