@@ -3,7 +3,7 @@ import { userEvent } from "@testing-library/user-event";
 import { useState } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { hubSpawnPageHtml, sampleJhData, severalProfiles } from "../testing/fixtures.ts";
-import { mountLaunchpad, type Mounted } from "./mount.tsx";
+import { mountLaunchpad, STEPPED_ASIDE, type Mounted } from "./mount.tsx";
 
 let mounted: Mounted | undefined;
 afterEach(() => {
@@ -90,6 +90,8 @@ describe("mountLaunchpad", () => {
     await user.click(screen.getByRole("radio", { name: "R" }));
     act(() => result.restore?.());
     expect(root.dataset.launchpadState).toBe("fallback");
+    // Asked for, not a crash: nothing to explain.
+    expect(screen.queryByText(STEPPED_ASIDE)).toBeNull();
     expect(serverForm().hidden).toBe(false);
     expect(serverForm().disabled).toBe(false);
     expect(root.querySelector(".lp-app")).toBeNull();
@@ -136,6 +138,9 @@ describe("mountLaunchpad", () => {
     expect(serverForm().disabled).toBe(false);
     expect(root.querySelector(".lp-app")).toBeNull();
     expect(posted()).toContainEqual(["profile", "cpu"]);
+    // The page went away under the user: a short notice above the form says why.
+    expect(screen.getByRole("status")).toHaveTextContent(STEPPED_ASIDE);
+    expect(root.firstElementChild).toBe(screen.getByRole("status"));
     expect(error).toHaveBeenCalledWith(
       "Launchpad stopped; the form keeps working without it.",
       expect.objectContaining({ message: "a bug in the page" }),

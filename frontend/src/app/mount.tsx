@@ -25,6 +25,10 @@ export type SpawnDataResult =
 
 const ADMIN_HINT = "The form below still starts servers.";
 
+/** Shown above the server-rendered form when the page, after taking it over, gives it back. */
+export const STEPPED_ASIDE =
+  "Launchpad hit a problem and stepped aside. This form starts your server as usual.";
+
 /** The glue's JSON, checked: a version this page does not speak is refused before its shape is. */
 export function readSpawnPageData(doc: Document): SpawnDataResult {
   let raw: unknown;
@@ -137,7 +141,16 @@ export function mountLaunchpad(options: MountOptions = {}): Mounted {
     onUncaughtError(error) {
       console.error("Launchpad stopped; the form keeps working without it.", error);
       failed = true;
-      setTimeout(() => restore?.());
+      setTimeout(() => {
+        if (!restore) return;
+        restore();
+        // What the user was looking at changed under them: say why, above the form.
+        const notice = doc.createElement("p");
+        notice.className = "alert alert-warning";
+        notice.setAttribute("role", "status");
+        notice.textContent = STEPPED_ASIDE;
+        mountPoint.prepend(notice);
+      });
     },
   });
   // Synchronously, so the page and the form never show together or not at all.
