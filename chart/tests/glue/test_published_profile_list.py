@@ -296,7 +296,8 @@ def test_install_fetches_with_the_shared_token_and_keeps_the_values_list_as_fall
 
 
     html = run(form_for(User("alice")))
-    data = json.loads(html[html.index(">") + 1 : html.index("</script>")])
+    # The spawn data element by its id: the form's loader script comes first.
+    data = json.loads(re.search(r'id="launchpad-spawn-data">(.*?)</script>', html, re.S).group(1))
     assert [p["slug"] for p in data["profiles"]] == ["python"]
     assert "gpu" not in [p["slug"] for p in data["profiles"]]
     assert companion_server["requests"][0] == ("/services/launchpad/api/hub/profile-list", f"token {TOKEN}")
