@@ -4,7 +4,11 @@ import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { projectId } from "../../../contract/projects.ts";
 import { PROJECT_OPTION_KEY, type Profile } from "../../../contract/spawn-page.ts";
-import { buildHandlers, SAMPLE_IMAGE } from "../features/build/testing/handlers.ts";
+import {
+  buildHandlers,
+  runningBuildsHandlers,
+  SAMPLE_IMAGE,
+} from "../features/build/testing/handlers.ts";
 import { octave, sampleProjects } from "../features/projects/testing/fixtures.ts";
 import { LAUNCH_URL, projectsApi } from "../features/projects/testing/handlers.ts";
 import { spawnPageData } from "../testing/fixtures.ts";
@@ -107,6 +111,27 @@ describe("building and Your projects on the spawn form", { timeout: 30_000 }, ()
     ]);
     expect(fields(submitted)[`profile-option-python--${PROJECT_OPTION_KEY}`]).toBe(id);
     server.events.removeAllListeners();
+  });
+
+  it("after a reload with a build still running, shows it in the build entry; Start posts its image", async () => {
+    server.use(
+      runningBuildsHandlers.running({
+        provider: "gh",
+        spec: "binder-examples/requirements/HEAD",
+        started_at: "2026-12-01T09:00:00Z",
+      }),
+      buildHandlers.cached(),
+      ...projectsApi({ projects: [] }),
+    );
+    const { user, submitted } = renderPage();
+    expect(
+      await screen.findByText(/Press Start below to launch it/, {}, { timeout: 15_000 }),
+    ).toBeVisible();
+    expect(screen.getByRole("radio", { name: "Build from a repository" })).toBeChecked();
+    expect(await findBuildPanelRepository()).toBeVisible();
+    await user.click(screen.getByRole("button", { name: "Start" }));
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    expect(fields(submitted)["profile-option-python--image--unlisted-choice"]).toBe(SAMPLE_IMAGE);
   });
 
   it("does not post a project's Start when the companion cannot record it, and says why", async () => {

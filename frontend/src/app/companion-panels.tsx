@@ -150,6 +150,7 @@ function BuildChoiceInner(props: BuildChoiceProps) {
           ? `You have ${limit.used} of ${limit.limit} projects. Delete one in Your projects to build a new repository.`
           : null;
       }}
+      onAttach={() => spawn?.chooseBuild(profile.slug, option.key)}
       onBuilt={(result) => {
         if (result) setSource(result.source);
         spawn?.setBuiltImage(profile.slug, option.key, result?.imageName ?? null);

@@ -1,3 +1,4 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import {
   PROVIDERS,
@@ -10,7 +11,7 @@ import css from "./build-panel.css?inline";
 import { BuildForm } from "./components/build-form.tsx";
 import { BuildLog, type LoadTerminal } from "./components/build-log.tsx";
 import { BuildStatus } from "./components/build-status.tsx";
-import { useRunningBuilds } from "./api/get-running-builds.ts";
+import { runningBuildsQueryOptions, useRunningBuilds } from "./api/get-running-builds.ts";
 import { useBuild, type UseBuildOptions } from "./hooks/use-build.ts";
 import { ErrorBoundary } from "../../lib/error-boundary.tsx";
 
@@ -97,13 +98,16 @@ export function BuildPanel({
     onAttachRef.current = onAttach;
   });
   // A build of this user still running (a reload, a second tab): follow it instead of offering a
-  // new one. Asked once, when the panel opens without a build of its own to start.
+  // new one. Asked once, when the panel opens without a build of its own to start, and followed
+  // once per page: another option's panel opening later does not take it up again.
+  const queryClient = useQueryClient();
   const running = useRunningBuilds(serviceUrl, !autoStart);
   const looked = useRef(false);
   useEffect(() => {
     if (looked.current || running.data === undefined) return;
     looked.current = true;
     const newest = running.data[0];
+    if (newest) queryClient.setQueryData(runningBuildsQueryOptions(serviceUrl).queryKey, []);
     const source = newest && parseSpec(newest.provider, newest.spec);
     if (source && state.status === "idle") {
       // Once, when the running-builds query answers: following what the companion reports is
@@ -112,7 +116,7 @@ export function BuildPanel({
       onAttachRef.current?.(source);
       attach(source);
     }
-  }, [running.data, attach, state.status]);
+  }, [running.data, attach, state.status, queryClient, serviceUrl]);
 
   const begin = (source: BuildSource) => {
     const refused = beforeBuild?.(source) ?? null;

@@ -60,6 +60,8 @@ export interface ProfileFormController {
   setProjectId(projectId: string | null, record?: RecordStart): void;
   /** Selects "Build from a repository" in the first option of `profileSlug` that takes built images, and asks it to build `source`. */
   requestBuild(profileSlug: string, source: BuildSource): boolean;
+  /** Chooses "Build from a repository" in this option, e.g. to show a build of the user's still running. */
+  chooseBuild(profileSlug: string, optionKey: string): void;
   /** The image the build choice of an option has built (null: none yet). */
   setBuiltImage(profileSlug: string, optionKey: string, image: string | null): void;
   /** The project a start with a built image is posted with (null: none, e.g. projects are off). */
@@ -159,6 +161,9 @@ export function useProfileForm(profiles: readonly Profile[], initial: () => Prof
           id: (last?.id ?? 0) + 1,
         }));
         return true;
+      },
+      chooseBuild(profileSlug, optionKey) {
+        setSelection(profileSlug, optionKey, { choice: BUILD_CHOICE });
       },
       setBuiltImage(profileSlug, optionKey, image) {
         setSelection(profileSlug, optionKey, { built: image });
