@@ -1,9 +1,10 @@
 /**
  * The page never locks a user out (issue 15). A lazy part that cannot load (its chunk answers
  * 404, as after a redeploy) or that throws while rendering shows a short note in its place, and
- * the profile form still starts the server; when the page itself throws while rendering, the
- * glue's form and the hub's own Start button come back and start it. Each time through the real
- * hub, on the shared stack.
+ * the profile form still starts the server. When the page itself throws before it has taken the
+ * glue's server-rendered form over, that form never leaves the screen and starts the server; when
+ * it throws later, the form comes back in its place, with a notice, and starts it. Each time
+ * through the real hub.
  */
 import type { Page, Route } from "@playwright/test";
 import {
@@ -18,13 +19,13 @@ import {
 import { recordings } from "../support/manifests.ts";
 import type { StackInfo } from "../support/stack.ts";
 
-/** The build panel, Your Projects and what ties them to the form (app/lazy-companion-panels.tsx). */
+/** The build entry's form, Your projects and what ties them to the form (app/lazy-companion-panels.tsx). */
 const COMPANION_PANELS = "**/chunks/companion-panels-*.js";
-/** The build panel within them (features/build/lazy-build-panel.tsx). */
-const BUILD_PANEL = "**/chunks/build-panel-*.js";
 
-const PANELS_FAILED = "Launchpad's builder and projects could not load.";
 const BUILDER_FAILED = "The image builder could not load.";
+const PROJECTS_FAILED = "Your projects could not load.";
+/** STEPPED_ASIDE in frontend/src/app/mount.tsx. */
+const STEPPED_ASIDE = "Launchpad hit a problem and stepped aside.";
 
 /** A chunk that is gone, as after a redeploy while the page was open. */
 const gone = (route: Route) => route.fulfill({ status: 404, body: "Not Found" });
@@ -85,88 +86,134 @@ async function expectStarted(
 
 const note = (page: Page, text: string) => page.getByRole("status").filter({ hasText: text });
 
+/**
+ * The glue's server-rendered form, back or never gone: enabled, with the one Start button of its
+ * own (the hub's is hidden under the glue's form), and the page's not there.
+ */
+async function expectServerForm(page: Page): Promise<void> {
+  await expect(page.locator("#launchpad-root")).toHaveAttribute("data-launchpad-state", "fallback");
+  await expect(page.locator("#launchpad-root .lp-app")).toHaveCount(0);
+  await expect(page.locator("[data-launchpad-form]")).toBeVisible();
+  await expect(page.locator("[data-launchpad-form]")).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Start", exact: true })).toHaveCount(1);
+}
+
 test.describe("the page fails soft", () => {
   test(
-    "the companion panels' chunk is gone: a note in their place, and the form starts the server",
+    "the companion's chunk is gone: a note in place of Your projects, and the form starts the server",
     { tag: "@smoke" },
     async ({ page, hub, user }) => {
       await page.route(COMPANION_PANELS, gone);
       await signIn(page, hub, user);
       await expectMounted(page);
-      await expect(note(page, PANELS_FAILED)).toBeVisible();
+      await expect(note(page, PROJECTS_FAILED)).toBeVisible();
       await startPytorch(page, hub, user);
     },
   );
 
-  test("the companion panels throw: a note in their place, and the form starts the server", async ({
+  test("Your projects throw: a note in their place, and the form starts the server", async ({
     page,
     hub,
     user,
   }) => {
     const served = { count: 0 };
-    await page.route(COMPANION_PANELS, throwingComponent("default", served));
+    await page.route(COMPANION_PANELS, throwingComponent("ProjectsSection", served));
     await signIn(page, hub, user);
     await expectMounted(page);
-    await expect(note(page, PANELS_FAILED)).toBeVisible();
+    await expect(note(page, PROJECTS_FAILED)).toBeVisible();
     expect(served.count).toBeGreaterThan(0);
     await startPytorch(page, hub, user);
   });
 
   test(
-    "the page itself throws: the glue's form and the hub's Start button come back and start the server",
+    "the page throws before taking the form over: the glue's form stays and starts the server",
     { tag: "@smoke" },
     async ({ page, hub, user }) => {
-      // A browser without Object.hasOwn (Safari before 15.4): the profile form's first render reads
-      // the saved options with it, outside any lazy part.
+      // A browser without Object.hasOwn (Safari before 15.4): the page reads the saved options with
+      // it before its first render.
       await page.addInitScript(() => {
         Reflect.deleteProperty(Object, "hasOwn");
       });
       // The page steps aside before it asks the companion anything.
       await signIn(page, hub, user, { companion: false });
-      await expect(page.locator("#launchpad-root")).toHaveAttribute(
-        "data-launchpad-state",
-        "fallback",
-      );
-      await expect(note(page, "Launchpad hit a problem, so the basic form is back.")).toBeVisible();
-      // The glue's server-rendered form, as with the companion down (fallback.spec.ts).
-      await page.getByRole("radio", { name: /Python environment/ }).check();
-      await page.getByLabel("Image", { exact: true }).selectOption({ label: "PyTorch" });
+      await expectServerForm(page);
+      // The form never left the screen: nothing to explain.
+      await expect(note(page, STEPPED_ASIDE)).toHaveCount(0);
+      await startWith(page, hub, user, ["Python environment", "PyTorch"], {
+        profile: "python",
+        image: "pytorch",
+      });
+    },
+  );
+
+  test(
+    "the page throws after taking the form over: the glue's form comes back, says why, and starts the server",
+    { tag: "@smoke" },
+    async ({ page, hub, user }) => {
+      await signIn(page, hub, user);
+      await expectMounted(page);
+      // From now on, creating a heading throws, as a bug in a component rendering after the
+      // takeover would (every time: React renders once more before it gives up).
+      await page.evaluate(() => {
+        const prototype = Document.prototype;
+        const create = Object.getOwnPropertyDescriptor(prototype, "createElement")!;
+        const original = create.value as Document["createElement"];
+        Object.defineProperty(prototype, "createElement", {
+          ...create,
+          value(this: Document, tag: string, options?: ElementCreationOptions) {
+            if (tag === "h2") throw new Error("e2e: the page throws after it has taken over");
+            return original.call(this, tag, options);
+          },
+        });
+      });
+      // An empty free-text image: the page's check shows its summary under a heading.
+      await page.getByRole("radio", { name: "Other image...", exact: true }).check();
       await page.getByRole("button", { name: "Start", exact: true }).click();
-      await expectStarted(page, hub, user, { profile: "python", image: "pytorch" });
+      await expectServerForm(page);
+      await expect(note(page, STEPPED_ASIDE)).toBeVisible();
+      await startWith(page, hub, user, ["Python environment", "PyTorch"], {
+        profile: "python",
+        image: "pytorch",
+      });
     },
   );
 });
 
-test.describe("the build panel fails soft", () => {
-  // A profile whose image option takes built images, so the build panel shows.
+test.describe("the build entry fails soft", () => {
+  // A profile whose image option takes built images, so the build entry shows.
   useOwnStack({ profiles: "build.yaml" });
   const startScipy = (page: Page, hub: StackInfo, user: string) =>
     startWith(page, hub, user, ["SciPy"], { profile: "python", image: "scipy" });
+  const chooseBuild = (page: Page) =>
+    page.getByRole("radio", { name: "Build from a repository", exact: true }).check();
 
-  test("its chunk is gone: a note in its place, Your projects stays, the form starts the server", async ({
+  test("the companion's chunk is gone: a note in the build entry and in Your projects, the form starts the server", async ({
     page,
     hub,
     user,
   }) => {
-    await page.route(BUILD_PANEL, gone);
+    await page.route(COMPANION_PANELS, gone);
     await signIn(page, hub, user);
     await expectMounted(page);
+    await chooseBuild(page);
     await expect(note(page, BUILDER_FAILED)).toBeVisible();
-    await expect(page.getByRole("heading", { name: "Your projects" })).toBeVisible();
+    await expect(note(page, PROJECTS_FAILED)).toBeVisible();
     await startScipy(page, hub, user);
   });
 
-  test("it throws: a note in its place, and the form starts the server", async ({
+  test("it throws: a note in its place, Your projects stays, the form starts the server", async ({
     page,
     hub,
     user,
   }) => {
     const served = { count: 0 };
-    await page.route(BUILD_PANEL, throwingComponent("BuildPanel", served));
+    await page.route(COMPANION_PANELS, throwingComponent("BuildChoice", served));
     await signIn(page, hub, user);
     await expectMounted(page);
+    await chooseBuild(page);
     await expect(note(page, BUILDER_FAILED)).toBeVisible();
     expect(served.count).toBeGreaterThan(0);
+    await expect(page.getByRole("heading", { name: "Your projects" })).toBeVisible();
     await startScipy(page, hub, user);
   });
 });

@@ -148,6 +148,36 @@ describe("mountLaunchpad", () => {
     error.mockRestore();
   });
 
+  it("keeps the server-rendered form when it throws before taking it over (no Object.hasOwn)", () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    // Safari before 15.4 has no Object.hasOwn, which reads the saved options before the first
+    // render (jsdom itself needs it, so only the page's call fails here).
+    const hasOwn = Object.hasOwn;
+    const missing = vi.spyOn(Object, "hasOwn").mockImplementation((object, key) => {
+      if (key === "profile") throw new TypeError("Object.hasOwn is not a function");
+      return hasOwn(object, key);
+    });
+    let loaded: ReturnType<typeof load>;
+    try {
+      loaded = load(severalProfiles);
+    } finally {
+      missing.mockRestore();
+    }
+    expect(loaded.result).toEqual({ state: "fallback" });
+    expect(loaded.root.dataset.launchpadState).toBe("fallback");
+    expect(serverForm().hidden).toBe(false);
+    expect(serverForm().disabled).toBe(false);
+    expect(loaded.root.querySelector(".lp-app")).toBeNull();
+    expect(posted()).toContainEqual(["profile", "cpu"]);
+    // Nothing on screen changed: no notice.
+    expect(screen.queryByRole("status")).toBeNull();
+    expect(error).toHaveBeenCalledWith(
+      "Launchpad stopped; the form keeps working without it.",
+      expect.any(TypeError),
+    );
+    error.mockRestore();
+  });
+
   it("replaces an older glue's fallback that lacks the attribute, and brings it back on restore()", () => {
     const { result, root } = load(severalProfiles, (doc) => {
       doc.getElementById("launchpad-root")!.innerHTML =

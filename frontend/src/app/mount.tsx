@@ -94,6 +94,18 @@ export function mountLaunchpad(options: MountOptions = {}): Mounted {
   if (!mountPoint) return { state: "absent" };
   // A second import (a page that loads the glue's loader twice) must not mount a second root.
   if (mountPoint.dataset.launchpadState === "ready") return { state: "ready" };
+  try {
+    return takeOver(doc, mountPoint, options);
+  } catch (error) {
+    // Thrown before the page took the form over (e.g. a browser without an API it reads the
+    // saved options with): the server-rendered form never left the screen, and starts the server.
+    console.error("Launchpad stopped; the form keeps working without it.", error);
+    mountPoint.dataset.launchpadState = "fallback";
+    return { state: "fallback" };
+  }
+}
+
+function takeOver(doc: Document, mountPoint: HTMLElement, options: MountOptions): Mounted {
   injectStyle(doc, "launchpad-styles", css);
   const result = readSpawnPageData(doc);
   if (!result.ok) {
