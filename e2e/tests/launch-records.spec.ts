@@ -65,7 +65,7 @@ test.describe("launch records through the real hub", () => {
       // The node holds the pod Pending (unscheduled) until it resumes.
       await pauseKubelet(hub);
       try {
-        await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+        await page.getByRole("button", { name: "Start", exact: true }).click();
         await expect.poll(async () => (await userPods(hub, user)).length).toBe(1);
 
         const table = await page.context().newPage();
@@ -122,7 +122,7 @@ test.describe("launch records through the real hub", () => {
     await signIn(page, hub, user);
     await expectMounted(page);
     await buildUntilReady(page, FAILS);
-    await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+    await page.getByRole("button", { name: "Start", exact: true }).click();
     await expect
       .poll(async () => phaseOf((await userPods(hub, user))[0]), { message: "the pod" })
       .toBe("Failed");

@@ -195,7 +195,7 @@ test.describe("builds on the hub: the log cannot spoof, users cannot cancel each
     await expectMounted(page);
     const repo = `e2e-org/keepalive-only-${user}`;
     await fillBuildForm(page, { provider: "gh", repo, ref: "HEAD" });
-    await page.getByRole("button", { name: "Build", exact: true }).click();
+    await page.getByRole("button", { name: "Build image", exact: true }).click();
     const ours = async () =>
       (await buildPods(hub)).filter((pod) =>
         pod.metadata.annotations?.["binder-repo"]?.includes(repo),
@@ -274,7 +274,7 @@ test.describe("local mode's demo page under its Content-Security-Policy", () => 
     await page.goto(`${url}/hub/spawn`);
     await expectMounted(page);
     await fillBuildForm(page, { provider: "gh", repo: "e2e-org/hostile-log", ref: "HEAD" });
-    await page.getByRole("button", { name: "Build", exact: true }).click();
+    await page.getByRole("button", { name: "Build image", exact: true }).click();
     expect(await expectTerminalNotSpoofed(page)).toBe(CLEANED_HOSTILE_LOG);
     expect(violations).toEqual([]);
   });
