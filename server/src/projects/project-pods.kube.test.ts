@@ -116,6 +116,7 @@ const PODS = hubPods({
   gina: { user: "gina", user_options: startOptions(ID) },
   "gina-rebuilt": { user: "gina", user_options: startOptions(ID, REBUILT) },
   ivy: { user: "ivy", user_options: startOptions(projectId("gh", "o/swept")) },
+  jo: { user: "jo", user_options: startOptions(projectId("gh", "o/swept-failed")) },
 });
 
 function hubPod(key: string): V1Pod {
@@ -237,9 +238,16 @@ describe("launched means launched", () => {
     await startPod(hubPod("gina"), "jupyter-gina");
     await expect.poll(() => phaseOf("jupyter-gina")).toBe("Failed");
     listed = await projects.list(user);
-    expect(listed.projects[0]?.last_launched_at).toBeUndefined();
+    // The pod of this start failed: the start is over (KubeSpawner still waits out its
+    // start_timeout), and the record is as it was.
+    expect(listed.starting_project_ids).toEqual([]);
     expect(listed.running_project_ids).toEqual([]);
+    expect(listed.projects[0]?.pending_launch).toBeUndefined();
+    expect(listed.projects[0]).toMatchObject({ ref: "main", image: IMAGE });
+    expect(listed.projects[0]?.last_launched_at).toBeUndefined();
+    // The hub's stop deletes the pod; well within the no-pod grace, it is still not starting.
     await cluster.core.deleteNamespacedPod({ namespace, name: "jupyter-gina" });
+    expect((await projects.list(user)).starting_project_ids).toEqual([]);
 
     // Another start, with a rebuilt image on another ref: runs.
     const rebuilt = REBUILT;
@@ -283,5 +291,21 @@ describe("launched means launched", () => {
     const [project] = await store.list(user);
     expect(project?.last_launched_at).toBeDefined();
     expect(project?.pending_launch).toBeUndefined();
+  });
+
+  it("the background sweep ends a start whose pod failed, with no launch", async () => {
+    const user = "jo";
+    const projects = service();
+    const id = projectId("gh", "o/swept-failed");
+    await projects.launch(user, id, launchRequest("o/swept-failed"));
+    failing.add("jupyter-jo");
+    const name = await startPod(hubPod("jo"), "jupyter-jo");
+    await expect.poll(() => phaseOf(name)).toBe("Failed");
+    await projects.sweep();
+    const store = new ConfigMapProjectStore({ kube: companion, namespace });
+    const [project] = await store.list(user);
+    expect(project?.pending_launch).toBeUndefined();
+    expect(project?.last_launched_at).toBeUndefined();
+    expect((await projects.list(user)).starting_project_ids).toEqual([]);
   });
 });

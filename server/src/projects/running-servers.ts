@@ -1,6 +1,6 @@
 /**
- * Which projects a user's servers run on, whether they have started, and where their files live,
- * read from users' pods.
+ * Which projects a user's servers run on, whether they have started (or finished without), and
+ * where their files live, read from users' pods.
  *
  * Project pods are found by the labels the hub glue puts on every pod it narrows to a project
  * (`projectPodSelector` in kubernetes/metadata.ts), after the admin's hooks — never by
@@ -33,8 +33,16 @@ export interface ServerOnProject {
   projectId: string;
   /** Undefined when the glue's annotations are missing or not valid. */
   storage: ProjectStorage | undefined;
-  /** The pod runs and is ready: the user's server has started on the project. */
-  started: boolean;
+  /**
+   * "started": the pod runs and is ready, the user's server has started on the project;
+   * "starting": not yet; "finished": the pod has Succeeded or Failed (a start that never became
+   * ready, or a server that exited). Both phases are terminal
+   * (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-phase): the pod holds
+   * no folder and never runs again, although KubeSpawner 7.1 waits out its start_timeout on it
+   * before the hub's stop deletes it
+   * (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L3348-L3354).
+   */
+  state: "starting" | "started" | "finished";
   /** When it became ready (its Ready condition's transition), when it has. */
   startedAt: string | undefined;
   /** When the pod was created (the API server's clock). */
@@ -45,13 +53,18 @@ export interface ServerOnProject {
 
 export interface RunningServers {
   /**
-   * The user's live servers (every named server) on a project. `withLegacy` adds those a glue of
-   * Launchpad 0.1.0 started, for the checks that must not miss one (delete). Throws when the pods
-   * cannot be read.
+   * The user's servers (every named server) on a project, finished pods included (`isLive` tells
+   * them apart). `withLegacy` adds those a glue of Launchpad 0.1.0 started, for the checks that
+   * must not miss one (delete). Throws when the pods cannot be read.
    */
   forUser(user: string, options?: { withLegacy?: boolean }): Promise<ServerOnProject[]>;
-  /** Every live server on a project, for the background sweep. */
+  /** Every server on a project, finished pods included, for the background sweep. */
   all(): Promise<ServerOnProject[]>;
+}
+
+/** The server's pod has not finished: it holds the project's folder. */
+export function isLive(server: ServerOnProject): boolean {
+  return server.state !== "finished";
 }
 
 /** KubeSpawner's annotation with the user's exact name (spawner.py#L2244-L2246 at 7.1.0). */
@@ -90,7 +103,7 @@ export function storageFromPod(pod: Pod): ProjectStorage | undefined {
 }
 
 /** A finished pod no longer holds the folder. */
-function isLive(pod: Pod): boolean {
+function isLivePod(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return phase !== "Succeeded" && phase !== "Failed";
 }
@@ -104,15 +117,14 @@ function timeOf(value: Date | string | undefined): string | undefined {
 /** `user`: whose server it is, as the pod says (the glue's annotation, or KubeSpawner's for 0.1.0). */
 function serverOf(pod: Pod, user: string): ServerOnProject | undefined {
   const projectId = pod.metadata?.annotations?.[POD_ANNOTATIONS.projectId];
-  if (projectId === undefined || !PROJECT_ID_PATTERN.test(projectId) || !isLive(pod))
-    return undefined;
+  if (projectId === undefined || !PROJECT_ID_PATTERN.test(projectId)) return undefined;
   const ready = pod.status?.conditions?.find((c) => c.type === "Ready");
   const started = pod.status?.phase === "Running" && ready?.status === "True";
   return {
     user,
     projectId,
     storage: storageFromPod(pod),
-    started,
+    state: started ? "started" : isLivePod(pod) ? "starting" : "finished",
     startedAt: started ? timeOf(ready.lastTransitionTime) : undefined,
     createdAt: timeOf(pod.metadata?.creationTimestamp),
     image: pod.spec?.containers[0]?.image,
@@ -191,7 +203,7 @@ export async function nodesOfRunningServers(
     ...kubespawnerUserPods(kubespawner, user),
   ];
   const nodes = pods
-    .filter(isLive)
+    .filter(isLivePod)
     .flatMap((pod) => (pod.spec?.nodeName ? [pod.spec.nodeName] : []));
   return [...new Set(nodes)];
 }

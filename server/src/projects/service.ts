@@ -8,7 +8,8 @@
  * Launched means launched: a start is recorded as `pending_launch` when the user submits the spawn
  * form; `last_launched_at`, ref, image and profile change only when the companion sees a server of
  * the user running and ready on the project with that image. A start the page or the hub refused,
- * or one that failed, leaves the record as it was.
+ * or one that failed, leaves the record as it was; a start whose pod finished without becoming
+ * ready (Failed: an image that does not run, an eviction) is over, and no longer "starting".
  */
 import {
   projectId,
@@ -26,7 +27,7 @@ import { HttpError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ProjectFolderRemover } from "./folder-removal.ts";
 import { RemovalJobError } from "./removal-job.ts";
-import type { RunningServers, ServerOnProject } from "./running-servers.ts";
+import { isLive, type RunningServers, type ServerOnProject } from "./running-servers.ts";
 import { ProjectLimitError, usedOf, type ProjectStore } from "./store.ts";
 
 /** How far the API server's clock (pods' creation) may be behind the companion's (requests). */
@@ -54,14 +55,26 @@ function isPodOf(pending: PendingLaunch, server: ServerOnProject): boolean {
   return created >= asked - CLOCK_SKEW_MS && created <= asked + LAUNCH_WINDOW_MS;
 }
 
-/** The record after seeing `servers` (the user's, on any project): storage, starts, confirmations. */
+/** The pods of the start `pending` asked for: on its project, created within its window. */
+function podsOf(
+  pending: PendingLaunch,
+  project: Project,
+  servers: readonly ServerOnProject[],
+): ServerOnProject[] {
+  return servers.filter((s) => s.projectId === project.id && isPodOf(pending, s));
+}
+
+/**
+ * The record after seeing `servers` (the user's, on any project, finished pods included): storage,
+ * starts, confirmations, and pending starts whose pods finished without starting.
+ */
 export function observed(project: Project, servers: readonly ServerOnProject[]): Project {
   let next = project;
   for (const server of servers) {
-    if (server.projectId !== project.id) continue;
+    if (server.projectId !== project.id || !isLive(server)) continue;
     if (server.storage !== undefined && !sameStorage(next.storage, server.storage))
       next = { ...next, storage: server.storage };
-    if (!server.started) continue;
+    if (server.state !== "started") continue;
     const at = server.startedAt ?? server.createdAt;
     if (
       at !== undefined &&
@@ -84,15 +97,28 @@ export function observed(project: Project, servers: readonly ServerOnProject[]):
       };
     }
   }
+  const pending = next.pending_launch;
+  if (pending !== undefined) {
+    const pods = podsOf(pending, project, servers);
+    if (pods.length > 0 && !pods.some(isLive)) {
+      // The start's pod finished without starting: the start is over, the record as it was.
+      const ended: Project = { ...next };
+      delete ended.pending_launch;
+      next = ended;
+    }
+  }
   return next;
 }
 
-/** Whether a start is under way: its pod exists and has not started, or it is too early for one. */
+/**
+ * Whether a start is under way: its pod exists and has not started, or it is too early for one
+ * (and no pod of it has finished).
+ */
 function isStarting(project: Project, servers: readonly ServerOnProject[], now: number): boolean {
   const pending = project.pending_launch;
   if (pending === undefined) return false;
-  const pods = servers.filter((s) => s.projectId === project.id && isPodOf(pending, s));
-  if (pods.length > 0) return pods.some((s) => !s.started);
+  const pods = podsOf(pending, project, servers);
+  if (pods.length > 0) return pods.some((s) => s.state === "starting");
   return now - Date.parse(pending.requested_at) < NO_POD_GRACE_MS;
 }
 
@@ -168,7 +194,7 @@ export class ProjectService {
       used: usedOf(projects),
       ...(servers
         ? {
-            running_project_ids: [...new Set(servers.map((s) => s.projectId))],
+            running_project_ids: [...new Set(servers.filter(isLive).map((s) => s.projectId))],
             starting_project_ids: projects
               .filter((p) => isStarting(p, servers, now))
               .map((p) => p.id),
@@ -331,7 +357,7 @@ export class ProjectService {
       );
     }
     await this.observe(user, servers);
-    if (servers.some((server) => server.projectId === id)) {
+    if (servers.some((server) => server.projectId === id && isLive(server))) {
       throw new HttpError(
         409,
         "This project is open in a running server. Stop the server, then delete the project.",
@@ -437,7 +463,7 @@ export class ProjectService {
       user,
       projectId,
       storage: undefined,
-      started: true,
+      state: "started",
       startedAt: at,
       createdAt: at,
       image,
