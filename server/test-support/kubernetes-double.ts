@@ -12,9 +12,14 @@
  * - resourceVersions that are not integers (`opaqueResourceVersions`; the API conventions promise
  *   nothing about their form, and today's servers send integers): builds/limiter.test.ts;
  * - in-process tests of the build streams and the sessions (builds/routes.test.ts,
- *   auth/sessions.test.ts, features.test.ts), objects of older releases put in place directly
- *   (kubernetes/metadata.test.ts), and the projects bench (projects/test-harness.ts), whose budget
- *   was set against it.
+ *   builds/service.test.ts, auth/sessions.test.ts, features.test.ts), the profile editor's version
+ *   store as one of its two backends (profile-editor/service.test.ts, routes.test.ts; its real
+ *   API server tests are profile-editor/store.kube.test.ts), objects of older releases put in place
+ *   directly (kubernetes/metadata.test.ts), and the projects bench (projects/test-harness.ts),
+ *   whose budget was set against it.
+ * Users' server pods are never made here: the companion's tests and the e2e hub's KubeSpawner
+ * create them in the real API server, where the test kubelet runs them
+ * (test-support/kube/test-kubelet.ts).
  *
  * What it reproduces from the real apiserver (k8s.io/apiserver, apimachinery):
  * - paths `/api/v1/namespaces/<ns>/<plural>[/<name>]` and
