@@ -8,8 +8,10 @@
  * scoped to the service prefix reaches the companion from the page's fetch whatever happened on
  * the way, needs no store that a second replica would not see, and carries nothing secret.
  *
- * It is bound to the session that followed the link (a browser shared by two people hands one
- * person's link to nobody else), lives 10 minutes, and is cleared when the page takes it.
+ * It is bound to the user who followed the link (a browser shared by two people hands one
+ * person's link to nobody else), lives 10 minutes, and is cleared when the page takes it. Not to
+ * the session: a new sign-in in between (local mode's demo hub hands out a session with every
+ * spawn page) would lose the link for the very person who followed it.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import * as z from "zod/mini";
@@ -20,8 +22,8 @@ export const HANDOFF_MAX_AGE_SECONDS = 600;
 
 const HandoffCookieSchema = z.object({
   v: z.literal(1),
-  /** The session id of the browser that followed the link. */
-  sid: z.string(),
+  /** The hub user who followed the link. */
+  user: z.string(),
   /** Seconds since the epoch after which the page no longer takes it. */
   exp: z.number(),
   /** The link's canonical query, parsed again when taken. */
@@ -37,12 +39,12 @@ export function setHandoff(
   request: FastifyRequest,
   reply: FastifyReply,
   settings: CookieSettings,
-  handoff: { sessionId: string; link: LaunchLink; nowMs: number },
+  handoff: { user: string; link: LaunchLink; nowMs: number },
 ): void {
   const value = Buffer.from(
     JSON.stringify({
       v: 1,
-      sid: handoff.sessionId,
+      user: handoff.user,
       exp: Math.floor(handoff.nowMs / 1000) + HANDOFF_MAX_AGE_SECONDS,
       q: launchQuery(handoff.link),
     }),
@@ -55,14 +57,14 @@ export function setHandoff(
 }
 
 /**
- * The link handed to this session, or null (none, tampered, expired, another session's); the
+ * The link handed to `user`, or null (none, tampered, expired, another user's); the
  * cookie is cleared whenever there is one, so a link is taken once.
  */
 export function takeHandoff(
   request: FastifyRequest,
   reply: FastifyReply,
   settings: CookieSettings,
-  sessionId: string,
+  user: string,
   nowMs: number,
 ): LaunchLink | null {
   const name = handoffCookieName(settings);
@@ -76,8 +78,7 @@ export function takeHandoff(
   } catch {
     return null;
   }
-  if (!parsed.success || parsed.data.sid !== sessionId || parsed.data.exp * 1000 <= nowMs)
-    return null;
+  if (!parsed.success || parsed.data.user !== user || parsed.data.exp * 1000 <= nowMs) return null;
   const link = parseLaunchQuery(parsed.data.q);
   return link.ok ? link.link : null;
 }

@@ -1,6 +1,11 @@
 import type { LightMyRequestResponse } from "fastify";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LaunchHandoffResponseSchema } from "../../../contract/launch-link.ts";
+import { buildApp } from "../app.ts";
+import { loadConfig } from "../config.ts";
 import {
   ALICE,
   cookiePair,
@@ -33,7 +38,9 @@ function handoff(response: LightMyRequestResponse): string {
   return cookiePair(response, HANDOFF_COOKIE);
 }
 
-describe("GET launch", () => {
+// Each test signs in through the fake hub (five in-process requests) before it starts: on a
+// loaded machine that alone can take most of vitest's default 5 s.
+describe("GET launch", { timeout: 20_000 }, () => {
   it("sends a logged-out browser through the hub's login and back to the link, then to the bare spawn page; the page takes the link once", async () => {
     ctx = await hubTestApp();
     const opened = await ctx.app.inject({ url: `/services/launchpad/launch?${LINK}` });
@@ -156,7 +163,7 @@ describe("GET launch", () => {
   });
 });
 
-describe("GET api/launch-link", () => {
+describe("GET api/launch-link", { timeout: 20_000 }, () => {
   async function aliceWithLink() {
     ctx = await hubTestApp();
     const { sessionCookie } = await logIn(ctx, ALICE);
@@ -167,7 +174,7 @@ describe("GET api/launch-link", () => {
     return { sessionCookie, handoffCookie: handoff(back) };
   }
 
-  it("gives another session nothing, even another user's link in this browser", async () => {
+  it("gives another user nothing, the link of someone who signed in before on this browser", async () => {
     const { handoffCookie } = await aliceWithLink();
     const { sessionCookie: bob } = await logIn(ctx!, BOB);
     const taken = await takeLink(`${bob}; ${handoffCookie}`);
@@ -205,5 +212,39 @@ describe("GET badge.svg", () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers["content-type"]).toContain("image/svg+xml");
     expect(response.body).toContain('aria-label="launch: Launchpad"');
+  });
+});
+
+describe("local mode", { timeout: 20_000 }, () => {
+  it("hands the link to the demo hub's spawn page, which signs the demo user in anew", async () => {
+    const local = await buildApp(
+      loadConfig({
+        env: {
+          LAUNCHPAD_STATIC_DIR: "/nonexistent-launchpad-static",
+          LAUNCHPAD_LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), "launchpad-local-")),
+        },
+        argv: ["--local"],
+      }),
+    );
+    try {
+      const opened = await local.inject({ url: "/services/launchpad/launch?profile=r" });
+      const login = await local.inject({ url: String(opened.headers.location) });
+      const first = cookiePair(login, "service-launchpad");
+      const back = await local.inject({
+        url: String(login.headers.location),
+        headers: { cookie: first },
+      });
+      expect(back.headers.location).toBe("/hub/spawn");
+      // The demo's spawn page cannot see the session cookie (its path is the service's) and
+      // hands out a new session, as it does on every visit.
+      const spawn = await local.inject({ url: "/hub/spawn" });
+      const taken = await local.inject({
+        url: "/services/launchpad/api/launch-link",
+        headers: { cookie: `${cookiePair(spawn, "service-launchpad")}; ${handoff(back)}` },
+      });
+      expect(taken.json()).toEqual({ link: { profile: "r", options: [] } });
+    } finally {
+      await local.close();
+    }
   });
 });

@@ -52,8 +52,7 @@ export function launchRoutes(options: LaunchRouteOptions) {
               ),
             );
         }
-        const auth = request.auth;
-        if (auth?.kind !== "cookie" || !request.user) {
+        if (request.auth?.kind !== "cookie" || !request.user) {
           // Only the canonical query travels: what the login's state cookie keeps is exactly
           // what was checked, and plain ASCII, as redirectTarget requires of `next`.
           const query = launchQuery(parsed.link);
@@ -64,7 +63,7 @@ export function launchRoutes(options: LaunchRouteOptions) {
           );
         }
         setHandoff(request, reply, options, {
-          sessionId: auth.session.id,
+          user: request.user.name,
           link: parsed.link,
           nowMs: options.now(),
         });
@@ -77,11 +76,9 @@ export function launchRoutes(options: LaunchRouteOptions) {
       { preHandler: [app.requireSameOrigin, app.requireUser] },
       (request, reply) => {
         reply.header("cache-control", "no-store");
-        const auth = request.auth;
-        const link =
-          auth?.kind === "cookie"
-            ? takeHandoff(request, reply, options, auth.session.id, options.now())
-            : null;
+        const link = request.user
+          ? takeHandoff(request, reply, options, request.user.name, options.now())
+          : null;
         return serialize(LaunchHandoffResponseSchema, { link });
       },
     );
