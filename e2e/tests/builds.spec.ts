@@ -181,6 +181,11 @@ test.describe("build from a repository", () => {
 
       await page.getByRole("button", { name: "Cancel build", exact: true }).click();
       await expect(buildStatus(page)).toHaveText("The build was cancelled.");
+      // The answer of the one DELETE that deleted it (Chromium's HTTP cache once sent the cancel
+      // twice through CHP, and the page showed the second answer: nothing deleted).
+      await expect(
+        page.getByText("Its build pod was deleted: nothing is left running.", { exact: true }),
+      ).toBeVisible();
       await expect.poll(ours, { message: "the build pod after cancel" }).toBe(0);
       // The focus does not fall to the page's body with the Cancel button gone.
       await expect(page.getByRole("button", { name: "Build again", exact: true })).toBeFocused();

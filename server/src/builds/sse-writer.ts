@@ -17,7 +17,11 @@ import type { BuildEvent } from "../../../contract/build.ts";
 
 const STREAM_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache, no-transform",
+  // no-store, not no-cache: Chromium keeps a no-cache stream in its HTTP cache entry for the URL
+  // while it streams, and the cancel (DELETE of the same URL) then fails to take that entry after
+  // its answer arrived, so the cache layer sends the DELETE again. Seen in Chromium 159's net-log
+  // through CHP: one fetch, two DELETEs at the companion, the page shown the second's answer.
+  "cache-control": "no-store, no-transform",
   "x-accel-buffering": "no",
   "content-encoding": "identity",
 };

@@ -40,6 +40,10 @@ export async function cancelBuild({
     response = await fetchFn(buildStreamUrl(serviceUrl, provider, spec), {
       method: "DELETE",
       credentials: "same-origin",
+      // A write never goes through the HTTP cache: Chromium's cache layer re-sent this DELETE when
+      // the build's stream (the same URL) held the cache entry (sse-writer.ts), and a companion of
+      // an earlier release still streams with no-cache.
+      cache: "no-store",
       headers: { [CSRF_HEADER]: csrfToken, accept: "application/json" },
     });
   } catch (error) {
