@@ -1,11 +1,17 @@
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import type { Me } from "../../../contract/api.ts";
+import type { LaunchLink } from "../../../contract/launch-link.ts";
 import type { Profile, ProfileOption, SpawnPageData } from "../../../contract/spawn-page.ts";
 import {
   BUILD_PENDING,
   type BuildAvailability,
 } from "../features/profiles/components/option-field.tsx";
+import { useLaunchLink } from "../features/launch-links/api/get-launch-link.ts";
+import { LaunchLinkNotice } from "../features/launch-links/components/launch-link-notice.tsx";
+import { LazyShareLaunchLink } from "../features/launch-links/components/lazy-share-launch-link.tsx";
+import { linkedBuildSource } from "../features/launch-links/launch-repository.ts";
 import { ProfilePicker } from "../features/profiles/components/profile-picker.tsx";
+import { launchLinkOf } from "../features/profiles/launch-link-state.ts";
 import { StartBar } from "../features/profiles/components/start-bar.tsx";
 import {
   initialFormState,
@@ -34,8 +40,12 @@ export interface CompanionSlots {
     built: string | null;
     request: BuildRequest | null;
   }) => ReactNode;
-  /** Your projects, below the Start button (nothing above it moves when it arrives). */
-  projects: (props: { me: Me }) => ReactNode;
+  /**
+   * Your projects, below the Start button (nothing above it moves when it arrives). `launchLink`:
+   * the link the page was opened from, once the form has its profile and options; its repository
+   * selects the user's own project of it, or goes to the build form.
+   */
+  projects: (props: { me: Me; launchLink: LaunchLink | null }) => ReactNode;
 }
 
 export interface AppProps {
@@ -70,8 +80,33 @@ export function App({ data, serviceUrl, initialState, companion }: AppProps) {
   const me = session.status === "ready" ? session.me : null;
   const build = buildAvailability(session);
   const { state, buildRequest } = form;
+  const launchLink = useLaunchLink(serviceUrl, me !== null);
+  // Applied while rendering (https://react.dev/learn/you-might-not-need-an-effect), once per link;
+  // the companion's parts get it only then, so what they select on top of it stays.
+  const [applied, setApplied] = useState<{ link: LaunchLink; problems: string[] } | null>(null);
+  if (launchLink && applied?.link !== launchLink) {
+    const problems = form.applyLink(launchLink);
+    // Without projects there is no project of the repository to open: it goes to the build form.
+    const repository = launchLink.repository;
+    if (repository && !me?.features.projects) {
+      const checked = linkedBuildSource(repository);
+      if (!checked.ok) problems.push(checked.problem);
+      else if (
+        !form.controller.requestBuild(
+          data.profiles.some((p) => p.slug === launchLink.profile)
+            ? (launchLink.profile ?? state.profileSlug)
+            : state.profileSlug,
+          checked.source,
+          { start: false },
+        )
+      )
+        problems.push("No profile on this hub builds images from a repository.");
+    }
+    setApplied({ link: launchLink, problems });
+  }
   return (
     <SpawnControllerContext value={form.controller}>
+      {applied && <LaunchLinkNotice problems={applied.problems} />}
       <ProfilePicker
         form={form}
         strict={form.submitErrors !== null}
@@ -95,13 +130,16 @@ export function App({ data, serviceUrl, initialState, companion }: AppProps) {
           : {})}
       />
       <StartBar form={form} />
+      {me && serviceUrl && (
+        <LazyShareLaunchLink link={launchLinkOf(data.profiles, state)} serviceUrl={serviceUrl} />
+      )}
       <CompanionStatus session={session} />
       {me?.profile_editor && serviceUrl && (
         <p className="form-text">
           <a href={`${serviceUrl}admin/`}>Edit the profile list</a>
         </p>
       )}
-      {me?.features.projects && companion?.projects({ me })}
+      {me?.features.projects && companion?.projects({ me, launchLink: applied?.link ?? null })}
     </SpawnControllerContext>
   );
 }

@@ -1,6 +1,7 @@
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { Me } from "../../../contract/api.ts";
+import type { LaunchLink, LaunchRepository } from "../../../contract/launch-link.ts";
 import {
   COMMIT_PATTERN,
   projectId,
@@ -10,6 +11,7 @@ import {
 import type { BuildSource } from "../../../contract/providers/catalog.ts";
 import type { Profile, ProfileOption, SpawnPageData } from "../../../contract/spawn-page.ts";
 import { BuildPanel } from "../features/build/build-panel.tsx";
+import { linkedBuildSource } from "../features/launch-links/launch-repository.ts";
 import { canBuildImage } from "../features/profiles/option-entries.ts";
 import type { BuildRequest } from "../features/profiles/use-profile-form.ts";
 import { projectLimitOf, useProjects } from "../features/projects/api/get-projects.ts";
@@ -140,7 +142,7 @@ function BuildChoiceInner(props: BuildChoiceProps) {
       csrfToken={me.csrf_token}
       {...(props.data.user === me.name ? {} : { forUser: props.data.user })}
       initialSource={request?.source ?? null}
-      autoStart={request !== null}
+      autoStart={request?.start ?? false}
       built={built}
       notice={notice ? <p className="form-text">{notice}</p> : null}
       beforeBuild={(next) => {
@@ -168,31 +170,103 @@ export function BuildChoice(props: BuildChoiceProps) {
   );
 }
 
-function ProjectsSectionInner(props: CompanionProps) {
-  const { serviceUrl, data, me } = props;
+type LinkedChoice =
+  | { kind: "problem"; problem: string }
+  | { kind: "project"; project: Project }
+  | { kind: "build"; source: BuildSource; profileSlug: string };
+
+/**
+ * What a launch link's repository opens: the user's own project of it (when the link names no
+ * ref, or the project's), else the build form filled in; nothing is built or started.
+ */
+function linkedChoice(
+  link: LaunchLink & { repository: LaunchRepository },
+  projects: readonly Project[] | undefined,
+  profiles: readonly Profile[],
+  selectedSlug: string,
+): LinkedChoice {
+  const { repository } = link;
+  const checked = linkedBuildSource(repository);
+  if (!checked.ok) return { kind: "problem", problem: checked.problem };
+  const project = existingProject(projects, checked.source);
+  if (
+    project?.state === "ready" &&
+    (repository.ref === undefined || project.ref === checked.source.ref)
+  )
+    return { kind: "project", project };
+  const slug = profiles.some((p) => p.slug === link.profile) ? link.profile! : selectedSlug;
+  if (!profiles.find((p) => p.slug === slug)?.profile_options.some(canBuildImage))
+    return {
+      kind: "problem",
+      problem: "The link's profile does not build images from a repository.",
+    };
+  return { kind: "build", source: checked.source, profileSlug: slug };
+}
+
+interface ProjectsSectionProps extends CompanionProps {
+  /** The launch link the page was opened from, once the form has applied its profile and options. */
+  launchLink: LaunchLink | null;
+}
+
+function ProjectsSectionInner(props: ProjectsSectionProps) {
+  const { serviceUrl, data, me, launchLink } = props;
   const spawn = useSpawnController();
   const projects = useProjects(useScope(props));
   const { projectStart, pending } = useProjectStarts(props);
   const [problem, setProblem] = useState<string | null>(null);
 
-  function start(project: Project) {
-    setProblem(null);
+  // Decided once per link, when the project list is in
+  // (https://react.dev/learn/you-might-not-need-an-effect); acted on below.
+  const [linked, setLinked] = useState<{ link: LaunchLink; choice: LinkedChoice } | null>(null);
+  if (launchLink?.repository && projects.isFetched && linked?.link !== launchLink) {
+    setLinked({
+      link: launchLink,
+      choice: linkedChoice(
+        { ...launchLink, repository: launchLink.repository },
+        projects.data?.projects,
+        data.profiles,
+        spawn?.selectedProfile().slug ?? "",
+      ),
+    });
+  }
+  const acted = useRef<typeof linked>(null);
+  useEffect(() => {
+    if (!linked || acted.current === linked || !spawn) return;
+    acted.current = linked;
+    const { link, choice } = linked;
+    if (choice.kind === "project") select(choice.project, link.profile);
+    else if (choice.kind === "build")
+      spawn.requestBuild(choice.profileSlug, choice.source, { start: false });
+    // `select` is made anew each render; what it does depends only on the link.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [linked, spawn]);
+
+  /** Puts the project's image and id into the form; false (with the reason shown) if it cannot. */
+  function select(project: Project, profileSlug?: string): boolean {
     const selected = spawn?.selectedProfile();
-    const profile = data.profiles.find((p) => p.slug === project.profile_slug) ?? selected;
+    const profile =
+      data.profiles.find((p) => p.slug === (profileSlug ?? project.profile_slug)) ??
+      data.profiles.find((p) => p.slug === project.profile_slug) ??
+      selected;
     const option = profile?.profile_options.find(canBuildImage);
     if (!spawn || !profile || !option) {
       setProblem(`The profile "${profile?.display_name ?? ""}" no longer takes built images.`);
-      return;
+      return false;
     }
     const source = { provider: project.provider, repo: project.repository, ref: project.ref };
     if (!spawn.setUnlistedValue(option.key, project.image, profile.slug)) {
       setProblem(`"${option.display_name}" does not accept a free-text image on this hub.`);
-      return;
+      return false;
     }
     const recorded = projectStart(source, project.image, profile);
     spawn.setProjectId(project.id, recorded?.record);
+    return true;
+  }
+
+  function start(project: Project) {
+    setProblem(null);
     // The start is recorded as the form is posted, after the form's own checks.
-    spawn.submit();
+    if (select(project)) spawn?.submit();
   }
 
   return (
@@ -200,6 +274,17 @@ function ProjectsSectionInner(props: CompanionProps) {
       {problem && (
         <div className="alert alert-danger" role="alert">
           {problem}
+        </div>
+      )}
+      {linked?.choice.kind === "problem" && (
+        <div className="alert alert-danger" role="alert">
+          {linked.choice.problem}
+        </div>
+      )}
+      {linked?.choice.kind === "project" && (
+        <div className="alert alert-info py-2" role="status">
+          The link&apos;s repository is your project {linked.choice.project.display_name}: it is
+          selected with its image and its files. Press Start to open it.
         </div>
       )}
       <ProjectsPanel
@@ -234,7 +319,7 @@ function ProjectsSectionInner(props: CompanionProps) {
 }
 
 /** Your projects, below the Start button. */
-export function ProjectsSection(props: CompanionProps) {
+export function ProjectsSection(props: ProjectsSectionProps) {
   return (
     <WithQueries shared={props.shared}>
       <ProjectsSectionInner {...props} />

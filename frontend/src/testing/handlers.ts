@@ -5,6 +5,7 @@
 import { http, HttpResponse } from "msw";
 import type { ApiError, Me } from "../../../contract/api.ts";
 import { runningBuildsHandlers } from "../features/build/testing/handlers.ts";
+import { launchLinkHandlers } from "../features/launch-links/testing/handlers.ts";
 import { projectsListHandlers } from "../features/projects/testing/handlers.ts";
 
 const ME = "*/services/:service/api/me";
@@ -42,4 +43,5 @@ export const handlers = [
   meHandlers.ok,
   runningBuildsHandlers.none(),
   ...projectsListHandlers.empty(),
+  launchLinkHandlers.none(),
 ];

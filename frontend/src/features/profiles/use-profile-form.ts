@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { flushSync } from "react-dom";
+import type { LaunchLink } from "../../../../contract/launch-link.ts";
 import type { BuildSource } from "../../../../contract/providers/catalog.ts";
 import { UNLISTED_CHOICE_SENTINEL, type Profile } from "../../../../contract/spawn-page.ts";
 import { BUILD_CHOICE, canBuildImage } from "./option-entries.ts";
@@ -11,6 +12,7 @@ import {
   type OptionSelection,
   type ProfileFormState,
 } from "./profile-form-model.ts";
+import { applyLaunchLink } from "./launch-link-state.ts";
 import { loadUnlistedCheck, needsUnlistedCheck } from "./unlisted-check.ts";
 
 /** Build this source in the build choice of `optionKey` (e.g. rebuilding one of Your projects). */
@@ -18,6 +20,8 @@ export interface BuildRequest {
   profileSlug: string;
   optionKey: string;
   source: BuildSource;
+  /** Build at once (Rebuild), or only fill the build form in (a launch link's repository). */
+  start: boolean;
   /** Distinguishes two requests for the same source. */
   id: number;
 }
@@ -58,8 +62,8 @@ export interface ProfileFormController {
    * submitted it; without it the id is posted as it is.
    */
   setProjectId(projectId: string | null, record?: RecordStart): void;
-  /** Selects "Build from a repository" in the first option of `profileSlug` that takes built images, and asks it to build `source`. */
-  requestBuild(profileSlug: string, source: BuildSource): boolean;
+  /** Selects "Build from a repository" in the first option of `profileSlug` that takes built images, and asks it to build `source` (`start: false`: only to fill the form in). */
+  requestBuild(profileSlug: string, source: BuildSource, options?: { start: boolean }): boolean;
   /** Chooses "Build from a repository" in this option, e.g. to show a build of the user's still running. */
   chooseBuild(profileSlug: string, optionKey: string): void;
   /** The image the build choice of an option has built (null: none yet). */
@@ -147,7 +151,7 @@ export function useProfileForm(profiles: readonly Profile[], initial: () => Prof
         projectStartRef.current = projectId !== null && record ? { projectId, record } : null;
         flushSync(() => setState((s) => (stateRef.current = { ...s, projectId })));
       },
-      requestBuild(profileSlug, source) {
+      requestBuild(profileSlug, source, { start } = { start: true }) {
         const option = profiles
           .find((p) => p.slug === profileSlug)
           ?.profile_options.find(canBuildImage);
@@ -158,6 +162,7 @@ export function useProfileForm(profiles: readonly Profile[], initial: () => Prof
           profileSlug,
           optionKey: option.key,
           source,
+          start,
           id: (last?.id ?? 0) + 1,
         }));
         return true;
@@ -197,9 +202,20 @@ export function useProfileForm(profiles: readonly Profile[], initial: () => Prof
     [profiles],
   );
 
+  /** Selects what a launch link asks for; returns what this hub's list could not offer. */
+  const applyLink = useCallback(
+    (link: LaunchLink): string[] => {
+      const applied = applyLaunchLink(profiles, stateRef.current, link);
+      update(() => applied.state);
+      return applied.problems;
+    },
+    [profiles, update],
+  );
+
   return {
     profiles,
     state,
+    applyLink,
     selectProfile,
     setSelection,
     controller,

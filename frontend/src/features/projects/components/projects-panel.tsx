@@ -1,7 +1,9 @@
 import { lazy, useEffect, useId, useRef, useState } from "react";
 import type { Me } from "../../../../../contract/api.ts";
+import { launchUrl } from "../../../../../contract/launch-link.ts";
 import type { Project } from "../../../../../contract/projects.ts";
 import type { Provider } from "../../../../../contract/providers/catalog.ts";
+import { copyText } from "../../../lib/clipboard.ts";
 import { LazyPart } from "../../../lib/error-boundary.tsx";
 import { useDeleteProject } from "../api/delete-project.ts";
 import { projectLimitOf, useProjects } from "../api/get-projects.ts";
@@ -10,6 +12,15 @@ import { ProjectLimitNotice } from "./project-limit-notice.tsx";
 import { ProjectsTable } from "./projects-table.tsx";
 
 const NONE: readonly string[] = [];
+
+/** The launch link of a project: whoever opens it builds (or, if it is theirs too, opens) it. */
+export function projectLaunchUrl(serviceUrl: string, project: Project): string {
+  return launchUrl(location.origin, serviceUrl, {
+    profile: project.profile_slug,
+    options: [],
+    repository: { provider: project.provider, repo: project.repository, ref: project.ref },
+  });
+}
 
 const DeleteProjectDialog = lazy(() => import("./delete-project-dialog.tsx"));
 
@@ -35,6 +46,7 @@ export interface RebuildRequest {
  *   companion has not yet seen run shows "Starting…" (the list's `starting_project_ids`).
  * - `onRebuild({provider, repository, ref})`: build the latest commit of the project's ref; the shell
  *   hands it to the build panel.
+ * - Copy link: the project's launch link (projectLaunchUrl), announced in the status line.
  * - `busy`: disables Start and Rebuild (a build is running, the form is being submitted).
  * - `now`, `pollMs`: fixed in tests and stories; default to the clock and `PROGRESS_POLL_MS`.
  *
@@ -178,6 +190,15 @@ export function ProjectsPanel({
               setConfirming(project);
             }}
             onRetryDelete={(project) => remove(project)}
+            onCopyLink={(project) =>
+              void copyText(projectLaunchUrl(serviceUrl, project)).then((ok) =>
+                setAnnouncement(
+                  ok
+                    ? `Link to ${project.display_name} copied.`
+                    : "Copying was refused by the browser.",
+                ),
+              )
+            }
           />
         </div>
       </>

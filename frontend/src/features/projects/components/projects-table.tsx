@@ -19,6 +19,8 @@ export interface ProjectsTableProps {
   onRebuild: (project: Project) => void;
   onDelete: (project: Project, trigger: HTMLButtonElement) => void;
   onRetryDelete: (project: Project) => void;
+  /** Copies the project's launch link (its repository, ref and profile). */
+  onCopyLink: (project: Project) => void;
 }
 
 /**
@@ -138,6 +140,14 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
         onClick={() => props.onRebuild(project)}
       >
         Rebuild
+      </button>
+      <button
+        type="button"
+        className="btn btn-sm btn-outline-secondary"
+        aria-label={label("Copy link to")}
+        onClick={() => props.onCopyLink(project)}
+      >
+        Copy link
       </button>
       <button
         type="button"
