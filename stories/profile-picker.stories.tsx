@@ -1,5 +1,6 @@
 import type { Meta, StoryObj } from "@storybook/react-vite";
 import { expect, userEvent, waitFor, within } from "storybook/test";
+import { launchLinkHandlers } from "../frontend/src/features/launch-links/testing/handlers.ts";
 import { LOGIN_REDIRECT_KEY } from "../frontend/src/features/session/login-redirect.ts";
 import {
   manyProfiles,
@@ -101,4 +102,34 @@ export const CompanionSignedOut: Story = {
       return <Story />;
     },
   ],
+};
+
+/** Opened from a launch link (docs/launch-links.md): its choices are selected, nothing started. */
+export const FromLaunchLink: Story = {
+  parameters: {
+    msw: [
+      launchLinkHandlers.handsOver({
+        profile: "gpu",
+        options: [{ key: "gpus", value: "2", other: false }],
+      }),
+    ],
+    settledText: "Opened from a launch link",
+  },
+};
+
+/** A launch link that asks for what this hub does not offer. */
+export const FromLaunchLinkWithProblems: Story = {
+  parameters: {
+    msw: [
+      launchLinkHandlers.handsOver({
+        profile: "cpu",
+        options: [
+          { key: "resources", value: "huge", other: false },
+          { key: "image", value: "docker.io/someone/else:1", other: true },
+          { key: "gpus", value: "8", other: false },
+        ],
+      }),
+    ],
+    settledText: "This launch link asks for what this hub does not offer",
+  },
 };

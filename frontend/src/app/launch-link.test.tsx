@@ -28,7 +28,7 @@ const python: Profile = {
 const data = spawnPageData([cpuProfile, gpuProfile, python]);
 
 function renderLinked(link: LaunchLink) {
-  server.use(launchLinkHandlers.once(link), ...projectsApi({ projects: [octave] }));
+  server.use(launchLinkHandlers.handsOver(link), ...projectsApi({ projects: [octave] }));
   const page = renderApp(data, {
     companion: lazyCompanionSlots("/prefix/services/launchpad/", data),
   });
