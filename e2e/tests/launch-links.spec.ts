@@ -3,8 +3,11 @@
  * goes through the hub's login and lands on the bare spawn page with the link's choices selected
  * and nothing started; Start starts exactly what the link asked for (KubeSpawner's recorded pod);
  * a link with values this hub does not offer says so and starts nothing; a link that is not a
- * launch link at all gets a page that says why and leads only to the spawn page.
+ * launch link at all gets a page that says why and leads only to the spawn page; a link to a
+ * repository the user has as a project opens that project (its image and its folder).
  */
+import { projectId } from "../../contract/projects.ts";
+import { buildUntilReady } from "../support/doubles.ts";
 import {
   expect,
   expectMounted,
@@ -12,7 +15,9 @@ import {
   expectServerPage,
   signIn,
   spawnUrl,
+  stopServer,
   test,
+  useOwnStack,
 } from "../support/fixtures.ts";
 import type { StackInfo } from "../support/stack.ts";
 import { notebookContainer, recordingCount, recordings } from "../support/manifests.ts";
@@ -144,5 +149,46 @@ test.describe("launch links", () => {
     // The refused link handed nothing over.
     await expect(page.getByText(/Opened from a launch link/)).toHaveCount(0);
     await expectNothingStarted(hub, user);
+  });
+});
+
+test.describe("a launch link to a repository", () => {
+  useOwnStack({ profiles: "build.yaml" });
+
+  test("opens the user's own project of it: its image and its folder, after one Start", async ({
+    page,
+    hub,
+    user,
+  }) => {
+    const source = { provider: "gh", repo: "e2e-org/cached-notebooks", ref: "main" } as const;
+    await signIn(page, hub, user);
+    const image = await buildUntilReady(page, source);
+    await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+    await expectServerPage(page, hub, user);
+    await expectRecordings(hub, user, 1);
+    await stopServer(hub, user);
+
+    await page.goto(
+      launchLink(hub, `repo=${encodeURIComponent(`https://github.com/${source.repo}`)}`),
+    );
+    await expect(page).toHaveURL(spawnUrl(hub));
+    await expect(
+      page.getByText(/The link's repository is your project e2e-org\/cached-notebooks/),
+    ).toBeVisible();
+    // Selected, not started: the one recording is the first start's.
+    expect(recordingCount(hub.recordDir, user)).toBe(1);
+    await page.getByRole("button", { name: "Start", exact: true }).click();
+    await expectServerPage(page, hub, user);
+    await expectRecordings(hub, user, 2);
+    const id = projectId(source.provider, source.repo);
+    const second = recordings(hub.recordDir, user)[1]!;
+    expect(second.user_options).toMatchObject({
+      "image--unlisted-choice": image,
+      "launchpad-project": id,
+    });
+    const home = notebookContainer(second.pod).volumeMounts?.find(
+      (mount) => mount.mountPath === "/home/jovyan",
+    );
+    expect(home?.subPath).toBe(`projects/${id}`);
   });
 });
