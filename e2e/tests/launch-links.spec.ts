@@ -70,7 +70,9 @@ test.describe("launch links", () => {
       await expect(
         page.getByRole("radio", { name: "Python environment", exact: true }),
       ).toBeChecked();
-      await expect(page.getByLabel("Custom image", { exact: true })).toHaveValue(IMAGE);
+      await expect(page.getByRole("textbox", { name: "Custom image", exact: true })).toHaveValue(
+        IMAGE,
+      );
       await expect(
         page.getByRole("radio", { name: "Large (4 CPUs, 16 GB)", exact: true }),
       ).toBeChecked();
@@ -112,7 +114,7 @@ test.describe("launch links", () => {
       await expect(alert).toContainText("Resources has no choice “huge”.");
       await expect(alert).toContainText("Python environment has no option “gpus”.");
       // The free text is in its field, refused by the admin's pattern before any Start.
-      await expect(page.getByLabel("Custom image", { exact: true })).toHaveValue(
+      await expect(page.getByRole("textbox", { name: "Custom image", exact: true })).toHaveValue(
         "docker.io/evil/miner:1",
       );
       await expect(page.getByText("Only images from quay.io/jupyter/, with a tag")).toBeVisible();
@@ -163,7 +165,7 @@ test.describe("a launch link to a repository", () => {
     const source = { provider: "gh", repo: "e2e-org/cached-notebooks", ref: "main" } as const;
     await signIn(page, hub, user);
     const image = await buildUntilReady(page, source);
-    await page.getByRole("button", { name: "Start with this image", exact: true }).click();
+    await page.getByRole("button", { name: "Start", exact: true }).click();
     await expectServerPage(page, hub, user);
     await expectRecordings(hub, user, 1);
     await stopServer(hub, user);
