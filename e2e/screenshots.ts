@@ -12,7 +12,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { manyProfiles } from "../bench/spawn-page.ts";
-import { expectServerPage, signIn, stopServer } from "./support/fixtures.ts";
+import { expect, expectServerPage, signIn, stopServer } from "./support/fixtures.ts";
+import { nodePools, profileList } from "./support/real-hubs.ts";
 import { REAL_HUBS_DIR, REPO_ROOT, startStack, type Stack } from "./support/stack.ts";
 
 const OUT = path.join(REPO_ROOT, "docs", "screenshots");
@@ -50,6 +51,8 @@ async function showTerminals(page: Page): Promise<void> {
 }
 
 async function build(page: Page, repo: string): Promise<void> {
+  // Not the server-rendered form's entry: the page hides that one when it takes over.
+  await page.locator('#launchpad-root[data-launchpad-state="ready"]').waitFor();
   await page.getByRole("radio", { name: "Build from a repository" }).check();
   await page.getByLabel("GitHub repository").fill(repo);
   await page.getByRole("button", { name: "Build image" }).click();
@@ -195,6 +198,18 @@ async function makeProjects(
     await panel(page).getByText("Press Start below to launch it.").waitFor();
     await page.getByRole("button", { name: "Start", exact: true }).click();
     await expectServerPage(page, stack, user);
+    // The companion records the launch once it sees the pod run: stopping it before then leaves
+    // the project "Starting…" in the table.
+    await expect
+      .poll(
+        async () => {
+          const answer = await page.request.get(`${stack.url}services/launchpad/api/projects`);
+          const list = (await answer.json()) as { starting_project_ids?: string[] };
+          return list.starting_project_ids?.length ?? 0;
+        },
+        { message: `the launch of ${repo} recorded`, timeout: 60_000 },
+      )
+      .toBe(0);
     await stopServer(stack, user);
     await page.goto(`${stack.url}hub/spawn`);
   }
@@ -272,7 +287,14 @@ try {
   for (const stackName of ["veda", "many"] as const) {
     const states = wanted.filter((state) => state.stack === stackName);
     if (states.length === 0) continue;
-    const stack = await startStack({ profiles: lists[stackName] });
+    // KubeSpawner waits for the pod to run: veda's profiles need their node pools and, for their
+    // init containers, the shared "home" volume (as in real-hubs.spec.ts).
+    const stack = await startStack({
+      profiles: lists[stackName],
+      ...(stackName === "veda"
+        ? { storage: "shared", nodePools: nodePools(profileList(lists.veda)) }
+        : {}),
+    });
     try {
       const signedIn = new Map<string, Awaited<ReturnType<BrowserContext["storageState"]>>>();
       if (states.some((state) => state.user === "with-projects"))
