@@ -28,7 +28,7 @@ test.describe("unlisted values the page cannot check", () => {
       await signIn(page, hub, user);
       await expectMounted(page);
       await page.getByRole("radio", { name: "Other image...", exact: true }).check();
-      const field = page.getByLabel("Custom image", { exact: true });
+      const field = page.getByRole("textbox", { name: "Custom image", exact: true });
       await field.fill("docker.io/someone/anything:latest");
       await expect(field).not.toHaveAttribute("aria-invalid", "true");
       await page.getByRole("button", { name: "Start", exact: true }).click();
@@ -63,7 +63,9 @@ test.describe("unlisted values the page cannot check", () => {
     await page.getByRole("radio", { name: "Unicode names", exact: true }).check();
     await page.getByRole("radio", { name: "Other image...", exact: true }).check();
     // \w is Unicode in Python 3: 名前 is a word. Above U+0800 the page does not decide.
-    await page.getByLabel("Custom image", { exact: true }).fill("registry.example.org/名前:v1");
+    await page
+      .getByRole("textbox", { name: "Custom image", exact: true })
+      .fill("registry.example.org/名前:v1");
     await page.getByRole("button", { name: "Start", exact: true }).click();
     await expectServerPage(page, hub, user);
     await expectRecordings(hub, user, 1);
