@@ -393,8 +393,11 @@ def server_form(profiles, user_options):
         for index, profile in enumerate(profiles):
             is_selected = profile is selected
             options = _options(profile, index, values if is_selected else {}) if is_selected or all_options else ""
+            # The only profile has no radio to be checked: lp-selected keeps its options shown
+            # (_FORM_STYLE hides a card's options until its profile is chosen).
+            chosen = " lp-selected" if single else ""
             out.append(
-                f'<div class="card mb-2 lp-card"><div class="card-body">{_head(profile, index, is_selected, single)}'
+                f'<div class="card mb-2 lp-card{chosen}"><div class="card-body">{_head(profile, index, is_selected, single)}'
                 f"{options}</div></div>"
             )
         out.append("</div>" if single else "</fieldset>")

@@ -346,9 +346,12 @@ test("with the companion stopped, users still start servers with the last good l
       "data-launchpad-state",
       "fallback",
     );
-    // The glue's last good list (published above: "SciPy 2"), not the hub's own ("PyTorch").
-    const image = page.getByRole("combobox", { name: "Image" });
-    await expect(image.getByRole("option")).toHaveText(["SciPy", "SciPy 2"]);
+    // The glue's last good list (published above: "SciPy 2"), not the hub's own ("PyTorch"); the
+    // glue lays a few choices out as radios in a fieldset named by the option.
+    const image = page.getByRole("group", { name: "Image" });
+    await expect(image.getByRole("radio", { name: "SciPy", exact: true })).toBeChecked();
+    await expect(image.getByRole("radio", { name: "SciPy 2", exact: true })).toBeVisible();
+    await expect(page.getByRole("radio", { name: "PyTorch" })).toHaveCount(0);
     await page.getByRole("button", { name: "Start" }).click();
     await expectServerPage(page, hub, "erin");
     const [recording] = recordings(hub.recordDir, "erin");

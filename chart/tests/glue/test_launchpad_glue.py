@@ -386,6 +386,20 @@ def test_the_server_rendered_form_starts_servers_without_any_script():
     assert notebook.resources.limits["memory"] == 16 * 2**30
 
 
+def test_the_only_profile_shows_its_options_without_any_script():
+    """One profile has no radio to be checked, and the form's style hides a card's options until
+    its profile is chosen: its card is marked chosen (before, a hub with one profile showed only
+    its name and Start while the page was not there)."""
+    c = z2jh_dynamic()
+    launchpad_glue.install(c)
+    html = render(c)
+    card = re.search(r'<div class="card mb-2 lp-card([^"]*)"><div class="card-body">(.*)', html, re.S)
+    assert card is not None
+    assert card.group(1) == " lp-selected"
+    assert 'class="lp-options' in card.group(2) and 'name="profile-option-build--image"' in card.group(2)
+    assert ".lp-server .lp-card:not(.lp-selected):not(" in launchpad_glue._FORM_STYLE
+
+
 def test_the_server_rendered_form_preselects_saved_options_and_has_its_own_start():
     c = z2jh_dynamic()
     c.KubeSpawner.profile_list = TWO_PROFILES
