@@ -9,7 +9,15 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { KubernetesError, type KubernetesClient, type KubernetesClientOptions } from "./client.ts";
+import {
+  KubernetesError,
+  type ConfigMap,
+  type Job,
+  type KubernetesClient,
+  type KubernetesClientOptions,
+  type Lease,
+  type Pod,
+} from "./client.ts";
 import type { KubeConnection } from "./connection.ts";
 
 export { loadConnection } from "./connection.ts";
@@ -161,113 +169,83 @@ export function createKubernetesClient(
     }
   }
 
-  const list = async <T>(path: string, labelSelector: string, what: string): Promise<T[]> =>
-    (
-      await run<{ items?: T[] }>({
-        method: "GET",
-        path,
-        query: { labelSelector },
-        what,
-        idempotent: true,
-      })
-    ).items ?? [];
-  const nameOf = (object: { metadata?: { name?: string } }) => object.metadata?.name ?? "";
-  const LEASES = "coordination.k8s.io/v1";
-  const JOBS = "batch/v1";
+  /** The five calls on one kind of namespaced object, e.g. ("configmap", ns => core(ns, "configmaps")). */
+  function resource<T extends { metadata?: { name?: string } }>(
+    noun: string,
+    path: (namespace: string, name?: string) => string,
+  ) {
+    const nameOf = (object: T) => object.metadata?.name ?? "";
+    return {
+      create: (namespace: string, body: T) =>
+        run<T>({
+          method: "POST",
+          path: path(namespace),
+          body,
+          what: `create ${noun} in ${namespace}`,
+        }),
+      read: (namespace: string, name: string) =>
+        run<T>({
+          method: "GET",
+          path: path(namespace, name),
+          what: `read ${noun} ${namespace}/${name}`,
+          idempotent: true,
+        }),
+      list: async (namespace: string, labelSelector: string) =>
+        (
+          await run<{ items?: T[] }>({
+            method: "GET",
+            path: path(namespace),
+            query: { labelSelector },
+            what: `list ${noun}s in ${namespace}`,
+            idempotent: true,
+          })
+        ).items ?? [],
+      replace: (namespace: string, body: T) =>
+        run<T>({
+          method: "PUT",
+          path: path(namespace, nameOf(body)),
+          body,
+          what: `replace ${noun} ${namespace}/${nameOf(body) || "?"}`,
+        }),
+      async remove(namespace: string, name: string, body?: unknown) {
+        await run({
+          method: "DELETE",
+          path: path(namespace, name),
+          body,
+          what: `delete ${noun} ${namespace}/${name}`,
+        });
+      },
+    };
+  }
+  const pods = resource<Pod>("pod", (namespace, name) => core(namespace, "pods", name));
+  const leases = resource<Lease>("lease", (namespace, name) =>
+    group("coordination.k8s.io/v1", namespace, "leases", name),
+  );
+  const configMaps = resource<ConfigMap>("configmap", (namespace, name) =>
+    core(namespace, "configmaps", name),
+  );
+  const jobs = resource<Job>("job", (namespace, name) =>
+    group("batch/v1", namespace, "jobs", name),
+  );
 
   return {
-    listPods: (namespace, labelSelector) =>
-      list(core(namespace, "pods"), labelSelector, `list pods in ${namespace}`),
-    async deletePod(namespace, name, uid) {
-      await run({
-        method: "DELETE",
-        path: core(namespace, "pods", name),
-        body: uid ? { preconditions: { uid } } : {},
-        what: `delete pod ${namespace}/${name}`,
-      });
-    },
-    createLease: (namespace, body) =>
-      run({
-        method: "POST",
-        path: group(LEASES, namespace, "leases"),
-        body,
-        what: `create lease in ${namespace}`,
-      }),
-    readLease: (namespace, name) =>
-      run({
-        method: "GET",
-        path: group(LEASES, namespace, "leases", name),
-        what: `read lease ${namespace}/${name}`,
-        idempotent: true,
-      }),
-    listLeases: (namespace, labelSelector) =>
-      list(group(LEASES, namespace, "leases"), labelSelector, `list leases in ${namespace}`),
-    replaceLease: (namespace, body) =>
-      run({
-        method: "PUT",
-        path: group(LEASES, namespace, "leases", nameOf(body)),
-        body,
-        what: `replace lease ${namespace}/${nameOf(body) || "?"}`,
-      }),
-    async deleteLease(namespace, name, resourceVersion) {
-      await run({
-        method: "DELETE",
-        path: group(LEASES, namespace, "leases", name),
-        body: resourceVersion ? { preconditions: { resourceVersion } } : {},
-        what: `delete lease ${namespace}/${name}`,
-      });
-    },
-    readConfigMap: (namespace, name) =>
-      run({
-        method: "GET",
-        path: core(namespace, "configmaps", name),
-        what: `read configmap ${namespace}/${name}`,
-        idempotent: true,
-      }),
-    listConfigMaps: (namespace, labelSelector) =>
-      list(core(namespace, "configmaps"), labelSelector, `list configmaps in ${namespace}`),
-    createConfigMap: (namespace, body) =>
-      run({
-        method: "POST",
-        path: core(namespace, "configmaps"),
-        body,
-        what: `create configmap in ${namespace}`,
-      }),
-    replaceConfigMap: (namespace, body) =>
-      run({
-        method: "PUT",
-        path: core(namespace, "configmaps", nameOf(body)),
-        body,
-        what: `replace configmap ${namespace}/${nameOf(body) || "?"}`,
-      }),
-    async deleteConfigMap(namespace, name) {
-      await run({
-        method: "DELETE",
-        path: core(namespace, "configmaps", name),
-        what: `delete configmap ${namespace}/${name}`,
-      });
-    },
-    createJob: (namespace, body) =>
-      run({
-        method: "POST",
-        path: group(JOBS, namespace, "jobs"),
-        body,
-        what: `create job in ${namespace}`,
-      }),
-    readJob: (namespace, name) =>
-      run({
-        method: "GET",
-        path: group(JOBS, namespace, "jobs", name),
-        what: `read job ${namespace}/${name}`,
-        idempotent: true,
-      }),
-    async deleteJob(namespace, name) {
-      await run({
-        method: "DELETE",
-        path: group(JOBS, namespace, "jobs", name),
-        body: { propagationPolicy: "Background" },
-        what: `delete job ${namespace}/${name}`,
-      });
-    },
+    listPods: pods.list,
+    deletePod: (namespace, name, uid) =>
+      pods.remove(namespace, name, uid ? { preconditions: { uid } } : {}),
+    createLease: leases.create,
+    readLease: leases.read,
+    listLeases: leases.list,
+    replaceLease: leases.replace,
+    deleteLease: (namespace, name, resourceVersion) =>
+      leases.remove(namespace, name, resourceVersion ? { preconditions: { resourceVersion } } : {}),
+    readConfigMap: configMaps.read,
+    listConfigMaps: configMaps.list,
+    createConfigMap: configMaps.create,
+    replaceConfigMap: configMaps.replace,
+    deleteConfigMap: (namespace, name) => configMaps.remove(namespace, name),
+    createJob: jobs.create,
+    readJob: jobs.read,
+    deleteJob: (namespace, name) =>
+      jobs.remove(namespace, name, { propagationPolicy: "Background" }),
   };
 }
