@@ -39,10 +39,22 @@
  * | `hang`            | waiting, then nothing at all: not even keepalives |
  * | `drop`            | waiting, some building lines, then the connection is cut |
  * | `slow`            | the recorded build, its first 40 events trickled in 7-character pieces (`slowMs` apart) |
+ * | `steady`          | a build pod's log that grows by a `Step <n> : …` line every `steadyStepMs`, shared by every request (below) |
  * | `flood-<n>`       | waiting, n building lines written as fast as the socket takes them, ready |
  * | `hostile-log`     | building lines with what a repository's build can print (`HOSTILE_LOG`), ready |
  * | `huge-line-<n>`   | waiting, one building message of n characters without a line break, a line, ready |
  * | anything else     | the real recorded build (fullbuild.eventsource, 736 events) |
+ *
+ * A `steady` build runs as BinderHub's builds do, in its pod and not in any request: it goes on
+ * when the request that started it leaves, and a request for the same repository and ref while it
+ * runs attaches to it (the pod already exists: 409, "Build … already running", then the pod's
+ * log read with `tail_lines=log_tail_lines`, 100 by default:
+ * https://github.com/jupyterhub/binderhub/blob/b9fad995d5529e487c25a9f0795f4fe150a96f25/binderhub/build.py#L369-L378,
+ * #L579-L591 and #L679-L689 there): after `waiting` it gets the log's last 100 lines, then each
+ * new one. It ends when its pod is annotated `FINISH_ANNOTATION` (the tests' stand-in for the
+ * build container exiting 0): a last line, the pod deleted, and `ready` on every attached request;
+ * a request after that finds the image built (`ready` at once, as `cached`). Deleting its pod
+ * fails it for every attached request.
  *
  * The recording is a launch (it ends `built`, `launching` ×10, `ready` with url/token). With
  * `build_only=true` BinderHub sends neither `built` nor `launching` and ends with
@@ -56,7 +68,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { ApiException, CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 
 import { PROVIDERS, type Provider } from "../../contract/build.ts";
 import {
@@ -83,6 +95,8 @@ export interface BinderHubDoubleOptions {
   eventDelayMs?: number;
   /** Pause between the pieces of a `slow` event; default 5. */
   slowMs?: number;
+  /** How often a `steady` build's log grows by a line; default 100. */
+  steadyStepMs?: number;
   /**
    * Where to keep build pods, if anywhere: a kubeconfig file (the real API server's, or the
    * Kubernetes double's) and BinderHub's build namespace.
@@ -105,6 +119,20 @@ type Event = Record<string, unknown>;
 
 /** How many events of the `slow` scenario trickle in 7-character pieces; the rest flow normally. */
 const SLOW_EVENTS = 40;
+
+/** KubernetesBuildExecutor.log_tail_lines' default: what a request attaching to a running build reads first. */
+export const LOG_TAIL_LINES = 100;
+
+/** The build pod annotation that ends a `steady` build (its container "exits 0"). */
+export const FINISH_ANNOTATION = "binderhub-double.launchpad.jupyter.org/finish";
+
+/** A `steady` build: its pod's log (one event's JSON per line) and how it ended. */
+interface PodBuild {
+  log: string[];
+  ended: Event | undefined;
+  /** Requests waiting for the next line. */
+  waiting: (() => void)[];
+}
 
 /**
  * What a repository's build can print, relayed by BinderHub as log text (repo2docker passes the
@@ -140,6 +168,8 @@ export class BinderHubDouble {
   private readonly options: Required<Omit<BinderHubDoubleOptions, "kubernetes" | "port">> &
     Pick<BinderHubDoubleOptions, "kubernetes" | "port">;
   private readonly closeWaiters: (() => void)[] = [];
+  /** `steady` builds by build pod name, running or ended. */
+  private readonly podBuilds = new Map<string, PodBuild>();
 
   constructor(options: BinderHubDoubleOptions = {}) {
     this.options = {
@@ -150,6 +180,7 @@ export class BinderHubDouble {
       keepaliveMs: options.keepaliveMs ?? 25_000,
       eventDelayMs: options.eventDelayMs ?? 0,
       slowMs: options.slowMs ?? 5,
+      steadyStepMs: options.steadyStepMs ?? 100,
       kubernetes: options.kubernetes,
       port: options.port,
     };
@@ -300,7 +331,10 @@ export class BinderHubDouble {
     if (typeof names === "string") return fail(names);
     const { imageName } = names;
     const ready: Event = { phase: "ready", message: "Done! Found built image\n", imageName };
-    if (name.includes("cached")) {
+    if (
+      name.includes("cached") ||
+      this.podBuilds.get(names.buildPodName)?.ended?.phase === "ready"
+    ) {
       await emit(ready);
       return finish();
     }
@@ -354,6 +388,17 @@ export class BinderHubDouble {
       } else if (name.includes("hostile-log")) {
         for (const message of HOSTILE_LOG) await emit({ phase: "building", message });
         await emit(built);
+      } else if (name.includes("steady")) {
+        const build = this.steadyBuild(names.buildPodName, built);
+        let next = Math.max(0, build.log.length - LOG_TAIL_LINES);
+        while (!clientGone) {
+          while (next < build.log.length && !clientGone) await emit(build.log[next++]!);
+          if (build.ended) {
+            await emit(build.ended);
+            break;
+          }
+          await new Promise<void>((resolve) => build.waiting.push(resolve));
+        }
       } else if (name.includes("keepalive-only") || name.includes("hang")) {
         while (!clientGone && !podDeleted) await sleep(20);
         if (podDeleted) await emit({ phase: "failed" });
@@ -484,6 +529,49 @@ export class BinderHubDouble {
       });
     }, this.options.kubernetes?.pollMs ?? 50);
     return () => clearInterval(timer);
+  }
+
+  /** The running `steady` build of this pod, started if there is none (see the header). */
+  private steadyBuild(podName: string, built: Event): PodBuild {
+    const running = this.podBuilds.get(podName);
+    if (running && !running.ended) return running;
+    const build: PodBuild = { log: [], ended: undefined, waiting: [] };
+    this.podBuilds.set(podName, build);
+    const add = (event: Event | undefined, ended?: Event) => {
+      if (event) build.log.push(pyJson(event));
+      build.ended = ended;
+      for (const wake of build.waiting.splice(0)) wake();
+    };
+    add({ phase: "fetching", message: "Picked Git content provider.\n" });
+    void (async () => {
+      for (let step = 1; !build.ended && this.server; step++) {
+        await sleep(this.options.steadyStepMs);
+        const pod = await this.readPod(podName);
+        if (pod === null) {
+          add(undefined, { phase: "failed" });
+        } else if (pod?.metadata?.annotations?.[FINISH_ANNOTATION] !== undefined) {
+          add({ phase: "building", message: `Successfully built ${podName}\n` });
+          await this.deletePod(podName).catch(() => {});
+          add(undefined, built);
+        } else {
+          add({ phase: "building", message: `Step ${step} : RUN ./build-step ${step}\n` });
+        }
+      }
+    })();
+    return build;
+  }
+
+  /** The build pod; null once it is gone, undefined without Kubernetes or when the read failed. */
+  private async readPod(name: string): Promise<V1Pod | null | undefined> {
+    if (!this.options.kubernetes) return undefined;
+    try {
+      return await this.pods.readNamespacedPod({
+        namespace: this.options.kubernetes.namespace,
+        name,
+      });
+    } catch (error) {
+      return error instanceof ApiException && error.code === 404 ? null : undefined;
+    }
   }
 
   private async deletePod(name: string): Promise<void> {
