@@ -4,6 +4,7 @@
  * to drive the build panel.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import path from "node:path";
 import { expect, type Page } from "@playwright/test";
 import { FULLBUILD_EVENTSOURCE_PATH } from "../../server/src/local/recorded-build.ts";
@@ -51,12 +52,14 @@ export function doublesOf(hub: StackInfo): DoublesInfo {
   return hub.doubles;
 }
 
-type Collection = "pods" | "configmaps" | "jobs" | "persistentvolumeclaims";
+type Collection = "pods" | "configmaps" | "jobs" | "persistentvolumeclaims" | "leases";
 
 function collectionPath(collection: Collection, namespace: string): string {
   return collection === "jobs"
     ? `/apis/batch/v1/namespaces/${namespace}/jobs`
-    : `/api/v1/namespaces/${namespace}/${collection}`;
+    : collection === "leases"
+      ? `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`
+      : `/api/v1/namespaces/${namespace}/${collection}`;
 }
 
 async function kube(hub: StackInfo, apiPath: string): Promise<{ status: number; body: string }> {
@@ -90,6 +93,41 @@ export function userPods(hub: StackInfo, user: string): Promise<KubeObject[]> {
     doublesOf(hub).hubNamespace,
     `component=singleuser-server,hub.jupyter.org/username=${user}`,
   );
+}
+
+/**
+ * Adds an annotation to a build pod (a JSON merge patch as the tests' admin), e.g. the BinderHub
+ * double's FINISH_ANNOTATION, which ends a `steady` build.
+ */
+export async function annotateBuildPod(
+  hub: StackInfo,
+  name: string,
+  annotations: Record<string, string>,
+): Promise<void> {
+  const doubles = doublesOf(hub);
+  const url = `${doubles.kubeUrl}/api/v1/namespaces/${doubles.buildNamespace}/pods/${name}`;
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method: "PATCH",
+        ca: doubles.kubeCa,
+        headers: {
+          authorization: `Bearer ${doubles.kubeToken}`,
+          "content-type": "application/merge-patch+json",
+        },
+        timeout: 5000,
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end(JSON.stringify({ metadata: { annotations } }));
+  });
+  expect(status, `annotate pod ${name}`).toBe(200);
 }
 
 export function jobs(hub: StackInfo): Promise<JobManifest[]> {

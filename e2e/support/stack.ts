@@ -18,6 +18,9 @@
  * - (unless `features: false`) the BinderHub double (server/test-support/binderhub-double-cli.ts) at /services/binder/, with
  *   auth on, as binderhub-service runs next to a hub; the companion builds through it.
  *
+ * With `companionReplicas` above 1 the companion runs as several replicas behind a stand-in for
+ * the chart's Service (service-balancer.ts), as a Deployment with `replicas` above 1 does.
+ *
  * Every stack gets its own ports, tokens, temp dir and manifest record dir, so several can run
  * side by side (e.g. one at `/` and one at `/jh/`). Logs: `<stateDir>/*.log` (E2E_KEEP_STATE=1
  * keeps the dir).
@@ -40,6 +43,7 @@ import { fileURLToPath } from "node:url";
 
 import type { ProfileDocument } from "../../contract/profile-editor/schema.ts";
 import { freePorts } from "../../server/test-support/processes.ts";
+import { ServiceBalancer, type BalancedConnection } from "./service-balancer.ts";
 import {
   startRegistry,
   writeOciLayout,
@@ -61,6 +65,14 @@ export interface StackOptions {
   jh?: JupyterHubMajor;
   /** Start the companion too (default true). Without it, the service is registered but down. */
   companion?: boolean;
+  /**
+   * How many companion replicas (default 1). Above 1, each runs as its own process on its own
+   * port with its own `LAUNCHPAD_REPLICA_ID` (the chart's pod name), sharing the namespace, the
+   * Secret's values and the config, and the hub's service URL points at a round-robin balancer
+   * standing in for the chart's Service (service-balancer.ts); `Stack.replicas` kills, restarts
+   * and rolls them.
+   */
+  companionReplicas?: number;
   /**
    * Start the BinderHub double and run the companion with building and projects on (default
    * true; false runs it with both features off, as an admin without a BinderHub would, and the
@@ -160,6 +172,43 @@ export interface Stack extends StackInfo {
   stopCompanion(): Promise<void>;
   startCompanion(): Promise<void>;
   restartHub(): Promise<void>;
+  /** Present with `companionReplicas` above 1. */
+  replicas?: CompanionReplicas;
+}
+
+/** One companion replica: a pod of the chart's Deployment. */
+export interface CompanionReplica {
+  /** Its pod name, also its `LAUNCHPAD_REPLICA_ID` (the holder of the Leases it takes). */
+  name: string;
+  port: number;
+  pid: number;
+  log: string;
+}
+
+/** How a replica's process ended. */
+export interface ReplicaExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface CompanionReplicas {
+  /** The replicas that are the Service's endpoints now, in the order they started. */
+  list(): CompanionReplica[];
+  /**
+   * The replica dies at once (SIGKILL: an OOM kill), its endpoint kept as kube-proxy keeps it
+   * until the pod is seen not ready.
+   */
+  kill(name: string): Promise<ReplicaExit>;
+  /** Its container restarts in the same pod (same name and port) and is ready again. */
+  restart(name: string): Promise<void>;
+  /**
+   * One step of the Deployment's rolling update (maxSurge 1, maxUnavailable 0): a new pod starts
+   * and becomes an endpoint once ready, then the old one leaves the endpoints and gets SIGTERM.
+   * Resolves with the new replica and how the old one exited.
+   */
+  roll(name: string): Promise<{ replacement: CompanionReplica; exit: ReplicaExit }>;
+  /** Which replica each connection through the Service went to, in order. */
+  connections(): readonly BalancedConnection[];
 }
 
 export function defaultJupyterHubMajor(): JupyterHubMajor {
@@ -417,7 +466,77 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let binderhub: ChildProcess | undefined;
   let doubles: DoublesInfo | undefined;
 
+  const replicaCount = options.companionReplicas ?? 1;
+  const balancer = replicaCount > 1 ? new ServiceBalancer() : undefined;
+  const pods = new Map<string, { proc: ChildProcess; replica: CompanionReplica }>();
+  let podNumber = 0;
+  const startReplica = async (name: string, port: number): Promise<CompanionReplica> => {
+    const log = path.join(stateDir, `companion-${name}.log`);
+    const proc = startProcess(
+      nodeBin,
+      ["server/src/server.ts"],
+      { ...companionEnv, LAUNCHPAD_PORT: String(port), LAUNCHPAD_REPLICA_ID: name },
+      log,
+    );
+    await waitForHttp(
+      `http://127.0.0.1:${port}${servicePrefix}api/health`,
+      proc,
+      log,
+      `The companion replica ${name}`,
+    );
+    const replica = { name, port, pid: proc.pid!, log };
+    pods.set(name, { proc, replica });
+    return replica;
+  };
+  const newPod = async (): Promise<CompanionReplica> => {
+    const [port] = (await freePorts(1)) as [number];
+    return startReplica(`launchpad-companion-${++podNumber}`, port);
+  };
+  const serving = () => [...pods.values()].map((pod) => pod.replica);
+  const publishEndpoints = () => balancer?.setEndpoints(serving());
+  const exitOf = (proc: ChildProcess): Promise<ReplicaExit> =>
+    proc.exitCode !== null || proc.signalCode !== null
+      ? Promise.resolve({ code: proc.exitCode, signal: proc.signalCode })
+      : new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
+  const podOf = (name: string) => {
+    const pod = pods.get(name);
+    if (!pod) throw new Error(`no companion replica ${name}`);
+    return pod;
+  };
+  const replicas: CompanionReplicas | undefined = balancer && {
+    list: serving,
+    kill: async (name) => {
+      const { proc } = podOf(name);
+      const exited = exitOf(proc);
+      proc.kill("SIGKILL");
+      return exited;
+    },
+    restart: async (name) => {
+      const { proc, replica } = podOf(name);
+      await stopProcess(proc);
+      pods.delete(name);
+      await startReplica(name, replica.port);
+      publishEndpoints();
+    },
+    roll: async (name) => {
+      const { proc } = podOf(name);
+      const replacement = await newPod();
+      pods.delete(name);
+      publishEndpoints();
+      const exited = exitOf(proc);
+      proc.kill("SIGTERM");
+      return { replacement, exit: await exited };
+    },
+    connections: () => balancer.connections,
+  };
+
   const startCompanion = async (): Promise<void> => {
+    if (balancer) {
+      if (pods.size > 0) return;
+      for (let i = 0; i < replicaCount; i++) await newPod();
+      publishEndpoints();
+      return;
+    }
     if (companion && companion.exitCode === null && companion.signalCode === null) return;
     companion = startProcess(nodeBin, ["server/src/server.ts"], companionEnv, companionLog);
     await waitForHttp(
@@ -430,6 +549,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stopCompanion = async (): Promise<void> => {
     await stopProcess(companion);
     companion = undefined;
+    await Promise.all([...pods.values()].map((pod) => stopProcess(pod.proc)));
+    pods.clear();
+    publishEndpoints();
   };
   const startHub = async (): Promise<void> => {
     hub = startProcess(
@@ -456,6 +578,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const stop = async (): Promise<void> => {
     await stopCompanion();
+    await balancer?.close();
     // The hub stops CHP on SIGTERM (cleanup_proxy); users' pods stop with the cluster.
     await stopProcess(hub, 20_000);
     killPidFile(path.join(stateDir, "proxy.pid"));
@@ -545,6 +668,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         "The BinderHub double",
       );
     }
+    await balancer?.listen(companionPort);
     if (withCompanion) await startCompanion();
     await startHub();
   } catch (error) {
@@ -569,6 +693,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stopCompanion,
     startCompanion,
     restartHub,
+    ...(replicas ? { replicas } : {}),
   };
 }
 
