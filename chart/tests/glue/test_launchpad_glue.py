@@ -249,6 +249,41 @@ def test_no_profiles_means_no_form():
     assert render(c) == ""
 
 
+def test_a_profile_list_is_checked_and_projected_once_for_every_page_that_shows_it(monkeypatch):
+    checked = []
+    initialise = KubeSpawner._get_initialized_profile_list
+
+    def counting(self, profile_list):
+        checked.append(len(profile_list))
+        return initialise(self, profile_list)
+
+    monkeypatch.setattr(KubeSpawner, "_get_initialized_profile_list", counting)
+    monkeypatch.setattr(launchpad_glue, "_LIST_CACHE", {}, raising=False)
+    listed = [{"display_name": "Small", "slug": "small"}, {"display_name": "Large", "slug": "large"}]
+    c = Config()
+    c.KubeSpawner.profile_list = listed
+    launchpad_glue.install(c)
+    first = render(c, {"profile": "large"})
+    # Another user (KubeSpawner gets its own copy of the list from traitlets), other saved options.
+    second = render(c, {"profile": "small"})
+    assert checked == [2]
+    assert spawn_data(first)["user_options"] == {"profile": "large"}
+    assert spawn_data(second)["profiles"] == spawn_data(first)["profiles"]
+    assert 'value="small" checked' in second and 'value="large" checked' in first
+
+    # A changed list, even a change JSON would not show (a list of choices is not a mapping of
+    # them), is a new list: checked again, never an earlier list's form.
+    listed.append({"display_name": "GPU", "slug": "gpu"})
+    assert [p["slug"] for p in spawn_data(render(c))["profiles"]] == ["small", "large", "gpu"]
+    assert checked == [2, 3]
+    broken = [{"display_name": "Small", "slug": "small", "profile_options": {"size": {"choices": {"a": {}}}}}]
+    c.KubeSpawner.profile_list = broken
+    assert "launchpad-spawn-data" in render(c)
+    broken[0]["profile_options"]["size"]["choices"] = [{}]
+    assert launchpad_glue.ERROR_ELEMENT_ID in render(c)
+    assert checked == [2, 3, 1, 1]
+
+
 class _Browser(HTMLParser):
     """What a browser posts for a form: the named controls that are not disabled (a disabled
     fieldset disables all it holds), checked radios, each <select>'s selected option (else its
