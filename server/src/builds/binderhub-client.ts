@@ -79,16 +79,28 @@ interface UpstreamResponse {
   discard(): void;
 }
 
+/**
+ * `url` with `node:http(s)`. No AbortSignal is given to the request (Node adds a listener and a
+ * closure per request for one): `abort` destroys it, which rejects the wait for an answer or
+ * errors the body's reader.
+ */
 function requestOverHttp(
   url: string,
   headers: Record<string, string>,
-  signal: AbortSignal,
+  abort: { current: ((reason: Error) => void) | undefined },
 ): Promise<UpstreamResponse> {
   const target = new URL(url);
   const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+  const options = {
+    protocol: target.protocol,
+    hostname: target.hostname.replace(/^\[|\]$/g, ""),
+    port: target.port,
+    path: target.pathname + target.search,
+    headers,
+  };
   return new Promise((resolve, reject) => {
     // node:http follows no redirect: a 3xx is "not 200", as fetch's `redirect: "manual"` was.
-    const request = send(target, { headers, signal }, (response) => {
+    const request = send(options, (response) => {
       response.setEncoding("utf8");
       resolve({
         status: response.statusCode ?? 0,
@@ -97,6 +109,7 @@ function requestOverHttp(
         discard: () => response.destroy(),
       });
     });
+    abort.current = (reason) => request.destroy(reason);
     // Later errors (a reset mid-body) reach the body's reader; this one only ends a connect.
     request.on("error", reject);
     request.end();
@@ -136,12 +149,14 @@ export async function* streamBuild(
   signal?: AbortSignal,
 ): AsyncGenerator<readonly UpstreamItem[], void, undefined> {
   const idleMs = config.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const upstream = new AbortController();
+  // Ends the upstream request: BinderHub's answer over node:http is destroyed, fetch's aborted.
+  const abort: { current: ((reason: Error) => void) | undefined } = { current: undefined };
+  const stopUpstream = (reason: Error) => abort.current?.(reason);
   let silent = false;
   // While the caller holds items (e.g. the browser's socket is slow) we read nothing; that is
   // not BinderHub's silence, so the watchdog waits.
   let callerBusy = false;
-  const onCallerAbort = () => upstream.abort(signal?.reason);
+  const onCallerAbort = () => stopUpstream(new Error("the caller stopped the build stream"));
   if (signal?.aborted) return;
   signal?.addEventListener("abort", onCallerAbort, { once: true });
   const watchdog = setTimeout(() => {
@@ -150,7 +165,7 @@ export async function* streamBuild(
       return;
     }
     silent = true;
-    upstream.abort(new Error("idle timeout"));
+    stopUpstream(new Error("idle timeout"));
   }, idleMs);
   const lostContact = () =>
     companionFailure(
@@ -162,9 +177,11 @@ export async function* streamBuild(
   try {
     let response: UpstreamResponse;
     try {
-      response = config.fetch
-        ? await requestOverFetch(config.fetch, url, headers, upstream.signal)
-        : await requestOverHttp(url, headers, upstream.signal);
+      if (config.fetch) {
+        const upstream = new AbortController();
+        abort.current = (reason) => upstream.abort(reason);
+        response = await requestOverFetch(config.fetch, url, headers, upstream.signal);
+      } else response = await requestOverHttp(url, headers, abort);
     } catch (error) {
       if (signal?.aborted) return;
       yield [
@@ -238,6 +255,6 @@ export async function* streamBuild(
   } finally {
     clearTimeout(watchdog);
     signal?.removeEventListener("abort", onCallerAbort);
-    upstream.abort();
+    stopUpstream(new Error("the build stream ended"));
   }
 }

@@ -87,14 +87,7 @@ export function buildRoutes(service: BuildService, userExists: UserExists) {
         reply.hijack();
         const writer = new SseWriter(reply.raw);
         writer.open();
-        const gone = new AbortController();
-        const onClose = () => gone.abort();
-        reply.raw.on("close", onClose);
-        try {
-          await service.relay(asked.user, asked.build, outcome.ticket, writer, gone.signal);
-        } finally {
-          reply.raw.off("close", onClose);
-        }
+        await service.relay(asked.user, asked.build, outcome.ticket, writer);
         return reply;
       },
     );

@@ -62,6 +62,8 @@ export interface BuildServiceOptions {
 /** Where a relayed build goes; a returned promise means "wait before sending more". */
 export interface BuildEventSink extends WatchedSink {
   readonly closed: boolean;
+  /** Calls `listener` once the browser has left (at once if it has). */
+  onGone(listener: () => void): void;
   event(event: BuildEvent, json?: string): Promise<void> | undefined;
   end(): void;
 }
@@ -172,9 +174,8 @@ export class BuildService {
     request: BuildRequest,
     ticket: BuildTicket,
     sink: BuildEventSink,
-    gone: AbortSignal,
   ): Promise<void> {
-    const relay = this.relayUntilEnd({ user, ...request }, ticket, sink, gone);
+    const relay = this.relayUntilEnd({ user, ...request }, ticket, sink);
     this.relays.add(relay);
     void relay.finally(() => this.relays.delete(relay));
     return relay;
@@ -193,13 +194,10 @@ export class BuildService {
     build: BuildRef,
     ticket: BuildTicket,
     sink: BuildEventSink,
-    gone: AbortSignal,
   ): Promise<void> {
     const stream = this.streams.open(sink);
-    const onGone = () => stream.stop("gone");
     const onCancel = () => stream.stop("cancelled");
-    if (gone.aborted) onGone();
-    gone.addEventListener("abort", onGone, { once: true });
+    sink.onGone(() => stream.stop("gone"));
     ticket.cancelled.addEventListener("abort", onCancel, { once: true });
     let detach = false;
     let outcome: BuildOutcome | undefined;
@@ -247,7 +245,6 @@ export class BuildService {
           Math.max(0, (Date.now() - ticket.startedAt) / 1000),
         );
       }
-      gone.removeEventListener("abort", onGone);
       ticket.cancelled.removeEventListener("abort", onCancel);
       sink.end();
       await (detach ? ticket.detach() : ticket.release()).catch((error: unknown) =>

@@ -64,6 +64,15 @@ export class SseWriter {
     return this.res.destroyed || this.res.writableEnded;
   }
 
+  /**
+   * Calls `listener` once when the browser's connection closes (at once if it has): an
+   * EventEmitter listener, not an AbortSignal, which costs an object graph per open stream.
+   */
+  onGone(listener: () => void): void {
+    if (this.res.destroyed) listener();
+    else this.res.once("close", listener);
+  }
+
   /** Waiting for the socket buffer to drain. */
   get blocked(): boolean {
     return this.waiting !== undefined;
