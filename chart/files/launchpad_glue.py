@@ -430,16 +430,35 @@ def server_form(profiles, user_options):
     return "".join(out)
 
 
-# Classic, at the top of the form: the page's code is requested while the rest is still parsed.
+# Classic, at the top of the form. The page's code (fetched early by _PRELOAD) is run only after
+# the first frame: run before it, its evaluation held back the first paint of this form, whose
+# Start works without it.
 _LOADER = """<script>
-import((window.jhdata && window.jhdata.prefix || "/") + "services/%(service)s/static/launchpad.js").catch((error) => {
-  console.warn("Launchpad could not load; the form keeps working without it.", error);
-  document.getElementById("%(mount)s").dataset.launchpadState = "fallback";
-});
+requestAnimationFrame(() => setTimeout(() => {
+  import((window.jhdata && window.jhdata.prefix || "/") + "services/%(service)s/static/launchpad.js").catch((error) => {
+    console.warn("Launchpad could not load; the form keeps working without it.", error);
+    document.getElementById("%(mount)s").dataset.launchpadState = "fallback";
+  });
+}));
 </script>"""
 
 
-def render_spawn_form(profiles, user_options, service_name, user, server_name, profiles_json=None):
+#: The page's entry, asked for as soon as the browser's preload scanner sees the form. The loader
+#: below runs only once the hub's render-blocking stylesheets are in (a classic script waits for
+#: them), which on a slow link put a round trip or more before the page's code was even requested.
+#: The same URL as the loader's import(), so the browser fetches it once.
+_PRELOAD = '<link rel="modulepreload" href="%(prefix)sservices/%(service)s/static/launchpad.js">'
+
+
+def _hub_prefix(spawner):
+    """The hub's base URL, the page's ``jhdata.prefix`` (JupyterHub's User keeps the app's settings,
+    https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/user.py#L233-L236); None when unknown."""
+    settings = getattr(spawner.user, "settings", None)
+    prefix = settings.get("base_url") if isinstance(settings, dict) else None
+    return prefix if isinstance(prefix, str) and prefix.startswith("/") and prefix.endswith("/") else None
+
+
+def render_spawn_form(profiles, user_options, service_name, user, server_name, profiles_json=None, prefix=None):
     """The whole options form: loader, data, and the server-rendered form in the mount point.
 
     ``profiles_json`` is ``_json_for_script(profiles)`` when the caller has it already (the list's
@@ -454,8 +473,10 @@ def render_spawn_form(profiles, user_options, service_name, user, server_name, p
         _json_for_script(head)[:-1]
         + f', "profiles": {profiles_json}, "user_options": {_json_for_script(saved)}}}'
     )
+    preload = _PRELOAD % {"prefix": html.escape(prefix), "service": service_name} if prefix else ""
     return (
-        _LOADER % {"mount": MOUNT_ELEMENT_ID, "service": service_name}
+        preload
+        + _LOADER % {"mount": MOUNT_ELEMENT_ID, "service": service_name}
         + _FORM_STYLE
         + f'<script type="application/json" id="{DATA_ELEMENT_ID}">{data}</script>'
         f'<div id="{MOUNT_ELEMENT_ID}" class="launchpad" data-launchpad-state="loading">'
@@ -624,6 +645,7 @@ async def render_options_form(spawner, service_name="launchpad"):
             spawner.user.name,
             spawner.name or "",
             profiles_json=cached.profiles_json,
+            prefix=_hub_prefix(spawner),
         )
     except Exception:
         spawner.log.exception(

@@ -243,6 +243,27 @@ def test_profile_list_as_dict_is_sorted_by_key_and_callable_is_awaited():
     assert data["profiles"][0]["display_name"] == "For alice"
 
 
+def test_the_form_asks_for_the_pages_code_at_the_url_its_loader_imports():
+    c = Config()
+    c.KubeSpawner.profile_list = [{"display_name": "Small", "slug": "small"}]
+    launchpad_glue.install(c)
+
+    async def go(settings):
+        spawner = make_spawner(c)
+        spawner.user.settings = settings  # JupyterHub's User keeps the app's settings
+        return await c.KubeSpawner.options_form(spawner)
+
+    html = run(go({"base_url": "/jupyter/"}))
+    preload = '<link rel="modulepreload" href="/jupyter/services/launchpad/static/launchpad.js">'
+    assert html.startswith(preload)
+    # The loader imports jhdata.prefix (the hub's base_url) + this path: the same URL, one fetch.
+    assert '"services/launchpad/static/launchpad.js"' in html
+    # A prefix the glue cannot trust to be a path is left out, and the loader still finds the page.
+    for settings in ({}, {"base_url": 'x" onload="alert(1)'}):
+        html = run(go(settings))
+        assert "modulepreload" not in html and "import(" in html
+
+
 def test_no_profiles_means_no_form():
     c = Config()
     launchpad_glue.install(c)
