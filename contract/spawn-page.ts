@@ -87,6 +87,20 @@ export const SpawnPageDataSchema = z.object({
   profiles: z.array(ProfileSchema).check(z.minLength(1)),
   /** The saved user_options; values set through the REST API are not always strings. */
   user_options: z.record(z.string(), z.unknown()),
+  /**
+   * What the glue knows of the hub (`hub_facts`); absent from glues before it (the page then
+   * behaves as without named servers). Added compatibly: the version stays 1.
+   */
+  hub: z.optional(
+    z.object({
+      /** `jupyterhub.__version__`; display names only from 6 (named-servers.ts). */
+      version: z.string(),
+      /** `JupyterHub.allow_named_servers`. */
+      named_servers: z.boolean(),
+      /** `named_server_limit_per_user`: 0 for none, null when the hub computes it per request. */
+      named_server_limit: z.nullable(z.int().check(z.nonnegative())),
+    }),
+  ),
 });
 
 export type Choice = z.infer<typeof ChoiceSchema>;

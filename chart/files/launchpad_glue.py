@@ -458,7 +458,34 @@ def _hub_prefix(spawner):
     return prefix if isinstance(prefix, str) and prefix.startswith("/") and prefix.endswith("/") else None
 
 
-def render_spawn_form(profiles, user_options, service_name, user, server_name, profiles_json=None, prefix=None):
+def hub_facts(spawner):
+    """What the page needs to know about the hub: its version and whether it has named servers.
+
+    ``User.allow_named_servers`` is the hub's setting
+    (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/user.py#L231, 6.1.1
+    user.py#L233); ``named_server_limit_per_user`` is an int (0: no limit) or a callable of the
+    request handler (https://github.com/jupyterhub/jupyterhub/blob/6.1.1/jupyterhub/app.py#L1388-L1410),
+    which the glue cannot call: then the limit is ``None`` (unknown) and the hub's own refusal says
+    when it is reached. Never raises: a hub without these (a test double, an older hub) has no
+    named servers for the page.
+    """
+    try:
+        import jupyterhub
+
+        version = str(jupyterhub.__version__)
+    except Exception:
+        version = ""
+    user = getattr(spawner, "user", None)
+    settings = getattr(user, "settings", None)
+    settings = settings if isinstance(settings, dict) else {}
+    allowed = getattr(user, "allow_named_servers", settings.get("allow_named_servers", False))
+    limit = settings.get("named_server_limit_per_user", 0)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        limit = None
+    return {"version": version, "named_servers": allowed is True, "named_server_limit": limit}
+
+
+def render_spawn_form(profiles, user_options, service_name, user, server_name, profiles_json=None, prefix=None, hub=None):
     """The whole options form: loader, data, and the server-rendered form in the mount point.
 
     ``profiles_json`` is ``_json_for_script(profiles)`` when the caller has it already (the list's
@@ -471,7 +498,9 @@ def render_spawn_form(profiles, user_options, service_name, user, server_name, p
     # The same object as one json.dumps of the whole, its keys in the same order.
     data = (
         _json_for_script(head)[:-1]
-        + f', "profiles": {profiles_json}, "user_options": {_json_for_script(saved)}}}'
+        + f', "profiles": {profiles_json}, "user_options": {_json_for_script(saved)}'
+        + ("" if hub is None else f', "hub": {_json_for_script(hub)}')
+        + "}"
     )
     preload = _PRELOAD % {"prefix": html.escape(prefix), "service": service_name} if prefix else ""
     return (
@@ -646,6 +675,7 @@ async def render_options_form(spawner, service_name="launchpad"):
             spawner.name or "",
             profiles_json=cached.profiles_json,
             prefix=_hub_prefix(spawner),
+            hub=hub_facts(spawner),
         )
     except Exception:
         spawner.log.exception(

@@ -1065,3 +1065,37 @@ def test_seed_refuses_an_id_that_could_leave_the_projects_folder(tmp_path):
     result = seed(tmp_path, tmp_path, project="../../etc")
     assert result.returncode == 1 and "invalid project id" in result.stderr
     assert not (tmp_path / "home-root" / "projects").exists()
+
+
+def test_spawn_data_says_whether_the_hub_has_named_servers():
+    """hub_facts reads the hub's own settings off the user (JupyterHub's User.settings)."""
+    import jupyterhub
+
+    c = z2jh_dynamic()
+    launchpad_glue.install(c)
+
+    def form(settings=None):
+        async def go():  # KubeSpawner builds its API client on the running loop
+            spawner = make_spawner(c, {})
+            if settings is not None:
+                spawner.user.settings = settings
+                spawner.user.allow_named_servers = settings.get("allow_named_servers", False)
+            return await c.KubeSpawner.options_form(spawner)
+
+        return spawn_data(run(go()))["hub"]
+
+    def with_settings(**settings):
+        return form(settings)
+
+    assert with_settings() == {
+        "version": jupyterhub.__version__,
+        "named_servers": False,
+        "named_server_limit": 0,
+    }
+    assert with_settings(allow_named_servers=True, named_server_limit_per_user=3)["named_servers"] is True
+    assert with_settings(allow_named_servers=True, named_server_limit_per_user=3)["named_server_limit"] == 3
+    # A callable limit depends on the request handler: unknown to the page.
+    callable_limit = with_settings(allow_named_servers=True, named_server_limit_per_user=lambda h: 2)
+    assert callable_limit["named_server_limit"] is None
+    # A user object without the hub's settings (a test double, an older hub): no named servers.
+    assert form()["named_servers"] is False
