@@ -1099,3 +1099,38 @@ def test_spawn_data_says_whether_the_hub_has_named_servers():
     assert callable_limit["named_server_limit"] is None
     # A user object without the hub's settings (a test double, an older hub): no named servers.
     assert form()["named_servers"] is False
+
+
+class OrmSpawner:
+    """What KubeSpawner reads of JupyterHub's orm.Spawner when it names a server's pod and claim."""
+
+    def __init__(self, name):
+        self.name = name
+        self.server = None
+        self.state = None
+
+
+def test_two_named_servers_each_mount_their_own_project():
+    """Each named server is its own KubeSpawner with its own user_options
+    (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/user.py#L494-L530, _new_spawner: one Spawner per
+    orm.Spawner), so the project comes from that server's options, never another server's."""
+    c = z2jh_dynamic()
+    launchpad_glue.install(c)
+
+    async def pod_of(server_name, project):
+        spawner = KubeSpawner(config=c, _mock=True, user=User("alice"), orm_spawner=OrmSpawner(server_name))
+        spawner.user_options = {**BUILT, "launchpad-project": project}
+        await spawner.load_user_options()
+        return await spawner.modify_pod_hook(spawner, await spawner.get_pod_manifest())
+
+    first = run(pod_of("p-octave-03025-ae58dcbd", PROJECT))
+    second = run(pod_of("p-other-11111111", "other-11111111"))
+    assert mounts(first.spec.containers[0]) == [("/home/jovyan", f"projects/{PROJECT}")]
+    assert mounts(second.spec.containers[0]) == [("/home/jovyan", "projects/other-11111111")]
+    assert first.metadata.annotations["launchpad.jupyter.org/project-id"] == PROJECT
+    assert second.metadata.annotations["launchpad.jupyter.org/project-id"] == "other-11111111"
+    # KubeSpawner's default pvc_name_template (claim-{user_server}) gives each named server its own
+    # claim: the glue records the one the pod really mounts, so the companion deletes from it.
+    volume = lambda pod: json.loads(pod.metadata.annotations["launchpad.jupyter.org/home-volume"])  # noqa: E731
+    assert volume(first) == {"persistentVolumeClaim": {"claimName": "claim-alice--p-octave-03025-ae58dcbd"}}
+    assert volume(second) == {"persistentVolumeClaim": {"claimName": "claim-alice--p-other-11111111"}}
