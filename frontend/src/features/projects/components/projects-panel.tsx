@@ -6,7 +6,10 @@ import type { Provider } from "../../../../../contract/providers/catalog.ts";
 import { copyText } from "../../../lib/clipboard.ts";
 import { LazyPart } from "../../../lib/error-boundary.tsx";
 import { useDeleteProject } from "../api/delete-project.ts";
-import { projectLimitOf, useProjects } from "../api/get-projects.ts";
+import { PROGRESS_POLL_MS, projectLimitOf, useProjects } from "../api/get-projects.ts";
+import { useHubServers, type HubAccess } from "../api/hub-servers.ts";
+import { useStopServer } from "../api/stop-server.ts";
+import { projectServer, type ProjectServer } from "../project-servers.ts";
 import css from "../projects.css?inline";
 import { ProjectLimitNotice } from "./project-limit-notice.tsx";
 import { ProjectsTable } from "./projects-table.tsx";
@@ -47,6 +50,10 @@ export interface RebuildRequest {
  * - `onRebuild({provider, repository, ref})`: build the latest commit of the project's ref; the shell
  *   hands it to the build panel.
  * - Copy link: the project's launch link (projectLaunchUrl), announced in the status line.
+ * - `hub`: where the hub has named servers (the spawn data's `hub.named_servers`), how to read
+ *   the user's servers from it and its `named_server_limit`. Each project then shows its own
+ *   server's state (projectServerName), with Open and Stop on a running one; `onStart` starts the
+ *   project in that server. A failed read leaves the table as without named servers.
  * - `busy`: disables Start and Rebuild (a build is running, the form is being submitted).
  * - `now`, `pollMs`: fixed in tests and stories; default to the clock and `PROGRESS_POLL_MS`.
  *
@@ -59,6 +66,7 @@ export interface ProjectsPanelProps {
   user: string;
   me: Pick<Me, "name" | "csrf_token">;
   runningProjectIds?: readonly string[];
+  hub?: { access: HubAccess; limit: number | null };
   onStart: (project: Project) => void;
   onRebuild: (request: RebuildRequest) => void;
   busy?: boolean;
@@ -71,6 +79,7 @@ export function ProjectsPanel({
   user,
   me,
   runningProjectIds = NONE,
+  hub,
   onStart,
   onRebuild,
   busy = false,
@@ -80,6 +89,8 @@ export function ProjectsPanel({
   const scope = { serviceUrl, user, viewer: me.name };
   const query = useProjects(scope, pollMs);
   const removal = useDeleteProject(scope, me.csrf_token);
+  const hubServers = useHubServers(hub?.access ?? null, pollMs ?? PROGRESS_POLL_MS);
+  const stop = useStopServer(hub?.access ?? null);
   const [confirming, setConfirming] = useState<Project | null>(null);
   const [announcement, setAnnouncement] = useState("");
   const headingId = useId();
@@ -152,6 +163,15 @@ export function ProjectsPanel({
     );
   } else {
     const limit = projectLimitOf(query.data);
+    let servers: Map<string, ProjectServer> | undefined;
+    if (hub && hubServers.isSuccess) {
+      servers = new Map(
+        query.data.projects.map((p) => [
+          p.id,
+          projectServer(p.id, hubServers.data, hub.limit, hub.access),
+        ]),
+      );
+    }
     body = (
       <>
         {limit.reached && (
@@ -160,6 +180,17 @@ export function ProjectsPanel({
             limit={limit.limit}
             onChooseProject={() => regionRef.current?.focus()}
           />
+        )}
+        {hub && hubServers.isError && (
+          <p className="form-text" role="status">
+            Your projects&apos; servers could not be read from the hub ({hubServers.error.message}
+            ): Start opens each project in your default server.
+          </p>
+        )}
+        {stop.isError && (
+          <div className="alert alert-danger" role="alert">
+            {stop.error.message}
+          </div>
         )}
         {removal.isError && confirming === null && (
           <div className="alert alert-danger" role="alert">
@@ -180,6 +211,22 @@ export function ProjectsPanel({
             startingProjectIds={query.data.starting_project_ids ?? NONE}
             pendingDeleteId={removal.isPending ? (removal.variables ?? null) : null}
             busy={busy}
+            {...(servers
+              ? {
+                  servers,
+                  serverLimit: hub?.limit ?? null,
+                  pendingStopName: stop.isPending ? (stop.variables ?? null) : null,
+                  onStop: (project: Project, server: ProjectServer) =>
+                    stop.mutate(server.name, {
+                      onSuccess: (result) =>
+                        setAnnouncement(
+                          result === "stopped"
+                            ? `The server of ${project.display_name} has stopped.`
+                            : `Stopping the server of ${project.display_name}…`,
+                        ),
+                    }),
+                }
+              : {})}
             now={now ?? new Date()}
             onStart={onStart}
             onRebuild={({ provider, repository, ref }) => onRebuild({ provider, repository, ref })}

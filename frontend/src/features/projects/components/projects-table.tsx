@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import type { Project } from "../../../../../contract/projects.ts";
 import { repositoryWebUrl } from "../../../../../contract/providers/links.ts";
 import { PROVIDER_COPY } from "../../../lib/provider-copy.ts";
+import type { ProjectServer } from "../project-servers.ts";
 
 export interface ProjectsTableProps {
   projects: readonly Project[];
@@ -21,6 +22,32 @@ export interface ProjectsTableProps {
   onRetryDelete: (project: Project) => void;
   /** Copies the project's launch link (its repository, ref and profile). */
   onCopyLink: (project: Project) => void;
+  /**
+   * Each project's named server, by project id, where the hub has named servers and told the page
+   * about them: a Server column, and Open and Stop beside Start. Absent: the table as without.
+   */
+  servers?: ReadonlyMap<string, ProjectServer>;
+  /** The hub's named_server_limit_per_user, for the message when it is reached. */
+  serverLimit?: number | null;
+  /** A stop request is on its way for this server name. */
+  pendingStopName?: string | null;
+  onStop?: (project: Project, server: ProjectServer) => void;
+}
+
+const SERVER_STATE_TEXT = {
+  running: "Running",
+  starting: "Starting…",
+  stopping: "Stopping…",
+  stopped: "Stopped",
+} as const;
+
+function ServerCell({ server, stopRequested }: { server: ProjectServer; stopRequested: boolean }) {
+  const state = stopRequested && server.state === "running" ? "stopping" : server.state;
+  return state === "running" ? (
+    <span className="badge text-bg-success">{SERVER_STATE_TEXT.running}</span>
+  ) : (
+    <span className="form-text mt-0">{SERVER_STATE_TEXT[state]}</span>
+  );
 }
 
 /**
@@ -119,19 +146,57 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
       </>
     );
   }
-  const running = runningProjectIds.includes(project.id);
+  const server = props.servers?.get(project.id);
+  const stopRequested = server !== undefined && props.pendingStopName === server.name;
+  const running = runningProjectIds.includes(project.id) || server?.state === "running";
   const noteId = `lp-running-note-${project.id}`;
-  return (
-    <span className="lp-actions">
+  const limitId = `lp-server-limit-${project.id}`;
+  const limited = server?.limitReached === true;
+  let primary;
+  if (server?.state === "running" && server.url !== null) {
+    primary = (
+      <>
+        <a className="btn btn-sm btn-primary" aria-label={label("Open")} href={server.url}>
+          Open
+        </a>
+        <button
+          type="button"
+          className="btn btn-sm btn-outline-secondary"
+          aria-label={label("Stop")}
+          disabled={stopRequested}
+          onClick={() => props.onStop?.(project, server)}
+        >
+          Stop
+        </button>
+      </>
+    );
+  } else if (server?.state === "starting") {
+    primary = (
+      <a
+        className="btn btn-sm btn-primary"
+        aria-label={label("Show progress of")}
+        href={server.pendingUrl}
+      >
+        Show progress
+      </a>
+    );
+  } else {
+    primary = (
       <button
         type="button"
         className="btn btn-sm btn-primary"
         aria-label={label("Start")}
-        disabled={busy}
+        disabled={busy || limited || server?.state === "stopping"}
+        aria-describedby={limited ? limitId : undefined}
         onClick={() => props.onStart(project)}
       >
         Start
       </button>
+    );
+  }
+  return (
+    <span className="lp-actions">
+      {primary}
       <button
         type="button"
         className="btn btn-sm btn-outline-secondary"
@@ -164,8 +229,18 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
           A running server uses it: stop the server to delete it.
         </span>
       )}
+      {limited && (
+        <span id={limitId} className="form-text w-100 mt-0">
+          {limitMessage(props.serverLimit)}
+        </span>
+      )}
     </span>
   );
+}
+
+function limitMessage(limit: number | null | undefined): string {
+  const count = limit ? `all ${limit} servers` : "as many servers as";
+  return `You have ${count} the hub allows you. Stop and delete one of them on the hub's home page to start this project in its own server.`;
 }
 
 /**
@@ -185,6 +260,7 @@ export function ProjectsTable(props: ProjectsTableProps) {
           <th scope="col">Provider</th>
           <th scope="col">Ref and commit</th>
           <th scope="col">Last launched</th>
+          {props.servers && <th scope="col">Server</th>}
           <th scope="col">
             <VisuallyHidden>Actions</VisuallyHidden>
           </th>
@@ -195,7 +271,7 @@ export function ProjectsTable(props: ProjectsTableProps) {
           <tr key={project.id} data-state={project.state}>
             <th scope="row">
               <Repository project={project} />
-              {props.runningProjectIds.includes(project.id) && (
+              {!props.servers && props.runningProjectIds.includes(project.id) && (
                 <span className="badge text-bg-success ms-2">Running</span>
               )}
             </th>
@@ -212,6 +288,18 @@ export function ProjectsTable(props: ProjectsTableProps) {
                 "Not started yet"
               )}
             </td>
+            {props.servers && (
+              <td data-label="Server">
+                {props.servers.has(project.id) ? (
+                  <ServerCell
+                    server={props.servers.get(project.id)!}
+                    stopRequested={props.pendingStopName === props.servers.get(project.id)!.name}
+                  />
+                ) : (
+                  "—"
+                )}
+              </td>
+            )}
             <td className="lp-actions-cell">
               <Actions {...props} project={project} />
             </td>
