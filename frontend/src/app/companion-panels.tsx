@@ -1,6 +1,7 @@
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { Me } from "../../../contract/api.ts";
+import { hubHasDisplayNames, serverDisplayName } from "../../../contract/named-servers.ts";
 import type { LaunchLink, LaunchRepository } from "../../../contract/launch-link.ts";
 import {
   COMMIT_PATTERN,
@@ -14,7 +15,15 @@ import { BuildPanel } from "../features/build/build-panel.tsx";
 import { linkedBuildSource } from "../features/launch-links/launch-repository.ts";
 import { canBuildImage } from "../features/profiles/option-entries.ts";
 import type { BuildRequest } from "../features/profiles/use-profile-form.ts";
-import { projectLimitOf, useProjects } from "../features/projects/api/get-projects.ts";
+import {
+  PROGRESS_POLL_MS,
+  projectLimitOf,
+  useProjects,
+} from "../features/projects/api/get-projects.ts";
+import { useHubServers, type HubAccess } from "../features/projects/api/hub-servers.ts";
+import { createNamedServer } from "../features/projects/api/name-server.ts";
+import { projectServer } from "../features/projects/project-servers.ts";
+import { navigation } from "../lib/navigation.ts";
 import { useLaunchProject } from "../features/projects/api/launch-project.ts";
 import type { ProjectsScope } from "../features/projects/api/projects-path.ts";
 import { ProjectsPanel } from "../features/projects/components/projects-panel.tsx";
@@ -32,6 +41,15 @@ interface CompanionProps {
   data: SpawnPageData;
   me: Me;
   shared: Shared;
+  /** `jhdata.base_url` and `xsrf_token`, for calls to the hub itself (null: none). */
+  hubPage?: { baseUrl: string; xsrfToken: string } | null;
+}
+
+/** Where the hub has named servers and the page can ask it about them: how, and its limit. */
+function namedServers({ data, hubPage }: CompanionProps) {
+  if (!data.hub?.named_servers || !hubPage) return null;
+  const access: HubAccess = { ...hubPage, user: data.user };
+  return { access, limit: data.hub.named_server_limit, version: data.hub.version };
 }
 
 function WithQueries({ shared, children }: { shared: Shared; children: ReactNode }) {
@@ -214,6 +232,13 @@ function ProjectsSectionInner(props: ProjectsSectionProps) {
   const projects = useProjects(useScope(props));
   const { projectStart, pending } = useProjectStarts(props);
   const [problem, setProblem] = useState<string | null>(null);
+  const named = namedServers(props);
+  const hubServers = useHubServers(named?.access ?? null, PROGRESS_POLL_MS);
+  /** The project's own server, where the hub has named servers and said which it keeps. */
+  const serverOf = (project: Project) =>
+    named && hubServers.isSuccess
+      ? projectServer(project.id, hubServers.data, named.limit, named.access)
+      : null;
 
   // Decided once per link, when the project list is in
   // (https://react.dev/learn/you-might-not-need-an-effect); acted on below.
@@ -259,12 +284,35 @@ function ProjectsSectionInner(props: ProjectsSectionProps) {
       return false;
     }
     const recorded = projectStart(source, project.image, profile);
-    spawn.setProjectId(project.id, recorded?.record);
+    const server = serverOf(project);
+    if (named && server && !server.limitReached) {
+      const { access } = named;
+      const path = `${access.baseUrl}spawn/${encodeURIComponent(access.user)}/${server.name}`;
+      // A new server gets the repository as its display name on JupyterHub 6 (never on 5.5:
+      // name-server.ts), before the form is posted; a failure leaves it unnamed, never unstarted.
+      const displayName =
+        !server.exists && hubHasDisplayNames(named.version)
+          ? serverDisplayName(project.repository, server.name)
+          : null;
+      const record = async () => {
+        const message = recorded ? await recorded.record() : null;
+        if (message === null && displayName !== null)
+          await createNamedServer(access, server.name, displayName);
+        return message;
+      };
+      spawn.setProjectId(project.id, recorded || displayName !== null ? record : undefined, path);
+    } else {
+      spawn.setProjectId(project.id, recorded?.record);
+    }
     return true;
   }
 
   function start(project: Project) {
     setProblem(null);
+    const server = serverOf(project);
+    // A project whose server runs opens it; one starting shows the hub's progress page.
+    if (server?.state === "running" && server.url !== null) return navigation.assign(server.url);
+    if (server?.state === "starting") return navigation.assign(server.pendingUrl);
     // The start is recorded as the form is posted, after the form's own checks.
     if (select(project)) spawn?.submit();
   }
@@ -292,6 +340,7 @@ function ProjectsSectionInner(props: ProjectsSectionProps) {
         user={data.user}
         me={me}
         runningProjectIds={projects.data?.running_project_ids ?? []}
+        {...(named ? { hub: { access: named.access, limit: named.limit } } : {})}
         busy={pending}
         onStart={start}
         onRebuild={(request) => {

@@ -13,7 +13,11 @@ const ProjectsSection = lazy(() => load().then((module) => ({ default: module.Pr
  * The companion's parts of the page, sharing one query cache (created by the chunk). Each may
  * fail to load or throw without taking the profile form and Start with it.
  */
-export function lazyCompanionSlots(serviceUrl: string, data: SpawnPageData): CompanionSlots {
+export function lazyCompanionSlots(
+  serviceUrl: string,
+  data: SpawnPageData,
+  hubPage: { baseUrl: string; xsrfToken: string } | null = null,
+): CompanionSlots {
   const shared = {};
   return {
     buildPanel: (props) => (
@@ -29,7 +33,13 @@ export function lazyCompanionSlots(serviceUrl: string, data: SpawnPageData): Com
         loading={null}
         failed="Your projects could not load. You can still start a server above; reload the page to try them again."
       >
-        <ProjectsSection serviceUrl={serviceUrl} data={data} shared={shared} {...props} />
+        <ProjectsSection
+          serviceUrl={serviceUrl}
+          data={data}
+          shared={shared}
+          hubPage={hubPage}
+          {...props}
+        />
       </LazyPart>
     ),
   };

@@ -141,7 +141,11 @@ function takeOver(doc: Document, mountPoint: HTMLElement, options: MountOptions)
   // An older glue's fallback (or the local demo's) lacks the attribute: it makes way for the page.
   const earlier = serverForm ? [] : [...mountPoint.childNodes];
 
-  const companion = options.companion ?? (url ? lazyCompanionSlots(url, data) : undefined);
+  const hubPage =
+    jhdata?.xsrf_token !== undefined
+      ? { baseUrl: jhdata.base_url, xsrfToken: jhdata.xsrf_token }
+      : null;
+  const companion = options.companion ?? (url ? lazyCompanionSlots(url, data, hubPage) : undefined);
   const host = doc.createElement("div");
   host.className = "lp-app";
   mountPoint.append(host);

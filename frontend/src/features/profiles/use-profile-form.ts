@@ -40,6 +40,16 @@ export interface ProjectStart {
 }
 
 /**
+ * Where the form is posted with a project instead of the page's own server: the project's named
+ * server, `{base_url}spawn/{user}/{name}` (JupyterHub's SpawnHandler.post).
+ */
+export interface ServerTarget {
+  projectId: string;
+  /** The spawn URL, with the hub form's own `?_xsrf=` on it. */
+  action: string;
+}
+
+/**
  * The project a start with the image built for an option is posted with. It applies only while
  * that option's "Build from a repository" is chosen and has an image.
  */
@@ -59,9 +69,10 @@ export interface ProfileFormController {
   /**
    * The project the form is posted with (set last, right before submit: any change of profile or
    * option drops it). `record` runs when the form is posted with it, whichever button or key
-   * submitted it; without it the id is posted as it is.
+   * submitted it; without it the id is posted as it is. `serverPath` posts the form to that
+   * named server's spawn URL (`{base_url}spawn/{user}/{name}`) instead of the page's own.
    */
-  setProjectId(projectId: string | null, record?: RecordStart): void;
+  setProjectId(projectId: string | null, record?: RecordStart, serverPath?: string): void;
   /** Selects "Build from a repository" in the first option of `profileSlug` that takes built images, and asks it to build `source` (`start: false`: only to fill the form in). */
   requestBuild(profileSlug: string, source: BuildSource, options?: { start: boolean }): boolean;
   /** Chooses "Build from a repository" in this option, e.g. to show a build of the user's still running. */
@@ -74,6 +85,17 @@ export interface ProfileFormController {
   submit(): void;
 }
 
+/**
+ * `path` with the hub form's own `_xsrf` query (the spawn page's URL with it,
+ * https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/handlers/pages.py#L110-L126): the
+ * hub checks it on the post (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/_xsrf_utils.py#L221-L248).
+ */
+function withHubXsrf(path: string, form: HTMLFormElement | null | undefined): string {
+  const action = form?.getAttribute("action");
+  const xsrf = action ? new URL(action, location.href).searchParams.get("_xsrf") : null;
+  return xsrf === null ? path : `${path}?_xsrf=${encodeURIComponent(xsrf)}`;
+}
+
 export function useProfileForm(profiles: readonly Profile[], initial: () => ProfileFormState) {
   const [state, setState] = useState(initial);
   /** Set by a refused submit: the summary shows them and empty required fields count from then on. */
@@ -82,6 +104,7 @@ export function useProfileForm(profiles: readonly Profile[], initial: () => Prof
   const startButtonRef = useRef<HTMLButtonElement>(null);
   const launchStepRef = useRef<LaunchStep | null>(null);
   const projectStartRef = useRef<ProjectStart | null>(null);
+  const serverTargetRef = useRef<ServerTarget | null>(null);
   // The controller reads state outside render (from another feature's event handler).
   const stateRef = useRef(state);
 
@@ -147,8 +170,12 @@ export function useProfileForm(profiles: readonly Profile[], initial: () => Prof
         });
         return true;
       },
-      setProjectId(projectId, record) {
+      setProjectId(projectId, record, serverPath) {
         projectStartRef.current = projectId !== null && record ? { projectId, record } : null;
+        serverTargetRef.current =
+          projectId !== null && serverPath
+            ? { projectId, action: withHubXsrf(serverPath, startButtonRef.current?.form) }
+            : null;
         flushSync(() => setState((s) => (stateRef.current = { ...s, projectId })));
       },
       requestBuild(profileSlug, source, { start } = { start: true }) {
@@ -202,6 +229,17 @@ export function useProfileForm(profiles: readonly Profile[], initial: () => Prof
     [profiles],
   );
 
+  /**
+   * The submit button's `formaction` for a post of `current`, or undefined for the form's own.
+   * It holds only while the form holds the project it was set with: any change drops the project.
+   */
+  const formActionOf = useCallback((current: ProfileFormState): string | undefined => {
+    const target = serverTargetRef.current;
+    return current.projectId !== null && target?.projectId === current.projectId
+      ? target.action
+      : undefined;
+  }, []);
+
   /** Selects what a launch link asks for; returns what this hub's list could not offer. */
   const applyLink = useCallback(
     (link: LaunchLink): string[] => {
@@ -221,6 +259,7 @@ export function useProfileForm(profiles: readonly Profile[], initial: () => Prof
     controller,
     startButtonRef,
     projectStartOf,
+    formActionOf,
     buildRequest,
     submitErrors,
     setSubmitErrors,

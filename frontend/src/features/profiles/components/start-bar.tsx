@@ -19,6 +19,7 @@ import type { ProfileForm } from "../use-profile-form.ts";
  */
 export function StartBar({ form }: { form: ProfileForm }) {
   const { profiles, state, startButtonRef, projectStartOf, submitErrors, setSubmitErrors } = form;
+  const formAction = form.formActionOf(state);
   const summaryRef = useRef<HTMLDivElement>(null);
   const [starting, setStarting] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
@@ -151,6 +152,7 @@ export function StartBar({ form }: { form: ProfileForm }) {
         type="submit"
         className="btn btn-jupyter form-control lp-start"
         ref={startButtonRef}
+        formAction={formAction}
         aria-busy={starting || undefined}
       >
         {starting ? "Starting…" : "Start"}

@@ -1,0 +1,151 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { userEvent } from "@testing-library/user-event";
+import { http, HttpResponse } from "msw";
+import { describe, expect, it } from "vitest";
+import { projectServerName } from "../../../contract/named-servers.ts";
+import {
+  PROJECT_OPTION_KEY,
+  type Profile,
+  type SpawnPageData,
+} from "../../../contract/spawn-page.ts";
+import { octave, sampleProjects } from "../features/projects/testing/fixtures.ts";
+import { LAUNCH_URL, projectsApi } from "../features/projects/testing/handlers.ts";
+import {
+  hubServersApi,
+  projectHubServer,
+  TEST_HUB_ACCESS,
+} from "../features/projects/testing/hub-handlers.ts";
+import { spawnPageData } from "../testing/fixtures.ts";
+import { renderApp } from "../testing/render.tsx";
+import { server } from "../testing/server.ts";
+import { lazyCompanionSlots } from "./lazy-companion-panels.tsx";
+
+const python: Profile = {
+  slug: "python",
+  display_name: "Python",
+  default: true,
+  profile_options: [
+    {
+      key: "image",
+      display_name: "Environment",
+      choices: [{ key: "pangeo", display_name: "Pangeo", default: true }],
+      unlisted_choice: { enabled: true, display_name: "Custom image" },
+      dynamic_image_building: { enabled: true },
+    },
+  ],
+};
+const SERVICE = "/prefix/services/launchpad/";
+/** The hub's spawn form posts to the page's own URL with its XSRF token (pages.py _render_form). */
+const HUB_FORM_ACTION = "/prefix/hub/spawn/ada?_xsrf=form-token";
+const OCTAVE_SERVER = projectServerName(octave.id);
+
+function withHub(version: string, named = true, limit = 0): SpawnPageData {
+  return {
+    ...spawnPageData([python]),
+    hub: { version, named_servers: named, named_server_limit: limit },
+  };
+}
+
+/** The page as on the hub, recording where each post that goes ahead is sent. */
+function renderPage(data: SpawnPageData) {
+  const hubPage = { baseUrl: TEST_HUB_ACCESS.baseUrl, xsrfToken: TEST_HUB_ACCESS.xsrfToken };
+  const page = renderApp(data, { companion: lazyCompanionSlots(SERVICE, data, hubPage) });
+  page.form.setAttribute("action", HUB_FORM_ACTION);
+  const actions: string[] = [];
+  page.form.addEventListener("submit", (event) => {
+    // After renderApp's own listener, which records a post that goes ahead (and then holds it).
+    if (page.submitted.length === actions.length) return;
+    const submitter = event.submitter as HTMLButtonElement | null;
+    actions.push(submitter?.getAttribute("formaction") ?? page.form.getAttribute("action") ?? "");
+  });
+  return { ...page, actions, user: userEvent.setup() };
+}
+
+const fields = (submitted: Array<Array<[string, string]>>) =>
+  Object.fromEntries(submitted[0] ?? []);
+
+describe("starting projects as named servers", { timeout: 30_000 }, () => {
+  it("JupyterHub 5.5: Start posts the hub's form to the project's own server, with no display name", async () => {
+    const hub = hubServersApi({ servers: {} });
+    server.use(...projectsApi({ projects: sampleProjects }), ...hub.handlers);
+    const { user, submitted, actions } = renderPage(withHub("5.5.4"));
+    const table = await screen.findByRole("table", { name: /your projects/i });
+    await screen.findByRole("columnheader", { name: "Server" });
+    await user.click(within(table).getByRole("button", { name: "Start octave" }));
+
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    expect(actions).toEqual([`/prefix/hub/spawn/ada/${OCTAVE_SERVER}?_xsrf=form-token`]);
+    expect(fields(submitted)).toEqual({
+      profile: "python",
+      "profile-option-python--image--unlisted-choice": octave.image,
+      [`profile-option-python--${PROJECT_OPTION_KEY}`]: octave.id,
+    });
+    // 5.5 would start a server from any query on its spawn page: none was asked for.
+    expect(hub.calls.created).toEqual([]);
+  });
+
+  it("JupyterHub 6: a new server is created with the repository as its display name first", async () => {
+    const hub = hubServersApi({ servers: {} });
+    const order: string[] = [];
+    server.events.on("request:start", ({ request }) => {
+      const url = new URL(request.url);
+      if (url.pathname.includes("/spawn/") || request.method === "POST") order.push(url.pathname);
+    });
+    server.use(...projectsApi({ projects: sampleProjects }), ...hub.handlers);
+    const { user, submitted, actions } = renderPage(withHub("6.1.1"));
+    await screen.findByRole("columnheader", { name: "Server" });
+    await user.click(screen.getByRole("button", { name: "Start octave" }));
+
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    expect(hub.calls.created).toEqual([{ name: OCTAVE_SERVER, displayName: octave.repository }]);
+    expect(order).toEqual([
+      `/prefix/services/launchpad/api/projects/${octave.id}/launch`,
+      `/prefix/hub/spawn/ada/${OCTAVE_SERVER}`,
+    ]);
+    expect(actions).toEqual([`/prefix/hub/spawn/ada/${OCTAVE_SERVER}?_xsrf=form-token`]);
+    server.events.removeAllListeners();
+  });
+
+  it("JupyterHub 6: a server the hub keeps already is not renamed", async () => {
+    const hub = hubServersApi({
+      servers: Object.fromEntries([projectHubServer(octave.id, "stopped")]),
+    });
+    server.use(...projectsApi({ projects: sampleProjects }), ...hub.handlers);
+    const { user, submitted } = renderPage(withHub("6.1.1"));
+    await screen.findByRole("columnheader", { name: "Server" });
+    await user.click(screen.getByRole("button", { name: "Start octave" }));
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    expect(hub.calls.created).toEqual([]);
+  });
+
+  it("a change of option after Start was refused drops the named server with the project", async () => {
+    const hub = hubServersApi({ servers: {} });
+    server.use(...projectsApi({ projects: sampleProjects }), ...hub.handlers);
+    server.use(
+      // The companion refuses to record the start: nothing is posted.
+      http.post(LAUNCH_URL, () =>
+        HttpResponse.json({ status: 409, message: "No room." }, { status: 409 }),
+      ),
+    );
+    const { user, submitted, actions } = renderPage(withHub("5.5.4"));
+    await screen.findByRole("columnheader", { name: "Server" });
+    await user.click(screen.getByRole("button", { name: "Start octave" }));
+    expect(await screen.findByText("No room.")).toBeInTheDocument();
+    await user.click(screen.getByRole("radio", { name: /Pangeo/ }));
+    await user.click(screen.getByRole("button", { name: "Start" }));
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    expect(actions).toEqual([HUB_FORM_ACTION]);
+  });
+
+  it("without named servers a project starts in the page's own server, the hub unasked", async () => {
+    const hub = hubServersApi({ servers: {} });
+    server.use(...projectsApi({ projects: sampleProjects }), ...hub.handlers);
+    const { user, submitted, actions } = renderPage(withHub("6.1.1", false));
+    const table = await screen.findByRole("table", { name: /your projects/i });
+    await user.click(within(table).getByRole("button", { name: "Start octave" }));
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    expect(actions).toEqual([HUB_FORM_ACTION]);
+    expect(screen.queryByRole("columnheader", { name: "Server" })).toBeNull();
+    expect(hub.calls.reads).toBe(0);
+  });
+});
