@@ -6,17 +6,25 @@ import {
   type ProjectsPanelProps,
 } from "../frontend/src/features/projects/components/projects-panel.tsx";
 import {
+  climate,
   deletingProject,
   failedProject,
   FIXTURE_NOW,
   octave,
   sampleProjects,
+  zenodoRecord,
 } from "../frontend/src/features/projects/testing/fixtures.ts";
 import {
   deleteProjectHandlers,
   projectsApi,
   projectsListHandlers,
 } from "../frontend/src/features/projects/testing/handlers.ts";
+import {
+  hubServer,
+  hubServersApi,
+  projectHubServer,
+  TEST_HUB_ACCESS,
+} from "../frontend/src/features/projects/testing/hub-handlers.ts";
 import { sampleServiceUrl } from "../frontend/src/testing/fixtures.ts";
 import { SpawnFormFrame } from "./story-frame.tsx";
 
@@ -117,5 +125,70 @@ export const DeleteConfirmed: Story = {
       within(dialog).getByRole("button", { name: "Delete climate-notebooks and its files" }),
     );
     await expect(await canvas.findByText("Deleting climate-notebooks…")).toBeInTheDocument();
+  },
+};
+
+/** Named servers (the hub's allow_named_servers): each project's own server, read from the hub. */
+const namedServers = (limit = 0) => ({ hub: { access: TEST_HUB_ACCESS, limit } });
+
+/** Running (Open, Stop), stopped (Start) and stopping, as the hub lists them. */
+export const ServersRunningAndStopped: Story = {
+  args: namedServers(),
+  parameters: {
+    msw: [
+      ...projectsApi({ projects: sampleProjects }),
+      ...hubServersApi({
+        servers: Object.fromEntries([
+          projectHubServer(octave.id, "running"),
+          projectHubServer(climate.id, "stopped"),
+          projectHubServer(zenodoRecord.id, "stopping"),
+        ]),
+        stopPolls: 1_000,
+      }).handlers,
+    ],
+    settledText: "Stopping…",
+  },
+};
+
+/** A project's server the hub is starting: its progress page is one click away. */
+export const ServerStarting: Story = {
+  args: namedServers(),
+  parameters: {
+    msw: [
+      ...projectsApi({ projects: sampleProjects }),
+      ...hubServersApi({ servers: Object.fromEntries([projectHubServer(octave.id, "starting")]) })
+        .handlers,
+    ],
+    settledText: "Show progress",
+  },
+};
+
+/** The hub keeps as many named servers as it allows: a project without one cannot start in its own. */
+export const ServerLimitReached: Story = {
+  args: namedServers(2),
+  parameters: {
+    msw: [
+      ...projectsApi({ projects: sampleProjects }),
+      ...hubServersApi({
+        servers: {
+          "": hubServer("", "running"),
+          ...Object.fromEntries([projectHubServer(octave.id, "running")]),
+          notes: hubServer("notes", "stopped"),
+        },
+      }).handlers,
+    ],
+    settledText: "servers the hub allows you",
+  },
+};
+
+/** The hub could not be read: the table works as without named servers. */
+export const ServerReadFailed: Story = {
+  args: namedServers(),
+  parameters: {
+    msw: [
+      ...projectsApi({ projects: sampleProjects }),
+      ...hubServersApi({ servers: {}, status: 502 }).handlers,
+    ],
+    settledText: "could not be read from the hub",
   },
 };

@@ -181,6 +181,13 @@ export function ProjectsPanel({
             onChooseProject={() => regionRef.current?.focus()}
           />
         )}
+        {servers && [...servers.values()].some((server) => server.limitReached) && (
+          <div id={`${headingId}-server-limit`} className="alert alert-warning py-2" role="status">
+            You have {hub?.limit ? `all ${hub.limit} servers` : "as many servers as"} the hub allows
+            you. Stop and delete one of them on the hub&apos;s home page to start another project in
+            its own server.
+          </div>
+        )}
         {hub && hubServers.isError && (
           <p className="form-text" role="status">
             Your projects&apos; servers could not be read from the hub ({hubServers.error.message}
@@ -214,7 +221,7 @@ export function ProjectsPanel({
             {...(servers
               ? {
                   servers,
-                  serverLimit: hub?.limit ?? null,
+                  serverLimitNoteId: `${headingId}-server-limit`,
                   pendingStopName: stop.isPending ? (stop.variables ?? null) : null,
                   onStop: (project: Project, server: ProjectServer) =>
                     stop.mutate(server.name, {

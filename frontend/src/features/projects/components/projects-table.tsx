@@ -27,8 +27,8 @@ export interface ProjectsTableProps {
    * about them: a Server column, and Open and Stop beside Start. Absent: the table as without.
    */
   servers?: ReadonlyMap<string, ProjectServer>;
-  /** The hub's named_server_limit_per_user, for the message when it is reached. */
-  serverLimit?: number | null;
+  /** The id of the panel's note saying the hub's named server limit is reached. */
+  serverLimitNoteId?: string;
   /** A stop request is on its way for this server name. */
   pendingStopName?: string | null;
   onStop?: (project: Project, server: ProjectServer) => void;
@@ -150,7 +150,6 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
   const stopRequested = server !== undefined && props.pendingStopName === server.name;
   const running = runningProjectIds.includes(project.id) || server?.state === "running";
   const noteId = `lp-running-note-${project.id}`;
-  const limitId = `lp-server-limit-${project.id}`;
   const limited = server?.limitReached === true;
   let primary;
   if (server?.state === "running" && server.url !== null) {
@@ -187,7 +186,7 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
         className="btn btn-sm btn-primary"
         aria-label={label("Start")}
         disabled={busy || limited || server?.state === "stopping"}
-        aria-describedby={limited ? limitId : undefined}
+        aria-describedby={limited ? props.serverLimitNoteId : undefined}
         onClick={() => props.onStart(project)}
       >
         Start
@@ -229,18 +228,8 @@ function Actions(props: ProjectsTableProps & { project: Project }) {
           A running server uses it: stop the server to delete it.
         </span>
       )}
-      {limited && (
-        <span id={limitId} className="form-text w-100 mt-0">
-          {limitMessage(props.serverLimit)}
-        </span>
-      )}
     </span>
   );
-}
-
-function limitMessage(limit: number | null | undefined): string {
-  const count = limit ? `all ${limit} servers` : "as many servers as";
-  return `You have ${count} the hub allows you. Stop and delete one of them on the hub's home page to start this project in its own server.`;
 }
 
 /**
