@@ -14,7 +14,7 @@ import {
   streamResponse,
 } from "../frontend/src/features/build/testing/handlers.ts";
 import { server } from "../frontend/src/testing/server.ts";
-import { streamBuild } from "../server/src/builds/binderhub-client.ts";
+import { buildEvents, collectBuild } from "../server/test-support/read-build.ts";
 import {
   createBinderHubSimulator,
   DEMO_SCENARIOS,
@@ -30,10 +30,7 @@ const stories = Object.entries(composeStories(demoStories)).map(([name, Story]) 
 /** What the page gets in the demo for `repository`: the simulator through the companion's client. */
 async function companionEvents(repository: string): Promise<BuildEvent[]> {
   const simulator = createBinderHubSimulator({ token: "t", eventDelayMs: 0, slowEventDelayMs: 0 });
-  const events: BuildEvent[] = [];
-  for await (const items of streamBuild(simulator, "gh", `${repository}/HEAD`))
-    for (const item of items) if (item.kind === "event") events.push(item.event);
-  return events;
+  return buildEvents((await collectBuild(simulator, "gh", `${repository}/HEAD`)).items);
 }
 
 afterEach(() => {

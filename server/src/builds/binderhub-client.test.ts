@@ -3,7 +3,9 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { BinderHubDouble } from "../../test-support/binderhub-double.ts";
-import { streamBuild, type BinderHubClientConfig, type UpstreamItem } from "./binderhub-client.ts";
+import { collectBuild } from "../../test-support/read-build.ts";
+import { readBuild } from "./binderhub-client.ts";
+import type { BinderHubClientConfig, UpstreamItem } from "./binderhub-client.ts";
 
 let double: BinderHubDouble | undefined;
 afterEach(async () => {
@@ -16,20 +18,13 @@ async function start(options: ConstructorParameters<typeof BinderHubDouble>[0] =
   return { url: double.buildEndpoint, token: double.token } satisfies BinderHubClientConfig;
 }
 
-async function collect(
-  config: BinderHubClientConfig,
-  provider: string,
-  spec: string,
-  signal?: AbortSignal,
-) {
-  const items: UpstreamItem[] = [];
-  for await (const batch of streamBuild(config, provider, spec, signal)) items.push(...batch);
-  return items;
+async function collect(config: BinderHubClientConfig, provider: string, spec: string) {
+  return (await collectBuild(config, provider, spec)).items;
 }
 const events = (items: UpstreamItem[]) =>
   items.flatMap((i) => (i.kind === "event" ? [i.event] : []));
 
-describe("streamBuild against the BinderHub double", () => {
+describe("readBuild against the BinderHub double", () => {
   it("replays the real recorded build in build-only mode: 724 events ending in ready + imageName", async () => {
     const config = await start();
     const got = events(await collect(config, "gh", "binder-examples/octave/HEAD"));
@@ -116,17 +111,16 @@ describe("streamBuild against the BinderHub double", () => {
 
   it("keepalives keep a quiet build alive; silence trips the watchdog and closes upstream", async () => {
     const config = await start({ keepaliveMs: 10 });
-    const controller = new AbortController();
-    const quiet: UpstreamItem[] = [];
-    for await (const batch of streamBuild(
-      { ...config, idleTimeoutMs: 200 },
-      "gh",
-      "org/keepalive-only/HEAD",
-      controller.signal,
-    )) {
-      quiet.push(...batch);
-      if (quiet.filter((i) => i.kind === "keepalive").length >= 30) controller.abort();
-    }
+    const quiet = (
+      await collectBuild(
+        { ...config, idleTimeoutMs: 200 },
+        "gh",
+        "org/keepalive-only/HEAD",
+        (_item, items, stop) => {
+          if (items.filter((i) => i.kind === "keepalive").length >= 30) stop();
+        },
+      )
+    ).items;
     expect(events(quiet).some((e) => e.phase === "failed")).toBe(false);
 
     const silent = events(await collect({ ...config, idleTimeoutMs: 100 }, "gh", "org/hang/HEAD"));
@@ -138,23 +132,51 @@ describe("streamBuild against the BinderHub double", () => {
     expect(ended.state).toBe("client-closed");
   });
 
-  it("aborting stops the generator without a synthetic event and closes upstream", async () => {
+  it("stopping ends the read without a synthetic event and closes upstream", async () => {
     const config = await start({ keepaliveMs: 10 });
-    const controller = new AbortController();
-    const items: UpstreamItem[] = [];
-    for await (const batch of streamBuild(
-      config,
-      "gh",
-      "org/keepalive-only/HEAD",
-      controller.signal,
-    )) {
-      items.push(...batch);
-      controller.abort();
-    }
-    expect(events(items)).toEqual([
+    const read = await collectBuild(config, "gh", "org/keepalive-only/HEAD", (_item, _all, stop) =>
+      stop(),
+    );
+    expect(read.afterStop).toBe(0);
+    expect(events(read.items)).toEqual([
       { phase: "waiting", message: "Waiting for build to start...\n" },
     ]);
     expect((await double!.waitForStreamEnd()).state).toBe("client-closed");
+  });
+
+  it("pauses reading while the receiver waits, without counting that as BinderHub's silence", async () => {
+    const config = await start();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const items: UpstreamItem[] = [];
+    let holding = false;
+    /** Items when the read that asked to wait was done (the rest of that read is delivered). */
+    let afterHeldRead = -1;
+    let countAtRelease = -1;
+    await new Promise<void>((resolve) => {
+      readBuild({ ...config, idleTimeoutMs: 150 }, "gh", "binder-examples/octave/HEAD", {
+        item(item) {
+          items.push(item);
+          if (holding) return held; // like the event stream's writer while blocked
+          if (items.length < 5) return undefined;
+          // The browser is slow for four idle timeouts: nothing more may be read meanwhile.
+          holding = true;
+          queueMicrotask(() => (afterHeldRead = items.length));
+          setTimeout(() => {
+            countAtRelease = items.length;
+            release();
+          }, 600);
+          return held;
+        },
+        end: resolve,
+      });
+    });
+    expect(afterHeldRead).toBeGreaterThanOrEqual(5);
+    expect(countAtRelease).toBe(afterHeldRead);
+    const got = events(items);
+    expect(got.filter((e) => e.phase === "failed")).toEqual([]);
+    expect(got).toHaveLength(725);
+    expect(got.at(-1)?.phase).toBe("ready");
   });
 
   it("an unreachable BinderHub, a non-200 and a non-SSE answer each give one failed", async () => {

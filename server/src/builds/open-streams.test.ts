@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { OpenStreams, type WatchedSink } from "./open-streams.ts";
+import { OpenStream, OpenStreams, type StopReason, type WatchedSink } from "./open-streams.ts";
 
 class FakeSink implements WatchedSink {
   blocked = false;
@@ -23,6 +23,14 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Records what stopping asked of it, as the relay closes its upstream request. */
+class RecordingStream extends OpenStream {
+  readonly stops: StopReason[] = [];
+  protected override stopped(reason: StopReason): void {
+    this.stops.push(reason);
+  }
+}
+
 function watcher(options: { idleMs?: number; deadlineMs?: number } = {}) {
   return new OpenStreams({ heartbeatMs: 1000, now: Date.now, ...options });
 }
@@ -32,8 +40,8 @@ describe("OpenStreams", () => {
     const streams = watcher();
     const quiet = new FakeSink();
     const busy = new FakeSink();
-    streams.open(quiet);
-    streams.open(busy);
+    streams.add(new RecordingStream(quiet));
+    streams.add(new RecordingStream(busy));
     for (let i = 0; i < 3; i++) {
       busy.written = true;
       vi.advanceTimersByTime(1000);
@@ -45,7 +53,7 @@ describe("OpenStreams", () => {
   it("stops a stream without progress for idleMs, however many keepalives it relays", () => {
     const streams = watcher({ idleMs: 5000 });
     const sink = new FakeSink();
-    const stream = streams.open(sink);
+    const stream = streams.add(new RecordingStream(sink));
     for (let i = 0; i < 4; i++) {
       sink.written = true; // BinderHub's keepalives, relayed
       vi.advanceTimersByTime(1000);
@@ -57,13 +65,13 @@ describe("OpenStreams", () => {
     expect(stream.stopReason).toBeUndefined();
     vi.advanceTimersByTime(1000);
     expect(stream.stopReason).toBe("idle");
-    expect(stream.controller.signal.aborted).toBe(true);
+    expect(stream.stops).toEqual(["idle"]);
   });
 
   it("does not count time spent waiting for a slow browser as BinderHub's silence", () => {
     const streams = watcher({ idleMs: 2000 });
     const sink = new FakeSink();
-    const stream = streams.open(sink);
+    const stream = streams.add(new RecordingStream(sink));
     sink.blocked = true;
     vi.advanceTimersByTime(10_000);
     expect(stream.stopReason).toBeUndefined();
@@ -75,7 +83,7 @@ describe("OpenStreams", () => {
 
   it("stops every stream at the deadline, progress or not", () => {
     const streams = watcher({ deadlineMs: 3000 });
-    const stream = streams.open(new FakeSink());
+    const stream = streams.add(new RecordingStream(new FakeSink()));
     for (let i = 0; i < 2; i++) {
       stream.progressed = true;
       vi.advanceTimersByTime(1000);
@@ -87,11 +95,12 @@ describe("OpenStreams", () => {
 
   it("keeps the first reason, stops all on shutdown, and runs no timer without streams", () => {
     const streams = watcher();
-    const a = streams.open(new FakeSink());
-    const b = streams.open(new FakeSink());
+    const a = streams.add(new RecordingStream(new FakeSink()));
+    const b = streams.add(new RecordingStream(new FakeSink()));
     a.stop("cancelled");
     streams.stopAll("shutdown");
     expect([a.stopReason, b.stopReason]).toEqual(["cancelled", "shutdown"]);
+    expect([a.stops, b.stops]).toEqual([["cancelled"], ["shutdown"]]);
     expect(vi.getTimerCount()).toBe(1);
     streams.close(a);
     streams.close(b);

@@ -8,7 +8,7 @@
  *   `idleMs` is stopped ("idle"), and every stream is stopped at `deadlineMs` ("deadline");
  * - shutdown: every stream is stopped at once ("shutdown").
  *
- * One shared interval instead of timers per stream: a stream costs one small object and no
+ * One shared interval instead of timers per stream: a stream costs no object of its own and no
  * closure, and nothing is read from the clock per event (a relayed event only sets a flag).
  */
 
@@ -24,28 +24,33 @@ export interface WatchedSink {
   keepalive(): Promise<void> | undefined;
 }
 
+/**
+ * One stream the watcher looks after. The relay extends it (service.ts), so a stream is one
+ * object: what stopping it does is the subclass's `stopped`.
+ */
 export class OpenStream {
-  /** Aborted with the stop reason: the relay's upstream request ends with it. */
-  readonly controller = new AbortController();
-  readonly startedAt: number;
+  readonly sink: WatchedSink;
+  /** Set when the watcher takes the stream (`OpenStreams.add`). */
+  startedAt = 0;
+  /** When the watcher last saw progress (or the stream start). */
+  quietSince = 0;
   /** Set by the relay on each BinderHub event, cleared by the watcher's tick. */
   progressed = false;
   stopReason: StopReason | undefined;
-  readonly sink: WatchedSink;
-  /** When the watcher last saw progress (or the stream start). */
-  quietSince: number;
 
-  constructor(sink: WatchedSink, startedAt: number) {
+  constructor(sink: WatchedSink) {
     this.sink = sink;
-    this.startedAt = startedAt;
-    this.quietSince = startedAt;
   }
 
+  /** Stops the stream once; the first reason is kept. */
   stop(reason: StopReason): void {
     if (this.stopReason !== undefined) return;
     this.stopReason = reason;
-    this.controller.abort(new Error(`build stream stopped: ${reason}`));
+    this.stopped(reason);
   }
+
+  /** What stopping does (the relay closes its upstream request). */
+  protected stopped(_reason: StopReason): void {}
 }
 
 export interface StreamWatchOptions {
@@ -78,8 +83,9 @@ export class OpenStreams {
     return this.streams.size;
   }
 
-  open(sink: WatchedSink): OpenStream {
-    const stream = new OpenStream(sink, this.now());
+  /** Watches `stream` from now on, until `close`. */
+  add<T extends OpenStream>(stream: T): T {
+    stream.startedAt = stream.quietSince = this.now();
     this.streams.add(stream);
     if (this.timer === undefined) {
       this.timer = setInterval(this.tick, this.heartbeatMs);

@@ -87,7 +87,9 @@ export function buildRoutes(service: BuildService, userExists: UserExists) {
         reply.hijack();
         const writer = new SseWriter(reply.raw);
         writer.open();
-        await service.relay(asked.user, asked.build, outcome.ticket, writer);
+        // Not awaited: the relay keeps no frame of this handler for the build's whole length
+        // (it never rejects, and the service's drain waits for it on shutdown).
+        void service.relay(asked.user, asked.build, outcome.ticket, writer);
         return reply;
       },
     );

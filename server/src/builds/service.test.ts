@@ -3,7 +3,10 @@
  * may stop, and which pod it finds — for every provider, the pod as BinderHub itself names and
  * annotates it (server/test-support/binderhub-naming/vectors.json, made by BinderHub's own code).
  */
+import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -178,5 +181,49 @@ describe("cancel finds the pod BinderHub really makes, for every provider", () =
     expect(kube.objects(POD, BUILD_NS).map((p) => p.metadata.name)).toEqual([
       "build-another-repository-0a1b2c-012-de",
     ]);
+  });
+});
+
+describe("relaying a build", () => {
+  it("asks BinderHub nothing for a browser that left before the relay began, and detaches", async () => {
+    let asked = 0;
+    const upstream = createServer((_req, res) => {
+      asked++;
+      res.writeHead(200, { "content-type": "text/event-stream" }).end();
+    }).listen(0, "127.0.0.1");
+    await once(upstream, "listening");
+    try {
+      const port = (upstream.address() as AddressInfo).port;
+      const s = new BuildService({
+        binderhub: { url: `http://127.0.0.1:${port}/`, token: "t" },
+        limiter: createMemoryBuildLimiter({}, () => clock),
+        allowedProviders: PROVIDERS,
+      });
+      const build = request("gh", "org/repo/HEAD");
+      const outcome = await s.start("alice", build);
+      if (!outcome.ok) throw new Error(outcome.message);
+      const written: unknown[] = [];
+      let ends = 0;
+      await s.relay("alice", build, outcome.ticket, {
+        closed: true,
+        blocked: false,
+        onGone: (listener) => listener(),
+        takeWritten: () => false,
+        keepalive: () => undefined,
+        event: (event) => void written.push(event),
+        end: () => void ends++,
+      });
+      expect({ asked, written, ends, open: s.openStreams }).toEqual({
+        asked: 0,
+        written: [],
+        ends: 1,
+        open: 0,
+      });
+      // Detached, not released: the same build again re-attaches rather than counting anew.
+      const again = await s.start("alice", build);
+      expect(again.ok && again.ticket.reattached).toBe(true);
+    } finally {
+      upstream.close();
+    }
   });
 });

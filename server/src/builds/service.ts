@@ -27,12 +27,19 @@ import type {
   RunningBuild,
 } from "../../../contract/build.ts";
 import type { BuildSource } from "../../../contract/providers/catalog.ts";
-import { streamBuild, type BinderHubClientConfig } from "./binderhub-client.ts";
+import {
+  readBuild,
+  type BinderHubClientConfig,
+  type UpstreamBuild,
+  type UpstreamItem,
+  type UpstreamReceiver,
+} from "./binderhub-client.ts";
 import { parseBuildPath, type BuildRequest, type BuildRequestCheck } from "./build-request.ts";
 import type { BuildLimiter, BuildRef, BuildStart, BuildTicket } from "./limiter.ts";
 import type { BuildOutcome, Metrics } from "../metrics.ts";
 import { companionFailure } from "./normalize.ts";
 import {
+  OpenStream,
   OpenStreams,
   type StopReason,
   type StreamWatchOptions,
@@ -62,7 +69,7 @@ export interface BuildServiceOptions {
 /** Where a relayed build goes; a returned promise means "wait before sending more". */
 export interface BuildEventSink extends WatchedSink {
   readonly closed: boolean;
-  /** Calls `listener` once the browser has left (at once if it has). */
+  /** Calls `listener` when the browser has left (at once if it has; maybe more than once). */
   onGone(listener: () => void): void;
   event(event: BuildEvent, json?: string): Promise<void> | undefined;
   end(): void;
@@ -107,7 +114,7 @@ export class BuildService {
   private readonly options: BuildServiceOptions;
   private readonly log: FastifyBaseLogger | undefined;
   private readonly streams: OpenStreams;
-  private readonly relays = new Set<Promise<void>>();
+  private readonly relays = new Set<Relay>();
 
   constructor(options: BuildServiceOptions, log?: FastifyBaseLogger) {
     this.options = options;
@@ -175,10 +182,16 @@ export class BuildService {
     ticket: BuildTicket,
     sink: BuildEventSink,
   ): Promise<void> {
-    const relay = this.relayUntilEnd({ user, ...request }, ticket, sink);
+    const relay = new Relay(this, { user, ...request }, ticket, sink);
     this.relays.add(relay);
-    void relay.finally(() => this.relays.delete(relay));
-    return relay;
+    this.streams.add(relay);
+    sink.onGone(relay.onGone);
+    ticket.cancelled.addEventListener("abort", relay.onCancel);
+    if (ticket.cancelled.aborted) relay.onCancel();
+    // Gone or cancelled already: the relay has finished, and nothing is asked of BinderHub.
+    if (relay.stopReason === undefined)
+      relay.upstream = readBuild(this.options.binderhub, request.provider, request.spec, relay);
+    return relay.done;
   }
 
   /**
@@ -187,44 +200,20 @@ export class BuildService {
    */
   async drain(): Promise<void> {
     this.streams.stopAll("shutdown");
-    await Promise.all([...this.relays]);
+    await Promise.all([...this.relays].map((relay) => relay.done));
   }
 
-  private async relayUntilEnd(
-    build: BuildRef,
-    ticket: BuildTicket,
-    sink: BuildEventSink,
-  ): Promise<void> {
-    const stream = this.streams.open(sink);
-    const onCancel = () => stream.stop("cancelled");
-    sink.onGone(() => stream.stop("gone"));
-    ticket.cancelled.addEventListener("abort", onCancel, { once: true });
-    let detach = false;
-    let outcome: BuildOutcome | undefined;
+  /**
+   * The relay's end (called by `Relay`), after BinderHub's terminal event or a stop: the stop's last event, the metrics, the sink's
+   * end, and the ticket let go of (detached, not released, when the browser left or on shutdown:
+   * the build goes on and a new stream re-attaches to it). Never throws.
+   */
+  async finish(relay: Relay): Promise<void> {
+    const { build, ticket, sink } = relay;
+    const reason = relay.stopReason;
+    const detach = reason === "gone" || reason === "shutdown";
+    let outcome = relay.outcome;
     try {
-      const { binderhub } = this.options;
-      for await (const items of streamBuild(
-        binderhub,
-        build.provider,
-        build.spec,
-        stream.controller.signal,
-      )) {
-        let wait;
-        for (const item of items) {
-          if (item.kind === "keepalive") {
-            wait = sink.keepalive();
-          } else {
-            stream.progressed = true;
-            const phase = item.event.phase;
-            if (phase === "ready") outcome = "succeeded";
-            else if (phase === "failed") outcome = "failed";
-            wait = sink.event(item.event, item.json);
-          }
-        }
-        if (wait) await wait;
-      }
-      const reason = stream.stopReason;
-      detach = reason === "gone" || reason === "shutdown";
       if (reason === "cancelled") outcome = "cancelled";
       else if (reason === "idle" || reason === "deadline") outcome = "timed-out";
       const ending =
@@ -237,7 +226,8 @@ export class BuildService {
         companionFailure("The companion hit an internal error while relaying the build."),
       );
     } finally {
-      this.streams.close(stream);
+      this.streams.close(relay);
+      this.relays.delete(relay);
       if (outcome !== undefined && !detach) {
         this.options.metrics?.buildsFinished.inc({ outcome });
         this.options.metrics?.buildDuration.observe(
@@ -245,7 +235,7 @@ export class BuildService {
           Math.max(0, (Date.now() - ticket.startedAt) / 1000),
         );
       }
-      ticket.cancelled.removeEventListener("abort", onCancel);
+      ticket.cancelled.removeEventListener("abort", relay.onCancel);
       sink.end();
       await (detach ? ticket.detach() : ticket.release()).catch((error: unknown) =>
         this.log?.warn({ err: error }, "could not let go of the build lease"),
@@ -348,5 +338,58 @@ export class BuildService {
         ? { pod_kept_reason: "No running build pod matched this build (it may have finished)." }
         : {}),
     };
+  }
+}
+
+/**
+ * One relayed build, all in one object: the watcher's stream (open-streams.ts), the receiver of
+ * BinderHub's items and the listeners of the browser leaving and of a cancel. (The first version
+ * had a generator per stream and an AbortController between each pair of parts: a third of an
+ * open stream's heap went to that plumbing.)
+ */
+class Relay extends OpenStream implements UpstreamReceiver {
+  readonly build: BuildRef;
+  readonly ticket: BuildTicket;
+  override readonly sink: BuildEventSink;
+  upstream: UpstreamBuild | undefined;
+  outcome: BuildOutcome | undefined;
+  /** Settles once the relay has finished (`BuildService.finish`). */
+  readonly done: Promise<void>;
+  readonly onGone: () => void;
+  readonly onCancel: () => void;
+  private readonly service: BuildService;
+  private settle!: () => void;
+  private ended = false;
+
+  constructor(service: BuildService, build: BuildRef, ticket: BuildTicket, sink: BuildEventSink) {
+    super(sink);
+    this.service = service;
+    this.build = build;
+    this.ticket = ticket;
+    this.sink = sink;
+    this.done = new Promise((resolve) => (this.settle = resolve));
+    this.onGone = () => this.stop("gone");
+    this.onCancel = () => this.stop("cancelled");
+  }
+
+  item(item: UpstreamItem): Promise<void> | undefined {
+    if (item.kind === "keepalive") return this.sink.keepalive();
+    this.progressed = true;
+    const phase = item.event.phase;
+    if (phase === "ready") this.outcome = "succeeded";
+    else if (phase === "failed") this.outcome = "failed";
+    return this.sink.event(item.event, item.json);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    void this.service.finish(this).then(this.settle);
+  }
+
+  protected override stopped(): void {
+    // Before the upstream read exists (a stop during set-up), finish here; else its `end` does.
+    if (this.upstream) this.upstream.stop();
+    else this.end();
   }
 }

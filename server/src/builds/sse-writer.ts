@@ -65,12 +65,13 @@ export class SseWriter {
   }
 
   /**
-   * Calls `listener` once when the browser's connection closes (at once if it has): an
-   * EventEmitter listener, not an AbortSignal, which costs an object graph per open stream.
+   * Calls `listener` when the browser's connection closes (at once if it has): an EventEmitter
+   * listener, not an AbortSignal, which costs an object graph per open stream; `on`, not `once`,
+   * whose wrapper costs two more objects (the listener must bear a second call).
    */
   onGone(listener: () => void): void {
     if (this.res.destroyed) listener();
-    else this.res.once("close", listener);
+    else this.res.on("close", listener);
   }
 
   /** Waiting for the socket buffer to drain. */

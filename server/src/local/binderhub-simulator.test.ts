@@ -9,7 +9,8 @@ import type { BuildEvent } from "../../../contract/build.ts";
 import { toSpec } from "../../../contract/providers/spec.ts";
 import { compilePythonRegex } from "../../../contract/python-regex.ts";
 import { VECTORS } from "../../test-support/binderhub-naming/vectors.ts";
-import { streamBuild, type UpstreamItem } from "../builds/binderhub-client.ts";
+import type { BinderHubClientConfig } from "../builds/binderhub-client.ts";
+import { buildEvents, collectBuild } from "../../test-support/read-build.ts";
 import {
   createBinderHubSimulator,
   DEMO_SCENARIOS,
@@ -27,12 +28,9 @@ const simulator = (options: Partial<SimulatorOptions> = {}) =>
 async function build(
   spec: string,
   provider = "gh",
-  config: Parameters<typeof streamBuild>[0] = simulator(),
-  signal?: AbortSignal,
+  config: BinderHubClientConfig = simulator(),
 ): Promise<BuildEvent[]> {
-  const items: UpstreamItem[] = [];
-  for await (const batch of streamBuild(config, provider, spec, signal)) items.push(...batch);
-  return items.flatMap((i) => (i.kind === "event" ? [i.event] : []));
+  return buildEvents((await collectBuild(config, provider, spec)).items);
 }
 
 const demoImageRule = compilePythonRegex(
@@ -109,15 +107,12 @@ describe("the BinderHub simulator", () => {
   });
 
   it("stops when the companion leaves", async () => {
-    const left = new AbortController();
     const config = simulator({ eventDelayMs: 5 });
-    const events: BuildEvent[] = [];
-    let afterLeaving = 0;
-    for await (const batch of streamBuild(config, "gh", "a/b/HEAD", left.signal)) {
-      if (left.signal.aborted) afterLeaving++;
-      for (const item of batch) if (item.kind === "event") events.push(item.event);
-      if (events.length >= 10) left.abort();
-    }
+    const read = await collectBuild(config, "gh", "a/b/HEAD", (_item, items, stop) => {
+      if (buildEvents(items).length >= 10) stop();
+    });
+    const afterLeaving = read.afterStop;
+    const events = buildEvents(read.items);
     expect(afterLeaving).toBe(0);
     expect(events.length).toBeGreaterThanOrEqual(10);
     expect(events.at(-1)?.phase).not.toBe("ready");
