@@ -222,6 +222,11 @@ BUILD_CHOICE_LABEL = "Build from a repository"
 
 #: The form's own look before the page loads; the rest is the hub's Bootstrap 5. The page keeps
 #: the same layout with classes instead of :has(), and hides this form once it has taken over.
+#: The form is drawn only once its Start (its last element) is parsed: Chromium draws a frame after
+#: each slice of parsing, and with 200 profiles (4x CPU slowdown) those frames of a half-parsed
+#: list cost more than the parsing. Rows of a long list out of view are neither styled nor laid
+#: out (content-visibility, still in the accessibility tree and found by find-in-page). A browser
+#: without :has() drops the first rule and draws the form as it comes.
 _FORM_STYLE = """<style id="launchpad-form-style">
 #spawn_form:has(#launchpad-root)>.feedback-container,#spawn_form:has(#launchpad-root)>br{display:none}
 .lp-title{font-weight:600}
@@ -233,8 +238,10 @@ _FORM_STYLE = """<style id="launchpad-form-style">
 .lp-server:has(.lp-list input:checked:not([checked])) .lp-selected .lp-unchosen{display:block}
 .lp-server .lp-field:has(option:checked:not([selected])) .lp-choice-desc{visibility:hidden}
 .lp-server{border:0;margin:0;padding:0;min-width:0}
+.lp-server:not(:has(>.lp-start)){display:none}
 .launchpad[data-launchpad-state=fallback] .lp-needs-page{display:none}
 .lp-list{max-height:min(24rem,60vh);overflow-y:auto}
+.lp-row{content-visibility:auto;contain-intrinsic-size:auto 4rem}
 </style>"""
 
 
@@ -430,9 +437,10 @@ def server_form(profiles, user_options):
     return "".join(out)
 
 
-# Classic, at the top of the form. The page's code (fetched early by _PRELOAD) is run only after
-# the first frame: run before it, its evaluation held back the first paint of this form, whose
-# Start works without it.
+# Classic, after the form. The page's code (fetched early by _PRELOAD) is run only once the whole
+# form is parsed and then drawn: run before, its evaluation held back the form's first paint,
+# whose Start works without it (at the top of the form, the first frame came while a long list
+# was still being parsed, and the page's evaluation ran in the middle of it).
 _LOADER = """<script>
 requestAnimationFrame(() => setTimeout(() => {
   import((window.jhdata && window.jhdata.prefix || "/") + "services/%(service)s/static/launchpad.js").catch((error) => {
@@ -503,13 +511,15 @@ def render_spawn_form(profiles, user_options, service_name, user, server_name, p
         + "}"
     )
     preload = _PRELOAD % {"prefix": html.escape(prefix), "service": service_name} if prefix else ""
+    # The form first: the browser can draw it while it still reads the data (300 KB for 200
+    # profiles), which only the page's code needs.
     return (
         preload
-        + _LOADER % {"mount": MOUNT_ELEMENT_ID, "service": service_name}
         + _FORM_STYLE
-        + f'<script type="application/json" id="{DATA_ELEMENT_ID}">{data}</script>'
-        f'<div id="{MOUNT_ELEMENT_ID}" class="launchpad" data-launchpad-state="loading">'
+        + f'<div id="{MOUNT_ELEMENT_ID}" class="launchpad" data-launchpad-state="loading">'
         f"{server_form(profiles, saved)}</div>"
+        f'<script type="application/json" id="{DATA_ELEMENT_ID}">{data}</script>'
+        + _LOADER % {"mount": MOUNT_ELEMENT_ID, "service": service_name}
     )
 
 

@@ -264,6 +264,27 @@ def test_the_form_asks_for_the_pages_code_at_the_url_its_loader_imports():
         assert "modulepreload" not in html and "import(" in html
 
 
+def test_the_form_comes_before_the_data_and_the_loader_after_both():
+    # The browser draws the form while it still reads the data, and the page's code runs only
+    # once the form is all there (the loader at the top ran it in the middle of a long list).
+    c = Config()
+    c.KubeSpawner.profile_list = [{"display_name": f"P{i}", "slug": f"p{i}"} for i in range(200)]
+    launchpad_glue.install(c)
+
+    async def go():
+        return await c.KubeSpawner.options_form(make_spawner(c))
+
+    html = run(go())
+    form = html.index('<div id="launchpad-root"')
+    start = html.index(">Start</button>")
+    data = html.index('<script type="application/json" id="launchpad-spawn-data">')
+    loader = html.index("import(")
+    assert html.index("<style") < form < start < data < loader
+    # Shown once its Start is parsed; a long list's rows out of view skip style and layout.
+    assert ".lp-server:not(:has(>.lp-start)){display:none}" in html
+    assert ".lp-row{content-visibility:auto;" in html
+
+
 def test_no_profiles_means_no_form():
     c = Config()
     launchpad_glue.install(c)
@@ -359,7 +380,7 @@ class _Browser(HTMLParser):
 
 
 def browser_for(html):
-    form = html[html.index('<div id="launchpad-root"') :]
+    form = html[html.index('<div id="launchpad-root"') : html.index('<script type="application/json"')]
     browser = _Browser()
     browser.feed(form)
     return browser
@@ -505,7 +526,7 @@ def test_many_profiles_carry_only_the_selected_profiles_options_and_the_list_onc
     c.KubeSpawner.profile_list = profiles
     launchpad_glue.install(c)
     html = render(c, {"profile": "course-150", "image": "c7"})
-    form = html[html.index('<div id="launchpad-root"') :]
+    form = html[html.index('<div id="launchpad-root"') : html.index('<script type="application/json"')]
     # A filter (off until the page loads), every profile once as a row, one set of options.
     assert 'class="form-control mb-2 lp-filter lp-needs-page" disabled' in form
     assert form.count('name="profile"') == 200
@@ -534,7 +555,7 @@ def test_admin_text_in_the_server_rendered_form_is_text():
     ]
     launchpad_glue.install(c)
     html = render(c)
-    form = html[html.index('<div id="launchpad-root"') :]
+    form = html[html.index('<div id="launchpad-root"') : html.index('<script type="application/json"')]
     for raw in ("<img", "<script", "<svg", "<b>"):
         assert raw not in form
     assert "&lt;/label&gt;&lt;script&gt;" in form and "bold x" in form
