@@ -57,6 +57,7 @@ def install(
     home_volume_name=None,
     profile_list_url=None,
     profile_list_cache_seconds=10,
+    project_servers=True,
 ):
     """Configure KubeSpawner on the traitlets config object ``c`` of the hub.
 
@@ -68,12 +69,16 @@ def install(
 
     ``profile_list_url`` is the companion's ``api/hub/profile-list``; the token comes from the
     hub's environment (``LAUNCHPAD_PROFILE_LIST_TOKEN``), never from configuration text.
+
+    Where the hub has named servers, each of Your projects starts in a named server of its own
+    (docs/projects.md); ``project_servers=False`` keeps them in the page's own server, as on a hub
+    without named servers.
     """
     if not SERVICE_NAME_RE.match(service_name):
         raise ValueError(f"launchpad_glue: invalid service name {service_name!r}")
 
     async def options_form(spawner):
-        return await render_options_form(spawner, service_name)
+        return await render_options_form(spawner, service_name, project_servers=project_servers)
 
     c.KubeSpawner.options_form = options_form
     # traitlets creates a LazyConfigValue on attribute access to an unset key, so test membership.
@@ -466,7 +471,7 @@ def _hub_prefix(spawner):
     return prefix if isinstance(prefix, str) and prefix.startswith("/") and prefix.endswith("/") else None
 
 
-def hub_facts(spawner):
+def hub_facts(spawner, project_servers=True):
     """What the page needs to know about the hub: its version and whether it has named servers.
 
     ``User.allow_named_servers`` is the hub's setting
@@ -475,7 +480,8 @@ def hub_facts(spawner):
     request handler (https://github.com/jupyterhub/jupyterhub/blob/6.1.1/jupyterhub/app.py#L1388-L1410),
     which the glue cannot call: then the limit is ``None`` (unknown) and the hub's own refusal says
     when it is reached. Never raises: a hub without these (a test double, an older hub) has no
-    named servers for the page.
+    named servers for the page; nor has one whose admin installed the glue with
+    ``project_servers=False``.
     """
     try:
         import jupyterhub
@@ -490,7 +496,8 @@ def hub_facts(spawner):
     limit = settings.get("named_server_limit_per_user", 0)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         limit = None
-    return {"version": version, "named_servers": allowed is True, "named_server_limit": limit}
+    named = allowed is True and project_servers is True
+    return {"version": version, "named_servers": named, "named_server_limit": limit}
 
 
 def render_spawn_form(profiles, user_options, service_name, user, server_name, profiles_json=None, prefix=None, hub=None):
@@ -651,7 +658,7 @@ def _remember(key, projected):
     return projected
 
 
-async def render_options_form(spawner, service_name="launchpad"):
+async def render_options_form(spawner, service_name="launchpad", project_servers=True):
     """The spawn form; never an exception, because the spawn page is every user's way in.
 
     - the profile list cannot be read, or KubeSpawner cannot use it: a page naming the bad entry,
@@ -685,7 +692,7 @@ async def render_options_form(spawner, service_name="launchpad"):
             spawner.name or "",
             profiles_json=cached.profiles_json,
             prefix=_hub_prefix(spawner),
-            hub=hub_facts(spawner),
+            hub=hub_facts(spawner, project_servers),
         )
     except Exception:
         spawner.log.exception(

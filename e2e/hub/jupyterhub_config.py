@@ -22,6 +22,9 @@ Configured from the environment (e2e/support/stack.ts sets all of it):
                         uid, init containers and (2i2c's hubs) basehub's modify_pod_hook come from it
                         as z2jh and basehub make them (z2jh_singleuser.py); E2E_STORAGE is then unused
   E2E_NAMED_SERVERS     "1" turns on c.JupyterHub.allow_named_servers
+  E2E_PROJECT_SERVERS   "1": with named servers, each project starts in its own (the glue's
+                        project_servers; off by default, so specs that only open a second spawn
+                        page keep projects in the default server)
   E2E_ADMIN_USERS       comma-separated c.Authenticator.admin_users (default: none)
   E2E_GROUPS            a JSON object of hub groups and their members (c.JupyterHub.load_groups)
   E2E_PROFILE_LIST_URL  the companion's api/hub/profile-list: the glue serves the published list
@@ -207,6 +210,8 @@ INSTALL_ARGS = (
     if PROFILE_LIST_URL
     else ""
 )
+if os.environ.get("E2E_PROJECT_SERVERS") != "1":
+    INSTALL_ARGS += ", project_servers=False"
 LAUNCHPAD_LINE = (
     f"import sys; sys.path.insert(0, {LAUNCHPAD_GLUE_DIR!r}); import launchpad_glue; launchpad_glue.install(c{INSTALL_ARGS})"
 )

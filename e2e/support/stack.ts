@@ -97,6 +97,8 @@ export interface StackOptions {
   groups?: Readonly<Record<string, readonly string[]>>;
   /** c.JupyterHub.allow_named_servers (default false). */
   namedServers?: boolean;
+  /** With `namedServers`: each of Your projects starts in its own named server (default false). */
+  projectServers?: boolean;
   /** The hub's slow_spawn_timeout in seconds (default 0, as z2jh sets it; JupyterHub's own is 10). */
   slowSpawnTimeout?: number;
   /** KubeSpawner's start_timeout in seconds (default 60): how long a start waits for its pod. */
@@ -394,6 +396,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     E2E_ADMIN_USERS: (options.adminUsers ?? []).join(","),
     E2E_GROUPS: JSON.stringify(options.groups ?? {}),
     E2E_NAMED_SERVERS: options.namedServers ? "1" : "",
+    E2E_PROJECT_SERVERS: options.projectServers ? "1" : "",
     E2E_SLOW_SPAWN_TIMEOUT: String(options.slowSpawnTimeout ?? 0),
     E2E_START_TIMEOUT: String(options.startTimeout ?? 60),
     E2E_KUBECONFIG: kubeconfigOf("hub"),

@@ -1155,3 +1155,16 @@ def test_two_named_servers_each_mount_their_own_project():
     volume = lambda pod: json.loads(pod.metadata.annotations["launchpad.jupyter.org/home-volume"])  # noqa: E731
     assert volume(first) == {"persistentVolumeClaim": {"claimName": "claim-alice--p-octave-03025-ae58dcbd"}}
     assert volume(second) == {"persistentVolumeClaim": {"claimName": "claim-alice--p-other-11111111"}}
+
+
+def test_an_admin_can_keep_projects_in_the_pages_own_server_on_a_hub_with_named_servers():
+    c = z2jh_dynamic()
+    launchpad_glue.install(c, project_servers=False)
+
+    async def go():
+        spawner = make_spawner(c, {})
+        spawner.user.settings = {"allow_named_servers": True}
+        spawner.user.allow_named_servers = True
+        return await c.KubeSpawner.options_form(spawner)
+
+    assert spawn_data(run(go()))["hub"]["named_servers"] is False
