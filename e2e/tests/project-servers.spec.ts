@@ -71,10 +71,14 @@ async function hubServers(hub: StackInfo, user: string) {
   return model.servers;
 }
 
-/** JupyterHub 6 names each project's server after its repository; 5.5 has no display names. */
+/**
+ * JupyterHub 6 names each project's server after its repository, as the companion records it
+ * (the normal form: the repository's URL); 5.5 has no display names.
+ */
 function expectedDisplayNames(project: string) {
   const six = project === "jupyterhub-6";
-  return { [SERVER_A]: six ? A.repo : undefined, [SERVER_B]: six ? B.repo : undefined };
+  const url = (source: BuildSource) => `https://github.com/${source.repo}`;
+  return { [SERVER_A]: six ? url(A) : undefined, [SERVER_B]: six ? url(B) : undefined };
 }
 
 function row(page: Page, repo: string) {
