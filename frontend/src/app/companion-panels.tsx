@@ -255,16 +255,25 @@ function ProjectsSectionInner(props: ProjectsSectionProps) {
     });
   }
   const acted = useRef<typeof linked>(null);
+  // A project with its own server: what to do waits for the hub's answer about that server.
+  const waitingForHub = named !== null && hubServers.isPending;
   useEffect(() => {
     if (!linked || acted.current === linked || !spawn) return;
-    acted.current = linked;
     const { link, choice } = linked;
-    if (choice.kind === "project") select(choice.project, link.profile);
-    else if (choice.kind === "build")
+    if (choice.kind === "project" && waitingForHub) return;
+    acted.current = linked;
+    if (choice.kind === "project") {
+      // The project's server runs already: the link opens it (it starts nothing), as the table's
+      // Open does; the form's Start would only get the hub's "already running".
+      const server = serverOf(choice.project);
+      if (server?.state === "running" && server.url) navigation.assign(server.url);
+      else select(choice.project, link.profile);
+    } else if (choice.kind === "build")
       spawn.requestBuild(choice.profileSlug, choice.source, { start: false });
-    // `select` is made anew each render; what it does depends only on the link.
+    // `select` and `serverOf` are made anew each render; what they do depends only on the link
+    // and the hub's answer, which `waitingForHub` waits for.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [linked, spawn]);
+  }, [linked, spawn, waitingForHub]);
 
   /** Puts the project's image and id into the form; false (with the reason shown) if it cannot. */
   function select(project: Project, profileSlug?: string): boolean {

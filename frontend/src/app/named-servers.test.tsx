@@ -15,6 +15,8 @@ import {
   projectHubServer,
   TEST_HUB_ACCESS,
 } from "../features/projects/testing/hub-handlers.ts";
+import { launchLinkHandlers } from "../features/launch-links/testing/handlers.ts";
+import { navigation } from "../lib/navigation.ts";
 import { spawnPageData } from "../testing/fixtures.ts";
 import { renderApp } from "../testing/render.tsx";
 import { server } from "../testing/server.ts";
@@ -147,5 +149,49 @@ describe("starting projects as named servers", { timeout: 30_000 }, () => {
     expect(actions).toEqual([HUB_FORM_ACTION]);
     expect(screen.queryByRole("columnheader", { name: "Server" })).toBeNull();
     expect(hub.calls.reads).toBe(0);
+  });
+
+  it("a launch link to a project whose server runs opens that server, and starts nothing", async () => {
+    const hub = hubServersApi({
+      servers: Object.fromEntries([projectHubServer(octave.id, "running")]),
+    });
+    server.use(
+      launchLinkHandlers.handsOver({
+        profile: "python",
+        options: [],
+        repository: { provider: "gh", repo: "ada/octave", ref: "main" },
+      }),
+      ...projectsApi({ projects: sampleProjects }),
+      ...hub.handlers,
+    );
+    const { submitted } = renderPage(withHub("6.1.1"));
+    await waitFor(() =>
+      expect(navigation.assign).toHaveBeenCalledWith(`/prefix/user/ada/${OCTAVE_SERVER}/`),
+    );
+    expect(submitted).toHaveLength(0);
+    expect(hub.calls.created).toEqual([]);
+  });
+
+  it("a launch link to a project whose server is stopped selects it for Start on that server", async () => {
+    const hub = hubServersApi({
+      servers: Object.fromEntries([projectHubServer(octave.id, "stopped")]),
+    });
+    server.use(
+      launchLinkHandlers.handsOver({
+        profile: "python",
+        options: [],
+        repository: { provider: "gh", repo: "ada/octave", ref: "main" },
+      }),
+      ...projectsApi({ projects: sampleProjects }),
+      ...hub.handlers,
+    );
+    const { user, submitted, actions } = renderPage(withHub("5.5.4"));
+    await screen.findByText(/The link's repository is your project octave/);
+    expect(navigation.assign).not.toHaveBeenCalled();
+    expect(submitted).toHaveLength(0);
+    await user.click(screen.getByRole("button", { name: "Start" }));
+    await waitFor(() => expect(submitted).toHaveLength(1));
+    expect(actions).toEqual([`/prefix/hub/spawn/ada/${OCTAVE_SERVER}?_xsrf=form-token`]);
+    expect(fields(submitted)[`profile-option-python--${PROJECT_OPTION_KEY}`]).toBe(octave.id);
   });
 });
