@@ -2,8 +2,8 @@
  * Your projects as named servers through the real hub (JupyterHub's allow_named_servers, the
  * glue's project_servers): two projects start as two named servers, each KubeSpawner pod with its
  * own project folder on its own server's claim; the table reads each server's state from the
- * hub with the hub's own cookie; Open on a running project goes to its server; Stop stops it
- * through the hub's API.
+ * hub with the hub's own cookie; Open on a running project goes to its server, and so does a
+ * launch link to it; Stop stops it through the hub's API.
  *
  * The test kubelet writes no Kubernetes Events, so the seed step's message on the hub's pending
  * page (KubeSpawner relays pod events) is not seen here.
@@ -165,6 +165,17 @@ test.describe("projects as named servers through the real hub", () => {
         .click();
       await expectNamedServerPage(page, hub, user, SERVER_A);
       expect(recordings(hub.recordDir, user, SERVER_A)).toHaveLength(1);
+
+      // A launch link to B, whose server runs, opens that server; nothing new is started.
+      const link = new URLSearchParams({
+        profile: "python",
+        provider: B.provider,
+        repo: B.repo,
+        ref: B.ref,
+      });
+      await page.goto(`${hub.url}services/launchpad/launch?${link.toString()}`);
+      await expectNamedServerPage(page, hub, user, SERVER_B);
+      expect(recordings(hub.recordDir, user, SERVER_B)).toHaveLength(1);
 
       // Stop A through the hub (the page's own cookie and XSRF token): B keeps running.
       await openSpawnPage(page, hub);
