@@ -11,27 +11,13 @@ import {
 } from "../features/build/testing/handlers.ts";
 import { octave, sampleProjects } from "../features/projects/testing/fixtures.ts";
 import { LAUNCH_URL, projectsApi } from "../features/projects/testing/handlers.ts";
-import { spawnPageData } from "../testing/fixtures.ts";
+import { spawnPageData, buildingProfile } from "../testing/fixtures.ts";
 import { sampleMe } from "../testing/handlers.ts";
 import { renderApp } from "../testing/render.tsx";
 import { server } from "../testing/server.ts";
 import { lazyCompanionSlots } from "./lazy-companion-panels.tsx";
 
-/** A profile whose image option accepts built images, as nasa-veda's does (no regex here). */
-const python: Profile = {
-  slug: "python",
-  display_name: "Python",
-  default: true,
-  profile_options: [
-    {
-      key: "image",
-      display_name: "Environment",
-      choices: [{ key: "pangeo", display_name: "Pangeo", default: true }],
-      unlisted_choice: { enabled: true, display_name: "Custom image" },
-      dynamic_image_building: { enabled: true },
-    },
-  ],
-};
+const python: Profile = buildingProfile;
 const data = spawnPageData([python]);
 const SERVICE = "/prefix/services/launchpad/";
 

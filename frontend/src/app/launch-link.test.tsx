@@ -6,25 +6,12 @@ import { PROJECT_OPTION_KEY, type Profile } from "../../../contract/spawn-page.t
 import { launchLinkHandlers } from "../features/launch-links/testing/handlers.ts";
 import { octave } from "../features/projects/testing/fixtures.ts";
 import { projectsApi } from "../features/projects/testing/handlers.ts";
-import { cpuProfile, gpuProfile, spawnPageData } from "../testing/fixtures.ts";
+import { cpuProfile, gpuProfile, spawnPageData, buildingProfile } from "../testing/fixtures.ts";
 import { renderApp } from "../testing/render.tsx";
 import { server } from "../testing/server.ts";
 import { lazyCompanionSlots } from "./lazy-companion-panels.tsx";
 
-const python: Profile = {
-  slug: "python",
-  display_name: "Python",
-  default: false,
-  profile_options: [
-    {
-      key: "image",
-      display_name: "Environment",
-      choices: [{ key: "pangeo", display_name: "Pangeo", default: true }],
-      unlisted_choice: { enabled: true, display_name: "Custom image" },
-      dynamic_image_building: { enabled: true },
-    },
-  ],
-};
+const python: Profile = { ...buildingProfile, default: false };
 const data = spawnPageData([cpuProfile, gpuProfile, python]);
 
 function renderLinked(link: LaunchLink) {

@@ -15,27 +15,15 @@ import {
   projectHubServer,
   TEST_HUB_ACCESS,
 } from "../features/projects/testing/hub-handlers.ts";
+import type { ServerState } from "../features/projects/project-servers.ts";
 import { launchLinkHandlers } from "../features/launch-links/testing/handlers.ts";
 import { navigation } from "../lib/navigation.ts";
-import { spawnPageData } from "../testing/fixtures.ts";
+import { spawnPageData, buildingProfile } from "../testing/fixtures.ts";
 import { renderApp } from "../testing/render.tsx";
 import { server } from "../testing/server.ts";
 import { lazyCompanionSlots } from "./lazy-companion-panels.tsx";
 
-const python: Profile = {
-  slug: "python",
-  display_name: "Python",
-  default: true,
-  profile_options: [
-    {
-      key: "image",
-      display_name: "Environment",
-      choices: [{ key: "pangeo", display_name: "Pangeo", default: true }],
-      unlisted_choice: { enabled: true, display_name: "Custom image" },
-      dynamic_image_building: { enabled: true },
-    },
-  ],
-};
+const python: Profile = buildingProfile;
 const SERVICE = "/prefix/services/launchpad/";
 /** The hub's spawn form posts to the page's own URL with its XSRF token (pages.py _render_form). */
 const HUB_FORM_ACTION = "/prefix/hub/spawn/ada?_xsrf=form-token";
@@ -65,6 +53,21 @@ function renderPage(data: SpawnPageData) {
 
 const fields = (submitted: Array<Array<[string, string]>>) =>
   Object.fromEntries(submitted[0] ?? []);
+
+/** The page is opened from a launch link to octave's repository; octave's server is `state`. */
+function linkToOctave(state: ServerState) {
+  const hub = hubServersApi({ servers: Object.fromEntries([projectHubServer(octave.id, state)]) });
+  server.use(
+    launchLinkHandlers.handsOver({
+      profile: "python",
+      options: [],
+      repository: { provider: "gh", repo: "ada/octave", ref: "main" },
+    }),
+    ...projectsApi({ projects: sampleProjects }),
+    ...hub.handlers,
+  );
+  return hub;
+}
 
 describe("starting projects as named servers", { timeout: 30_000 }, () => {
   it("JupyterHub 5.5: Start posts the hub's form to the project's own server, with no display name", async () => {
@@ -152,18 +155,7 @@ describe("starting projects as named servers", { timeout: 30_000 }, () => {
   });
 
   it("a launch link to a project whose server runs opens that server, and starts nothing", async () => {
-    const hub = hubServersApi({
-      servers: Object.fromEntries([projectHubServer(octave.id, "running")]),
-    });
-    server.use(
-      launchLinkHandlers.handsOver({
-        profile: "python",
-        options: [],
-        repository: { provider: "gh", repo: "ada/octave", ref: "main" },
-      }),
-      ...projectsApi({ projects: sampleProjects }),
-      ...hub.handlers,
-    );
+    const hub = linkToOctave("running");
     const { submitted } = renderPage(withHub("6.1.1"));
     await waitFor(() =>
       expect(navigation.assign).toHaveBeenCalledWith(`/prefix/user/ada/${OCTAVE_SERVER}/`),
@@ -173,18 +165,7 @@ describe("starting projects as named servers", { timeout: 30_000 }, () => {
   });
 
   it("a launch link to a project whose server is stopped selects it for Start on that server", async () => {
-    const hub = hubServersApi({
-      servers: Object.fromEntries([projectHubServer(octave.id, "stopped")]),
-    });
-    server.use(
-      launchLinkHandlers.handsOver({
-        profile: "python",
-        options: [],
-        repository: { provider: "gh", repo: "ada/octave", ref: "main" },
-      }),
-      ...projectsApi({ projects: sampleProjects }),
-      ...hub.handlers,
-    );
+    linkToOctave("stopped");
     const { user, submitted, actions } = renderPage(withHub("5.5.4"));
     await screen.findByText(/The link's repository is your project octave/);
     expect(navigation.assign).not.toHaveBeenCalled();

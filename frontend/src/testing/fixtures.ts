@@ -112,6 +112,22 @@ export const freeTextProfile: Profile = {
   ],
 };
 
+/** A profile whose image option accepts built images, as nasa-veda's does (no regex here). */
+export const buildingProfile: Profile = {
+  slug: "python",
+  display_name: "Python",
+  default: true,
+  profile_options: [
+    {
+      key: "image",
+      display_name: "Environment",
+      choices: [{ key: "pangeo", display_name: "Pangeo", default: true }],
+      unlisted_choice: { enabled: true, display_name: "Custom image" },
+      dynamic_image_building: { enabled: true },
+    },
+  ],
+};
+
 export const oneProfile = spawnPageData([{ ...cpuProfile, default: true }]);
 export const severalProfiles = spawnPageData([
   cpuProfile,
