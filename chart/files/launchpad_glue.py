@@ -459,8 +459,12 @@ requestAnimationFrame(() => setTimeout(() => {
 #: The page's entry, asked for as soon as the browser's preload scanner sees the form. The loader
 #: below runs only once the hub's render-blocking stylesheets are in (a classic script waits for
 #: them), which on a slow link put a round trip or more before the page's code was even requested.
-#: The same URL as the loader's import(), so the browser fetches it once.
-_PRELOAD = '<link rel="modulepreload" href="%(prefix)sservices/%(service)s/static/launchpad.js">'
+#: The same URL and request mode as the loader's import() (a module script is fetched in CORS mode
+#: with same-origin credentials: ``crossorigin``), so the browser fetches it once. A plain preload,
+#: not a modulepreload: Chromium compiles a modulepreload as soon as it arrives, on the main thread
+#: in the middle of parsing the form (~100 ms for the entry at load, a trace of the bench), which
+#: held back the form's first frame; a preload only fetches, and the import() compiles it after.
+_PRELOAD = '<link rel="preload" as="script" crossorigin href="%(prefix)sservices/%(service)s/static/launchpad.js">'
 
 
 def _hub_prefix(spawner):
