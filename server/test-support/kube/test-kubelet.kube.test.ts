@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { statusOf } from "./cluster.ts";
@@ -31,6 +31,10 @@ beforeAll(async () => {
     namespaces: [namespace],
     volumeDir: volumeDirsUnder(volumes),
     crashBackoffMs: 300,
+    onError: (e, what) => console.error("KUBELET", what, e),
+    // An init container exits with its annotation's code (`exit-<name>`), else 0.
+    initExitCode: (pod, container) =>
+      Number(pod.metadata?.annotations?.[`exit-${container.name}`] ?? 0),
     nodePools: [{ "node.kubernetes.io/instance-type": "r5.xlarge" }],
     // A pod's annotations say what runs for it: a command, after a delay.
     onPodStart: async (pod, podIP) => {
@@ -80,6 +84,41 @@ async function readPod(name: string): Promise<V1Pod | undefined> {
     if (statusOf(error) === 404) return undefined;
     throw error;
   }
+}
+
+/** The pod's events as KubeSpawner's `events` property orders them (by lastTimestamp or eventTime). */
+async function eventsOf(name: string): Promise<CoreV1Event[]> {
+  const { items } = await cluster.core.listNamespacedEvent({
+    namespace,
+    fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}`,
+  });
+  // The strings KubeSpawner compares, as the API server serialises them: RFC 3339 in seconds for
+  // lastTimestamp, in microseconds for eventTime.
+  const when = (e: CoreV1Event) =>
+    e.lastTimestamp
+      ? new Date(e.lastTimestamp).toISOString().replace(/\.\d+Z$/, "Z")
+      : e.eventTime
+        ? new Date(e.eventTime).toISOString().replace(/Z$/, "000Z")
+        : "";
+  return items.sort((a, b) => (when(a) < when(b) ? -1 : when(a) > when(b) ? 1 : 0));
+}
+
+const reasons = (events: CoreV1Event[]) =>
+  events.map((e) => [e.reason, e.involvedObject.fieldPath ?? "", e.message]);
+
+function withInits(name: string, annotations: Record<string, string> = {}): V1Pod {
+  const base = pod(name, annotations);
+  return {
+    ...base,
+    spec: {
+      ...base.spec!,
+      restartPolicy: "OnFailure",
+      initContainers: [
+        { name: "block-cloud-metadata", image: "quay.io/jupyterhub/k8s-network-tools:4.2.0" },
+        { name: "launchpad-seed", image: "registry.example/r/project:abc" },
+      ],
+    },
+  };
 }
 
 function job(name: string, script: string, backoffLimit = 0): V1Job {
@@ -279,5 +318,124 @@ describe("the test kubelet", () => {
       body: { propagationPolicy: "Background" },
     });
     await expect.poll(podsOf).toBe(0);
+  });
+
+  it("writes the scheduler's and the kubelet's events, init containers first, in order", async () => {
+    await cluster.core.createNamespacedPod({ namespace, body: withInits("evented") });
+    await expect.poll(async () => (await readPod("evented"))?.status?.phase).toBe("Running");
+    const running = (await readPod("evented"))!;
+    const events = await eventsOf("evented");
+    const seed = "spec.initContainers{launchpad-seed}";
+    const metadata = "spec.initContainers{block-cloud-metadata}";
+    expect(reasons(events)).toEqual([
+      ["Scheduled", "", `Successfully assigned ${namespace}/evented to ${TEST_NODE}`],
+      ["Pulling", metadata, 'Pulling image "quay.io/jupyterhub/k8s-network-tools:4.2.0"'],
+      [
+        "Pulled",
+        metadata,
+        expect.stringMatching(
+          /^Successfully pulled image "quay.io\/jupyterhub\/k8s-network-tools:4.2.0" in \d+ms/,
+        ),
+      ],
+      ["Created", metadata, "Created container: block-cloud-metadata"],
+      ["Started", metadata, "Started container block-cloud-metadata"],
+      ["Pulling", seed, 'Pulling image "registry.example/r/project:abc"'],
+      ["Pulled", seed, expect.stringMatching(/^Successfully pulled image/)],
+      ["Created", seed, "Created container: launchpad-seed"],
+      ["Started", seed, "Started container launchpad-seed"],
+      // The notebook's image was pulled for an earlier pod on this node.
+      [
+        "Pulled",
+        "spec.containers{notebook}",
+        'Container image "quay.io/jupyter/base-notebook" already present on machine',
+      ],
+      ["Created", "spec.containers{notebook}", "Created container: notebook"],
+      ["Started", "spec.containers{notebook}", "Started container notebook"],
+    ]);
+    const [scheduled, ...kubelet] = events;
+    // kube-scheduler writes through events.k8s.io: eventTime and its reporting controller only.
+    expect(scheduled).toMatchObject({
+      type: "Normal",
+      action: "Binding",
+      reportingComponent: "default-scheduler",
+      involvedObject: { kind: "Pod", name: "evented", uid: running.metadata!.uid!, namespace },
+    });
+    expect(scheduled!.eventTime).toBeDefined();
+    expect(scheduled!.lastTimestamp ?? undefined).toBeUndefined();
+    for (const event of kubelet) {
+      expect(event).toMatchObject({
+        type: "Normal",
+        count: 1,
+        source: { component: "kubelet", host: TEST_NODE },
+        reportingComponent: "kubelet",
+        reportingInstance: TEST_NODE,
+        involvedObject: {
+          apiVersion: "v1",
+          kind: "Pod",
+          name: "evented",
+          uid: running.metadata!.uid!,
+          namespace,
+        },
+      });
+      expect(event.lastTimestamp).toBeDefined();
+      expect(event.metadata.name).toMatch(/^evented\.[0-9a-f]+$/);
+    }
+    expect(running.status?.initContainerStatuses?.map((c) => c.state?.terminated?.reason)).toEqual([
+      "Completed",
+      "Completed",
+    ]);
+  });
+
+  it("holds a pod whose init container fails in its init phase: Pending, BackOff, restarted, counted", async () => {
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: withInits("seed-fails", { "exit-launchpad-seed": "1" }),
+    });
+    const seedStatus = async () =>
+      (await readPod("seed-fails"))?.status?.initContainerStatuses?.find(
+        (c) => c.name === "launchpad-seed",
+      );
+    await expect.poll(async () => (await seedStatus())?.restartCount).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await seedStatus())?.state?.waiting?.reason)
+      .toBe("CrashLoopBackOff");
+    const waiting = (await readPod("seed-fails"))!;
+    expect(waiting.status?.phase).toBe("Pending");
+    expect(waiting.status?.conditions?.find((c) => c.type === "Initialized")?.status).toBe("False");
+    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
+    expect((await seedStatus())?.lastState?.terminated?.exitCode).toBe(1);
+    expect(waiting.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("PodInitializing");
+    // The notebook never started.
+    expect(started).not.toContain("seed-fails");
+    const events = await eventsOf("seed-fails");
+    const backOff = events.find((e) => e.reason === "BackOff");
+    expect(backOff).toMatchObject({
+      type: "Warning",
+      involvedObject: { fieldPath: "spec.initContainers{launchpad-seed}" },
+      message: `Back-off restarting failed container launchpad-seed in pod seed-fails_${namespace}(${waiting.metadata!.uid!})`,
+    });
+    // A restart's events are the first start's, counted (client-go's EventCorrelator).
+    const startedSeed = events.filter(
+      (e) => e.reason === "Started" && e.involvedObject.fieldPath?.includes("launchpad-seed"),
+    );
+    expect(startedSeed).toHaveLength(1);
+    expect(startedSeed[0]!.count).toBeGreaterThan(1);
+    expect(events.some((e) => e.involvedObject.fieldPath === "spec.containers{notebook}")).toBe(
+      false,
+    );
+  });
+
+  it("fails a pod whose init container fails under restartPolicy Never", async () => {
+    const body = withInits("seed-fails-once", { "exit-launchpad-seed": "2" });
+    body.spec!.restartPolicy = "Never";
+    await cluster.core.createNamespacedPod({ namespace, body });
+    await expect.poll(async () => (await readPod("seed-fails-once"))?.status?.phase).toBe("Failed");
+    const failed = (await readPod("seed-fails-once"))!;
+    expect(
+      failed.status?.initContainerStatuses?.map(
+        (c) => c.state?.terminated?.exitCode ?? c.state?.waiting?.reason,
+      ),
+    ).toEqual([0, 2]);
+    expect((await eventsOf("seed-fails-once")).some((e) => e.reason === "BackOff")).toBe(false);
   });
 });

@@ -27,8 +27,16 @@
  *   and the terminal conditions (`SuccessCriteriaMet` + `Complete`, or `FailureTarget` + `Failed`
  *   once `backoffLimit` is exceeded), as batch/v1 requires them.
  * - Garbage collector: deletes a Job's pods once the Job is gone.
- * Not played: activeDeadlineSeconds, ttlSecondsAfterFinished, resource limits, probes, images,
- * init containers (they are taken as done), events.
+ * - Init containers: run in order before the pod's containers, each taken as done at once unless
+ *   `initExitCode` says it exits non-zero; then the pod stays Pending (Initialized False) and the
+ *   container is restarted after the back-off as the pod's containers are (restartPolicy Never:
+ *   the pod fails).
+ * - Events (core/v1, what KubeSpawner's event reflector lists and relays on the hub's pending
+ *   page): the scheduler's Scheduled, and for each init container, then each container, the
+ *   kubelet's Pulling/Pulled, Created and Started; Warning BackOff when a container waits to be
+ *   restarted, Warning Failed when it cannot start. See `PodEvents`.
+ * Not played: activeDeadlineSeconds, ttlSecondsAfterFinished, resource limits, probes, real images,
+ * the kubelet's Killing events.
  *
  * It reconciles by polling lists (every `intervalMs`), so it never misses a change.
  */
@@ -48,6 +56,7 @@ import type {
 } from "@kubernetes/client-node";
 
 import { statusOf, type TestCluster } from "./cluster.ts";
+import { PodEvents } from "./pod-events.ts";
 
 export const TEST_NODE = "launchpad-test-node";
 /** The node's own address (`status.hostIP`). */
@@ -81,6 +90,11 @@ export interface TestKubeletOptions {
    * hostname. The scheduler binds a pod to the first node that fits.
    */
   nodePools?: readonly Record<string, string>[];
+  /**
+   * The exit code of an init container (default 0: done at once). Non-zero holds the pod in its
+   * init phase as a failed init container does (restarted after the back-off).
+   */
+  initExitCode?: (pod: V1Pod, container: V1Container) => number;
   /** The first crash-loop back-off (default 10 s, the kubelet's; it doubles up to 5 min). */
   crashBackoffMs?: number;
   intervalMs?: number;
@@ -256,6 +270,10 @@ interface PodRun {
   /** `onPodStart` (or the Job container's command) could not start it: the pod fails. */
   refused: boolean;
   restarts: number;
+  /** How many of the pod's init containers have completed. */
+  initDone: number;
+  /** The init container that exited non-zero and waits to be restarted (its index and exit). */
+  initFailure: { index: number; exitCode: number; restarts: number; at: Date } | undefined;
   /** When a crashed container starts again. */
   restartAt: number | undefined;
   startedAt: Date;
@@ -267,7 +285,10 @@ function statusKey(status: V1Pod["status"]): string {
   const container = status?.containerStatuses?.[0];
   const state = Object.keys(container?.state ?? {}).join();
   const ready = status?.conditions?.find((c) => c.type === "Ready")?.status;
-  return [status?.phase, status?.podIP, ready, container?.restartCount, state].join("|");
+  const init = (status?.initContainerStatuses ?? []).map(
+    (c) => `${Object.keys(c.state ?? {}).join()}:${c.restartCount}`,
+  );
+  return [status?.phase, status?.podIP, ready, container?.restartCount, state, ...init].join("|");
 }
 
 export class TestKubelet {
@@ -281,10 +302,12 @@ export class TestKubelet {
   private pass: Promise<void> = Promise.resolve();
   private closed = false;
   private paused = false;
+  private readonly events: PodEvents;
 
   constructor(options: TestKubeletOptions) {
     this.options = options;
     this.cluster = options.cluster;
+    this.events = new PodEvents(options.cluster, TEST_NODE);
   }
 
   start(): this {
@@ -364,6 +387,7 @@ export class TestKubelet {
   private async stopRun(uid: string, graceMs: number): Promise<void> {
     const run = this.runs.get(uid);
     this.runs.delete(uid);
+    this.events.forget(uid);
     await run?.process?.stop(graceMs);
   }
 
@@ -385,16 +409,20 @@ export class TestKubelet {
     if (!pod.spec?.nodeName) {
       const node = this.nodes().find((n) => fitsNode(pod, n.name, n.labels));
       if (!node) return;
-      await this.ignoreGone(
-        this.cluster.core.createNamespacedPodBinding({
+      try {
+        await this.cluster.core.createNamespacedPodBinding({
           namespace,
           name,
           body: {
             metadata: { name, namespace },
             target: { apiVersion: "v1", kind: "Node", name: node.name },
           },
-        }),
-      );
+        });
+      } catch (error) {
+        if (statusOf(error) !== 404 && statusOf(error) !== 409) throw error;
+        return;
+      }
+      await this.events.scheduled(pod, node.name);
       return;
     }
     if (!this.nodes().some((n) => n.name === pod.spec?.nodeName)) return;
@@ -412,6 +440,8 @@ export class TestKubelet {
         exitCode: undefined,
         refused: false,
         restarts: 0,
+        initDone: 0,
+        initFailure: undefined,
         restartAt: undefined,
         startedAt: new Date(),
         finishedAt: undefined,
@@ -419,7 +449,8 @@ export class TestKubelet {
       this.runs.set(uid, run);
       await this.run(pod, run);
     } else if (run.restartAt !== undefined && Date.now() >= run.restartAt) {
-      run.restarts += 1;
+      if (run.initFailure) run.initFailure.restarts += 1;
+      else run.restarts += 1;
       run.restartAt = undefined;
       await this.run(pod, run);
     }
@@ -437,11 +468,46 @@ export class TestKubelet {
     ];
   }
 
-  /** Starts (or restarts) the pod's process. */
+  /**
+   * Runs the init containers not done yet, in order: each one's events, then its exit. One that
+   * exits non-zero stops the others; it is restarted after the back-off (restartPolicy Never: the
+   * pod fails). Returns whether all of them are done.
+   */
+  private async runInitContainers(pod: V1Pod, run: PodRun): Promise<boolean> {
+    const inits = pod.spec?.initContainers ?? [];
+    for (; run.initDone < inits.length; run.initDone++) {
+      const container = inits[run.initDone]!;
+      await this.events.started(pod, container, "initContainers");
+      const exitCode = this.options.initExitCode?.(pod, container) ?? 0;
+      if (exitCode === 0) continue;
+      run.initFailure = {
+        index: run.initDone,
+        exitCode,
+        restarts: run.initFailure?.restarts ?? 0,
+        at: new Date(),
+      };
+      if (!restartsAfter(pod, exitCode)) {
+        run.refused = true;
+        run.exitCode = exitCode;
+        run.finishedAt = new Date();
+        return false;
+      }
+      const first = this.options.crashBackoffMs ?? 10_000;
+      const backoff = Math.min(first * 2 ** run.initFailure.restarts, MAX_CRASH_BACKOFF_MS);
+      run.restartAt = Date.now() + backoff;
+      await this.events.backOff(pod, container, "initContainers");
+      return false;
+    }
+    run.initFailure = undefined;
+    return true;
+  }
+
+  /** Starts (or restarts) the pod's process, after its init containers. */
   private async run(pod: V1Pod, run: PodRun): Promise<void> {
     run.exitCode = undefined;
     run.finishedAt = undefined;
     run.startedAt = new Date();
+    if (!(await this.runInitContainers(pod, run))) return;
     const isJobPod = pod.metadata?.labels?.[CONTROLLER_UID_LABEL] !== undefined;
     let process: PodProcess | undefined;
     try {
@@ -453,8 +519,12 @@ export class TestKubelet {
       run.refused = true;
       run.exitCode = isJobPod ? 128 : 1;
       run.finishedAt = new Date();
+      const message = error instanceof Error ? error.message : String(error);
+      await this.events.failedToStart(pod, pod.spec!.containers[0]!, "containers", message);
       return;
     }
+    for (const container of pod.spec!.containers)
+      await this.events.started(pod, container, "containers");
     run.process = process;
     void process?.exited?.then((exitCode) => {
       if (run.process !== process) return; // stopped by a delete
@@ -464,16 +534,27 @@ export class TestKubelet {
       if (restartsAfter(pod, exitCode)) {
         const first = this.options.crashBackoffMs ?? 10_000;
         run.restartAt = Date.now() + Math.min(first * 2 ** run.restarts, MAX_CRASH_BACKOFF_MS);
+        this.events
+          .backOff(pod, pod.spec!.containers[0]!, "containers")
+          .catch((error: unknown) => this.options.onError?.(error, "back-off event"));
       }
     });
   }
 
   /** Writes the pod's status (pods/status) if what it says has changed. */
   private async report(pod: V1Pod, run: PodRun): Promise<void> {
+    const inits = pod.spec?.initContainers ?? [];
+    const initialized = run.initDone >= inits.length;
     const exited = run.exitCode !== undefined;
     const terminal = run.refused || (exited && !restartsAfter(pod, run.exitCode!));
-    const phase = !terminal ? "Running" : run.exitCode === 0 ? "Succeeded" : "Failed";
-    const ready = !exited;
+    const phase = !terminal
+      ? initialized
+        ? "Running"
+        : "Pending"
+      : run.exitCode === 0
+        ? "Succeeded"
+        : "Failed";
+    const ready = initialized && !exited;
     const terminated = exited
       ? {
           exitCode: run.exitCode!,
@@ -482,16 +563,18 @@ export class TestKubelet {
           finishedAt: run.finishedAt ?? new Date(),
         }
       : undefined;
-    const state: V1ContainerStatus["state"] = !exited
-      ? { running: { startedAt: run.startedAt } }
-      : terminal
-        ? { terminated }
-        : {
-            waiting: {
-              reason: "CrashLoopBackOff",
-              message: `back-off restarting failed container (exit code ${run.exitCode})`,
-            },
-          };
+    const state: V1ContainerStatus["state"] = !initialized
+      ? { waiting: { reason: "PodInitializing" } }
+      : !exited
+        ? { running: { startedAt: run.startedAt } }
+        : terminal
+          ? { terminated }
+          : {
+              waiting: {
+                reason: "CrashLoopBackOff",
+                message: `back-off restarting failed container (exit code ${run.exitCode})`,
+              },
+            };
     const time = new Date();
     const before = pod.status?.conditions ?? [];
     // A condition keeps its lastTransitionTime while its status stays (the companion reads Ready's).
@@ -514,7 +597,7 @@ export class TestKubelet {
       startTime: pod.status?.startTime ?? run.startedAt,
       conditions: [
         condition("PodScheduled", "True"),
-        condition("Initialized", "True"),
+        condition("Initialized", initialized ? "True" : "False"),
         condition("ContainersReady", ready ? "True" : "False"),
         condition("Ready", ready ? "True" : "False"),
       ],
@@ -526,8 +609,9 @@ export class TestKubelet {
         restartCount: run.restarts,
         started: !exited,
         state,
-        ...(terminated && !terminal ? { lastState: { terminated } } : {}),
+        ...(terminated && !terminal && initialized ? { lastState: { terminated } } : {}),
       })),
+      ...(inits.length > 0 ? { initContainerStatuses: this.initStatuses(inits, run) } : {}),
     };
     if (statusKey(status) === statusKey(pod.status)) return;
     await this.ignoreGone(
@@ -537,6 +621,59 @@ export class TestKubelet {
         body: { ...pod, status },
       }),
     );
+  }
+
+  /** Done ones terminated (Completed), the failed one waiting in CrashLoopBackOff, later ones waiting. */
+  private initStatuses(inits: V1Container[], run: PodRun): V1ContainerStatus[] {
+    const failure = run.initFailure;
+    return inits.map((c, index) => {
+      const base = { name: c.name, image: c.image ?? "", imageID: "", ready: false };
+      if (index < run.initDone)
+        return {
+          ...base,
+          ready: true,
+          restartCount: failure?.index === index ? failure.restarts : 0,
+          started: false,
+          state: {
+            terminated: {
+              exitCode: 0,
+              reason: "Completed",
+              startedAt: run.startedAt,
+              finishedAt: run.startedAt,
+            },
+          },
+        };
+      if (failure?.index === index) {
+        const terminated = {
+          exitCode: failure.exitCode,
+          reason: "Error",
+          startedAt: failure.at,
+          finishedAt: failure.at,
+        };
+        return {
+          ...base,
+          restartCount: failure.restarts,
+          started: false,
+          ...(run.refused
+            ? { state: { terminated } }
+            : {
+                state: {
+                  waiting: {
+                    reason: "CrashLoopBackOff",
+                    message: `back-off restarting failed container ${c.name} (exit code ${failure.exitCode})`,
+                  },
+                },
+                lastState: { terminated },
+              }),
+        };
+      }
+      return {
+        ...base,
+        restartCount: 0,
+        started: false,
+        state: { waiting: { reason: "PodInitializing" } },
+      };
+    });
   }
 
   private startJobContainer(pod: V1Pod): PodProcess {
