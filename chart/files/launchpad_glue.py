@@ -5,7 +5,7 @@ the ``jupyterhub_config.d`` files), so that it sees and chains the admin's own h
 
     import sys; sys.path.insert(0, "/usr/local/etc/launchpad"); import launchpad_glue; launchpad_glue.install(c)
 
-It does two things (three with the profile editor), and imports nothing that an unmodified z2jh
+It does three things (four with the profile editor), and imports nothing that an unmodified z2jh
 hub image lacks:
 
 1. ``KubeSpawner.options_form`` becomes a callable that renders the spawn form: an allow-listed
@@ -14,7 +14,9 @@ hub image lacks:
    Launchpad bundle cannot load, and a loader that finds the companion under ``jhdata.prefix``.
 2. ``KubeSpawner.modify_pod_hook`` is wrapped: the admin's hook runs first, then, when the user
    starts on a project, the home mount is narrowed to that project's folder (see ``_apply_project``).
-3. With ``profile_list_url`` (the chart's NOTES print it when the profile editor is on),
+3. ``KubeSpawner.progress`` is wrapped so that the hub's pending page tells the user, in words, what
+   the project's seed step does (see ``seed_progress``); every other event passes unchanged.
+4. With ``profile_list_url`` (the chart's NOTES print it when the profile editor is on),
    ``KubeSpawner.profile_list`` becomes a callable serving the list published in Launchpad's
    editor, filtered by the user's groups, falling back to the last good list and then to the hub's
    own list (see ``PublishedProfileList``).
@@ -24,6 +26,7 @@ KubeSpawner's ``form.html`` would, so validation and ``user_options`` stay KubeS
 """
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import html
@@ -85,6 +88,7 @@ def install(
     admin_hook = c.KubeSpawner["modify_pod_hook"] if "modify_pod_hook" in c.KubeSpawner else None
     home = HomeMount(home_mount_path, home_volume_name)
     c.KubeSpawner.modify_pod_hook = _chain_modify_pod_hook(admin_hook, home)
+    _install_seed_progress()
     if profile_list_url:
         _install_published_profile_list(c, profile_list_url, profile_list_cache_seconds)
 
@@ -1068,6 +1072,121 @@ def _apply_project(spawner, pod, home):
         return pod
     # As KubeSpawner expands volume_mounts (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L2399-L2401).
     return apply_project(pod, project_id, spawner.user.name, home, spawner._expand_user_properties)
+
+
+# --------------------------------------------------------------------------------------------
+# The seed step on the hub's pending page
+# --------------------------------------------------------------------------------------------
+
+#: The seed container's events as the kubelet names the container in them
+#: (``involvedObject.fieldPath``, https://github.com/kubernetes/kubernetes/blob/v1.36.5/pkg/kubelet/container/ref.go).
+SEED_FIELD_PATH = f"spec.initContainers{{{SEED_CONTAINER_NAME}}}"
+
+
+class SeedMessages:
+    """Rewords the kubelet's events about the seed container for the user, one spawn's worth.
+
+    KubeSpawner's ``progress()`` yields ``{"progress", "raw_event", "message"}`` for each event of
+    the pod, the message ``"<lastTimestamp or eventTime> [<type>] <event message>"``
+    (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L2748-L2830), and
+    the hub sends each dict as it is to the pending page, which shows ``message`` in its log
+    (``SpawnProgressAPIHandler``, https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/apihandlers/users.py#L886-L899).
+    "Started container launchpad-seed" means nothing to a student, so an event about the seed
+    container keeps its dict, time and type and gets a message saying what happens to their
+    folder; the first event about any other container after the seed ran says the folder is ready.
+    Events of other containers, KubeSpawner's patience messages and anything unknown pass as they
+    are.
+    """
+
+    def __init__(self, project_id):
+        self.folder = f"projects/{project_id}" if project_id else "its folder"
+        self.seed_ran = False
+        self.done_said = False
+
+    def reword(self, event):
+        """The events to send for one of KubeSpawner's: the event, reworded or not, maybe after another."""
+        raw = event.get("raw_event") if isinstance(event, dict) else None
+        if not isinstance(raw, dict):
+            return [event]
+        involved = raw.get("involvedObject") or {}
+        field_path = involved.get("fieldPath") if isinstance(involved, dict) else None
+        if field_path != SEED_FIELD_PATH:
+            if self.seed_ran and not self.done_said and isinstance(field_path, str) and field_path:
+                self.done_said = True
+                ready = {"message": self._line(raw, "Normal", f"Your project's files are ready in {self.folder}.")}
+                if "progress" in event:
+                    ready["progress"] = event["progress"]
+                return [ready, event]
+            return [event]
+        text = self._text(raw.get("reason"), raw.get("message"))
+        if text is None:
+            return [event]
+        return [{**event, "message": self._line(raw, raw.get("type"), text)}]
+
+    def _text(self, reason, message):
+        folder = self.folder
+        if reason == "Created":
+            return f"Preparing your project: its folder is {folder}."
+        if reason == "Started":
+            self.seed_ran = True
+            return f"Preparing your project: copying its files into {folder} (files already there are kept)…"
+        if reason == "BackOff":
+            return (
+                f"Preparing your project failed: its files could not be copied into {folder}. "
+                "The hub tries again; if the start fails, stop it and tell your hub's admin "
+                f"(the pod's {SEED_CONTAINER_NAME} container log says why)."
+            )
+        if reason == "Failed":
+            detail = message if isinstance(message, str) else ""
+            return f"Preparing your project failed: copying its files into {folder} could not start. {detail}".rstrip()
+        # Pulling and Pulled are the image the server runs: they say so already.
+        return None
+
+    @staticmethod
+    def _line(raw, kind, text):
+        # KubeSpawner's own line: the event's time and type first, so the log reads as one.
+        return f"{raw.get('lastTimestamp') or raw.get('eventTime')} [{kind}] {text}"
+
+
+def _project_id_of(spawner):
+    project_id = (getattr(spawner, "user_options", None) or {}).get(PROJECT_OPTION_KEY)
+    return project_id if isinstance(project_id, str) and PROJECT_ID_RE.match(project_id) else None
+
+
+def seed_progress(progress):
+    """``progress`` (KubeSpawner's method) with the seed step in words (``SeedMessages``).
+
+    Never an outage: rewording that fails sends KubeSpawner's own event, and the wrapped
+    generator's own errors, end and close are KubeSpawner's.
+    """
+
+    async def launchpad_progress(self):
+        messages = None
+        async with contextlib.aclosing(progress(self)) as events:
+            async for event in events:
+                try:
+                    if messages is None:
+                        messages = SeedMessages(_project_id_of(self))
+                    out = messages.reword(event)
+                except Exception:
+                    self.log.exception("Launchpad: could not reword a progress event; sending it as it is")
+                    out = [event]
+                for one in out:
+                    yield one
+
+    launchpad_progress.__wrapped__ = progress
+    launchpad_progress.launchpad_seed_progress = True
+    return launchpad_progress
+
+
+def _install_seed_progress():
+    """Wraps ``KubeSpawner.progress`` once. A hook on the class, since JupyterHub may open a
+    pending page's stream before any per-spawn hook of the glue has run, and has no config for it;
+    a spawner subclass with its own ``progress`` keeps it."""
+    from kubespawner import KubeSpawner
+
+    if not getattr(KubeSpawner.progress, "launchpad_seed_progress", False):
+        KubeSpawner.progress = seed_progress(KubeSpawner.progress)
 
 
 # --------------------------------------------------------------------------------------------

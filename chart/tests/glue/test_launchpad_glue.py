@@ -1169,3 +1169,170 @@ def test_an_admin_can_keep_projects_in_the_pages_own_server_on_a_hub_with_named_
         return await c.KubeSpawner.options_form(spawner)
 
     assert spawn_data(run(go()))["hub"]["named_servers"] is False
+
+
+# --- The seed step on the hub's pending page ---------------------------------------------------
+
+
+def kubelet_event(pod, uid, reason, message, field_path=None, type_="Normal", second=0):
+    """A core/v1 Event as the API server serialises the kubelet's (server/test-support/kube/pod-events.ts)."""
+    involved = {"apiVersion": "v1", "kind": "Pod", "namespace": "e2e", "name": pod, "uid": uid}
+    if field_path:
+        involved["fieldPath"] = field_path
+    return {
+        "metadata": {"name": f"{pod}.{second:x}", "namespace": "e2e", "uid": f"event-{reason}-{second}"},
+        "involvedObject": involved,
+        "reason": reason,
+        "message": message,
+        "type": type_,
+        "source": {"component": "kubelet", "host": "node"},
+        "firstTimestamp": f"2026-12-02T04:00:{second:02d}Z",
+        "lastTimestamp": f"2026-12-02T04:00:{second:02d}Z",
+        "eventTime": None,
+        "count": 1,
+    }
+
+
+SEED = "spec.initContainers{launchpad-seed}"
+NOTEBOOK = "spec.containers{notebook}"
+
+
+def started_pod_events(pod="jupyter-alice", uid="u1"):
+    return [
+        kubelet_event(pod, uid, "Pulled", 'Container image "quay.io/jupyterhub/k8s-network-tools:4.2.0" already present on machine', "spec.initContainers{block-cloud-metadata}", second=1),
+        kubelet_event(pod, uid, "Started", "Started container block-cloud-metadata", "spec.initContainers{block-cloud-metadata}", second=2),
+        kubelet_event(pod, uid, "Pulling", 'Pulling image "registry.example/r/octave:abc"', SEED, second=3),
+        kubelet_event(pod, uid, "Created", "Created container: launchpad-seed", SEED, second=4),
+        kubelet_event(pod, uid, "Started", "Started container launchpad-seed", SEED, second=5),
+        kubelet_event(pod, uid, "Created", "Created container: notebook", NOTEBOOK, second=6),
+        kubelet_event(pod, uid, "Started", "Started container notebook", NOTEBOOK, second=7),
+    ]
+
+
+class FakeEventReflector:
+    """What KubeSpawner's progress() reads of its shared EventReflector: ``events``, oldest first."""
+
+    def __init__(self, events):
+        self.events = events
+
+
+async def pending_page_events(c, events, user_options=None, name="alice"):
+    """The dicts the hub would send the pending page: the real KubeSpawner.progress() over
+    ``events`` (its own filter by pod name, message format and progress), after the glue's install."""
+    spawner = make_spawner(c, user_options, name)
+    spawner.events_enabled = True
+
+    async def no_watch(replace=False):
+        return None
+
+    spawner._start_watching_events = no_watch
+    key = spawner._get_reflector_key("events")
+    before = KubeSpawner.reflectors.get(key)
+    KubeSpawner.reflectors[key] = FakeEventReflector(events)
+    done = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    spawner._start_future = done
+    try:
+        return [event async for event in spawner.progress()]
+    finally:
+        if before is None:
+            KubeSpawner.reflectors.pop(key, None)
+        else:
+            KubeSpawner.reflectors[key] = before
+
+
+def seed_config():
+    c = Config()
+    launchpad_glue.install(c)
+    return c
+
+
+def test_pending_page_tells_the_seed_step_in_words_and_passes_every_other_event_unchanged():
+    c = seed_config()
+    sent = run(pending_page_events(c, started_pod_events(), {"launchpad-project": PROJECT}))
+    messages = [e["message"] for e in sent]
+    folder = f"projects/{PROJECT}"
+    assert messages == [
+        '2026-12-02T04:00:01Z [Normal] Container image "quay.io/jupyterhub/k8s-network-tools:4.2.0" already present on machine',
+        "2026-12-02T04:00:02Z [Normal] Started container block-cloud-metadata",
+        '2026-12-02T04:00:03Z [Normal] Pulling image "registry.example/r/octave:abc"',
+        f"2026-12-02T04:00:04Z [Normal] Preparing your project: its folder is {folder}.",
+        f"2026-12-02T04:00:05Z [Normal] Preparing your project: copying its files into {folder} (files already there are kept)…",
+        f"2026-12-02T04:00:06Z [Normal] Your project's files are ready in {folder}.",
+        "2026-12-02T04:00:06Z [Normal] Created container: notebook",
+        "2026-12-02T04:00:07Z [Normal] Started container notebook",
+    ]
+    # KubeSpawner's dict contract: progress and the raw event stay (the ready line has no event),
+    # and nothing claims the spawn is ready (the hub strips 'ready'; the glue never sets it).
+    assert [e.get("progress") for e in sent] == [30, 50, 63, 72, 78, 82, 82, 84]
+    assert [e.get("raw_event", {}).get("reason") for e in sent] == [
+        "Pulled", "Started", "Pulling", "Created", "Started", None, "Created", "Started",
+    ]
+    assert not any("ready" in e or "failed" in e for e in sent)
+
+
+def test_pending_page_without_the_glue_shows_kubespawner_own_lines():
+    """The test above fails on KubeSpawner's own progress: its seed lines are the kubelet's."""
+    spawner_progress = KubeSpawner.progress
+    original = getattr(spawner_progress, "__wrapped__", spawner_progress)
+    KubeSpawner.progress = original
+    try:
+        sent = run(pending_page_events(Config(), started_pod_events(), {"launchpad-project": PROJECT}))
+    finally:
+        KubeSpawner.progress = spawner_progress
+    assert "2026-12-02T04:00:05Z [Normal] Started container launchpad-seed" in [e["message"] for e in sent]
+
+
+def test_pending_page_says_clearly_when_the_seed_fails():
+    c = seed_config()
+    events = started_pod_events()[:5] + [
+        kubelet_event("jupyter-alice", "u1", "BackOff", "Back-off restarting failed container launchpad-seed in pod jupyter-alice_e2e(u1)", SEED, "Warning", second=9),
+    ]
+    sent = run(pending_page_events(c, events, {"launchpad-project": PROJECT}))
+    last = sent[-1]["message"]
+    assert last.startswith("2026-12-02T04:00:09Z [Warning] Preparing your project failed: its files could not be copied into ")
+    assert f"projects/{PROJECT}" in last and "launchpad-seed" in last
+    assert not any("are ready" in e["message"] for e in sent)
+    failed = kubelet_event("jupyter-alice", "u1", "Failed", "Error: exec: no such file", SEED, "Warning", second=9)
+    sent = run(pending_page_events(c, started_pod_events()[:4] + [failed], {"launchpad-project": PROJECT}))
+    assert sent[-1]["message"].endswith("could not start. Error: exec: no such file")
+
+
+def test_pending_page_never_shows_another_pods_seed():
+    """KubeSpawner keeps to its own pod's name; the glue adds nothing from elsewhere."""
+    c = seed_config()
+    theirs = started_pod_events("jupyter-bob", "u2")
+    mine = started_pod_events()
+    sent = run(pending_page_events(c, theirs + mine, {"launchpad-project": PROJECT}))
+    assert all(e.get("raw_event", {}).get("involvedObject", {}).get("name", "jupyter-alice") == "jupyter-alice" for e in sent)
+    assert len(sent) == len(mine) + 1
+
+
+def test_pending_page_progress_survives_what_the_glue_cannot_read():
+    c = seed_config()
+    odd = [
+        {"metadata": {"uid": "x"}, "involvedObject": {"name": "jupyter-alice", "fieldPath": SEED}, "reason": None, "message": None, "type": None, "lastTimestamp": "2026-12-02T04:00:01Z"},
+        {"metadata": {"uid": "y"}, "involvedObject": {"name": "jupyter-alice", "fieldPath": SEED}, "reason": "Started", "message": "Started container launchpad-seed", "type": "Normal", "lastTimestamp": "2026-12-02T04:00:02Z"},
+    ]
+    # A project id that is not one (the glue refuses such a start elsewhere) is never printed.
+    sent = run(pending_page_events(c, odd, {"launchpad-project": "../../etc"}))
+    assert sent[0]["message"] == "2026-12-02T04:00:01Z [None] None"
+    assert "../" not in sent[1]["message"] and "its folder" in sent[1]["message"]
+    # Rewording that breaks sends KubeSpawner's own event.
+    broken = launchpad_glue.SeedMessages.reword
+    launchpad_glue.SeedMessages.reword = lambda self, event: 1 / 0
+    try:
+        sent = run(pending_page_events(c, started_pod_events(), {"launchpad-project": PROJECT}))
+    finally:
+        launchpad_glue.SeedMessages.reword = broken
+    assert "2026-12-02T04:00:05Z [Normal] Started container launchpad-seed" in [e["message"] for e in sent]
+    # KubeSpawner's patience message (no raw event) passes as it is.
+    assert launchpad_glue.SeedMessages(PROJECT).reword({"message": "still waiting"}) == [{"message": "still waiting"}]
+
+
+def test_install_wraps_kubespawner_progress_once():
+    seed_config()
+    seed_config()
+    wrapped = KubeSpawner.progress
+    assert wrapped.launchpad_seed_progress
+    assert not getattr(wrapped.__wrapped__, "launchpad_seed_progress", False)
