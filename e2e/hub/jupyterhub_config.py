@@ -114,7 +114,9 @@ os.environ.pop("KUBERNETES_SERVICE_HOST", None)
 
 c.JupyterHub.spawner_class = "recording_spawner.RecordingKubeSpawner"
 c.KubeSpawner.namespace = NAMESPACE
-c.KubeSpawner.events_enabled = False  # the test kubelet writes no events
+# KubeSpawner's default: the test kubelet writes the scheduler's and the kubelet's Events, which
+# KubeSpawner relays on the hub's pending page (server/test-support/kube/pod-events.ts).
+c.KubeSpawner.events_enabled = True
 # How long KubeSpawner waits for the pod to run (z2jh's default is 300 s; a pod that fails waits it out).
 c.KubeSpawner.start_timeout = int(env("E2E_START_TIMEOUT", "60"))
 c.KubeSpawner.http_timeout = 30

@@ -10,6 +10,10 @@ of the pod's network namespace), which here is the pod's own loopback address PO
 JupyterHub waits for ``GET {base_url}api`` to answer with any status below 500
 (``User._wait_up`` → ``Server.wait_up(http=True, extra_path="api")``) and reads the
 ``X-JupyterHub-Version`` header from it. The page at ``{base_url}`` says whose server it is.
+
+While the file LAUNCHPAD_E2E_HOLD_FILE names exists (the kubelet's ``--hold-servers``), it does not
+listen yet, as a server still starting: the hub keeps waiting (``http_timeout``), so its pending
+page stays on screen for a test to read.
 """
 
 import asyncio
@@ -52,7 +56,12 @@ class PageHandler(Base):
         )
 
 
+HOLD_FILE = os.environ.get("LAUNCHPAD_E2E_HOLD_FILE", "")
+
+
 async def main():
+    while HOLD_FILE and os.path.exists(HOLD_FILE):
+        await asyncio.sleep(0.1)
     prefix = BASE_URL.rstrip("/")
     app = web.Application(
         [

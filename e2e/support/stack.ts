@@ -132,6 +132,12 @@ export interface ProfileEditorStackOptions {
  */
 export const FAILING_IMAGE = "kubeletfails";
 
+/**
+ * Images whose project seed step fails: a user pod's init container with a matching image exits 1
+ * (the test kubelet's --fail-init-image), as the seed does in an image it cannot copy from.
+ */
+export const FAILING_SEED_IMAGE = "seedfails";
+
 /** Where the cluster and the BinderHub double are, for tests that assert on (or act in) them. */
 export interface DoublesInfo {
   /** The real API server, its CA (PEM) and the tests' own admin token. */
@@ -140,6 +146,11 @@ export interface DoublesInfo {
   kubeToken: string;
   /** The test cluster process: SIGUSR1 pauses its kubelet, SIGUSR2 resumes it. */
   clusterPid: number;
+  /**
+   * While this file exists, users' (stand-in) servers answer no request, so a start stays on the
+   * hub's pending page (the kubelet's --hold-servers); delete it to let them answer.
+   */
+  holdServersFile: string;
   /** Where the test kubelet keeps volumes' host folders (`<namespace>/pvc/<claim>`). */
   volumesDir: string;
   /** The hub's namespace: users' pods, project records (ConfigMaps), removal Jobs. */
@@ -622,6 +633,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ]),
         "--fail-image",
         FAILING_IMAGE,
+        "--fail-init-image",
+        FAILING_SEED_IMAGE,
+        "--hold-servers",
+        path.join(clusterDir, "hold-servers"),
         ...[...(options.nodePools ?? []), ...(editor?.nodePools ?? [])].flatMap((labels) => [
           "--node-pool",
           JSON.stringify(labels),
@@ -641,6 +656,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ).toString("utf8"),
         kubeToken: admin.users[0]!.user.token,
         clusterPid: kube.pid,
+        holdServersFile: path.join(clusterDir, "hold-servers"),
         volumesDir,
         hubNamespace: HUB_NAMESPACE,
         buildNamespace: BUILD_NAMESPACE,

@@ -5,7 +5,8 @@
  *
  *   node server/test-support/kube/cluster-cli.ts --dir /tmp/x --volumes /tmp/v \
  *     --hub-namespace e2e --build-namespace e2e-builds [--set build.enabled=false ...] \
- *     [--user-server '["python", "e2e/hub/mock_singleuser.py"]'] [--fail-image REGEX]
+ *     [--user-server '["python", "e2e/hub/mock_singleuser.py"]'] [--fail-image REGEX] \
+ *     [--fail-init-image REGEX] [--hold-servers FILE]
  *
  * Writes into --dir, then prints `test-cluster ready`:
  * - kubeconfig-companion.json: the chart's ServiceAccount with exactly the Role(s) and
@@ -27,6 +28,10 @@
  * node_selector, e.g. an instance type).
  * --fail-image: a user pod whose notebook image matches the regular expression goes Failed
  * instead of running (the tests' stand-in for an image that does not start).
+ * --fail-init-image: an init container of a user pod whose image matches exits 1 (the project's
+ * seed step in a built image whose content it cannot copy), so the pod stays in its init phase.
+ * --hold-servers: the user server is started with LAUNCHPAD_E2E_HOLD_FILE set to this path and
+ * answers no request while the file exists (the hub's pending page then stays on screen).
  * SIGUSR1 pauses the kubelet and then writes `kubelet-paused`; SIGUSR2 resumes it and removes the
  * file. SIGTERM stops everything.
  */
@@ -56,6 +61,8 @@ const { values } = parseArgs({
     set: { type: "string", multiple: true, default: [] },
     "user-server": { type: "string" },
     "fail-image": { type: "string" },
+    "fail-init-image": { type: "string" },
+    "hold-servers": { type: "string" },
     "node-pool": { type: "string", multiple: true, default: [] },
   },
 });
@@ -65,6 +72,8 @@ const hub = values["hub-namespace"];
 const build = values["build-namespace"];
 const userServer = values["user-server"] ? parseArgv(values["user-server"]) : undefined;
 const failImage = values["fail-image"] ? new RegExp(values["fail-image"]) : undefined;
+const failInitImage = values["fail-init-image"] ? new RegExp(values["fail-init-image"]) : undefined;
+const holdServers = values["hold-servers"];
 
 function parseArgv(text: string): string[] {
   const argv: unknown = JSON.parse(text);
@@ -92,7 +101,16 @@ function startUserServer(pod: V1Pod, podIP: string): Promise<PodProcess | undefi
         .join(""),
     );
   return Promise.resolve(
-    runOnNode(userServer, { ...containerEnv(container), POD_IP: podIP, POD_IMAGE: image }, print),
+    runOnNode(
+      userServer,
+      {
+        ...containerEnv(container),
+        POD_IP: podIP,
+        POD_IMAGE: image,
+        ...(holdServers ? { LAUNCHPAD_E2E_HOLD_FILE: holdServers } : {}),
+      },
+      print,
+    ),
   );
 }
 
@@ -153,6 +171,11 @@ try {
     namespaces: [...new Set([hub, build])],
     volumeDir: volumeDirsUnder(volumes),
     onPodStart: startUserServer,
+    initExitCode: (pod, container) =>
+      pod.metadata?.labels?.component === "singleuser-server" &&
+      failInitImage?.test(container.image ?? "")
+        ? 1
+        : 0,
     // A z2jh user node, where users' pods and removal Jobs may be asked to run.
     nodeLabels: { "kubernetes.io/hostname": TEST_NODE, "hub.jupyter.org/node-purpose": "user" },
     nodePools: values["node-pool"].map((labels) => JSON.parse(labels) as Record<string, string>),
