@@ -5,8 +5,7 @@
  * hub with the hub's own cookie; Open on a running project goes to its server, and so does a
  * launch link to it; Stop stops it through the hub's API.
  *
- * The test kubelet writes no Kubernetes Events, so the seed step's message on the hub's pending
- * page (KubeSpawner relays pod events) is not seen here.
+ * The seed step's message on the hub's pending page: seed-progress.spec.ts.
  */
 import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
