@@ -11,24 +11,16 @@
  * `idleTimeoutMs`) each produce one clear `failed`; the upstream request is always closed at the
  * end, because BinderHub only ends build-only streams itself after `ready`/`failed`.
  *
- * The request goes out through `node:http(s)`, not `fetch`: a stream open for a whole build holds
- * what its client allocates for that long, and fetch's Request, Response, web stream and abort
- * signals cost 20 KiB of heap per open stream where `node:http` costs 8 (measured with 1,000 open
- * streams); its reads were also a tenth of the relay's CPU. A `fetch` in the config (local mode's
- * BinderHub simulator) is read the same way.
+ * The request goes out on a connection of its own, read by http-stream.ts, not through `fetch` or
+ * `node:http`: a stream open for a whole build holds what its client allocates for that long
+ * (fetch's Request, Response, web stream and abort signals cost 20 KiB of heap per open stream,
+ * `node:http` 8; measured with 1,000 open streams), and both hand each chunk of BinderHub's answer
+ * (one per event) to JavaScript on its own, which was most of the relay's CPU. A `fetch` in the
+ * config (local mode's BinderHub simulator) is read the same way.
  */
-import {
-  request as httpRequest,
-  type ClientRequest,
-  type ClientRequestArgs,
-  type IncomingMessage,
-} from "node:http";
-import { request as httpsRequest } from "node:https";
-import { createConnection, type NetConnectOpts } from "node:net";
-import type { Duplex } from "node:stream";
-
 import { MAX_LOG_MESSAGE_LENGTH, type BuildEvent } from "../../../contract/build.ts";
 import { SseReader } from "../../../contract/sse.ts";
+import { getStream, type HttpStream, type StreamHandlers } from "./http-stream.ts";
 import { companionFailure, normalizeBuildPayload } from "./normalize.ts";
 
 export interface BinderHubClientConfig {
@@ -77,14 +69,6 @@ function describeRequestError(error: unknown): string {
   );
 }
 
-/**
- * A connection of its own for a plain-HTTP request: what `node:http` does without an agent
- * (`net.createConnection` with the request's options, host and port filled in by it).
- */
-function connectPlain(options: ClientRequestArgs): Duplex {
-  return createConnection(options as NetConnectOpts);
-}
-
 /** Receives one build's items from BinderHub, in order. */
 export interface UpstreamReceiver {
   /**
@@ -125,14 +109,17 @@ export function readBuild(
   return read;
 }
 
-class BuildRead implements UpstreamBuild {
+/**
+ * One read. It is also the HTTP answer's handlers (`head`, `body`, `end`, `error`), so an open
+ * stream holds no closures of its own for them.
+ */
+class BuildRead implements UpstreamBuild, StreamHandlers {
   private readonly receiver: UpstreamReceiver;
   private readonly idleMs: number;
   /** No byte from BinderHub for `idleMs` (while not paused for the receiver): lost contact. */
   private readonly watchdog: NodeJS.Timeout;
   private reader: SseReader | undefined;
-  private request: ClientRequest | undefined;
-  private response: IncomingMessage | undefined;
+  private stream: HttpStream | undefined;
   /** fetch's request (local mode's simulator). */
   private fetchAbort: AbortController | undefined;
   /** Waiting for the receiver: reading is paused, and the watchdog waits. */
@@ -140,52 +127,23 @@ class BuildRead implements UpstreamBuild {
   /** What the receiver asked to wait for (fetch's reading loop awaits it). */
   private receiverWait: Promise<void> | undefined;
   private over = false;
-  /** Listeners of the request and response, made once per read (one shared context). */
-  private readonly onResponse: (response: IncomingMessage) => void;
-  private readonly onReadable: () => void;
-  private readonly onEnd: () => void;
-  private readonly onError: (error: unknown) => void;
   private readonly onResume: () => void;
 
   constructor(receiver: UpstreamReceiver, idleMs: number) {
     this.receiver = receiver;
     this.idleMs = idleMs;
-    this.onResponse = (response) => this.answered(response);
-    this.onReadable = () => this.drain();
-    this.onEnd = () =>
-      this.fail(companionFailure("BinderHub closed the stream before the build finished."));
-    this.onError = (error) => this.broke(error);
     this.onResume = () => this.resume();
     this.watchdog = setTimeout(() => this.idle(), idleMs);
   }
 
-  /**
-   * `node:http(s)`. No AbortSignal is given to the request (Node adds a listener and a closure
-   * per request for one); stopping destroys it.
-   */
+  /** BinderHub over HTTP(S), on a connection of its own (http-stream.ts). */
   overHttp(url: string, headers: Record<string, string>): void {
-    const target = new URL(url);
-    const tls = target.protocol === "https:";
-    // node:http follows no redirect: a 3xx is "not 200", as fetch's `redirect: "manual"` was.
-    const request = (tls ? httpsRequest : httpRequest)(
-      {
-        protocol: target.protocol,
-        hostname: target.hostname.replace(/^\[|\]$/g, ""),
-        port: target.port,
-        path: target.pathname + target.search,
-        headers,
-        // Plain HTTP (BinderHub in the cluster) gets a connection of its own, not the global
-        // agent's: a stream holds its connection for the whole build, so there is nothing to
-        // pool, and the agent's bookkeeping cost four listeners per open stream. HTTPS keeps the
-        // agent, which sets up TLS (server name, session reuse).
-        ...(tls ? {} : { createConnection: connectPlain }),
-      },
-      this.onResponse,
-    );
-    this.request = request;
-    // Before an answer, an error is a failed connect; after it, a reset mid-body.
-    request.on("error", this.onError);
-    request.end();
+    try {
+      // No redirect is followed: a 3xx is "not 200", as fetch's `redirect: "manual"` was.
+      this.stream = getStream(new URL(url), headers, this);
+    } catch (error) {
+      this.unreachable(error);
+    }
   }
 
   /** A `fetch` (local mode's BinderHub simulator): read the same way, from its web stream. */
@@ -198,6 +156,24 @@ class BuildRead implements UpstreamBuild {
   stop(): void {
     if (this.over) return;
     this.finish();
+  }
+
+  // The HTTP answer's handlers.
+
+  head(status: number, headers: ReadonlyMap<string, string>): void {
+    if (!this.accepted(status, headers.get("content-type") ?? "")) this.stream?.destroy();
+  }
+
+  body(text: string): void {
+    this.text(text);
+  }
+
+  end(): void {
+    this.fail(companionFailure("BinderHub closed the stream before the build finished."));
+  }
+
+  error(error: Error): void {
+    this.broke(error);
   }
 
   private async pumpFetch(
@@ -231,23 +207,7 @@ class BuildRead implements UpstreamBuild {
       this.broke(error);
       return;
     }
-    this.onEnd();
-  }
-
-  private answered(response: IncomingMessage): void {
-    if (this.over) {
-      response.destroy();
-      return;
-    }
-    if (!this.accepted(response.statusCode ?? 0, response.headers["content-type"] ?? "")) {
-      response.destroy();
-      return;
-    }
-    this.response = response;
-    response.setEncoding("utf8");
-    response.on("readable", this.onReadable);
-    response.on("end", this.onEnd);
-    response.on("error", this.onError);
+    this.end();
   }
 
   /** A 200 event stream starts the reader; anything else is one clear failure. */
@@ -265,19 +225,6 @@ class BuildRead implements UpstreamBuild {
       ),
     );
     return false;
-  }
-
-  /**
-   * Reads what BinderHub's answer has buffered, in one piece per `read()` (as a stream's async
-   * iterator does; `data` events would hand over each socket read apart), until the receiver
-   * asks to wait.
-   */
-  private drain(): void {
-    const response = this.response;
-    if (!response) return;
-    let text: string | null;
-    while (!this.paused && !this.over && (text = response.read() as string | null) !== null)
-      this.text(text);
   }
 
   private text(text: string): void {
@@ -301,6 +248,7 @@ class BuildRead implements UpstreamBuild {
     if (wait && !this.over) {
       this.paused = true;
       this.receiverWait = wait;
+      this.stream?.pause();
       void wait.then(this.onResume, this.onResume);
     }
   }
@@ -310,7 +258,7 @@ class BuildRead implements UpstreamBuild {
     this.receiverWait = undefined;
     if (this.over) return;
     this.watchdog.refresh();
-    this.drain();
+    this.stream?.resume();
   }
 
   private idle(): void {
@@ -331,7 +279,7 @@ class BuildRead implements UpstreamBuild {
   }
 
   private broke(error: unknown): void {
-    if (this.response === undefined && this.reader === undefined) this.unreachable(error);
+    if (this.reader === undefined) this.unreachable(error);
     else
       this.fail(
         companionFailure(`The connection to BinderHub broke (${describeRequestError(error)}).`),
@@ -347,17 +295,14 @@ class BuildRead implements UpstreamBuild {
   }
 
   /**
-   * Ends the read: the request is always closed here, because BinderHub only ends build-only
+   * Ends the read: the connection is always closed here, because BinderHub only ends build-only
    * streams itself after `ready`/`failed`.
    */
   private finish(): void {
     if (this.over) return;
     this.over = true;
     clearTimeout(this.watchdog);
-    this.response?.off("readable", this.onReadable);
-    this.response?.off("end", this.onEnd);
-    // A destroyed request still reports its error: `onError` stays, and finds the read over.
-    this.request?.destroy();
+    this.stream?.destroy();
     this.fetchAbort?.abort(new Error("the build stream ended"));
     this.receiver.end();
   }
