@@ -163,7 +163,7 @@ describe("getStream reads what Node's own client reads", () => {
     for (const [answer, expected] of [
       [`HTTP/1.1 200 OK\r\nContent-Length: ${length}\r\n\r\n${body}`, body],
       [`HTTP/1.1 200 OK\r\n\r\n${body}`, body],
-      [`HTTP/1.0 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n${body}`, body],
+      [`HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n${body}`, body],
       [`HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n`, ""],
     ] as const) {
       const { url } = await rawServer(split(Buffer.from(answer), [17, 40, 41]));
@@ -231,12 +231,43 @@ describe("getStream refuses what is malformed, where llhttp does too", () => {
     ["a header without a colon", "HTTP/1.1 200 OK\r\nbroken\r\n\r\n"],
     ["a bad Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\nabc"],
     ["a chunk size too large", `${HEAD_200}fffffffffffffffff\r\n`],
+    ["a chunk size followed by more than an extension", `${HEAD_200}3 zz\r\nabc\r\n0\r\n\r\n`],
+    ["a bare CR in a chunk extension", `${HEAD_200}3;a\rb\r\nabc\r\n0\r\n\r\n`],
+    ["a trailer line without a colon", `${HEAD_200}3\r\nabc\r\n0\r\nbroken\r\n\r\n`],
+    [
+      "a control character in a header",
+      "HTTP/1.1 200 OK\r\nX-A: a\x01b\r\nContent-Length: 0\r\n\r\n",
+    ],
+    [
+      "both Transfer-Encoding and Content-Length",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    ],
+    [
+      "a Content-Length with a no-break space",
+      "HTTP/1.1 200 OK\r\nContent-Length: 3\xa0\r\n\r\nabc",
+    ],
   ])("%s", async (_what, answer) => {
     const { url } = await rawServer([answer]);
     const ours = await read(url);
     expect(ours.error).toMatch(/^malformed HTTP answer/);
     expect(ours.ended).toBe(false);
     expect((await readWithNode(url)).error).toBeDefined();
+  });
+
+  it.each([
+    [
+      "Transfer-Encoding in an HTTP/1.0 answer",
+      "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    ],
+    [
+      "a 101 nobody asked for",
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
+    ],
+  ])("%s, which llhttp lets by, is refused too", async (_what, answer) => {
+    const { url } = await rawServer([answer]);
+    const ours = await read(url);
+    expect(ours.error).toMatch(/^malformed HTTP answer/);
+    expect(ours.ended).toBe(false);
   });
 
   it("a head larger than MAX_HEAD_BYTES, sent slowly, is refused without waiting for its end", async () => {
@@ -331,6 +362,26 @@ describe("getStream's request", () => {
     });
     await done;
     expect(got).toBe(parts.join(""));
+  });
+
+  it("a destroy while the last, cut character is handed over is the end: no end() after it", async () => {
+    const { url } = await rawServer(["HTTP/1.1 200 OK\r\n\r\nab", Buffer.from([0xe2, 0x82])]);
+    const calls: string[] = [];
+    const stream = getStream(
+      new URL(url),
+      {},
+      {
+        head: () => calls.push("head"),
+        body: (text) => {
+          calls.push(`body ${text}`);
+          if (text === "\ufffd") stream.destroy();
+        },
+        end: () => calls.push("end"),
+        error: () => calls.push("error"),
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(calls).toEqual(["head", "body ab", "body \ufffd"]);
   });
 
   it("destroy closes the connection and nothing is called after it", async () => {

@@ -11,8 +11,11 @@
  *
  * The answer is framed as RFC 9112 says (https://www.rfc-editor.org/rfc/rfc9112#section-6.3):
  * chunked transfer coding, else Content-Length, else the body runs until the server closes;
- * 1xx answers are skipped, a 204/304 has no body. Everything the server sends is bounded (the
- * head, a chunk-size line, the trailers); anything malformed is an error, never a guess.
+ * 1xx answers are skipped, a 204/304 has no body. What is kept of the server's bytes is bounded
+ * (a head, a chunk-size line, a trailer line); how long a server may send interim answers or
+ * trailers is the caller's watchdog's to judge (binderhub-client.ts counts only body text and the
+ * head as signs of life). Anything malformed, or framed in a way llhttp refuses, is an error,
+ * never a guess.
  */
 import { connect as tcpConnect, isIP, type Socket } from "node:net";
 import { StringDecoder } from "node:string_decoder";
@@ -36,7 +39,10 @@ export interface StreamHandlers {
 
 /** A GET in flight. */
 export interface HttpStream {
-  /** Stops reading from the connection (the server's writes wait in the socket buffers). */
+  /**
+   * Stops reading from the connection (the server's writes wait in the socket buffers), from the
+   * next read on: the rest of the read being handled is still handed over.
+   */
   pause(): void;
   resume(): void;
   /** Closes the connection; no handler is called after this. */
@@ -47,7 +53,17 @@ export interface HttpStream {
 const PATH_CHARS = /^[\x21-\x7e]+$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
-const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: [^\r\n]*)?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
+const CHUNKED_LAST = /(^|,)[ \t]*chunked[ \t]*$/i;
+
+/** Whether `line` holds a control character other than tab (no header or trailer line may). */
+function hasControl(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return true;
+  }
+  return false;
+}
 
 class MalformedAnswer extends Error {
   constructor(what: string) {
@@ -107,7 +123,11 @@ class Exchange implements HttpStream {
   /** ChunkDataEnd: how many of the CRLF after a chunk's data were read. */
   private crlfSeen = 0;
   private readonly decoder = new StringDecoder("utf8");
+  /** No more reading or handing over. */
   private over = false;
+  /** The caller destroyed the stream: no handler is called any more. */
+  private abandoned = false;
+  private headSearchFrom = 0;
 
   constructor(socket: Socket, request: Buffer, handlers: StreamHandlers) {
     this.socket = socket;
@@ -128,13 +148,18 @@ class Exchange implements HttpStream {
   }
 
   destroy(): void {
+    this.abandoned = true;
+    this.close();
+  }
+
+  private close(): void {
     this.over = true;
     this.socket.destroy();
   }
 
   private fail(error: Error): void {
     if (this.over) return;
-    this.destroy();
+    this.close();
     this.handlers.error(error);
   }
 
@@ -151,15 +176,18 @@ class Exchange implements HttpStream {
     if (this.over) return;
     this.state = State.Done;
     const rest = this.decoder.end();
-    this.destroy();
+    this.close();
     if (rest) this.handlers.body(rest);
-    this.handlers.end();
+    if (!this.abandoned) this.handlers.end();
   }
 
   private data(input: Buffer): void {
     if (this.over) return;
     let data = input;
+    // Where a head's end may be, in bytes already searched once (a head sent a byte at a time).
+    this.headSearchFrom = 0;
     if (this.carry) {
+      if (this.state === State.Head) this.headSearchFrom = Math.max(0, this.carry.length - 3);
       data = Buffer.concat([this.carry, input]);
       this.carry = undefined;
     }
@@ -185,10 +213,12 @@ class Exchange implements HttpStream {
     while (pos < length && !this.over) {
       switch (this.state) {
         case State.Head: {
-          const end = data.indexOf("\r\n\r\n", pos, "latin1");
+          const end = data.indexOf("\r\n\r\n", Math.max(pos, this.headSearchFrom), "latin1");
+          this.headSearchFrom = 0;
           if (end === -1) {
             if (length - pos > MAX_HEAD_BYTES) throw new MalformedAnswer("the head is too large");
-            this.carry = data.subarray(pos);
+            // A copy: a slice would keep the whole read's buffer for as long as the carry waits.
+            this.carry = Buffer.from(data.subarray(pos));
             return pieces;
           }
           if (end - pos > MAX_HEAD_BYTES) throw new MalformedAnswer("the head is too large");
@@ -202,7 +232,7 @@ class Exchange implements HttpStream {
           if (end === -1) {
             if (length - pos > MAX_LINE_BYTES)
               throw new MalformedAnswer("a chunk size line is too long");
-            this.carry = data.subarray(pos);
+            this.carry = Buffer.from(data.subarray(pos));
             return pieces;
           }
           if (end - pos > MAX_LINE_BYTES)
@@ -224,9 +254,16 @@ class Exchange implements HttpStream {
             size = size * 16 + digit;
             if (size > Number.MAX_SAFE_INTEGER / 16) throw new MalformedAnswer("a chunk too large");
           }
-          const next = data[i];
-          if (i === pos || (i < end - 1 && next !== 59 && next !== 32 && next !== 9))
+          // Then optional spaces or tabs, then nothing or `;` and extensions, without a bare CR or
+          // other control characters (RFC 9112 §7.1.1's BWS and chunk-ext).
+          let j = i;
+          while (j < end - 1 && (data[j] === 32 || data[j] === 9)) j++;
+          if (i === pos || (j < end - 1 && data[j] !== 59))
             throw new MalformedAnswer("a chunk size line");
+          for (let k = j; k < end - 1; k++) {
+            const c = data[k]!;
+            if ((c < 32 && c !== 9) || c === 127) throw new MalformedAnswer("a chunk size line");
+          }
           pos = end + 1;
           if (size === 0) this.state = State.Trailers;
           else {
@@ -263,12 +300,17 @@ class Exchange implements HttpStream {
           if (end === -1) {
             if (length - pos > MAX_LINE_BYTES)
               throw new MalformedAnswer("the trailers are too long");
-            this.carry = data.subarray(pos);
+            this.carry = Buffer.from(data.subarray(pos));
             return pieces;
           }
           if (end - pos > MAX_LINE_BYTES) throw new MalformedAnswer("the trailers are too long");
           if (end === pos || data[end - 1] !== 13) throw new MalformedAnswer("a trailer line");
           if (end === pos + 1) this.state = State.Done;
+          else {
+            const line = data.toString("latin1", pos, end - 1);
+            if (line.indexOf(":") <= 0 || hasControl(line))
+              throw new MalformedAnswer("a trailer line");
+          }
           pos = end + 1;
           break;
         }
@@ -289,24 +331,33 @@ class Exchange implements HttpStream {
     const lines = text.split("\r\n");
     const status = STATUS_LINE.exec(lines[0]!);
     if (!status) throw new MalformedAnswer("the status line");
-    const code = Number(status[1]);
+    const minor = status[1];
+    const code = Number(status[2]);
     const headers = new Map<string, string>();
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(":");
       const name = line.slice(0, colon).toLowerCase();
-      if (colon <= 0 || !HEADER_NAME.test(name) || /[\0\r\n]/.test(line))
+      if (colon <= 0 || !HEADER_NAME.test(name) || hasControl(line))
         throw new MalformedAnswer("a header line");
-      const value = line.slice(colon + 1).trim();
+      // Only spaces and tabs around a value (RFC 9112 §5.1's OWS), as llhttp reads it.
+      const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
       const before = headers.get(name);
       headers.set(name, before === undefined ? value : `${before}, ${value}`);
     }
+    // No upgrade was asked for, so a 101 is no interim answer: what follows is not HTTP.
+    if (code === 101) throw new MalformedAnswer("a 101 answer to a request that asked for none");
     // An interim answer (100 Continue, 103 Early Hints): the real one follows.
     if (code >= 100 && code < 200) return;
     const coding = headers.get("transfer-encoding");
     const contentLength = headers.get("content-length");
+    // Framing a server could mean two ways (RFC 9112 §6.1, §6.3): refused, as llhttp does.
+    if (coding !== undefined && contentLength !== undefined)
+      throw new MalformedAnswer("both Transfer-Encoding and Content-Length");
+    if (coding !== undefined && minor === "0")
+      throw new MalformedAnswer("Transfer-Encoding in an HTTP/1.0 answer");
     if (code === 204 || code === 304) this.state = State.Done;
     else if (coding !== undefined)
-      this.state = /(^|,)\s*chunked\s*$/i.test(coding) ? State.ChunkSize : State.UntilClose;
+      this.state = CHUNKED_LAST.test(coding) ? State.ChunkSize : State.UntilClose;
     else if (contentLength !== undefined) {
       if (!/^\d{1,15}$/.test(contentLength)) throw new MalformedAnswer("the Content-Length");
       this.remaining = Number(contentLength);
