@@ -40,24 +40,30 @@ class RecordingKubeSpawner(KubeSpawner):
         record_dir.mkdir(parents=True, exist_ok=True)
         manifest = self.api.api_client.sanitize_for_serialization(pod)
         stem = self.user.name + (f"-{self.name}" if self.name else "")
-        n = 1
-        while True:
-            path = record_dir / f"{stem}-{n}.json"
-            try:
-                # "x" mode: never overwrite a record, even if two spawns race.
-                with path.open("x", encoding="utf-8") as f:
-                    json.dump(
-                        {
-                            "user": self.user.name,
-                            "server_name": self.name,
-                            "user_options": self.user_options,
-                            "pod": manifest,
-                        },
-                        f,
-                        indent=2,
-                        sort_keys=True,
-                    )
-                break
-            except FileExistsError:
-                n += 1
+        record = json.dumps(
+            {
+                "user": self.user.name,
+                "server_name": self.name,
+                "user_options": self.user_options,
+                "pod": manifest,
+            },
+            indent=2,
+            sort_keys=True,
+        )
+        # Written whole under a name no reader looks at, then linked to its record's name: a
+        # reader polling the directory never sees half a record, and a link never overwrites one
+        # (FileExistsError: two spawns raced for that number).
+        partial = record_dir / f".{stem}-{os.getpid()}-{id(pod)}.partial"
+        partial.write_text(record, encoding="utf-8")
+        try:
+            n = 1
+            while True:
+                path = record_dir / f"{stem}-{n}.json"
+                try:
+                    os.link(partial, path)
+                    break
+                except FileExistsError:
+                    n += 1
+        finally:
+            partial.unlink()
         self.log.info("Recorded the pod manifest of %s in %s", stem, path)
