@@ -12,7 +12,7 @@ import type { Page } from "@playwright/test";
 import { projectServerName } from "../../contract/named-servers.ts";
 import { projectId } from "../../contract/projects.ts";
 import type { BuildSource } from "../../contract/providers/catalog.ts";
-import { expectedImageName, userPods } from "../support/doubles.ts";
+import { userPods } from "../support/doubles.ts";
 import {
   expect,
   expectMounted,
@@ -22,6 +22,7 @@ import {
   useOwnStack,
 } from "../support/fixtures.ts";
 import { notebookContainer, recordings } from "../support/manifests.ts";
+import { recordProject } from "../support/projects.ts";
 import type { StackInfo } from "../support/stack.ts";
 
 const A: BuildSource = { provider: "gh", repo: "e2e-org/cached-servers-a", ref: "main" };
@@ -30,34 +31,6 @@ const ID_A = projectId(A.provider, A.repo);
 const ID_B = projectId(B.provider, B.repo);
 const SERVER_A = projectServerName(ID_A);
 const SERVER_B = projectServerName(ID_B);
-
-/** Records a project as the page does before a start (the companion's own API, the page's session). */
-async function recordProject(page: Page, hub: StackInfo, source: BuildSource): Promise<void> {
-  const status = await page.evaluate(
-    async ({ base, id, request }) => {
-      const me = (await (await fetch(`${base}api/me`)).json()) as { csrf_token: string };
-      const response = await fetch(`${base}api/projects/${id}/launch`, {
-        method: "POST",
-        headers: { "X-Launchpad-CSRF": me.csrf_token, "content-type": "application/json" },
-        body: JSON.stringify(request),
-      });
-      return response.status;
-    },
-    {
-      base: `${hub.url}services/launchpad/`,
-      id: projectId(source.provider, source.repo),
-      request: {
-        provider: source.provider,
-        repository: source.repo,
-        ref: source.ref,
-        image: expectedImageName(source),
-        profile_slug: "python",
-        display_name: source.repo,
-      },
-    },
-  );
-  expect(status).toBe(201);
-}
 
 /** The hub's own server models of the user, stopped ones too (the tests' admin token). */
 async function hubServers(hub: StackInfo, user: string) {

@@ -34,6 +34,7 @@ import {
   test,
   useOwnStack,
 } from "../support/fixtures.ts";
+import { recordProject } from "../support/projects.ts";
 import { FAILING_SEED_IMAGE, type StackInfo } from "../support/stack.ts";
 
 // "cached": the BinderHub double reports the image built at once; it names the image after the
@@ -53,34 +54,6 @@ const copying = (source: BuildSource) =>
   `Preparing your project: copying its files into projects/${idOf(source)} (files already there are kept)…`;
 const ready = (source: BuildSource) =>
   `Your project's files are ready in projects/${idOf(source)}.`;
-
-/** Records a project as the page does before a start (the companion's own API, the page's session). */
-async function recordProject(page: Page, hub: StackInfo, source: BuildSource): Promise<void> {
-  const status = await page.evaluate(
-    async ({ base, id, request }) => {
-      const me = (await (await fetch(`${base}api/me`)).json()) as { csrf_token: string };
-      const response = await fetch(`${base}api/projects/${id}/launch`, {
-        method: "POST",
-        headers: { "X-Launchpad-CSRF": me.csrf_token, "content-type": "application/json" },
-        body: JSON.stringify(request),
-      });
-      return response.status;
-    },
-    {
-      base: `${hub.url}services/launchpad/`,
-      id: idOf(source),
-      request: {
-        provider: source.provider,
-        repository: source.repo,
-        ref: source.ref,
-        image: expectedImageName(source),
-        profile_slug: "python",
-        display_name: source.repo,
-      },
-    },
-  );
-  expect(status).toBe(201);
-}
 
 function startButton(page: Page, source: BuildSource) {
   return page
