@@ -217,7 +217,7 @@ class Exchange implements HttpStream {
           this.headSearchFrom = 0;
           if (end === -1) {
             if (length - pos > MAX_HEAD_BYTES) throw new MalformedAnswer("the head is too large");
-            // A copy: a slice would keep the whole read's buffer for as long as the carry waits.
+            // A copy, as in lineEnd.
             this.carry = Buffer.from(data.subarray(pos));
             return pieces;
           }
@@ -228,16 +228,8 @@ class Exchange implements HttpStream {
         }
         case State.ChunkSize: {
           // The size in hex, then optional extensions (ignored), then CRLF.
-          const end = data.indexOf(10, pos);
-          if (end === -1) {
-            if (length - pos > MAX_LINE_BYTES)
-              throw new MalformedAnswer("a chunk size line is too long");
-            this.carry = Buffer.from(data.subarray(pos));
-            return pieces;
-          }
-          if (end - pos > MAX_LINE_BYTES)
-            throw new MalformedAnswer("a chunk size line is too long");
-          if (end === pos || data[end - 1] !== 13) throw new MalformedAnswer("a chunk size line");
+          const end = this.lineEnd(data, pos, "a chunk size line");
+          if (end === -1) return pieces;
           let size = 0;
           let i = pos;
           for (; i < end - 1; i++) {
@@ -296,15 +288,8 @@ class Exchange implements HttpStream {
         }
         case State.Trailers: {
           // Trailer fields (ignored), then an empty line.
-          const end = data.indexOf(10, pos);
-          if (end === -1) {
-            if (length - pos > MAX_LINE_BYTES)
-              throw new MalformedAnswer("the trailers are too long");
-            this.carry = Buffer.from(data.subarray(pos));
-            return pieces;
-          }
-          if (end - pos > MAX_LINE_BYTES) throw new MalformedAnswer("the trailers are too long");
-          if (end === pos || data[end - 1] !== 13) throw new MalformedAnswer("a trailer line");
+          const end = this.lineEnd(data, pos, "a trailer line");
+          if (end === -1) return pieces;
           if (end === pos + 1) this.state = State.Done;
           else {
             const line = data.toString("latin1", pos, end - 1);
@@ -324,6 +309,24 @@ class Exchange implements HttpStream {
       }
     }
     return pieces;
+  }
+
+  /**
+   * Where the CRLF-ended line at `pos` ends (its LF), or -1 when this read holds only its start,
+   * which is kept for the next read. A line longer than MAX_LINE_BYTES, or ended by a bare LF, is
+   * malformed.
+   */
+  private lineEnd(data: Buffer, pos: number, what: string): number {
+    const end = data.indexOf(10, pos);
+    if ((end === -1 ? data.length : end) - pos > MAX_LINE_BYTES)
+      throw new MalformedAnswer(`${what} is too long`);
+    if (end === -1) {
+      // A copy: a slice would keep the whole read's buffer for as long as the carry waits.
+      this.carry = Buffer.from(data.subarray(pos));
+      return -1;
+    }
+    if (end === pos || data[end - 1] !== 13) throw new MalformedAnswer(what);
+    return end;
   }
 
   /** The status line and headers; picks the body's framing (RFC 9112 §6.3). */
