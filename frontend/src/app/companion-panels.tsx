@@ -1,4 +1,4 @@
-import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
+import { QueryClientProvider, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { Me } from "../../../contract/api.ts";
 import { hubHasDisplayNames, serverDisplayName } from "../../../contract/named-servers.ts";
@@ -6,6 +6,7 @@ import type { LaunchLink, LaunchRepository } from "../../../contract/launch-link
 import {
   COMMIT_PATTERN,
   projectId,
+  projectRepository,
   type LaunchProjectRequest,
   type Project,
 } from "../../../contract/projects.ts";
@@ -14,15 +15,19 @@ import type { Profile, ProfileOption, SpawnPageData } from "../../../contract/sp
 import { BuildPanel } from "../features/build/build-panel.tsx";
 import { linkedBuildSource } from "../features/launch-links/launch-repository.ts";
 import { canBuildImage } from "../features/profiles/option-entries.ts";
-import type { BuildRequest } from "../features/profiles/use-profile-form.ts";
+import type { BuildRequest, RecordStart } from "../features/profiles/use-profile-form.ts";
 import {
   PROGRESS_POLL_MS,
   projectLimitOf,
   useProjects,
 } from "../features/projects/api/get-projects.ts";
-import { useHubServers, type HubAccess } from "../features/projects/api/hub-servers.ts";
+import {
+  hubServersQueryOptions,
+  useHubServers,
+  type HubAccess,
+} from "../features/projects/api/hub-servers.ts";
 import { createNamedServer } from "../features/projects/api/name-server.ts";
-import { projectServer } from "../features/projects/project-servers.ts";
+import { projectServer, type ProjectServer } from "../features/projects/project-servers.ts";
 import { navigation } from "../lib/navigation.ts";
 import { useLaunchProject } from "../features/projects/api/launch-project.ts";
 import type { ProjectsScope } from "../features/projects/api/projects-path.ts";
@@ -52,6 +57,81 @@ function namedServers({ data, hubPage }: CompanionProps) {
   return { access, limit: data.hub.named_server_limit, version: data.hub.version };
 }
 
+/**
+ * Why a post to a project's own server would be refused: JupyterHub's SpawnHandler.post answers
+ * 400 "already running" or "is pending" for a server that runs, starts or stops
+ * (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/handlers/pages.py#L280-L285,
+ * https://github.com/jupyterhub/jupyterhub/blob/6.1.1/jupyterhub/handlers/pages.py#L335-L340).
+ * A server that runs keeps the image it started on, so it is never opened in place of a start.
+ */
+function busyServerMessage(server: ProjectServer, label: string): string | null {
+  switch (server.state) {
+    case "running":
+      return `Your project ${label} is already running in its own server, on the image it started with. Open it in Your projects, or stop it there and press Start again to start it on this image.`;
+    case "starting":
+      return `Your project ${label} is starting in its own server: follow it with Show progress in Your projects. To start it on this image, stop it there once it runs and press Start again.`;
+    case "stopping":
+      return `Your project ${label}'s server is stopping. Press Start again once Your projects shows it stopped.`;
+    case "stopped":
+      return null;
+  }
+}
+
+/**
+ * Projects in their own named servers, for the table's Start and the Start after a build alike:
+ * where the hub has named servers and said which servers it keeps (`useHubServers`).
+ */
+function useProjectServers(props: CompanionProps) {
+  const named = namedServers(props);
+  const client = useQueryClient();
+  const hubServers = useHubServers(named?.access ?? null, PROGRESS_POLL_MS);
+  /** The project's own server; null where it starts in the page's own. */
+  const serverOf = (id: string) =>
+    named && hubServers.isSuccess
+      ? projectServer(id, hubServers.data, named.limit, named.access)
+      : null;
+
+  /**
+   * How a start of project `id` goes to its own server: the spawn URL the form is posted to, and
+   * the step before the post. That step reads the hub's servers again (a server started in another
+   * tab since), refuses while the server is busy, records the start (`recorded`), and on
+   * JupyterHub 6 first creates a new server with the repository as its display name (never on
+   * 5.5: name-server.ts); a failure to name it leaves it unnamed, never unstarted. Null (start in
+   * the page's own server) without named servers, before the hub has answered, or when a new
+   * server would exceed the hub's limit.
+   */
+  function serverStart(
+    id: string,
+    repository: string,
+    label: string,
+    recorded: RecordStart | undefined,
+  ): { serverPath: string; record: RecordStart } | null {
+    const server = serverOf(id);
+    if (!named || !server || server.limitReached) return null;
+    const { access } = named;
+    const displayName =
+      !server.exists && hubHasDisplayNames(named.version)
+        ? serverDisplayName(repository, server.name)
+        : null;
+    const record = async () => {
+      const now = await client
+        .fetchQuery({ ...hubServersQueryOptions(access, PROGRESS_POLL_MS), staleTime: 0 })
+        .then((servers) => projectServer(id, servers, named.limit, access))
+        // The hub could not be read just now: its own answer to the post will say.
+        .catch(() => server);
+      const busy = busyServerMessage(now, label);
+      if (busy !== null) return busy;
+      const message = recorded ? await recorded() : null;
+      if (message === null && displayName !== null && !now.exists)
+        await createNamedServer(access, server.name, displayName);
+      return message;
+    };
+    const serverPath = `${access.baseUrl}spawn/${encodeURIComponent(access.user)}/${server.name}`;
+    return { serverPath, record };
+  }
+  return { named, hubServers, serverOf, serverStart };
+}
+
 function WithQueries({ shared, children }: { shared: Shared; children: ReactNode }) {
   shared.client ??= createQueryClient();
   return <QueryClientProvider client={shared.client}>{children}</QueryClientProvider>;
@@ -69,6 +149,24 @@ function displayName(source: BuildSource): string {
     .split(/[/:]/)
     .filter(Boolean);
   return parts.slice(-2).join("/") || source.repo;
+}
+
+/** The repository as the companion records it (contract/projects.ts), as the table shows it. */
+function repositoryOf(source: BuildSource): string {
+  const normal = projectRepository(source.provider, source.repo);
+  return normal.ok ? normal.repository : source.repo;
+}
+
+/** The project's own server of a built source (null: none here, undefined: no project id). */
+function ownServerOf(
+  servers: ReturnType<typeof useProjectServers>,
+  source: BuildSource,
+): ProjectServer | null | undefined {
+  try {
+    return servers.serverOf(projectId(source.provider, source.repo));
+  } catch {
+    return undefined;
+  }
 }
 
 function useScope({ serviceUrl, data, me }: CompanionProps): ProjectsScope {
@@ -139,20 +237,35 @@ function BuildChoiceInner(props: BuildChoiceProps) {
   const projects = useProjects(useScope(props));
   const list = me.features.projects ? projects.data : undefined;
   const { projectStart } = useProjectStarts(props);
+  const servers = useProjectServers(props);
   const [source, setSource] = useState<BuildSource | null>(null);
 
-  // A start on the built image is posted with its project, whose start is recorded first.
+  // A start on the built image is posted with its project, whose start is recorded first, to
+  // the project's own server where it has one: the server Your projects starts it in later, so
+  // its files are on the same volume (with z2jh's `claim-{user_server}`, each server's own claim).
   useEffect(() => {
     const start = built && source ? projectStart(source, built, profile) : null;
-    if (!spawn || !start) return;
-    spawn.setLaunchStep({ ...start, profileSlug: profile.slug, optionKey: option.key });
+    if (!spawn || !source || !start) return;
+    const own = servers.serverStart(
+      start.projectId,
+      repositoryOf(source),
+      displayName(source),
+      start.record,
+    );
+    spawn.setLaunchStep({ ...start, ...own, profileSlug: profile.slug, optionKey: option.key });
     return () => spawn.setLaunchStep(null);
-    // `projectStart` is made anew each render; what it makes depends only on these.
+    // `projectStart` and `serverStart` are made anew each render; what they make depends only on
+    // these (the hub's servers included).
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [spawn, built, source, profile, option.key, me.features.projects]);
+  }, [spawn, built, source, profile, option.key, me.features.projects, servers.hubServers.data]);
 
   const refChange = source && existingProject(list?.projects, source);
-  const notice = refChange ? describeRefChange(refChange, source.ref) : null;
+  const own = built && source ? ownServerOf(servers, source) : undefined;
+  const notice = refChange
+    ? describeRefChange(refChange, source.ref)
+    : own?.limitReached
+      ? "You have as many servers as the hub allows you: this project starts in this page's own server, where its files are not those of its own server. Delete a server on the hub's home page to start it in its own."
+      : null;
   return (
     <BuildPanel
       key={request?.id ?? "build"}
@@ -232,13 +345,9 @@ function ProjectsSectionInner(props: ProjectsSectionProps) {
   const projects = useProjects(useScope(props));
   const { projectStart, pending } = useProjectStarts(props);
   const [problem, setProblem] = useState<string | null>(null);
-  const named = namedServers(props);
-  const hubServers = useHubServers(named?.access ?? null, PROGRESS_POLL_MS);
-  /** The project's own server, where the hub has named servers and said which it keeps. */
-  const serverOf = (project: Project) =>
-    named && hubServers.isSuccess
-      ? projectServer(project.id, hubServers.data, named.limit, named.access)
-      : null;
+  const servers = useProjectServers(props);
+  const { named, hubServers } = servers;
+  const serverOf = (project: Project) => servers.serverOf(project.id);
 
   // Decided once per link, when the project list is in
   // (https://react.dev/learn/you-might-not-need-an-effect); acted on below.
@@ -293,26 +402,14 @@ function ProjectsSectionInner(props: ProjectsSectionProps) {
       return false;
     }
     const recorded = projectStart(source, project.image, profile);
-    const server = serverOf(project);
-    if (named && server && !server.limitReached) {
-      const { access } = named;
-      const path = `${access.baseUrl}spawn/${encodeURIComponent(access.user)}/${server.name}`;
-      // A new server gets the repository as its display name on JupyterHub 6 (never on 5.5:
-      // name-server.ts), before the form is posted; a failure leaves it unnamed, never unstarted.
-      const displayName =
-        !server.exists && hubHasDisplayNames(named.version)
-          ? serverDisplayName(project.repository, server.name)
-          : null;
-      const record = async () => {
-        const message = recorded ? await recorded.record() : null;
-        if (message === null && displayName !== null)
-          await createNamedServer(access, server.name, displayName);
-        return message;
-      };
-      spawn.setProjectId(project.id, recorded || displayName !== null ? record : undefined, path);
-    } else {
-      spawn.setProjectId(project.id, recorded?.record);
-    }
+    const own = servers.serverStart(
+      project.id,
+      project.repository,
+      project.display_name,
+      recorded?.record,
+    );
+    if (own) spawn.setProjectId(project.id, own.record, own.serverPath);
+    else spawn.setProjectId(project.id, recorded?.record);
     return true;
   }
 

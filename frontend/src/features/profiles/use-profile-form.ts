@@ -37,6 +37,11 @@ export type RecordStart = () => Promise<string | null>;
 export interface ProjectStart {
   projectId: string;
   record: RecordStart;
+  /**
+   * The project's named server spawn URL (`{base_url}spawn/{user}/{name}`), where the post goes
+   * instead of the page's own server; `record` then also names a new server (see `setProjectId`).
+   */
+  serverPath?: string;
 }
 
 /**

@@ -72,12 +72,20 @@ export function StartBar({ form }: { form: ProfileForm }) {
           if (message !== null) return refused(message);
           recording.current = false;
           recorded.current = start.projectId;
-          // The image built for an option goes with its project id.
-          if (state.projectId !== start.projectId) form.controller.setProjectId(start.projectId);
+          // The image built for an option goes with its project id (and to its own server).
+          if (state.projectId !== start.projectId)
+            form.controller.setProjectId(start.projectId, undefined, start.serverPath);
+          // setProjectId renders synchronously (flushSync): the Start button carries the named
+          // server's `formaction` now. Only a submitter's own `formaction` overrides the form's
+          // action (https://html.spec.whatwg.org/multipage/form-control-infrastructure.html#form-submission-algorithm),
+          // so a post to a named server goes through that button, whichever one was pressed.
+          const button = startButtonRef.current;
           hubForm.requestSubmit(
-            submitter instanceof HTMLButtonElement || submitter instanceof HTMLInputElement
-              ? submitter
-              : startButtonRef.current,
+            button?.hasAttribute("formaction")
+              ? button
+              : submitter instanceof HTMLButtonElement || submitter instanceof HTMLInputElement
+                ? submitter
+                : button,
           );
         },
         (error: unknown) =>
