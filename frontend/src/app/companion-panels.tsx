@@ -157,18 +157,6 @@ function repositoryOf(source: BuildSource): string {
   return normal.ok ? normal.repository : source.repo;
 }
 
-/** The project's own server of a built source (null: none here, undefined: no project id). */
-function ownServerOf(
-  servers: ReturnType<typeof useProjectServers>,
-  source: BuildSource,
-): ProjectServer | null | undefined {
-  try {
-    return servers.serverOf(projectId(source.provider, source.repo));
-  } catch {
-    return undefined;
-  }
-}
-
 function useScope({ serviceUrl, data, me }: CompanionProps): ProjectsScope {
   return { serviceUrl, user: data.user, viewer: me.name };
 }
@@ -260,12 +248,7 @@ function BuildChoiceInner(props: BuildChoiceProps) {
   }, [spawn, built, source, profile, option.key, me.features.projects, servers.hubServers.data]);
 
   const refChange = source && existingProject(list?.projects, source);
-  const own = built && source ? ownServerOf(servers, source) : undefined;
-  const notice = refChange
-    ? describeRefChange(refChange, source.ref)
-    : own?.limitReached
-      ? "You have as many servers as the hub allows you: this project starts in this page's own server, where its files are not those of its own server. Delete a server on the hub's home page to start it in its own."
-      : null;
+  const notice = refChange ? describeRefChange(refChange, source.ref) : null;
   return (
     <BuildPanel
       key={request?.id ?? "build"}

@@ -25,7 +25,13 @@ export function lazyCompanionSlots(
         loading={<p className="form-text">Loading the image builder…</p>}
         failed="The image builder could not load. You can still start a server below; reload the page to try it again."
       >
-        <BuildChoice serviceUrl={serviceUrl} data={data} shared={shared} {...props} />
+        <BuildChoice
+          serviceUrl={serviceUrl}
+          data={data}
+          shared={shared}
+          hubPage={hubPage}
+          {...props}
+        />
       </LazyPart>
     ),
     projects: (props) => (

@@ -3,11 +3,13 @@ import { userEvent } from "@testing-library/user-event";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { projectServerName } from "../../../contract/named-servers.ts";
+import { projectId } from "../../../contract/projects.ts";
 import {
   PROJECT_OPTION_KEY,
   type Profile,
   type SpawnPageData,
 } from "../../../contract/spawn-page.ts";
+import { buildHandlers, SAMPLE_IMAGE } from "../features/build/testing/handlers.ts";
 import { octave, sampleProjects } from "../features/projects/testing/fixtures.ts";
 import { LAUNCH_URL, projectsApi } from "../features/projects/testing/handlers.ts";
 import {
@@ -174,5 +176,144 @@ describe("starting projects as named servers", { timeout: 30_000 }, () => {
     await waitFor(() => expect(submitted).toHaveLength(1));
     expect(actions).toEqual([`/prefix/hub/spawn/ada/${OCTAVE_SERVER}?_xsrf=form-token`]);
     expect(fields(submitted)[`profile-option-python--${PROJECT_OPTION_KEY}`]).toBe(octave.id);
+  });
+});
+
+const BUILT = { provider: "gh", repo: "binder-examples/requirements" } as const;
+const BUILT_ID = projectId(BUILT.provider, BUILT.repo);
+const BUILT_SERVER = projectServerName(BUILT_ID);
+const BUILT_ACTION = `/prefix/hub/spawn/ada/${BUILT_SERVER}?_xsrf=form-token`;
+
+/** Builds BUILT in the build choice (the BinderHub double has it cached), then presses Start. */
+async function buildAndStart(page: ReturnType<typeof renderPage>, start = "Start") {
+  const { user } = page;
+  const entry = await screen.findByRole("radio", { name: "Build from a repository" });
+  await waitFor(() => expect(entry).toBeEnabled(), { timeout: 15_000 });
+  await user.click(entry);
+  const repository = await screen.findByRole(
+    "textbox",
+    { name: "GitHub repository" },
+    { timeout: 15_000 },
+  );
+  await user.type(repository, BUILT.repo);
+  await user.click(screen.getByRole("button", { name: "Build image" }));
+  await screen.findByText(/Press Start below to launch it/);
+  await user.click(screen.getByRole("button", { name: start }));
+}
+
+describe("the Start after a build, on a hub with named servers", { timeout: 30_000 }, () => {
+  it("JupyterHub 6: names the project's new server after the repository, then posts to it", async () => {
+    const hub = hubServersApi({ servers: {} });
+    const order: string[] = [];
+    server.events.on("request:start", ({ request }) => {
+      const url = new URL(request.url);
+      if (url.pathname.includes("/spawn/") || request.method === "POST") order.push(url.pathname);
+    });
+    server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }), ...hub.handlers);
+    const page = renderPage(withHub("6.1.1"));
+    await buildAndStart(page);
+
+    await waitFor(() => expect(page.submitted).toHaveLength(1));
+    expect(page.actions).toEqual([BUILT_ACTION]);
+    expect(fields(page.submitted)).toEqual({
+      profile: "python",
+      "profile-option-python--image--unlisted-choice": SAMPLE_IMAGE,
+      [`profile-option-python--${PROJECT_OPTION_KEY}`]: BUILT_ID,
+    });
+    // The display name is the repository as the companion records it, as the table's Start sends.
+    expect(hub.calls.created).toEqual([
+      { name: BUILT_SERVER, displayName: `https://github.com/${BUILT.repo}` },
+    ]);
+    expect(order).toEqual([
+      `/prefix/services/launchpad/api/projects/${BUILT_ID}/launch`,
+      `/prefix/hub/spawn/ada/${BUILT_SERVER}`,
+    ]);
+    server.events.removeAllListeners();
+  });
+
+  it("JupyterHub 5.5: posts to the project's own server and asks the hub's spawn page nothing", async () => {
+    const hub = hubServersApi({ servers: {} });
+    server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }), ...hub.handlers);
+    const page = renderPage(withHub("5.5.4"));
+    await buildAndStart(page);
+    await waitFor(() => expect(page.submitted).toHaveLength(1));
+    expect(page.actions).toEqual([BUILT_ACTION]);
+    expect(hub.calls.created).toEqual([]);
+  });
+
+  it("at the hub's named server limit, starts in the page's own server", async () => {
+    const hub = hubServersApi({
+      servers: Object.fromEntries([projectHubServer(octave.id, "stopped")]),
+    });
+    server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }), ...hub.handlers);
+    const page = renderPage(withHub("6.1.1", true, 1));
+    await buildAndStart(page);
+    await waitFor(() => expect(page.submitted).toHaveLength(1));
+    expect(page.actions).toEqual([HUB_FORM_ACTION]);
+    expect(hub.calls.created).toEqual([]);
+  });
+
+  it.each(["running", "starting"] as const)(
+    "the project's server %s: Start says so, records nothing and posts nothing",
+    async (state) => {
+      const hub = hubServersApi({
+        servers: Object.fromEntries([projectHubServer(BUILT_ID, state)]),
+      });
+      const posts: string[] = [];
+      server.events.on("request:start", ({ request }) => {
+        if (request.method === "POST") posts.push(new URL(request.url).pathname);
+      });
+      server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }), ...hub.handlers);
+      const page = renderPage(withHub("6.1.1"));
+      await buildAndStart(page);
+      expect(
+        await screen.findByText(
+          new RegExp(`Your project ${BUILT.repo} is (already running|starting) in its own server`),
+        ),
+      ).toBeInTheDocument();
+      expect(page.submitted).toHaveLength(0);
+      expect(posts).toEqual([]);
+      expect(hub.calls.created).toEqual([]);
+      server.events.removeAllListeners();
+    },
+  );
+
+  it("a server started in another tab since the page read the hub: refused the same", async () => {
+    const hub = hubServersApi({ servers: {} });
+    server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }), ...hub.handlers);
+    const page = renderPage(withHub("6.1.1"));
+    await screen.findByRole("radio", { name: "Build from a repository" });
+    await waitFor(() => expect(hub.calls.reads).toBeGreaterThan(0));
+    // The hub's next read lists the project's server running.
+    server.use(
+      ...hubServersApi({ servers: Object.fromEntries([projectHubServer(BUILT_ID, "running")]) })
+        .handlers,
+    );
+    await buildAndStart(page);
+    expect(await screen.findByText(/is already running in its own server/)).toBeInTheDocument();
+    expect(page.submitted).toHaveLength(0);
+  });
+
+  it("pressed with the hub's own submit button, the post still goes to the project's server", async () => {
+    const hub = hubServersApi({ servers: {} });
+    server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }), ...hub.handlers);
+    const page = renderPage(withHub("5.5.4"));
+    // JupyterHub's spawn.html has its own `<input type="submit" value="Start">` after the options.
+    const hubStart = page.form.appendChild(document.createElement("input"));
+    hubStart.type = "submit";
+    hubStart.value = "Start the hub's way";
+    await buildAndStart(page, "Start the hub's way");
+    await waitFor(() => expect(page.submitted).toHaveLength(1));
+    expect(page.actions).toEqual([BUILT_ACTION]);
+  });
+
+  it("without named servers, starts in the page's own server and asks the hub nothing", async () => {
+    const hub = hubServersApi({ servers: {} });
+    server.use(buildHandlers.cached(), ...projectsApi({ projects: [] }), ...hub.handlers);
+    const page = renderPage(withHub("6.1.1", false));
+    await buildAndStart(page);
+    await waitFor(() => expect(page.submitted).toHaveLength(1));
+    expect(page.actions).toEqual([HUB_FORM_ACTION]);
+    expect(hub.calls.reads).toBe(0);
   });
 });
