@@ -7,7 +7,7 @@
  *
  * - A project started in its own named server: the seed's lines in words, every other event as
  *   KubeSpawner prints it, with the node paused first (the events arrive once it resumes, once).
- * - A project built and started in the page's own server: the same lines on its pending page.
+ * - A project built and started: the same lines on its own server's pending page.
  * - A project whose seed fails (the kubelet's --fail-init-image): the failure in words while the
  *   pod retries, then the hub's own failure once KubeSpawner's start_timeout is over; the events
  *   of another user's running pods never appear there.
@@ -28,7 +28,6 @@ import {
 import {
   expect,
   expectMounted,
-  expectServerPage,
   openSpawnPage,
   signIn,
   test,
@@ -149,7 +148,7 @@ test.describe("the project's seed step on the hub's pending page", () => {
     },
   );
 
-  test("a project built and started in the page's own server: the same lines on its pending page", async ({
+  test("a project built and started: the same lines on its own server's pending page", async ({
     page,
     hub,
   }) => {
@@ -160,12 +159,15 @@ test.describe("the project's seed step on the hub's pending page", () => {
     const release = holdServers(hub);
     try {
       await page.getByRole("button", { name: "Start", exact: true }).click();
-      await expect(page).toHaveURL(pendingPage(hub, user));
+      // The Start after a build goes to the project's own server, as Your projects' Start does.
+      await expect(page).toHaveURL(pendingPage(hub, user, projectServerName(idOf(OWN))));
       await expect(await eventLog(page)).toContainText([copying(OWN), ready(OWN)]);
     } finally {
       release();
     }
-    await expectServerPage(page, hub, user);
+    await expect(page).toHaveURL(`${hub.url}user/${user}/${projectServerName(idOf(OWN))}/`, {
+      timeout: 60_000,
+    });
   });
 
   test("a seed that fails says so in words, and the hub still reports the failed start", async ({
