@@ -12,7 +12,7 @@ import type { Page } from "@playwright/test";
 import { projectServerName } from "../../contract/named-servers.ts";
 import { projectId } from "../../contract/projects.ts";
 import type { BuildSource } from "../../contract/providers/catalog.ts";
-import { userPods } from "../support/doubles.ts";
+import { buildUntilReady, userPods } from "../support/doubles.ts";
 import {
   expect,
   expectMounted,
@@ -31,6 +31,10 @@ const ID_A = projectId(A.provider, A.repo);
 const ID_B = projectId(B.provider, B.repo);
 const SERVER_A = projectServerName(ID_A);
 const SERVER_B = projectServerName(ID_B);
+/** Built on the page, never recorded before: its first start is the Start after the build. */
+const C: BuildSource = { provider: "gh", repo: "e2e-org/cached-servers-c", ref: "main" };
+const ID_C = projectId(C.provider, C.repo);
+const SERVER_C = projectServerName(ID_C);
 
 /** The hub's own server models of the user, stopped ones too (the tests' admin token). */
 async function hubServers(hub: StackInfo, user: string) {
@@ -172,6 +176,38 @@ test.describe("projects as named servers through the real hub", () => {
         [SERVER_A]: servers[SERVER_A]?.display_name,
         [SERVER_B]: servers[SERVER_B]?.display_name,
       }).toEqual(expectedDisplayNames(test.info().project.name));
+    },
+  );
+
+  test(
+    "a project built on the page starts in its own server, the one Your projects starts it in later",
+    { tag: "@smoke" },
+    async ({ page, hub }) => {
+      test.setTimeout(240_000);
+      await signIn(page, hub, user);
+      await expectMounted(page);
+      await buildUntilReady(page, C);
+      await page.getByRole("button", { name: "Start", exact: true }).click();
+      await expectNamedServerPage(page, hub, user, SERVER_C);
+      const first = homeMountOf(hub, user, SERVER_C);
+      expect(first.options["launchpad-project"]).toBe(ID_C);
+      expect(first.mount?.subPath).toBe(`projects/${ID_C}`);
+      const claim = { persistentVolumeClaim: { claimName: `claim-${user}--${SERVER_C}` } };
+      expect(first.volume).toEqual(claim);
+
+      // Your projects shows it running in that server; Open goes there, nothing new starts.
+      await openSpawnPage(page, hub);
+      await expect(serverCell(page, C.repo)).toHaveText("Running");
+      await row(page, C.repo)
+        .getByRole("link", { name: `Open ${C.repo}` })
+        .click();
+      await expectNamedServerPage(page, hub, user, SERVER_C);
+      expect(recordings(hub.recordDir, user, SERVER_C)).toHaveLength(1);
+
+      const servers = await hubServers(hub, user);
+      expect(servers[SERVER_C]?.display_name).toBe(
+        test.info().project.name === "jupyterhub-6" ? `https://github.com/${C.repo}` : undefined,
+      );
     },
   );
 });
