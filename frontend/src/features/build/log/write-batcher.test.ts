@@ -20,37 +20,52 @@ function slowTerminal() {
   };
 }
 
+/** Lets the microtasks queued so far run. */
+const endOfTask = () => Promise.resolve();
+
 describe("createWriteBatcher", () => {
-  it("writes the first text at once, and what comes while it is parsed as one write after it", () => {
+  it("writes what one task pushes as one write, at the end of that task", async () => {
     const terminal = slowTerminal();
     const batcher = createWriteBatcher((text, done) => terminal.write(text, done));
     for (let i = 0; i < 50_000; i++) batcher.push(`line ${i}\n`);
-    expect(terminal.writes).toEqual(["line 0\n"]);
+    expect(terminal.writes).toEqual([]);
+    await endOfTask();
+    expect(terminal.writes).toHaveLength(1);
+    expect(terminal.writes[0]?.split("\n")).toHaveLength(50_001);
+    expect(terminal.writes[0]?.startsWith("line 0\nline 1\n")).toBe(true);
+    expect(terminal.writes[0]?.endsWith("line 49999\n")).toBe(true);
+  });
+
+  it("what comes while a write is parsed goes as one write after it, with at most one in flight", async () => {
+    const terminal = slowTerminal();
+    const batcher = createWriteBatcher((text, done) => terminal.write(text, done));
+    batcher.push("a");
+    await endOfTask();
+    batcher.push("b");
+    await endOfTask();
+    batcher.push("c");
+    await endOfTask();
+    expect(terminal.writes).toEqual(["a"]);
+    expect(terminal.inFlight).toBe(1);
     terminal.finish();
-    expect(terminal.writes).toHaveLength(2);
-    expect(terminal.writes[1]?.split("\n")).toHaveLength(50_000);
-    expect(terminal.writes[1]?.startsWith("line 1\nline 2\n")).toBe(true);
+    expect(terminal.writes).toEqual(["a", "bc"]);
     expect(terminal.inFlight).toBe(1);
     terminal.finish();
     expect(terminal.inFlight).toBe(0);
-  });
-
-  it("writes nothing for empty text, and keeps at most one write in flight", () => {
-    const terminal = slowTerminal();
-    const batcher = createWriteBatcher((text, done) => terminal.write(text, done));
-    batcher.push("");
-    expect(terminal.writes).toEqual([]);
-    batcher.push("a");
-    batcher.push("b");
-    batcher.push("c");
-    expect(terminal.inFlight).toBe(1);
-    terminal.finish();
-    terminal.finish();
     batcher.push("d");
+    await endOfTask();
     expect(terminal.writes).toEqual(["a", "bc", "d"]);
   });
 
-  it("a terminal that finishes at once gets every push as it comes", () => {
+  it("writes nothing for empty text", async () => {
+    const terminal = slowTerminal();
+    const batcher = createWriteBatcher((text, done) => terminal.write(text, done));
+    batcher.push("");
+    await endOfTask();
+    expect(terminal.writes).toEqual([]);
+  });
+
+  it("a terminal that finishes at once gets each task's pushes as they come", async () => {
     const writes: string[] = [];
     const batcher = createWriteBatcher((text, done) => {
       writes.push(text);
@@ -58,27 +73,55 @@ describe("createWriteBatcher", () => {
     });
     batcher.push("a");
     batcher.push("b");
-    expect(writes).toEqual(["a", "b"]);
+    await endOfTask();
+    batcher.push("c");
+    await endOfTask();
+    expect(writes).toEqual(["ab", "c"]);
   });
 
-  it("drops pending text on discard, even if the old write never finishes, and stops on dispose", () => {
+  it("drops pending text on discard, even if the old write never finishes", async () => {
     const terminal = slowTerminal();
     const batcher = createWriteBatcher((text, done) => terminal.write(text, done));
     batcher.push("old build, in flight");
+    await endOfTask();
     batcher.push("old build, pending");
     batcher.discard();
     batcher.push("new build");
+    await endOfTask();
     expect(terminal.writes).toEqual(["old build, in flight", "new build"]);
-    // the old write's late callback does not flush anything out of turn
+    // The old write's late callback does not flush anything out of turn.
     terminal.finish();
     batcher.push("more");
+    await endOfTask();
     expect(terminal.writes).toHaveLength(2);
     terminal.finish();
     expect(terminal.writes).toEqual(["old build, in flight", "new build", "more"]);
+  });
+
+  it("discard before the end of the task drops what the task pushed", async () => {
+    const terminal = slowTerminal();
+    const batcher = createWriteBatcher((text, done) => terminal.write(text, done));
+    batcher.push("old build");
+    batcher.discard();
+    batcher.push("new build");
+    await endOfTask();
+    expect(terminal.writes).toEqual(["new build"]);
+  });
+
+  it("writes nothing after dispose, pending or pushed", async () => {
+    const terminal = slowTerminal();
+    const batcher = createWriteBatcher((text, done) => terminal.write(text, done));
+    batcher.push("first");
+    await endOfTask();
     batcher.push("late");
     batcher.dispose();
     terminal.finish();
     batcher.push("after dispose");
-    expect(terminal.writes).toEqual(["old build, in flight", "new build", "more"]);
+    await endOfTask();
+    expect(terminal.writes).toEqual(["first"]);
+    batcher.push("queued");
+    batcher.dispose();
+    await endOfTask();
+    expect(terminal.writes).toEqual(["first"]);
   });
 });

@@ -2,8 +2,10 @@
  * Hands log text to the terminal with at most one write in flight: text pushed while the terminal
  * is still parsing the previous write waits, and goes as one write when that write's callback
  * says it has been parsed (xterm's flow control, https://xtermjs.org/docs/guides/flowcontrol/).
- * Thousands of events a second so cost a few large writes, and the first text of a build goes at
- * once, without waiting for an animation frame (xterm renders per frame itself).
+ * Text pushed while nothing is in flight goes at the end of the current task (a microtask), so
+ * the events of one network chunk — a whole replay, at times — are one write, and the terminal
+ * can cut it to what it keeps (terminal-tail.ts). Thousands of events a second so cost a few
+ * large writes, and no text waits for an animation frame (xterm renders per frame itself).
  */
 export interface WriteBatcher {
   push(text: string): void;
@@ -16,6 +18,7 @@ export interface WriteBatcher {
 export function createWriteBatcher(write: (text: string, done: () => void) => void): WriteBatcher {
   let pending = "";
   let writing = false;
+  let scheduled = false;
   /** A write from before a `discard` or `dispose` that finishes later changes nothing. */
   let generation = 0;
   let disposed = false;
@@ -35,7 +38,12 @@ export function createWriteBatcher(write: (text: string, done: () => void) => vo
     push(text) {
       if (disposed || text === "") return;
       pending += text;
-      if (!writing) flush();
+      if (writing || scheduled) return;
+      scheduled = true;
+      queueMicrotask(() => {
+        scheduled = false;
+        if (!writing) flush();
+      });
     },
     discard() {
       pending = "";
