@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import type { BuildLogBuffer } from "../log/build-log-buffer.ts";
 import { ScrollFollower } from "../log/scroll-follower.ts";
+import { TERMINAL_SCROLLBACK } from "../log/terminal-size.ts";
 import { createWriteBatcher } from "../log/write-batcher.ts";
 import type { LogTerminal } from "../log/xterm-terminal.ts";
 
@@ -23,6 +24,7 @@ export function BuildLog({ log, fileName = "build.log", loadTerminal = loadXterm
   );
   const [following, setFollowing] = useState(true);
   const [copied, setCopied] = useState<"idle" | "copied" | "failed">("idle");
+  const longerThanTerminal = useLongerThanTerminal(log);
   const followerRef = useRef<ScrollFollower | null>(null);
   const terminalRef = useRef<LogTerminal | null>(null);
 
@@ -146,8 +148,21 @@ export function BuildLog({ log, fileName = "build.log", loadTerminal = loadXterm
           The log viewer could not load. You can still copy or download the log.
         </p>
       )}
+      {longerThanTerminal && terminalState === "ready" && (
+        <p className="form-text mb-1">
+          The log has more than {TERMINAL_SCROLLBACK.toLocaleString("en-US")} lines: the terminal
+          keeps the last {TERMINAL_SCROLLBACK.toLocaleString("en-US")}, and Copy log and Download
+          log have all of it.
+        </p>
+      )}
       {/* Not a live region: the status line announces phases, screen readers are not read the raw log. */}
       <div ref={hostRef} className="lp-build-terminal" />
     </section>
   );
+}
+
+/** Whether the log has more lines than the terminal keeps; re-renders only when that changes. */
+function useLongerThanTerminal(log: BuildLogBuffer): boolean {
+  const subscribe = useCallback((changed: () => void) => log.subscribe(changed), [log]);
+  return useSyncExternalStore(subscribe, () => log.lineCount > TERMINAL_SCROLLBACK);
 }

@@ -11,6 +11,7 @@ export type BuildLogChange = { type: "append"; text: string } | { type: "clear" 
 export class BuildLogBuffer {
   private chunks: string[] = [];
   private joined: string | null = "";
+  private lineFeeds = 0;
   private cleaner = new LogCleaner();
   private readonly listeners = new Set<(change: BuildLogChange) => void>();
 
@@ -19,6 +20,7 @@ export class BuildLogBuffer {
     if (text === "") return;
     this.chunks.push(text);
     this.joined = null;
+    for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) this.lineFeeds++;
     for (const listener of this.listeners) listener({ type: "append", text });
   }
 
@@ -26,6 +28,7 @@ export class BuildLogBuffer {
     this.chunks = [];
     this.cleaner = new LogCleaner();
     this.joined = "";
+    this.lineFeeds = 0;
     for (const listener of this.listeners) listener({ type: "clear" });
   }
 
@@ -33,6 +36,11 @@ export class BuildLogBuffer {
   text(): string {
     this.joined ??= this.chunks.join("");
     return this.joined;
+  }
+
+  /** How many lines the log has ended so far (its line feeds). */
+  get lineCount(): number {
+    return this.lineFeeds;
   }
 
   get isEmpty(): boolean {
