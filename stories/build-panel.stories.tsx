@@ -107,7 +107,10 @@ export const SignedOut: Story = {
   },
 };
 
-/** 50,000 log lines, to check that the terminal stays smooth and scrolling up stops following. */
+/**
+ * 50,000 log lines: the terminal keeps the last 10,000 and says so above itself; it stays smooth,
+ * and scrolling up stops following.
+ */
 export const LongLog: Story = {
   args: { initialSource: SOURCE, autoStart: true },
   parameters: { msw: [http.get(BUILD_STREAM_PATH, () => streamResponse(longBuild(50_000)))] },
