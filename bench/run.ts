@@ -17,6 +17,7 @@ import { measureDependencyCost } from "./dependency-cost.ts";
 import { measureProjectsApi } from "./projects.ts";
 import { measureSpawnPage } from "./spawn-page.ts";
 import { measureStartup } from "./startup.ts";
+import { TERMINAL_SCROLLBACK } from "../frontend/src/features/build/log/terminal-size.ts";
 import { measureTerminal } from "./terminal.ts";
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -145,7 +146,7 @@ if (runs("builds")) {
 
 if (runs("terminal")) {
   console.log(
-    "\n# The build log in the terminal (Chromium, the app's buffer → frame batcher → xterm path)",
+    `\n# The build log in the terminal (Chromium, the app's buffer → write batcher → xterm path, which keeps the last ${TERMINAL_SCROLLBACK.toLocaleString("en-US")} lines)`,
   );
   load();
   report(await measureTerminal());
