@@ -274,12 +274,20 @@ export async function measureTerminal(
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
       timeout: 60_000,
     });
-    /** `times` renders in one fresh page: the first is cold (as a user's first build), the rest warm. */
+    /** Renders in one fresh page, Launchpad's or BinderHub's, the page open `pageAgeMs` first. */
     const render = async (
       messages: string[],
-      times = 1,
-      peer = false,
-      pageAgeMs = PAGE_AGE_MS,
+      {
+        times = 1,
+        peer = false,
+        pageAgeMs = PAGE_AGE_MS,
+      }: {
+        /** How many: the first is cold (as a user's first build), the rest warm. */
+        times?: number;
+        /** BinderHub's page (`benchPeer`) instead of Launchpad's. */
+        peer?: boolean;
+        pageAgeMs?: number;
+      } = {},
     ): Promise<RenderTiming[]> => {
       const page = await browser!.newPage({ viewport: { width: 1000, height: 700 } });
       page.setDefaultTimeout(60_000);
@@ -331,14 +339,14 @@ export async function measureTerminal(
     const peerTimings: RenderTiming[] = [];
     // Launchpad and BinderHub's page take turns, so a noisy moment weighs on both alike.
     for (let i = 0; i < runs; i++) {
-      const [cold, again] = await render(real, 2);
+      const [cold, again] = await render(real, { times: 2 });
       timings.push(cold!);
       warm.push(again!);
-      peerTimings.push(...(await render(real, 1, true)));
+      peerTimings.push(...(await render(real, { peer: true })));
     }
     const peerWritten = median(peerTimings.map((t) => t.writtenMs));
     const justLoaded: RenderTiming[] = [];
-    for (let i = 0; i < runs; i++) justLoaded.push(...(await render(real, 1, false, 0)));
+    for (let i = 0; i < runs; i++) justLoaded.push(...(await render(real, { pageAgeMs: 0 })));
     const written = median(timings.map((t) => t.writtenMs));
     const painted = median(timings.map((t) => t.paintedMs));
     const ms = (values: number[]) => values.map((v) => v.toFixed(0)).join(" ");
@@ -374,7 +382,7 @@ export async function measureTerminal(
     const longPeer: RenderTiming[] = [];
     for (let i = 0; i < longRuns; i++) {
       longTimings.push(...(await render(long)));
-      longPeer.push(...(await render(long, 1, true)));
+      longPeer.push(...(await render(long, { peer: true })));
     }
     const longWritten = median(longTimings.map((t) => t.writtenMs));
     const longPeerWritten = median(longPeer.map((t) => t.writtenMs));

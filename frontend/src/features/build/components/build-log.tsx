@@ -5,6 +5,8 @@ import { TERMINAL_SCROLLBACK } from "../log/terminal-size.ts";
 import { createWriteBatcher } from "../log/write-batcher.ts";
 import type { LogTerminal } from "../log/xterm-terminal.ts";
 
+const KEPT_LINES = TERMINAL_SCROLLBACK.toLocaleString("en-US");
+
 export type LoadTerminal = () => Promise<{ createLogTerminal: (host: HTMLElement) => LogTerminal }>;
 
 /** xterm and its CSS are a lazy chunk: fetched the first time a build log is shown. */
@@ -150,9 +152,8 @@ export function BuildLog({ log, fileName = "build.log", loadTerminal = loadXterm
       )}
       {longerThanTerminal && terminalState === "ready" && (
         <p className="form-text mb-1">
-          The log has more than {TERMINAL_SCROLLBACK.toLocaleString("en-US")} lines: the terminal
-          keeps the last {TERMINAL_SCROLLBACK.toLocaleString("en-US")}, and Copy log and Download
-          log have all of it.
+          The log has more than {KEPT_LINES} lines: the terminal keeps the last {KEPT_LINES}, and
+          Copy log and Download log have all of it.
         </p>
       )}
       {/* Not a live region: the status line announces phases, screen readers are not read the raw log. */}
