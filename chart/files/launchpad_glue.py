@@ -11,7 +11,9 @@ hub image lacks:
 1. ``KubeSpawner.options_form`` becomes a callable that renders the spawn form: an allow-listed
    JSON copy of the profile list (never ``kubespawner_override``: it holds env vars, secrets and
    node selectors), the saved ``user_options``, a plain fallback form that starts servers when the
-   Launchpad bundle cannot load, and a loader that finds the companion under ``jhdata.prefix``.
+   Launchpad bundle cannot load, and a loader that finds the companion under ``jhdata.prefix``;
+   the page's answer carries ``Link: rel=preload`` headers for what its first frame and the page's
+   code wait for (``add_spawn_page_links``).
 2. ``KubeSpawner.modify_pod_hook`` is wrapped: the admin's hook runs first, then, when the user
    starts on a project, the home mount is narrowed to that project's folder (see ``_apply_project``).
 3. ``KubeSpawner.progress`` is wrapped so that the hub's pending page tells the user, in words, what
@@ -33,6 +35,7 @@ import html
 import inspect
 import json
 import os
+import posixpath
 import re
 import time
 from html.parser import HTMLParser
@@ -479,6 +482,80 @@ def _hub_prefix(spawner):
     return prefix if isinstance(prefix, str) and prefix.startswith("/") and prefix.endswith("/") else None
 
 
+#: A path the glue puts in a ``Link`` header as it is: no ``<``, ``>``, ``,``, ``;``, quotes or spaces.
+_LINK_PATH = re.compile(r"\A/[A-Za-z0-9@._~/%+-]+\Z")
+#: An ``@import`` of a stylesheet: ``@import "x.css"``, ``@import url(x.css)`` (what it names).
+_CSS_IMPORT = re.compile(r"""@import\s*(?:url\(\s*)?["']?([^"')\s;]+)""")
+#: The hub's own stylesheet, which JupyterHub's page.html links
+#: (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/share/jupyterhub/templates/page.html#L41-L45).
+_HUB_STYLESHEET = "css/style.min.css"
+#: What the hub's stylesheet imports, by static directory: read once per hub process.
+_IMPORTS_CACHE = {}
+
+
+def hub_stylesheet_imports(static_path, static_url_prefix):
+    """The URLs of the hub's own static files that its stylesheet ``@import``s without a version.
+
+    JupyterHub's stylesheet is linked with ``?v=`` and cached for long, but it imports Font Awesome's
+    CSS by relative URL (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/share/jupyterhub/static/scss/style.scss#L56-L57),
+    which the hub serves with ``Cache-Control: no-cache`` for want of a ``?v=``
+    (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/handlers/static.py#L8-L20):
+    every page asks for them again, once the stylesheet is parsed, and draws nothing until they
+    are in. Only files that exist below ``static_path`` are named (no query, no other origin, no
+    ``..`` out of it). Never raises: an unreadable stylesheet names nothing.
+    """
+    key = (static_path, static_url_prefix)
+    if key in _IMPORTS_CACHE:
+        return _IMPORTS_CACHE[key]
+    urls = []
+    try:
+        with open(os.path.join(static_path, *_HUB_STYLESHEET.split("/")), encoding="utf-8") as css:
+            text = css.read(2_000_000)
+        for target in _CSS_IMPORT.findall(text):
+            if any(c in target for c in "?#:\\") or target.startswith("/"):
+                continue  # versioned, of another origin or absolute: not the hub's unversioned files
+            relative = posixpath.normpath(posixpath.join(posixpath.dirname(_HUB_STYLESHEET), target))
+            url = static_url_prefix + relative
+            if relative.startswith("..") or not _LINK_PATH.match(url) or url in urls:
+                continue
+            if os.path.isfile(os.path.join(static_path, *relative.split("/"))):
+                urls.append(url)
+    except (OSError, TypeError, ValueError):
+        urls = []
+    _IMPORTS_CACHE[key] = tuple(urls[:8])
+    return _IMPORTS_CACHE[key]
+
+
+def add_spawn_page_links(spawner, script_url=None):
+    """``Link: rel=preload`` headers on the spawn page's answer, so the browser starts fetching
+    what the page waits for as soon as the answer's head is in, not once it has parsed its way
+    to each: the hub stylesheet's unversioned imports (``hub_stylesheet_imports``), a round trip
+    before the first frame on every spawn page, and the page's code (``script_url``, as the
+    form's own preload asks for it; that one stays for a hub whose answer carries no header).
+
+    JupyterHub hands the spawn page's request handler to the spawner before it asks for the
+    options form, "so you can access query params in form rendering"
+    (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/handlers/pages.py#L189-L190);
+    the headers go with the page it then renders. Never raises: without a handler, or one that
+    has answered already, nothing is added and the page is as it was.
+    """
+    handler = getattr(spawner, "handler", None)
+    try:
+        if handler is None or getattr(handler, "_finished", True) is not False:
+            return
+        settings = handler.settings
+        links = [
+            f"<{url}>; rel=preload; as=style"
+            for url in hub_stylesheet_imports(settings.get("static_path"), settings.get("static_url_prefix"))
+        ]
+        if script_url and _LINK_PATH.match(script_url):
+            links.append(f"<{script_url}>; rel=preload; as=script; crossorigin")
+        for link in links:
+            handler.add_header("Link", link)
+    except Exception:
+        spawner.log.warning("Launchpad: could not add preload links to the spawn page", exc_info=True)
+
+
 def hub_facts(spawner, project_servers=True):
     """What the page needs to know about the hub: its version and whether it has named servers.
 
@@ -692,16 +769,19 @@ async def render_options_form(spawner, service_name="launchpad", project_servers
         if cached is None:
             profiles = public_profiles(profile_list)
             cached = _remember(key, _Projected(None, profiles, _json_for_script(profiles)))
-        return render_spawn_form(
+        prefix = _hub_prefix(spawner)
+        form = render_spawn_form(
             cached.profiles,
             spawner.user_options or {},
             service_name,
             spawner.user.name,
             spawner.name or "",
             profiles_json=cached.profiles_json,
-            prefix=_hub_prefix(spawner),
+            prefix=prefix,
             hub=hub_facts(spawner, project_servers),
         )
+        add_spawn_page_links(spawner, prefix and f"{prefix}services/{service_name}/static/launchpad.js")
+        return form
     except Exception:
         spawner.log.exception(
             "Launchpad could not read this profile_list; showing KubeSpawner's own form instead"

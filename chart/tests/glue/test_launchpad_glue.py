@@ -265,6 +265,117 @@ def test_the_form_asks_for_the_pages_code_at_the_url_its_loader_imports():
         assert 'rel="preload"' not in html and "import(" in html
 
 
+class _Connection:
+    """What a Tornado request handler needs of its HTTP connection, when nothing is sent."""
+
+    def set_close_callback(self, callback):
+        pass
+
+
+def spawn_page_handler(static_path, finished=False):
+    """A real Tornado handler for the spawn page, with the settings JupyterHub gives it."""
+    from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
+    from tornado.web import Application, RequestHandler
+
+    app = Application([], static_path=str(static_path), static_url_prefix="/jupyter/hub/static/")
+    start = RequestStartLine("GET", "/jupyter/hub/spawn", "HTTP/1.1")
+    request = HTTPServerRequest(start_line=start, headers=HTTPHeaders({"Host": "hub.example"}), connection=_Connection())
+    handler = RequestHandler(app, request)
+    handler._finished = finished
+    return handler
+
+
+def hub_static_path():
+    """The static files of the JupyterHub installed here, as the hub serves them."""
+    from jupyterhub._data import DATA_FILES_PATH
+
+    return Path(DATA_FILES_PATH) / "static"
+
+
+def links_of(handler):
+    return handler._headers.get_list("Link")
+
+
+def spawn_page(c, handler, base_url="/jupyter/"):
+    async def go():
+        spawner = make_spawner(c)
+        spawner.user.settings = {"base_url": base_url}
+        spawner.handler = handler  # as JupyterHub's SpawnHandler does before it asks for the form
+        return await c.KubeSpawner.options_form(spawner)
+
+    return run(go())
+
+
+def test_the_spawn_pages_answer_asks_at_once_for_what_its_first_frame_waits_for():
+    c = Config()
+    c.KubeSpawner.profile_list = [{"display_name": "Small", "slug": "small"}]
+    launchpad_glue.install(c)
+    handler = spawn_page_handler(hub_static_path())
+    html = spawn_page(c, handler)
+    # The installed hub's own stylesheet imports Font Awesome unversioned: both named, as the
+    # stylesheet's relative URLs resolve, then the page's code in the form's own request mode.
+    assert links_of(handler) == [
+        "</jupyter/hub/static/components/@fortawesome/fontawesome-free/css/fontawesome.css>; rel=preload; as=style",
+        "</jupyter/hub/static/components/@fortawesome/fontawesome-free/css/solid.css>; rel=preload; as=style",
+        "</jupyter/services/launchpad/static/launchpad.js>; rel=preload; as=script; crossorigin",
+    ]
+    assert 'rel="preload" as="script" crossorigin href="/jupyter/services/launchpad/static/launchpad.js"' in html
+
+
+def test_preload_links_name_only_the_hubs_own_unversioned_files(tmp_path):
+    (tmp_path / "css").mkdir()
+    (tmp_path / "components" / "x").mkdir(parents=True)
+    for name in ("a.css", "b.css", "c d.css", "e>f.css"):
+        (tmp_path / "components" / "x" / name).write_text("")
+    (tmp_path / "outside.css").write_text("")
+    (tmp_path / "css" / "style.min.css").write_text(
+        '@import"../components/x/a.css";'
+        "@import url( ../components/x/b.css );"
+        '@import "../components/x/a.css";'  # twice: named once
+        '@import "../components/x/a.css?v=1";'  # versioned: the hub caches it
+        '@import "https://evil.example/x.css";'
+        '@import "//evil.example/x.css";'
+        '@import "/etc/passwd";'
+        '@import "../../../../etc/passwd";'
+        '@import "../components/x/missing.css";'
+        '@import "../components/x/c d.css";'  # a space ends the URL the regex reads: missing
+        '@import "../components/x/e>f.css";'  # cannot be put in a Link header as it is
+        "body{}"
+    )
+    launchpad_glue._IMPORTS_CACHE.clear()
+    assert launchpad_glue.hub_stylesheet_imports(str(tmp_path), "/hub/static/") == (
+        "/hub/static/components/x/a.css",
+        "/hub/static/components/x/b.css",
+    )
+    # No stylesheet, or no static directory at all: nothing named, nothing raised.
+    assert launchpad_glue.hub_stylesheet_imports(str(tmp_path / "nowhere"), "/hub/static/") == ()
+    assert launchpad_glue.hub_stylesheet_imports(None, None) == ()
+
+
+def test_no_preload_links_without_a_live_handler_or_a_path_the_glue_trusts(tmp_path):
+    c = Config()
+    c.KubeSpawner.profile_list = [{"display_name": "Small", "slug": "small"}]
+    launchpad_glue.install(c)
+    # The handler answered already (a stale one): nothing is added to it.
+    handler = spawn_page_handler(hub_static_path(), finished=True)
+    spawn_page(c, handler)
+    assert links_of(handler) == []
+    # A hub without a stylesheet: the page's code only.
+    handler = spawn_page_handler(tmp_path)
+    spawn_page(c, handler)
+    assert links_of(handler) == ["</jupyter/services/launchpad/static/launchpad.js>; rel=preload; as=script; crossorigin"]
+    # A base URL that cannot go in a header as it is gets no Link (the form still loads the page).
+    for base_url in ('/x" onload="alert(1)/', "/a>b/", "/a, </evil>; rel=preload/"):
+        handler = spawn_page_handler(tmp_path)
+        html = spawn_page(c, handler, base_url)
+        assert links_of(handler) == [] and "import(" in html
+    # No handler at all (a spawner asked for its form outside a request): the form as before.
+    async def go():
+        return await c.KubeSpawner.options_form(make_spawner(c))
+
+    assert "import(" in run(go())
+
+
 def test_the_form_comes_before_the_data_and_the_loader_after_both():
     # The browser draws the form while it still reads the data, and the page's code runs only
     # once the form is all there (the loader at the top ran it in the middle of a long list).
