@@ -13,7 +13,8 @@ hub image lacks:
    node selectors), the saved ``user_options``, a plain fallback form that starts servers when the
    Launchpad bundle cannot load, and a loader that finds the companion under ``jhdata.prefix``;
    the page's answer carries ``Link: rel=preload`` headers for what its first frame and the page's
-   code wait for (``add_spawn_page_links``).
+   code wait for (``add_spawn_page_links``), and the hub's vendored files that its stylesheet
+   imports are served so that a browser's copy is used at once (``hub_static_handler_class``).
 2. ``KubeSpawner.modify_pod_hook`` is wrapped: the admin's hook runs first, then, when the user
    starts on a project, the home mount is narrowed to that project's folder (see ``_apply_project``).
 3. ``KubeSpawner.progress`` is wrapped so that the hub's pending page tells the user, in words, what
@@ -41,6 +42,7 @@ import time
 from html.parser import HTMLParser
 
 from tornado import web
+from traitlets.config.loader import LazyConfigValue
 
 # python-slugify: KubeSpawner's own dependency (https://github.com/jupyterhub/kubespawner/blob/7.1.0/kubespawner/spawner.py#L29)
 from slugify import slugify
@@ -92,6 +94,7 @@ def install(
     home = HomeMount(home_mount_path, home_volume_name)
     c.KubeSpawner.modify_pod_hook = _chain_modify_pod_hook(admin_hook, home)
     _install_seed_progress()
+    _install_static_handler(c)
     if profile_list_url:
         _install_published_profile_list(c, profile_list_url, profile_list_cache_seconds)
 
@@ -526,12 +529,80 @@ def hub_stylesheet_imports(static_path, static_url_prefix):
     return _IMPORTS_CACHE[key]
 
 
+#: How long a browser may go on using a copy of the hub's vendored files while it asks for them
+#: again in the background (a week: long enough for a user's next visit).
+COMPONENTS_STALE_SECONDS = 7 * 24 * 3600
+#: The hub's own copies of the npm packages it depends on (Font Awesome, Bootstrap, jQuery,
+#: RequireJS), copied below its static directory when the hub is built
+#: (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/bower-lite#L19-L34): they change only when
+#: the hub is upgraded.
+_COMPONENTS_DIR = "components/"
+_STATIC_HANDLER_CLASS = []
+
+
+def hub_static_handler_class():
+    """JupyterHub's own static file handler, but for the unversioned files of its vendored
+    packages (``components/``): ``Cache-Control: max-age=0, stale-while-revalidate=<a week>``
+    instead of ``no-cache``.
+
+    The hub stylesheet imports Font Awesome's CSS, and that its font, by relative URL (see
+    ``hub_stylesheet_imports``), so the hub sends them with ``no-cache``
+    (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/handlers/static.py#L8-L20) and
+    every page waits a round trip to have them confirmed before its first frame. With
+    stale-while-revalidate (RFC 5861 §3) the browser uses the copy it has at once and asks the hub
+    in the background, so a hub upgrade's new copy is in use from the page after. Everything else
+    is as the hub sends it: versioned URLs (``?v=``, cached for long by Tornado), the hub's own
+    files, and every file when the admin asks for ``no_cache_static``. None when JupyterHub's
+    handler cannot be imported (the hub then keeps its own).
+    """
+    if _STATIC_HANDLER_CLASS:
+        return _STATIC_HANDLER_CLASS[0]
+    try:
+        from jupyterhub.handlers.static import CacheControlStaticFilesHandler
+    except ImportError:
+        return None
+
+    class LaunchpadStaticFilesHandler(CacheControlStaticFilesHandler):
+        def set_extra_headers(self, path):
+            # Where the file is, not how the URL spelled it (``components/../css/`` is not below
+            # it): Tornado has checked the path below the root before it sets headers, and may
+            # have resolved symbolic links in it (6.6 does), so both sides are resolved here.
+            relative = os.path.relpath(os.path.realpath(self.absolute_path), os.path.realpath(self.root))
+            component = relative.replace(os.sep, "/").startswith(_COMPONENTS_DIR)
+            if "v" in self.request.arguments or self.settings.get("no_cache_static", False) or not component:
+                super().set_extra_headers(path)
+                return
+            self.add_header("Cache-Control", f"max-age=0, stale-while-revalidate={COMPONENTS_STALE_SECONDS}")
+
+    _STATIC_HANDLER_CLASS.append(LaunchpadStaticFilesHandler)
+    return LaunchpadStaticFilesHandler
+
+
+def _install_static_handler(c):
+    """Serves the hub's static files with ``hub_static_handler_class``, merged into the admin's
+    ``JupyterHub.tornado_settings`` (z2jh sets ``slow_spawn_timeout`` there), which JupyterHub lets
+    override its own settings (https://github.com/jupyterhub/jupyterhub/blob/5.5.4/jupyterhub/app.py#L3315-L3316).
+    A handler class the admin chose is left alone."""
+    handler_class = hub_static_handler_class()
+    if handler_class is None:
+        return
+    settings = c.JupyterHub["tornado_settings"] if "tornado_settings" in c.JupyterHub else {}
+    if isinstance(settings, LazyConfigValue):
+        # ``c.JupyterHub.tornado_settings.update(...)`` before any assignment: its value over the
+        # trait's default, an empty dict.
+        settings = settings.get_value({})
+    if not isinstance(settings, dict) or "static_handler_class" in settings:
+        return
+    c.JupyterHub.tornado_settings = {**settings, "static_handler_class": handler_class}
+
+
 def add_spawn_page_links(spawner, script_url=None):
     """``Link: rel=preload`` headers on the spawn page's answer, so the browser starts fetching
     what the page waits for as soon as the answer's head is in, not once it has parsed its way
-    to each: the hub stylesheet's unversioned imports (``hub_stylesheet_imports``), a round trip
-    before the first frame on every spawn page, and the page's code (``script_url``, as the
-    form's own preload asks for it; that one stays for a hub whose answer carries no header).
+    to each: the page's code (``script_url``, as the form's own preload asks for it; that one
+    stays for a hub whose answer carries no header) and, unless the glue's static handler serves
+    them (``hub_static_handler_class``), the hub stylesheet's unversioned imports
+    (``hub_stylesheet_imports``), otherwise a round trip before the first frame on every page.
 
     JupyterHub hands the spawn page's request handler to the spawner before it asks for the
     options form, "so you can access query params in form rendering"
@@ -544,10 +615,19 @@ def add_spawn_page_links(spawner, script_url=None):
         if handler is None or getattr(handler, "_finished", True) is not False:
             return
         settings = handler.settings
-        links = [
-            f"<{url}>; rel=preload; as=style"
-            for url in hub_stylesheet_imports(settings.get("static_path"), settings.get("static_url_prefix"))
-        ]
+        # Served by the glue's handler, the imports come from the browser's copy at once; a
+        # preload of them would only get in the way: Chromium takes the preload's stale copy for
+        # a different request from the stylesheet's, which then waits for the network (seen in
+        # Chromium 156's DevTools protocol: the import fetched again, 95 ms on loopback).
+        ours = settings.get("static_handler_class") is _STATIC_HANDLER_CLASS[0] if _STATIC_HANDLER_CLASS else False
+        links = (
+            []
+            if ours
+            else [
+                f"<{url}>; rel=preload; as=style"
+                for url in hub_stylesheet_imports(settings.get("static_path"), settings.get("static_url_prefix"))
+            ]
+        )
         if script_url and _LINK_PATH.match(script_url):
             links.append(f"<{script_url}>; rel=preload; as=script; crossorigin")
         for link in links:

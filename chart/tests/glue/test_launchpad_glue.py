@@ -272,12 +272,12 @@ class _Connection:
         pass
 
 
-def spawn_page_handler(static_path, finished=False):
+def spawn_page_handler(static_path, finished=False, **settings):
     """A real Tornado handler for the spawn page, with the settings JupyterHub gives it."""
     from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
     from tornado.web import Application, RequestHandler
 
-    app = Application([], static_path=str(static_path), static_url_prefix="/jupyter/hub/static/")
+    app = Application([], static_path=str(static_path), static_url_prefix="/jupyter/hub/static/", **settings)
     start = RequestStartLine("GET", "/jupyter/hub/spawn", "HTTP/1.1")
     request = HTTPServerRequest(start_line=start, headers=HTTPHeaders({"Host": "hub.example"}), connection=_Connection())
     handler = RequestHandler(app, request)
@@ -320,6 +320,11 @@ def test_the_spawn_pages_answer_asks_at_once_for_what_its_first_frame_waits_for(
         "</jupyter/services/launchpad/static/launchpad.js>; rel=preload; as=script; crossorigin",
     ]
     assert 'rel="preload" as="script" crossorigin href="/jupyter/services/launchpad/static/launchpad.js"' in html
+    # With the glue's static handler serving them (install's default), the browser uses its copy
+    # of the imports at once, and a preload would only fetch them on another request: the code only.
+    handler = spawn_page_handler(hub_static_path(), static_handler_class=launchpad_glue.hub_static_handler_class())
+    spawn_page(c, handler)
+    assert links_of(handler) == ["</jupyter/services/launchpad/static/launchpad.js>; rel=preload; as=script; crossorigin"]
 
 
 def test_preload_links_name_only_the_hubs_own_unversioned_files(tmp_path):
@@ -374,6 +379,109 @@ def test_no_preload_links_without_a_live_handler_or_a_path_the_glue_trusts(tmp_p
         return await c.KubeSpawner.options_form(make_spawner(c))
 
     assert "import(" in run(go())
+
+
+def static_answers(requests, settings=None):
+    """``(status, Cache-Control)`` for each ``(path, headers)``, from a real Tornado server serving
+    the installed hub's static files with the glue's handler, as the hub would (JupyterHub's own
+    settings: static_path, static_url_prefix, static_handler_class)."""
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.httpserver import HTTPServer
+    from tornado.testing import bind_unused_port
+    from tornado.web import Application
+
+    async def go():
+        app = Application(
+            [],
+            static_path=str(hub_static_path()),
+            static_url_prefix="/hub/static/",
+            static_handler_class=launchpad_glue.hub_static_handler_class(),
+            **(settings or {}),
+        )
+        sock, port = bind_unused_port()
+        server = HTTPServer(app)
+        server.add_sockets([sock])
+        client = AsyncHTTPClient(force_instance=True)
+        try:
+            answers = []
+            for path, headers in requests:
+                response = await client.fetch(f"http://127.0.0.1:{port}{path}", headers=headers, raise_error=False)
+                answers.append((response.code, response.headers.get("Cache-Control")))
+            return answers
+        finally:
+            client.close()
+            server.stop()
+
+    return run(go())
+
+
+FA_CSS = "/hub/static/components/@fortawesome/fontawesome-free/css/fontawesome.css"
+FA_FONT = "/hub/static/components/@fortawesome/fontawesome-free/webfonts/fa-solid-900.woff2"
+SWR = f"max-age=0, stale-while-revalidate={7 * 24 * 3600}"
+
+
+def test_the_hubs_vendored_files_are_used_from_the_browsers_copy_while_it_asks_again():
+    later = "Wed, 01 Jan 2100 00:00:00 GMT"  # If-Modified-Since after the file's time: not modified
+    answers = static_answers(
+        [
+            (FA_CSS, {}),
+            (FA_FONT, {}),
+            (FA_CSS, {"If-Modified-Since": later}),  # the background check keeps the header
+            # Everything else as JupyterHub sends it: its own unversioned files no-cache, ...
+            ("/hub/static/css/style.min.css", {}),
+            ("/hub/static/favicon.ico", {}),
+            # ... a path that only spells its way through components/ is not below it ...
+            ("/hub/static/components/../css/style.min.css", {}),
+            # ... versioned URLs cached for long by Tornado, and what is not there a 404.
+            (FA_CSS + "?v=abc", {}),
+            ("/hub/static/components/missing.css", {}),
+        ]
+    )
+    assert answers == [
+        (200, SWR),
+        (200, SWR),
+        (304, SWR),
+        (200, "no-cache"),
+        (200, "no-cache"),
+        (200, "no-cache"),
+        (200, "max-age=315360000"),
+        (404, None),
+    ]
+    # An admin who asks for no caching of static files (JupyterHub's no_cache_static) gets it.
+    assert static_answers([(FA_CSS, {})], {"no_cache_static": True}) == [(200, "no-cache")]
+
+
+def test_install_serves_the_hubs_static_files_with_the_glues_handler_beside_the_admins_settings():
+    handler_class = launchpad_glue.hub_static_handler_class()
+    from jupyterhub.handlers.static import CacheControlStaticFilesHandler
+
+    assert issubclass(handler_class, CacheControlStaticFilesHandler)
+    # z2jh's own setting (slow_spawn_timeout) is kept beside it.
+    c = Config()
+    c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
+    launchpad_glue.install(c)
+    assert c.JupyterHub.tornado_settings == {"slow_spawn_timeout": 0, "static_handler_class": handler_class}
+    # Nothing set before: the handler alone.
+    c = Config()
+    launchpad_glue.install(c)
+    assert c.JupyterHub.tornado_settings == {"static_handler_class": handler_class}
+    # Set by .update() before any assignment (a traitlets LazyConfigValue): merged.
+    c = Config()
+    c.JupyterHub.tornado_settings.update({"headers": {"X-Frame-Options": "DENY"}})
+    launchpad_glue.install(c)
+    assert c.JupyterHub.tornado_settings == {
+        "headers": {"X-Frame-Options": "DENY"},
+        "static_handler_class": handler_class,
+    }
+    # The admin's own handler class is left alone, in either form.
+    c = Config()
+    c.JupyterHub.tornado_settings = {"static_handler_class": CacheControlStaticFilesHandler}
+    launchpad_glue.install(c)
+    assert c.JupyterHub.tornado_settings == {"static_handler_class": CacheControlStaticFilesHandler}
+    c = Config()
+    c.JupyterHub.tornado_settings.update({"static_handler_class": CacheControlStaticFilesHandler})
+    launchpad_glue.install(c)
+    assert c.JupyterHub.tornado_settings.get_value({}) == {"static_handler_class": CacheControlStaticFilesHandler}
 
 
 def test_the_form_comes_before_the_data_and_the_loader_after_both():
