@@ -15,7 +15,7 @@ import { measureBuilds, type BenchRow } from "./builds.ts";
 import { measureBundle } from "./bundle-size.ts";
 import { measureDependencyCost } from "./dependency-cost.ts";
 import { measureProjectsApi } from "./projects.ts";
-import { measureSpawnPage } from "./spawn-page.ts";
+import { measureSpawnPage, RUNS as SPAWN_RUNS } from "./spawn-page.ts";
 import { measureStartup } from "./startup.ts";
 import { TERMINAL_SCROLLBACK } from "../frontend/src/features/build/log/terminal-size.ts";
 import { measureTerminal } from "./terminal.ts";
@@ -107,7 +107,7 @@ if (runs("dependencies")) {
 
 if (runs("spawn-page")) {
   console.log(
-    "\n# The spawn page in a real hub (Chromium, 10 Mbit/s, 40 ms; medians of 5 loads each, beside jupyterhub-fancy-profiles 0.7.0)",
+    `\n# The spawn page in a real hub (Chromium, 10 Mbit/s, 40 ms; medians of ${SPAWN_RUNS} loads each, beside jupyterhub-fancy-profiles 0.7.0)`,
   );
   load();
   report(await measureSpawnPage());
