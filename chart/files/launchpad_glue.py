@@ -567,12 +567,13 @@ def hub_static_handler_class():
             # Where the file is, not how the URL spelled it (``components/../css/`` is not below
             # it): Tornado has checked the path below the root before it sets headers, and may
             # have resolved symbolic links in it (6.6 does), so both sides are resolved here.
-            relative = os.path.relpath(os.path.realpath(self.absolute_path), os.path.realpath(self.root))
-            component = relative.replace(os.sep, "/").startswith(_COMPONENTS_DIR)
-            if "v" in self.request.arguments or self.settings.get("no_cache_static", False) or not component:
-                super().set_extra_headers(path)
-                return
-            self.add_header("Cache-Control", f"max-age=0, stale-while-revalidate={COMPONENTS_STALE_SECONDS}")
+            # Resolved only for an unversioned request: most of the hub's are versioned.
+            if "v" not in self.request.arguments and not self.settings.get("no_cache_static", False):
+                relative = os.path.relpath(os.path.realpath(self.absolute_path), os.path.realpath(self.root))
+                if relative.replace(os.sep, "/").startswith(_COMPONENTS_DIR):
+                    self.add_header("Cache-Control", f"max-age=0, stale-while-revalidate={COMPONENTS_STALE_SECONDS}")
+                    return
+            super().set_extra_headers(path)
 
     _STATIC_HANDLER_CLASS.append(LaunchpadStaticFilesHandler)
     return LaunchpadStaticFilesHandler
@@ -619,7 +620,8 @@ def add_spawn_page_links(spawner, script_url=None):
         # preload of them would only get in the way: Chromium takes the preload's stale copy for
         # a different request from the stylesheet's, which then waits for the network (seen in
         # Chromium 156's DevTools protocol: the import fetched again, 95 ms on loopback).
-        ours = settings.get("static_handler_class") is _STATIC_HANDLER_CLASS[0] if _STATIC_HANDLER_CLASS else False
+        glue_handler = hub_static_handler_class()
+        ours = glue_handler is not None and settings.get("static_handler_class") is glue_handler
         links = (
             []
             if ours
