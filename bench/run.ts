@@ -126,7 +126,7 @@ if (runs("projects")) {
   load();
   const projects = await measureProjectsApi();
   console.log(
-    `  ${projects.requests} requests in ${projects.durationMs} ms (${projects.ratePerSecond}/s), ${projects.errors} errors`,
+    `  ${projects.requests} requests in ${projects.durationMs} ms (${projects.ratePerSecond}/s) after ${projects.warmUpRequests} not counted, ${projects.errors} errors`,
   );
   check(
     "projects API p99",
