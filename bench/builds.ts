@@ -24,10 +24,12 @@
  * short `flood-<k>` stream starts every few milliseconds (k events stamped by the double with
  * process.hrtime.bigint(), written in one burst), spread over many users, whether or not earlier
  * streams finished. Age at the client = client's hrtime at arrival − stamp (both CLOCK_MONOTONIC on
- * Linux, so comparable across processes). The same schedule runs direct, through a bare relay (a
- * process copying bytes between two sockets: the floor of any relay on this machine) and through
- * the companion, in three rounds back to back; the added latency is the companion's percentile
- * minus the direct one in the median round, each round printed.
+ * Linux, so comparable across processes). Two routes run at once, their streams interleaved:
+ * direct with the companion, then direct with a bare relay (a process copying bytes between two
+ * sockets: the floor of any relay on this machine), in rounds after a warm-up. Interleaved,
+ * because a stall of this VM lands on whatever runs at that moment: run one after the other, the
+ * routes' p99s came from different moments, and the bare relay's "added" p99 ranged from −3 to
+ * 14 ms. The added latency is the companion's p99 minus direct's, each over all rounds' events.
  *
  * Memory: a fresh companion, warmed by a few complete builds, then 1,000 `keepalive-only` streams
  * held open (each counted once its first event — relayed from upstream — reached the client). The
@@ -37,6 +39,7 @@
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { Agent, request as httpRequest } from "node:http";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -77,6 +80,20 @@ interface CompanionStats {
   /** Event-loop delay p99 since the previous `stats` (timer lateness: own work or no CPU). */
   loopDelayP99Ms: number;
 }
+
+/** A process's CPU time (user + system) in ms, from /proc (Linux; NaN elsewhere). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+/** USER_HZ: /proc's CPU times are in these ticks (100 on every Linux build that matters). */
+const CLOCK_TICKS = 100;
 
 function schedWaitNs(): number {
   try {
@@ -309,10 +326,20 @@ interface StreamResult {
 }
 
 /**
+ * The client's connections: kept alive and pooled, as a browser's (and fetch's) are.
+ */
+const clientAgent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+
+/**
  * Reads one stream to its end. `onData` sees each `data:` payload with the client's arrival
  * time; `onFirst` fires on the first one.
+ *
+ * The client is a measuring instrument, so it is node:http and the page's own SseReader, not
+ * fetch: fetch's web streams cost several times the CPU per chunk, and on a 2-core machine shared
+ * with the double and the companion the client's CPU is time the others wait for a core (it showed
+ * up as the companion waiting ~10% of its wall time for one).
  */
-async function readStream(
+function readStream(
   route: Route,
   spec: string,
   user: string,
@@ -320,24 +347,38 @@ async function readStream(
   onData?: (data: string, arrivedNs: bigint) => void,
   onFirst?: () => void,
 ): Promise<StreamResult> {
-  const response = await fetch(route.url(spec), { headers: route.headers(user), signal });
-  if (response.status !== 200 || !response.body)
-    throw new Error(`${route.name}: HTTP ${response.status}`);
-  const reader = new SseReader();
-  const decoder = new TextDecoder();
-  let events = 0;
-  let last = "";
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    const arrived = process.hrtime.bigint();
-    for (const item of reader.feed(decoder.decode(chunk, { stream: true }))) {
-      if (item.type !== "data") continue;
-      if (events === 0) onFirst?.();
-      events++;
-      last = item.data;
-      onData?.(item.data, arrived);
-    }
-  }
-  return { events, last };
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(route.url(spec), {
+      headers: route.headers(user),
+      agent: clientAgent,
+      signal,
+    });
+    request.on("error", reject);
+    request.on("response", (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        reject(new Error(`${route.name}: HTTP ${response.statusCode}`));
+        return;
+      }
+      const reader = new SseReader();
+      let events = 0;
+      let last = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        const arrived = process.hrtime.bigint();
+        for (const item of reader.feed(chunk)) {
+          if (item.type !== "data") continue;
+          if (events === 0) onFirst?.();
+          events++;
+          last = item.data;
+          onData?.(item.data, arrived);
+        }
+      });
+      response.on("error", reject);
+      response.on("end", () => resolve({ events, last }));
+    });
+    request.end();
+  });
 }
 
 function isReady(data: string): boolean {
@@ -377,6 +418,8 @@ async function floodOnce(route: Route, n: number, user: string): Promise<Through
 interface Latency {
   streams: number;
   events: number;
+  /** Every event's age, ms, in arrival order. */
+  ages: readonly number[];
   p50: number;
   p99: number;
   max: number;
@@ -387,42 +430,56 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/**
+ * The same paced schedule on each route at once, interleaved: at `streamsPerSecond` per route,
+ * a stream starts every 1 / (streamsPerSecond × routes) s, on the routes in turn. So a stall of
+ * the machine (a VM's vCPU held by the host, another process) lands on every route alike, and
+ * the difference between two routes' percentiles is the routes', not the moment's.
+ */
 async function pacedLatency(
-  route: Route,
+  routes: readonly Route[],
   options: { streamsPerSecond: number; eventsPerStream: number; durationMs: number; tag: string },
-): Promise<Latency> {
+): Promise<Latency[]> {
   const { streamsPerSecond, eventsPerStream, durationMs, tag } = options;
-  const total = Math.round((streamsPerSecond * durationMs) / 1000);
-  const interval = 1000 / streamsPerSecond;
-  const ages: number[] = [];
+  const perRoute = Math.round((streamsPerSecond * durationMs) / 1000);
+  const total = perRoute * routes.length;
+  const interval = 1000 / streamsPerSecond / routes.length;
+  const ages = routes.map(() => [] as number[]);
   const reads: Promise<void>[] = [];
   const stop = AbortSignal.timeout(durationMs + 30_000);
-  const onData = (data: string, arrived: bigint) => {
+  const onData = routes.map((_, r) => (data: string, arrived: bigint) => {
     const m = /"message": ?"\d+ (\d+)\\n"/.exec(data);
-    if (m) ages.push(Number(arrived - BigInt(m[1]!)) / 1e6);
-  };
+    if (m) ages[r]!.push(Number(arrived - BigInt(m[1]!)) / 1e6);
+  });
   const start = performance.now();
   for (let i = 0; i < total; i++) {
     const wait = start + i * interval - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const r = i % routes.length;
+    const route = routes[r]!;
     reads.push(
       readStream(
         route,
         `bench/flood-${eventsPerStream}/HEAD`,
-        `bench-${tag}-${i}`,
+        `bench-${tag}-${r}-${i}`,
         stop,
-        onData,
-      ).then((r) => {
-        if (r.events !== eventsPerStream + 2)
-          throw new Error(`${route.name}: paced stream gave ${r.events} events`);
+        onData[r],
+      ).then((result) => {
+        if (result.events !== eventsPerStream + 2)
+          throw new Error(`${route.name}: paced stream gave ${result.events} events`);
       }),
     );
   }
   await Promise.all(reads);
-  const sorted = Float64Array.from(ages).sort();
+  return ages.map((list) => summarize(list, perRoute));
+}
+
+function summarize(list: readonly number[], streams: number): Latency {
+  const sorted = Float64Array.from(list).sort();
   return {
-    streams: total,
+    streams,
     events: sorted.length,
+    ages: list,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted.at(-1) ?? Number.NaN,
@@ -573,51 +630,76 @@ export async function measureBuilds(
         ok: median(perCore) >= THROUGHPUT_BUDGET,
       });
 
-      // 2. Latency: 100 streams/s × 20 stamped events, 5 s a run (≈ 2,000 events/s plus 100
-      // stream opens/s: a tenth of the throughput budget, so queueing stays out of the figures).
-      // The machine's own stalls (a VM's vCPUs wait for the host) land on whichever run is going,
-      // so the runs go in rounds, direct, through a bare relay and through the companion back to
-      // back, and the figure is the median round's.
+      // 2. Latency: 100 streams/s × 20 stamped events (≈ 2,000 events/s plus 100 stream opens/s
+      // through the companion: a tenth of the throughput budget, so queueing stays out of the
+      // figures). Each run interleaves two routes, so the machine's stalls (a VM's vCPU held by
+      // the host, a neighbour's burst) land on both alike: direct with the companion (the
+      // check), then direct with the bare relay (the floor), in rounds; each route's ages are
+      // pooled over the rounds, after a warm-up that is not counted.
       const paced = { streamsPerSecond: 100, eventsPerStream: 20, durationMs: 5_000 };
       const bare = await startBareRelay(double.url);
       try {
-        const rounds: { d: Latency; b: Latency; c: Latency; busy: string }[] = [];
+        await pacedLatency([direct, via], { ...paced, durationMs: 2_000, tag: "warm" });
+        const rounds: { d: Latency; c: Latency; db: Latency; b: Latency }[] = [];
+        const age = (l: Latency) =>
+          `p50 ${l.p50.toFixed(2)}, p99 ${l.p99.toFixed(2)}, max ${l.max.toFixed(1)} ms`;
         for (let round = 0; round < LATENCY_ROUNDS; round++) {
-          const d = await pacedLatency(direct, { ...paced, tag: `direct-${round}` });
-          const b = await pacedLatency(bare.route, { ...paced, tag: `bare-${round}` });
           const beforePaced = await companion.stats();
+          const clientBefore = process.cpuUsage();
+          const doubleBefore = processCpuMs(double.child.pid);
           const pacedStart = performance.now();
-          const c = await pacedLatency(via, { ...paced, tag: `via-${round}` });
+          const [d, c] = (await pacedLatency([direct, via], {
+            ...paced,
+            tag: `c${round}`,
+          })) as [Latency, Latency];
           const pacedMs = performance.now() - pacedStart;
+          const clientCpu = process.cpuUsage(clientBefore);
+          const doubleMs = processCpuMs(double.child.pid) - doubleBefore;
           const afterPaced = await companion.stats();
+          const [db, b] = (await pacedLatency([direct, bare.route], {
+            ...paced,
+            tag: `b${round}`,
+          })) as [Latency, Latency];
+          rounds.push({ d, c, db, b });
           // Where the companion's time went while relaying: its own CPU, and (Linux schedstat)
-          // how long it sat runnable waiting for a core that other processes held.
-          const busy =
-            `${(((afterPaced.cpuMicros - beforePaced.cpuMicros) / 1000 / pacedMs) * 100).toFixed(0)}% of a core, ` +
-            `waited ${((afterPaced.runQueueWaitNs - beforePaced.runQueueWaitNs) / 1e6).toFixed(0)} ms in ${pacedMs.toFixed(0)} ms for a CPU, ` +
-            `event-loop delay p99 ${afterPaced.loopDelayP99Ms.toFixed(1)} ms`;
-          rounds.push({ d, b, c, busy });
-          const age = (l: Latency) =>
-            `p50 ${l.p50.toFixed(2)}, p99 ${l.p99.toFixed(2)}, max ${l.max.toFixed(1)} ms`;
+          // how long it sat runnable waiting for a core that other processes held; and what
+          // its neighbours on this machine used meanwhile.
+          const share = (ms: number) => `${((ms / pacedMs) * 100).toFixed(0)}%`;
           rows.push({
-            what: `event age, round ${round + 1} (${c.streams} streams, ${c.events} events each way)`,
-            figure: `direct ${age(d)}; bare relay ${age(b)}; companion ${age(c)}; companion ${busy}`,
+            what: `event age, round ${round + 1} (${c.streams} streams, ${c.events} events a route and run)`,
+            figure:
+              `direct ${age(d)} with companion ${age(c)}; direct ${age(db)} with bare relay ${age(b)}; ` +
+              `meanwhile the companion used ${share((afterPaced.cpuMicros - beforePaced.cpuMicros) / 1000)} of a core, ` +
+              `waited ${((afterPaced.runQueueWaitNs - beforePaced.runQueueWaitNs) / 1e6).toFixed(0)} ms in ${pacedMs.toFixed(0)} ms for a CPU, ` +
+              `event-loop delay p99 ${afterPaced.loopDelayP99Ms.toFixed(1)} ms; ` +
+              `the client used ${share((clientCpu.user + clientCpu.system) / 1000)}, the double ${share(doubleMs)}`,
           });
         }
-        const added = rounds.map((r) => r.c.p99 - r.d.p99);
-        const addedBare = rounds.map((r) => r.b.p99 - r.d.p99);
+        const pooled = (pick: (r: (typeof rounds)[number]) => Latency) =>
+          summarize(
+            rounds.flatMap((r) => pick(r).ages),
+            rounds.reduce((n, r) => n + pick(r).streams, 0),
+          );
+        const [d, c, db, b] = [
+          pooled((r) => r.d),
+          pooled((r) => r.c),
+          pooled((r) => r.db),
+          pooled((r) => r.b),
+        ];
         const ms = (v: number) => `${v.toFixed(2)} ms`;
+        const byRound = (values: number[]) => `${values.map(ms).join(", ")} by round`;
         rows.push({
           what: "added latency of a bare relay process (bare relay − direct), the machine's floor",
-          figure: `p99 median ${ms(median(addedBare))} (${addedBare.map(ms).join(", ")})`,
+          figure: `p99 ${ms(b.p99 - db.p99)} (${byRound(rounds.map((r) => r.b.p99 - r.db.p99))}), p50 ${ms(b.p50 - db.p50)}`,
         });
+        const added = c.p99 - d.p99;
         rows.push({
-          what: "added latency (companion − direct)",
+          what: `added latency (companion − direct), ${c.events} events a route over ${LATENCY_ROUNDS} rounds`,
           figure:
-            `p99 median ${ms(median(added))} (${added.map(ms).join(", ")}), ` +
-            `p50 median ${ms(median(rounds.map((r) => r.c.p50 - r.d.p50)))}`,
+            `p99 ${ms(added)} (${ms(c.p99)} − ${ms(d.p99)}; ${byRound(rounds.map((r) => r.c.p99 - r.d.p99))}), ` +
+            `p50 ${ms(c.p50 - d.p50)}`,
           budget: `p99 ≤ ${LATENCY_P99_BUDGET_MS} ms`,
-          ok: median(added) <= LATENCY_P99_BUDGET_MS,
+          ok: added <= LATENCY_P99_BUDGET_MS,
         });
       } finally {
         await stopChild(bare.child);
