@@ -138,7 +138,7 @@ if (runs("projects")) {
 
 if (runs("builds")) {
   console.log(
-    "\n# Build events through the companion (BinderHub double → companion → fetch client, 3 processes)",
+    "\n# Build events through the companion (BinderHub double → companion → node:http client, 3 processes)",
   );
   load();
   report(await measureBuilds());
