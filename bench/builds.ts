@@ -8,7 +8,7 @@
  * - the companion: this file run as `node bench/builds.ts companion <binderhub url> <token>`, a bare
  *   Fastify with the test auth (user from `x-test-user`), the in-memory limiter at its default
  *   limits and the real `buildRoutes` plugin; it answers `stats` over IPC (rss, heap, CPU time);
- * - the client: this process, reading streams with fetch and the page's own SseReader.
+ * - the client: this process, reading streams with node:http and the page's own SseReader.
  * Every user name is distinct (`bench-<n>`), so the limiter's per-user limits (2 at once, 10 an
  * hour) hold without raising them.
  *
@@ -334,10 +334,10 @@ const clientAgent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INF
  * Reads one stream to its end. `onData` sees each `data:` payload with the client's arrival
  * time; `onFirst` fires on the first one.
  *
- * The client is a measuring instrument, so it is node:http and the page's own SseReader, not
- * fetch: fetch's web streams cost several times the CPU per chunk, and on a 2-core machine shared
- * with the double and the companion the client's CPU is time the others wait for a core (it showed
- * up as the companion waiting ~10% of its wall time for one).
+ * The client is a measuring instrument, so it is the lightest reader Node has: node:http and the
+ * page's own SseReader, not fetch and its web streams. On a 2-core machine shared with the double
+ * and the companion, the client's CPU is time the others may wait for a core (the companion was
+ * seen waiting ~10% of its wall time for one).
  */
 function readStream(
   route: Route,
