@@ -262,8 +262,12 @@ async function measureSideBySide(
 ): Promise<Map<string, Measured>> {
   const started: { contender: Contender; stack: Stack }[] = [];
   try {
-    for (const contender of contenders)
-      started.push({ contender, stack: await contender.start(benchCase.profiles) });
+    for (const contender of contenders) {
+      const stack = await contender.start(benchCase.profiles);
+      started.push({ contender, stack });
+      // No load starts a server: the kubelet's polling would only add to what the machine runs.
+      await stack.pauseKubelet();
+    }
     const signedIn = [];
     for (const { contender, stack } of started) {
       const storageState = await signIn(browser, stack, contender);

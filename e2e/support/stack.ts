@@ -185,6 +185,12 @@ export interface Stack extends StackInfo {
   stopCompanion(): Promise<void>;
   startCompanion(): Promise<void>;
   restartHub(): Promise<void>;
+  /**
+   * Pauses the test kubelet and resolves once it is idle: nothing is scheduled or run, and its
+   * reconcile passes (a few lists every 100 ms, with the API server's and etcd's share, about a
+   * quarter of a core here) stop. For the bench's page loads, which start no server.
+   */
+  pauseKubelet(): Promise<void>;
   /** Present with `companionReplicas` above 1. */
   replicas?: CompanionReplicas;
 }
@@ -590,6 +596,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     killPidFile(path.join(stateDir, "proxy.pid"));
     await startHub();
   };
+  const pauseKubelet = async (): Promise<void> => {
+    const paused = path.join(clusterDir, "kubelet-paused");
+    kube?.kill("SIGUSR1");
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(paused)) {
+      if (Date.now() > deadline) throw new Error("the test kubelet did not pause within 10 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const stop = async (): Promise<void> => {
     await stopCompanion();
     await balancer?.close();
@@ -712,6 +727,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stopCompanion,
     startCompanion,
     restartHub,
+    pauseKubelet,
     ...(replicas ? { replicas } : {}),
   };
 }
