@@ -294,6 +294,9 @@ async function waitForLogLine(
   throw new Error(`${what} did not say "${line}" in ${timeoutMs / 1000} s. Log:\n${tail(log)}`);
 }
 
+/** Resolves once everything a process printed is in its log file (see startProcess). */
+const logWritten = new WeakMap<ChildProcess, Promise<void>>();
+
 function startProcess(
   command: string,
   args: string[],
@@ -308,9 +311,31 @@ function startProcess(
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  proc.stdout?.pipe(log);
-  proc.stderr?.pipe(log);
+  // Both into one file, which ends once both have ended ("close"), not with the first of them.
+  proc.stdout?.pipe(log, { end: false });
+  proc.stderr?.pipe(log, { end: false });
+  logWritten.set(
+    proc,
+    new Promise((resolve) => {
+      log.once("finish", () => resolve());
+      log.once("error", () => resolve());
+      proc.once("close", () => log.end());
+    }),
+  );
   return proc;
+}
+
+/**
+ * How a process ended, once its last words are in its log: "exit" can come while its output is
+ * still in the pipe (https://nodejs.org/api/child_process.html#event-exit), and a test that
+ * reads the log then would miss what it said on the way out.
+ */
+function exitOf(proc: ChildProcess): Promise<ReplicaExit> {
+  const exit: Promise<ReplicaExit> =
+    proc.exitCode !== null || proc.signalCode !== null
+      ? Promise.resolve({ code: proc.exitCode, signal: proc.signalCode })
+      : new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
+  return Promise.all([exit, logWritten.get(proc)]).then(([ended]) => ended);
 }
 
 /** SIGTERM, wait, then SIGKILL the process group. */
@@ -514,10 +539,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const serving = () => [...pods.values()].map((pod) => pod.replica);
   const publishEndpoints = () => balancer?.setEndpoints(serving());
-  const exitOf = (proc: ChildProcess): Promise<ReplicaExit> =>
-    proc.exitCode !== null || proc.signalCode !== null
-      ? Promise.resolve({ code: proc.exitCode, signal: proc.signalCode })
-      : new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
   const podOf = (name: string) => {
     const pod = pods.get(name);
     if (!pod) throw new Error(`no companion replica ${name}`);
