@@ -32,19 +32,6 @@ async function main(): Promise<void> {
     config.metricsPort === undefined
       ? undefined
       : await startMetricsServer(metrics, { host: config.host, port: config.metricsPort });
-  /**
-   * Exits once the log's last lines are written. pino writes through sonic-boom asynchronously,
-   * and its own flush at exit skips a write still in flight (sonic-boom's flushSync), so a line
-   * logged just before, like the shutdown's own, could be lost on a busy node. Past a second
-   * without the flush's answer, it exits anyway.
-   */
-  const exit = (code: number): void => {
-    // Fastify's type leaves it out; its logger is pino's, which has it (pino.d.ts, Logger.flush).
-    const log = app.log as { flush?: (done: (error?: Error) => void) => void };
-    if (!log.flush) process.exit(code);
-    setTimeout(() => process.exit(code), 1000);
-    log.flush.call(app.log, () => process.exit(code));
-  };
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
@@ -60,14 +47,14 @@ async function main(): Promise<void> {
     // terminationGracePeriodSeconds is never what kills us.
     const deadline = setTimeout(() => {
       app.log.warn("drain deadline passed; exiting with requests still open");
-      exit(1);
+      process.exit(1);
     }, config.shutdownDeadlineSeconds * 1000);
     deadline.unref();
     Promise.all([app.close(), metricsServer?.close()]).then(
-      () => exit(0),
+      () => process.exit(0),
       (error: unknown) => {
         app.log.error({ err: error }, "error while closing");
-        exit(1);
+        process.exit(1);
       },
     );
   };
