@@ -41,7 +41,10 @@ function adminBundle(): Plugin {
             onLog(level, log, handler) {
               // The editor's checks (contract/profile-editor/rules.ts) need the regex translator
               // up front, so here it sits in the entry; only the spawn page loads it on demand.
-              if (log.code === "INEFFECTIVE_DYNAMIC_IMPORT" && log.message.includes("python-regex"))
+              if (
+                log.code === "INEFFECTIVE_DYNAMIC_IMPORT" &&
+                log.id?.endsWith("/contract/python-regex.ts")
+              )
                 return;
               handler(level, log);
             },
