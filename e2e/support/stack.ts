@@ -335,7 +335,12 @@ function exitOf(proc: ChildProcess): Promise<ReplicaExit> {
     proc.exitCode !== null || proc.signalCode !== null
       ? Promise.resolve({ code: proc.exitCode, signal: proc.signalCode })
       : new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
-  return Promise.all([exit, logWritten.get(proc)]).then(([ended]) => ended);
+  // Bounded: a child of its own that outlives it would hold the pipe, and "close", forever.
+  const written = Promise.race([
+    logWritten.get(proc),
+    new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref()),
+  ]);
+  return Promise.all([exit, written]).then(([ended]) => ended);
 }
 
 /** SIGTERM, wait, then SIGKILL the process group. */
