@@ -16,8 +16,8 @@
  * spawn form's code is not.
  *
  * Figures, medians of RUNS loads each (the range of usable Start printed beside it), from
- * navigation start to the moment the frame that first shows it is drawn (its animation-frame
- * callback runs):
+ * navigation start to the moment the frame that first shows it is made (its animation-frame
+ * callback runs, before that frame's layout and paint):
  * - usable Start: the first frame with the profile choices and an enabled Start button on screen,
  *   so a click starts what the user chose (Launchpad: the glue's server-rendered form; fancy-
  *   profiles: its React form, which replaces a "Loading form..." spinner);
@@ -110,7 +110,8 @@ function instrumentation(usable: string, ready: string): string {
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) if (!entry.hadRecentInput) bench.layoutShift += entry.value;
   }).observe({ type: "layout-shift", buffered: true });
-  // When the frame is drawn: performance.now() in its callback. The callback's own timestamp is
+  // When the frame is made: performance.now() as its callback runs, just before its layout and
+  // paint (the same for every contender). The callback's own timestamp is
   // when the frame was due, which comes before any long task that held the frame back (a page's
   // evaluation and first render, often 50 ms here), and would credit a page with that time.
   const frame = () => {
@@ -282,7 +283,10 @@ async function measureSideBySide(
     }
     return new Map(signedIn.map(({ contender, runs }) => [contender.name, summarise(runs)]));
   } finally {
-    for (const { stack } of started) await stack.stop();
+    // Each one, even when another fails to stop, and without hiding what went wrong before.
+    const stopped = await Promise.allSettled(started.map(({ stack }) => stack.stop()));
+    for (const result of stopped)
+      if (result.status === "rejected") console.error("a hub did not stop:", result.reason);
   }
 }
 
