@@ -3,7 +3,7 @@
  * KubeSpawner and the BinderHub double use) as its admin, its kubelet and its volumes, and helpers
  * to drive the build panel.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import path from "node:path";
 import { expect, type Page } from "@playwright/test";
@@ -13,7 +13,7 @@ import { PROVIDER_REFS, type BuildSource } from "../../contract/providers/catalo
 import { toSpec } from "../../contract/providers/spec.ts";
 import { PROVIDER_COPY, REF_LABEL } from "../../frontend/src/lib/provider-copy.ts";
 import { binderhubNames, resolveOffline } from "../../server/test-support/binderhub-naming.ts";
-import type { DoublesInfo, StackInfo } from "./stack.ts";
+import { pauseTestKubelet, type DoublesInfo, type StackInfo } from "./stack.ts";
 
 export interface KubeObject {
   metadata: {
@@ -138,12 +138,8 @@ export function jobs(hub: StackInfo): Promise<JobManifest[]> {
  * Pauses the test kubelet (nothing is scheduled, run or finished) and resolves once it is idle;
  * `resumeKubelet` lets it go on.
  */
-export async function pauseKubelet(hub: StackInfo): Promise<void> {
-  const doubles = doublesOf(hub);
-  process.kill(doubles.clusterPid, "SIGUSR1");
-  await expect
-    .poll(() => existsSync(path.join(hub.stateDir, "cluster", "kubelet-paused")))
-    .toBe(true);
+export function pauseKubelet(hub: StackInfo): Promise<void> {
+  return pauseTestKubelet(doublesOf(hub).clusterPid, hub.stateDir);
 }
 
 export function resumeKubelet(hub: StackInfo): void {

@@ -343,6 +343,20 @@ function exitOf(proc: ChildProcess): Promise<ReplicaExit> {
   return Promise.all([exit, written]).then(([ended]) => ended);
 }
 
+/**
+ * Pauses a stack's test kubelet (cluster-cli.ts: SIGUSR1) and resolves once it is idle, which it
+ * says with `kubelet-paused` in the stack's cluster folder; SIGUSR2 lets it go on.
+ */
+export async function pauseTestKubelet(clusterPid: number, stateDir: string): Promise<void> {
+  const paused = path.join(stateDir, "cluster", "kubelet-paused");
+  process.kill(clusterPid, "SIGUSR1");
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(paused)) {
+    if (Date.now() > deadline) throw new Error("the test kubelet did not pause within 10 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** SIGTERM, wait, then SIGKILL the process group. */
 async function stopProcess(proc: ChildProcess | undefined, graceMs = 15_000): Promise<void> {
   if (!proc || proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
@@ -623,13 +637,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await startHub();
   };
   const pauseKubelet = async (): Promise<void> => {
-    const paused = path.join(clusterDir, "kubelet-paused");
-    kube?.kill("SIGUSR1");
-    const deadline = Date.now() + 10_000;
-    while (!existsSync(paused)) {
-      if (Date.now() > deadline) throw new Error("the test kubelet did not pause within 10 s");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    if (kube?.pid === undefined) throw new Error("this stack's test cluster is not running");
+    await pauseTestKubelet(kube.pid, stateDir);
   };
   const stop = async (): Promise<void> => {
     await stopCompanion();
